@@ -80,11 +80,11 @@ type Counts struct {
 type Verdict struct {
 	Name     string   `json:"name"`
 	Passed   bool     `json:"passed"`
-	Summary  string   `json:"summary"`            // one line, human readable
-	Count    int64    `json:"count"`              // offending items (0 when passed)
-	First    []string `json:"first,omitempty"`    // first offending ids, at most MaxEvidence
-	Details  []string `json:"details,omitempty"`  // further facts (per-partition numbers, times)
-	Enforced bool     `json:"enforced"`           // false: reported only, never fails the run
+	Summary  string   `json:"summary"`           // one line, human readable
+	Count    int64    `json:"count"`             // offending items (0 when passed)
+	First    []string `json:"first,omitempty"`   // first offending ids, at most MaxEvidence
+	Details  []string `json:"details,omitempty"` // further facts (per-partition numbers, times)
+	Enforced bool     `json:"enforced"`          // false: reported only, never fails the run
 }
 
 // MaxEvidence bounds the offending ids kept per verdict.
@@ -106,4 +106,10 @@ type LagPoint struct {
 	Partition int32     `json:"partition"`
 	Offsets   int64     `json:"offsets"`
 	Seconds   float64   `json:"seconds"`
+}
+
+// Names lists every verdict, in report order.
+func Names() []string {
+	return []string{"no-kafka-loss", "no-consumer-loss", "no-unexpected", "no-duplicates",
+		"key-order", "log-order", "lag-bounded", "lag-recovers", "ack-gap"}
 }

@@ -1,0 +1,47 @@
+package assertions
+
+// comparison is what Verify learns by comparing, per producer, what was sent
+// with what was processed and what the log holds.
+type comparison struct {
+	lostKafka    tally // acked, not in the log
+	lostConsumer tally // in the log (and this run's), never processed
+
+	failedProcessed, neverProcessed tally // processed, but not sent
+	failedLogged, neverLogged       tally // in the log, but not sent
+
+	processed, inLog int64 // distinct records of this run
+}
+
+func (c *comparison) unexpected() int64 {
+	return c.failedProcessed.n + c.neverProcessed.n + c.failedLogged.n + c.neverLogged.n
+}
+
+// compare walks every producer's sets. A seq belongs to this run when it is
+// at or below the producer's highest recorded seq and its send did not fail.
+func (l *Ledger) compare() comparison {
+	var c comparison
+	n := max(len(l.prod.senders), len(l.cons.processed), len(l.drain.drained))
+	for i := 0; i < n; i++ {
+		var acked, failed *seqSet
+		var top uint64
+		var known bool
+		if s := l.prod.sender(i); s != nil {
+			acked, failed, top, known = &s.acked, &s.failed, s.top, s.any
+		}
+		proc, logged := l.cons.processed.get(i), l.drain.drained.get(i)
+		p := uint32(i)
+
+		c.lostKafka.take(p, minus(runsOf(acked), runsOf(logged)), "")
+
+		c.failedProcessed.take(p, and(runsOf(proc), runsOf(failed)), " processed: its send failed")
+		c.neverProcessed.take(p, above(runsOf(proc), top, known), " processed: never sent")
+		c.failedLogged.take(p, and(runsOf(logged), runsOf(failed)), " in log: its send failed")
+		c.neverLogged.take(p, above(runsOf(logged), top, known), " in log: never sent")
+
+		ours := func(s *seqSet) runs { return minus(upTo(runsOf(s), top, known), runsOf(failed)) }
+		c.processed += int64(total(ours(proc)))
+		c.inLog += int64(total(ours(logged)))
+		c.lostConsumer.take(p, minus(ours(logged), runsOf(proc)), "")
+	}
+	return c
+}

@@ -1,0 +1,118 @@
+package assertions
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// orderBits splits an order id into its producer (high bits) and an ordinal
+// that grows from 0 per producer.
+const orderBits = 40
+
+// consumerSide is the ledger's record of what the group processed.
+type consumerSide struct {
+	processed seqSets // by producer
+	strays    strays
+
+	dups     int64
+	dupFirst []string
+
+	// Per-key order: the last step of each open order, and per producer the
+	// ordinals of finished orders (those cancelled kept apart, for evidence).
+	orders               map[uint64]Step
+	finalized, cancelled seqSets
+	orderBad             int64
+	orderFirst           []string
+
+	fromIntended, fromSent *hdrhistogram.Histogram
+}
+
+// Processed records that the group processed e at now. Processing the same
+// send again counts as a duplicate and is not judged for order again.
+func (l *Ledger) Processed(e *Event, now time.Time) {
+	l.consMu.Lock()
+	defer l.consMu.Unlock()
+	c := &l.cons
+	if why := l.stranger(e); why != belongs {
+		c.strays.note("processed from", e, why)
+		return
+	}
+	if !c.processed.at(uint64(e.Producer)).add(e.Seq) {
+		c.dups++
+		if room(c.dupFirst) {
+			c.dupFirst = append(c.dupFirst, fmt.Sprintf("%s processed again from partition %d offset %d",
+				idString(e.Producer, e.Seq), e.Partition, e.Offset))
+		}
+		return
+	}
+	if !e.Intended.IsZero() {
+		recordLatency(c.fromIntended, now.Sub(e.Intended))
+	}
+	if !e.Sent.IsZero() {
+		recordLatency(c.fromSent, now.Sub(e.Sent))
+	}
+	c.checkOrder(e)
+}
+
+// checkOrder judges a first-time processing against its order's history.
+// Records without a step take no part in the check.
+func (c *consumerSide) checkOrder(e *Event) {
+	if e.Step == StepUnknown {
+		return
+	}
+	if final, ok := c.finalStep(e.Order); ok {
+		c.violation(e, final)
+		return
+	}
+	last, open := c.orders[e.Order]
+	if open && e.Step.Rank() <= last.Rank() {
+		c.violation(e, last)
+		return
+	}
+	if !e.Step.Final() {
+		c.orders[e.Order] = e.Step
+		return
+	}
+	delete(c.orders, e.Order)
+	c.finalize(e.Order, e.Step)
+}
+
+func (c *consumerSide) violation(e *Event, after Step) {
+	c.orderBad++
+	if room(c.orderFirst) {
+		c.orderFirst = append(c.orderFirst, fmt.Sprintf("order %d: %s after %s (%s from partition %d offset %d)",
+			e.Order, e.Step, after, idString(e.Producer, e.Seq), e.Partition, e.Offset))
+	}
+}
+
+// splitOrder returns an order's producer and ordinal.
+func splitOrder(order uint64) (producer, ordinal uint64) {
+	return order >> orderBits, order & (1<<orderBits - 1)
+}
+
+// finalStep reports whether the order is finished, and with which step.
+func (c *consumerSide) finalStep(order uint64) (Step, bool) {
+	p, o := splitOrder(order)
+	if p >= uint64(len(c.finalized)) || !c.finalized[p].has(o) {
+		return StepUnknown, false
+	}
+	if p < uint64(len(c.cancelled)) && c.cancelled[p].has(o) {
+		return StepCancelled, true
+	}
+	return StepCompleted, true
+}
+
+// finalize remembers a finished order. Ids outside the producer/ordinal
+// scheme cannot be remembered; a late step of such an order goes unnoticed.
+func (c *consumerSide) finalize(order uint64, step Step) {
+	p, o := splitOrder(order)
+	if p >= maxProducers || o >= maxSeq {
+		return
+	}
+	c.finalized.at(p).add(o)
+	if step == StepCancelled {
+		c.cancelled.at(p).add(o)
+	}
+}

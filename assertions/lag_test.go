@@ -1,0 +1,282 @@
+package assertions
+
+import (
+	"testing"
+	"time"
+)
+
+func TestLagSeconds(t *testing.T) {
+	// Each step: a sample and the lag it must show. The oldest unconsumed
+	// record's age is judged by the first sample whose end passed it.
+	steps := []struct {
+		at             float64
+		end, committed int64
+		offsets        int64
+		seconds        float64
+	}{
+		{0, 10, 0, 10, 0},  // records 0..9 known since t=0
+		{1, 20, 5, 15, 1},  // offset 5 there since t=0
+		{2, 30, 10, 20, 1}, // offset 10 first seen at t=1
+		{3, 30, 25, 5, 1},  // offset 25 first seen at t=2
+		{4, 30, 29, 1, 2},  // end stayed: still the t=2 sample
+		{5, 30, 30, 0, 0},  // caught up
+		{6, 30, -1, 30, 0}, // nothing committed counts as 0; arrival forgotten
+		{8, 40, 40, 0, 0},  // caught up again
+		{9, 35, 30, 5, 0},  // end moved back under the group: age counted from now
+		{10, 35, 30, 5, 1},
+	}
+	var pa lagPart
+	for _, s := range steps {
+		pt := pa.observe(at(s.at), 4, s.end, max(s.committed, 0))
+		if pt.Offsets != s.offsets || pt.Seconds != s.seconds || pt.Partition != 4 || !pt.At.Equal(at(s.at)) {
+			t.Errorf("t=%v end=%d committed=%d: got %d offsets %.2fs, want %d %.2fs",
+				s.at, s.end, s.committed, pt.Offsets, pt.Seconds, s.offsets, s.seconds)
+		}
+	}
+	if pa.worstOff.Offsets != 30 || pa.worstSec.Seconds != 2 || !pa.worstSec.At.Equal(at(4)) {
+		t.Errorf("worst = %+v / %+v", pa.worstOff, pa.worstSec)
+	}
+}
+
+func TestLagQueueStaysBounded(t *testing.T) {
+	var pa lagPart
+	for i := range 3 * lagQueueCap {
+		pt := pa.observe(at(float64(i)/4), 0, int64(i+1)*10, 0)
+		if want := float64(i) / 4; pt.Seconds < want {
+			t.Fatalf("sample %d: lag %.2fs understated, want at least %.2fs", i, pt.Seconds, want)
+		}
+	}
+	if len(pa.queue) > lagQueueCap {
+		t.Fatalf("queue grew to %d", len(pa.queue))
+	}
+}
+
+// stuck samples partition p every quarter second over [from, to): end grows
+// 100 a sample and the group commits nothing beyond committed.
+func stuck(h *history, p int32, from, to float64, committed int64) {
+	for s := from; s < to; s += 0.25 {
+		h.l.SampleLag(at(s), p, int64(s*400)+100, committed)
+	}
+}
+
+// healthy samples partition p over [from, to) with the group 150 offsets,
+// one sample, behind.
+func healthy(h *history, p int32, from, to float64) {
+	for s := from; s < to; s += 0.25 {
+		end := int64(s*400) + 100
+		h.l.SampleLag(at(s), p, end, end-150)
+	}
+}
+
+// caughtUp samples every partition at lag 0 at time s.
+func caughtUp(h *history, s float64, parts ...int32) {
+	for _, p := range parts {
+		h.l.SampleLag(at(s), p, 1e6, 1e6)
+	}
+}
+
+func TestLagBounded(t *testing.T) {
+	runCases(t, "lag-bounded", []verdictCase{
+		{
+			name: "group keeps up",
+			run: func(h *history) Report {
+				healthy(h, 0, 0, 10)
+				h.l.ProduceStopped(at(10))
+				caughtUp(h, 10.5, 0)
+				return h.l.Verify()
+			},
+			want: want{passed: true, enforced: true, summary: "max lag 250ms on partition 0 at t+0.2s (limit 30s); max 150 offsets on partition 0 at t+0.2s"},
+		},
+		{
+			name: "one partition stuck beyond the limit in seconds",
+			run: func(h *history) Report {
+				healthy(h, 0, 0, 41)
+				stuck(h, 1, 0, 40.25, 0)
+				h.l.ProduceStopped(at(10))
+				caughtUp(h, 41, 0, 1)
+				return h.l.Verify()
+			},
+			want: want{
+				enforced: true, count: 1,
+				summary: "max lag 40s on partition 1 at t+40.0s (limit 30s)",
+				details: []string{"partition 1: 40s behind at t+40.0s (limit 30s)"},
+				failing: []string{"lag-bounded"},
+			},
+		},
+		{
+			name: "tighter limit in seconds",
+			crit: Criteria{MaxLag: 5 * time.Second},
+			run: func(h *history) Report {
+				stuck(h, 2, 0, 6.25, 0)
+				h.l.ProduceStopped(at(6))
+				caughtUp(h, 7, 2)
+				return h.l.Verify()
+			},
+			want: want{
+				enforced: true, count: 1,
+				details: []string{"partition 2: 6s behind at t+6.0s (limit 5s)"},
+				failing: []string{"lag-bounded"},
+			},
+		},
+		{
+			name: "beyond the limit in offsets",
+			crit: Criteria{MaxLagOffsets: 500},
+			run: func(h *history) Report {
+				h.l.SampleLag(at(1), 0, 1000, 0)
+				h.l.ProduceStopped(at(1.5))
+				caughtUp(h, 2, 0)
+				return h.l.Verify()
+			},
+			want: want{
+				enforced: true, count: 1,
+				summary: "max 1000 offsets on partition 0 at t+1.0s (limit 500)",
+				details: []string{"partition 0: 1000 offsets behind at t+1.0s (limit 500)"},
+				failing: []string{"lag-bounded"},
+			},
+		},
+		{
+			name: "offsets unbounded by default",
+			run: func(h *history) Report {
+				h.l.SampleLag(at(1), 0, 1000, 0)
+				h.l.ProduceStopped(at(1.5))
+				caughtUp(h, 2, 0)
+				return h.l.Verify()
+			},
+			want: want{passed: true, enforced: true, summary: "max 1000 offsets"},
+		},
+		{
+			name: "no samples",
+			run: func(h *history) Report {
+				return h.l.Verify()
+			},
+			want: want{
+				passed: true, enforced: true, summary: "no lag samples",
+				failing: []string{"lag-recovers"},
+			},
+		},
+	})
+}
+
+func TestLagRecovers(t *testing.T) {
+	runCases(t, "lag-recovers", []verdictCase{
+		{
+			name: "recovers in time",
+			run: func(h *history) Report {
+				stuck(h, 0, 9, 12, 3000)
+				h.l.ProduceStopped(at(10))
+				caughtUp(h, 12, 0)
+				return h.l.Verify()
+			},
+			want: want{passed: true, enforced: true, summary: "lag reached 0 2s after producers stopped, at t+12.0s (limit 1m0s)"},
+		},
+		{
+			name: "waits for the slowest partition",
+			run: func(h *history) Report {
+				stuck(h, 0, 9, 11, 3000)
+				stuck(h, 1, 9, 15, 3000)
+				h.l.ProduceStopped(at(10))
+				caughtUp(h, 11, 0)
+				stuck(h, 1, 11, 15, 3000)
+				caughtUp(h, 15, 0, 1)
+				return h.l.Verify()
+			},
+			want: want{passed: true, enforced: true, summary: "lag reached 0 5s after producers stopped"},
+		},
+		{
+			name: "lag before the stop does not count",
+			run: func(h *history) Report {
+				caughtUp(h, 5, 0)
+				stuck(h, 0, 6, 11, 2000)
+				h.l.ProduceStopped(at(10))
+				caughtUp(h, 11, 0)
+				return h.l.Verify()
+			},
+			want: want{passed: true, enforced: true, summary: "lag reached 0 1s after"},
+		},
+		{
+			name: "never recovers",
+			run: func(h *history) Report {
+				stuck(h, 0, 9, 20.25, 3000)
+				healthy(h, 1, 9, 10)
+				h.l.ProduceStopped(at(10))
+				caughtUp(h, 11, 1)
+				return h.l.Verify()
+			},
+			want: want{
+				enforced: true, count: 1,
+				summary: "lag never reached 0 after producers stopped at t+10.0s (limit 1m0s)",
+				details: []string{"partition 0: 5100 offsets (11s) behind at its last sample, t+20.0s"},
+				failing: []string{"lag-recovers"},
+			},
+		},
+		{
+			name: "recovers too slowly",
+			crit: Criteria{RecoverWithin: 5 * time.Second},
+			run: func(h *history) Report {
+				stuck(h, 0, 9, 20, 3000)
+				h.l.ProduceStopped(at(10))
+				caughtUp(h, 20, 0)
+				return h.l.Verify()
+			},
+			want: want{
+				enforced: true, count: 1,
+				summary: "lag reached 0 10s after producers stopped, at t+20.0s (limit 5s)",
+				failing: []string{"lag-recovers"},
+			},
+		},
+		{
+			name: "no sample after the stop",
+			run: func(h *history) Report {
+				caughtUp(h, 5, 0)
+				h.l.ProduceStopped(at(10))
+				return h.l.Verify()
+			},
+			want: want{
+				enforced: true, count: 1,
+				details: []string{"no lag sample was taken after producers stopped"},
+				failing: []string{"lag-recovers"},
+			},
+		},
+		{
+			name: "producers never reported stopping",
+			run: func(h *history) Report {
+				caughtUp(h, 5, 0)
+				return h.l.Verify()
+			},
+			want: want{
+				enforced: true, count: 1,
+				summary: "producers were never reported stopped",
+				failing: []string{"lag-recovers"},
+			},
+		},
+	})
+}
+
+func TestLagSeriesDownsampled(t *testing.T) {
+	l := NewLedger(testRun, testEnv, t0, Criteria{})
+	for i := range 10 { // 2.5s of samples on two partitions
+		s := float64(i) / 4
+		l.SampleLag(at(s), 0, int64(100*(i+1)), int64(100*i)-int64(i%4)*10)
+		l.SampleLag(at(s), 1, 50, 50)
+	}
+	got := l.Verify().Lag
+	want := []LagPoint{
+		{At: at(0), Partition: 0, Offsets: 130, Seconds: 0.25},
+		{At: at(0), Partition: 1},
+		{At: at(1), Partition: 0, Offsets: 130, Seconds: 0.25},
+		{At: at(1), Partition: 1},
+		{At: at(2), Partition: 0, Offsets: 110, Seconds: 0.25},
+		{At: at(2), Partition: 1},
+		{At: at(2.25), Partition: 0, Offsets: 110, Seconds: 0.25},
+		{At: at(2.25), Partition: 1},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("series = %+v", got)
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if !g.At.Equal(w.At) || g.Partition != w.Partition || g.Offsets != w.Offsets || g.Seconds != w.Seconds {
+			t.Errorf("point %d = %+v, want %+v", i, g, w)
+		}
+	}
+}

@@ -1,0 +1,90 @@
+package assertions
+
+import (
+	"sync"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Ledger records a run's history and judges it. Each side (producers,
+// consumers, lag sampler, drain) has its own lock, so producer callbacks never
+// wait for consumer workers.
+type Ledger struct {
+	run, env string
+	start    time.Time
+	crit     Criteria
+
+	prodMu sync.Mutex
+	prod   producerSide
+
+	consMu sync.Mutex
+	cons   consumerSide
+
+	lagMu sync.Mutex
+	lag   lagSide
+
+	drainMu sync.Mutex
+	drain   drainSide
+}
+
+// NewLedger starts the ledger of run in env; start anchors the relative times
+// in evidence; zero criteria take their documented defaults.
+func NewLedger(run, env string, start time.Time, c Criteria) *Ledger {
+	return &Ledger{
+		run:   run,
+		env:   env,
+		start: start,
+		crit:  c.withDefaults(),
+		prod:  producerSide{ackLatency: newLatency()},
+		cons: consumerSide{
+			orders:       map[uint64]Step{},
+			fromIntended: newLatency(),
+			fromSent:     newLatency(),
+		},
+		drain: drainSide{last: map[uint64]logPos{}},
+	}
+}
+
+func (c Criteria) withDefaults() Criteria {
+	if c.MaxLag <= 0 {
+		c.MaxLag = 30 * time.Second
+	}
+	if c.RecoverWithin <= 0 {
+		c.RecoverWithin = 60 * time.Second
+	}
+	if c.LateAfter <= 0 {
+		c.LateAfter = 10 * time.Millisecond
+	}
+	return c
+}
+
+// Latencies are recorded in microseconds from 1µs to one hour.
+const (
+	latencyMin = 1
+	latencyMax = int64(time.Hour / time.Microsecond)
+)
+
+func newLatency() *hdrhistogram.Histogram {
+	return hdrhistogram.New(latencyMin, latencyMax, 3)
+}
+
+// recordLatency clamps d into the histogram's range, so recording never fails.
+func recordLatency(h *hdrhistogram.Histogram, d time.Duration) {
+	us := min(max(d.Microseconds(), latencyMin), latencyMax)
+	_ = h.RecordValue(us)
+}
+
+// growTo extends s so that index i is valid.
+func growTo[T any](s []T, i int) []T {
+	for len(s) <= i {
+		var zero T
+		s = append(s, zero)
+	}
+	return s
+}
+
+// maxPartitions bounds the partition numbers kept in per-partition slices.
+const maxPartitions = 1 << 16
+
+func partitionOK(p int32) bool { return p >= 0 && p < maxPartitions }

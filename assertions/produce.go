@@ -1,0 +1,119 @@
+package assertions
+
+import (
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// sends are one producer's outcomes.
+type sends struct {
+	acked, failed, unknown seqSet
+	top                    uint64 // highest seq with any outcome
+	any                    bool
+}
+
+// ackedPart is what producers were told about one partition.
+type ackedPart struct {
+	acked     int64
+	maxOffset int64
+}
+
+// producerSide is the ledger's record of send outcomes.
+type producerSide struct {
+	senders   []*sends
+	parts     []ackedPart
+	counts    Counts // Sent, Acked, Failed, Unknown, Late
+	untracked int64  // sends whose id is outside the tracked range
+
+	ackLatency *hdrhistogram.Histogram
+
+	lastAck        time.Time
+	gap            time.Duration
+	gapFrom, gapTo time.Time
+}
+
+// Acked records a send the broker acknowledged at partition/offset; now is
+// when the acknowledgement arrived.
+func (l *Ledger) Acked(id ID, partition int32, offset int64, intended, sent, now time.Time) {
+	l.prodMu.Lock()
+	defer l.prodMu.Unlock()
+	p := &l.prod
+	p.counts.Acked++
+	if s := p.outcome(id, intended, sent, l.crit.LateAfter); s != nil {
+		s.acked.add(id.Seq)
+	}
+	if partitionOK(partition) {
+		p.parts = growTo(p.parts, int(partition))
+		pa := &p.parts[partition]
+		pa.acked++
+		pa.maxOffset = max(pa.maxOffset, offset)
+	}
+	recordLatency(p.ackLatency, now.Sub(sent))
+	p.ackAt(now)
+}
+
+// Failed records a send that was definitely not written.
+func (l *Ledger) Failed(id ID, intended, sent, now time.Time) {
+	l.prodMu.Lock()
+	defer l.prodMu.Unlock()
+	l.prod.counts.Failed++
+	if s := l.prod.outcome(id, intended, sent, l.crit.LateAfter); s != nil {
+		s.failed.add(id.Seq)
+	}
+}
+
+// Unknown records a send that may or may not have been written (timeout,
+// network error).
+func (l *Ledger) Unknown(id ID, intended, sent, now time.Time) {
+	l.prodMu.Lock()
+	defer l.prodMu.Unlock()
+	l.prod.counts.Unknown++
+	if s := l.prod.outcome(id, intended, sent, l.crit.LateAfter); s != nil {
+		s.unknown.add(id.Seq)
+	}
+}
+
+// outcome counts one send and returns its producer's sets, or nil when the id
+// cannot be tracked.
+func (p *producerSide) outcome(id ID, intended, sent time.Time, lateAfter time.Duration) *sends {
+	p.counts.Sent++
+	if sent.Sub(intended) > lateAfter {
+		p.counts.Late++
+	}
+	if id.Producer >= maxProducers || id.Seq >= maxSeq {
+		p.untracked++
+		return nil
+	}
+	p.senders = growTo(p.senders, int(id.Producer))
+	s := p.senders[id.Producer]
+	if s == nil {
+		s = &sends{}
+		p.senders[id.Producer] = s
+	}
+	if !s.any || id.Seq > s.top {
+		s.top, s.any = id.Seq, true
+	}
+	return s
+}
+
+// ackAt tracks the longest gap between successive acks. Callbacks race, so
+// an ack that arrives with an earlier clock than the last one is no gap.
+func (p *producerSide) ackAt(now time.Time) {
+	if !p.lastAck.IsZero() {
+		if g := now.Sub(p.lastAck); g > p.gap {
+			p.gap, p.gapFrom, p.gapTo = g, p.lastAck, now
+		}
+	}
+	if now.After(p.lastAck) {
+		p.lastAck = now
+	}
+}
+
+// sender returns producer i's outcomes, or nil.
+func (p *producerSide) sender(i int) *sends {
+	if i >= len(p.senders) {
+		return nil
+	}
+	return p.senders[i]
+}

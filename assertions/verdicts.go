@@ -1,0 +1,234 @@
+package assertions
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Each verdict below is built from the ledger under Verify's locks.
+
+func (l *Ledger) kafkaLoss(c *comparison) Verdict {
+	v := Verdict{Name: "no-kafka-loss", Enforced: true, Count: c.lostKafka.n, First: c.lostKafka.first}
+	v.Passed = v.Count == 0
+	v.Summary = fmt.Sprintf("%d acked records missing from the log (%d acked)", v.Count, l.prod.counts.Acked)
+	details := l.partitionLoss(v.Count > 0)
+	if n := l.prod.untracked; n > 0 {
+		details = append(details, fmt.Sprintf("%d sends had ids beyond the tracked range and were not verified", n))
+	}
+	v.Details = capLines(details)
+	return v
+}
+
+// partitionLoss localises loss: truncated logs always, and when records are
+// missing, partitions holding fewer of this run's records than were acked,
+// never drained, or with their start deleted.
+func (l *Ledger) partitionLoss(lost bool) []string {
+	var lines []string
+	for p, pa := range l.prod.parts {
+		if pa.acked == 0 {
+			continue
+		}
+		var d drainPart
+		if p < len(l.drain.parts) {
+			d = l.drain.parts[p]
+		}
+		if !d.ended {
+			if lost {
+				lines = append(lines, fmt.Sprintf("partition %d: %d acked up to offset %d, but the drain never read it", p, pa.acked, pa.maxOffset))
+			}
+			continue
+		}
+		if pa.maxOffset >= d.end {
+			lines = append(lines, fmt.Sprintf("partition %d: highest acked offset %d but log ends at %d", p, pa.maxOffset, d.end))
+		}
+		if lost && d.records < pa.acked {
+			lines = append(lines, fmt.Sprintf("partition %d: %d acked but %d records of this run in the log", p, pa.acked, d.records))
+		}
+		if lost && d.start > 0 {
+			lines = append(lines, fmt.Sprintf("partition %d: log starts at offset %d; earlier records were deleted", p, d.start))
+		}
+	}
+	return lines
+}
+
+func (l *Ledger) consumerLoss(c *comparison) Verdict {
+	v := Verdict{Name: "no-consumer-loss", Enforced: true, Count: c.lostConsumer.n, First: c.lostConsumer.first}
+	v.Passed = v.Count == 0
+	v.Summary = fmt.Sprintf("%d records in the log never processed (%d in log)", v.Count, c.inLog)
+	if v.Count > 0 {
+		var behind int64
+		for _, pa := range l.lag.parts {
+			behind += pa.cur.Offsets
+		}
+		if behind > 0 {
+			v.Details = []string{fmt.Sprintf("the group still lagged %d offsets at the last lag sample (%s)", behind, rel(l.start, l.lag.lastAt))}
+		}
+	}
+	return v
+}
+
+func (l *Ledger) unexpected(c *comparison) Verdict {
+	cs, ds := &l.cons.strays, &l.drain.strays
+	v := Verdict{Name: "no-unexpected", Enforced: true}
+	v.Count = cs.total() + ds.total() + c.unexpected()
+	v.Passed = v.Count == 0
+	v.Summary = fmt.Sprintf("%d records processed or in the log that this run never sent", v.Count)
+	for _, list := range [][]string{cs.first, ds.first, c.failedProcessed.first, c.neverProcessed.first, c.failedLogged.first, c.neverLogged.first} {
+		for _, s := range list {
+			keep(&v.First, s)
+		}
+	}
+	causes := []struct {
+		what string
+		n    int64
+	}{
+		{"of another run", cs.otherRun + ds.otherRun},
+		{"of another env", cs.otherEnv + ds.otherEnv},
+		{"whose send failed", c.failedProcessed.n + c.failedLogged.n},
+		{"never sent", cs.badID + ds.badID + c.neverProcessed.n + c.neverLogged.n},
+		{"foreign in the log (no readable identity)", ds.foreign},
+	}
+	for _, k := range causes {
+		if k.n > 0 {
+			v.Details = append(v.Details, fmt.Sprintf("%d %s", k.n, k.what))
+		}
+	}
+	return v
+}
+
+func (l *Ledger) duplicates() Verdict {
+	v := Verdict{Name: "no-duplicates", Enforced: l.crit.ForbidDuplicates}
+	v.Count = l.cons.dups + l.drain.dups
+	v.Passed = v.Count == 0
+	v.Summary = fmt.Sprintf("%d duplicate processings, %d duplicate copies in the log", l.cons.dups, l.drain.dups)
+	for _, s := range slices.Concat(l.cons.dupFirst, l.drain.dupFirst) {
+		keep(&v.First, s)
+	}
+	if !v.Enforced && v.Count > 0 {
+		v.Details = []string{"reported only: duplicates are allowed in this scenario"}
+	}
+	return v
+}
+
+func (l *Ledger) keyOrder() Verdict {
+	var finished uint64
+	for _, s := range l.cons.finalized {
+		finished += s.count()
+	}
+	v := Verdict{Name: "key-order", Enforced: true, Count: l.cons.orderBad, First: l.cons.orderFirst}
+	v.Passed = v.Count == 0
+	v.Summary = fmt.Sprintf("%d order steps processed out of order (%d orders finished, %d still open)",
+		v.Count, finished, len(l.cons.orders))
+	return v
+}
+
+func (l *Ledger) logOrder() Verdict {
+	v := Verdict{Name: "log-order", Enforced: true, Count: l.drain.orderBad, First: l.drain.orderFirst}
+	v.Passed = v.Count == 0
+	v.Summary = fmt.Sprintf("%d records in the log after a later send of the same producer", v.Count)
+	return v
+}
+
+func (l *Ledger) lagBounded() Verdict {
+	v := Verdict{Name: "lag-bounded", Enforced: true}
+	maxLag, maxOff := l.crit.MaxLag, l.crit.MaxLagOffsets
+	var worstSec, worstOff LagPoint
+	sampled := false
+	for _, pa := range l.lag.parts {
+		if !pa.seen {
+			continue
+		}
+		sampled = true
+		if pa.worstSec.Seconds > worstSec.Seconds {
+			worstSec = pa.worstSec
+		}
+		if pa.worstOff.Offsets > worstOff.Offsets {
+			worstOff = pa.worstOff
+		}
+		overSec := pa.worstSec.Seconds > maxLag.Seconds()
+		overOff := maxOff > 0 && pa.worstOff.Offsets > maxOff
+		if overSec || overOff {
+			v.Count++
+		}
+		if overSec {
+			v.Details = append(v.Details, fmt.Sprintf("partition %d: %s behind at %s (limit %s)",
+				pa.worstSec.Partition, dur(seconds(pa.worstSec.Seconds)), rel(l.start, pa.worstSec.At), dur(maxLag)))
+		}
+		if overOff {
+			v.Details = append(v.Details, fmt.Sprintf("partition %d: %d offsets behind at %s (limit %d)",
+				pa.worstOff.Partition, pa.worstOff.Offsets, rel(l.start, pa.worstOff.At), maxOff))
+		}
+	}
+	v.Details = capLines(v.Details)
+	v.Passed = v.Count == 0
+	if !sampled {
+		v.Summary = "no lag samples"
+		return v
+	}
+	v.Summary = fmt.Sprintf("max lag %s on partition %d at %s (limit %s); max %d offsets on partition %d at %s",
+		dur(seconds(worstSec.Seconds)), worstSec.Partition, rel(l.start, worstSec.At), dur(maxLag),
+		worstOff.Offsets, worstOff.Partition, rel(l.start, worstOff.At))
+	if maxOff > 0 {
+		v.Summary += fmt.Sprintf(" (limit %d)", maxOff)
+	}
+	return v
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+func (l *Ledger) lagRecovers() Verdict {
+	g, limit := &l.lag, l.crit.RecoverWithin
+	v := Verdict{Name: "lag-recovers", Enforced: true}
+	switch {
+	case !g.stopped:
+		v.Count = 1
+		v.Summary = "producers were never reported stopped; recovery not measured"
+	case !g.recovered:
+		v.Summary = fmt.Sprintf("lag never reached 0 after producers stopped at %s (limit %s)", rel(l.start, g.stopAt), dur(limit))
+		v.Details = l.stillLagging()
+		v.Count = max(int64(len(v.Details)), 1)
+		v.Details = capLines(v.Details)
+		if g.lastAt.Before(g.stopAt) {
+			v.Details = append(v.Details, "no lag sample was taken after producers stopped")
+		}
+	default:
+		took := g.recoveredAt.Sub(g.stopAt)
+		v.Summary = fmt.Sprintf("lag reached 0 %s after producers stopped, at %s (limit %s)", dur(took), rel(l.start, g.recoveredAt), dur(limit))
+		if took > limit {
+			v.Count = 1
+		}
+	}
+	v.Passed = v.Count == 0
+	return v
+}
+
+// stillLagging describes the partitions behind at their last sample.
+func (l *Ledger) stillLagging() []string {
+	var lines []string
+	for _, pa := range l.lag.parts {
+		if pa.seen && pa.cur.Offsets > 0 {
+			lines = append(lines, fmt.Sprintf("partition %d: %d offsets (%s) behind at its last sample, %s",
+				pa.cur.Partition, pa.cur.Offsets, dur(seconds(pa.cur.Seconds)), rel(l.start, pa.cur.At)))
+		}
+	}
+	return lines
+}
+
+func (l *Ledger) ackGap() Verdict {
+	p, limit := &l.prod, l.crit.MaxAckGap
+	v := Verdict{Name: "ack-gap", Enforced: limit > 0}
+	if p.counts.Acked < 2 {
+		v.Summary = "fewer than two acks"
+	} else {
+		v.Summary = fmt.Sprintf("longest gap between acks %s, from %s to %s", dur(p.gap), rel(l.start, p.gapFrom), rel(l.start, p.gapTo))
+	}
+	if v.Enforced {
+		v.Summary += fmt.Sprintf(" (limit %s)", dur(limit))
+		if p.gap > limit {
+			v.Count = 1
+		}
+	}
+	v.Passed = v.Count == 0
+	return v
+}

@@ -1,0 +1,82 @@
+package assertions
+
+import (
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Report is the judged run.
+type Report struct {
+	Counts   Counts
+	Verdicts []Verdict
+	// Latency holds the histograms "produce_ack", "e2e_from_intended" and
+	// "e2e_from_sent", in microseconds.
+	Latency map[string]*hdrhistogram.Histogram
+	// Lag is the series for reports: per partition at most one point per
+	// second (that second's maxima, stamped with its start) plus the last sample.
+	Lag       []LagPoint
+	MaxAckGap time.Duration
+}
+
+// Passed reports whether every enforced verdict passed.
+func (r Report) Passed() bool { return len(r.Failing()) == 0 }
+
+// Failing lists the enforced verdicts that failed, in report order.
+func (r Report) Failing() []string {
+	var names []string
+	for _, v := range r.Verdicts {
+		if v.Enforced && !v.Passed {
+			names = append(names, v.Name)
+		}
+	}
+	return names
+}
+
+// Verify judges the run. Call it once everything else has stopped; it may be
+// called again and gives the same answer.
+func (l *Ledger) Verify() Report {
+	l.prodMu.Lock()
+	defer l.prodMu.Unlock()
+	l.consMu.Lock()
+	defer l.consMu.Unlock()
+	l.lagMu.Lock()
+	defer l.lagMu.Unlock()
+	l.drainMu.Lock()
+	defer l.drainMu.Unlock()
+
+	c := l.compare()
+	return Report{
+		Counts: l.counts(&c),
+		Verdicts: []Verdict{
+			l.kafkaLoss(&c),
+			l.consumerLoss(&c),
+			l.unexpected(&c),
+			l.duplicates(),
+			l.keyOrder(),
+			l.logOrder(),
+			l.lagBounded(),
+			l.lagRecovers(),
+			l.ackGap(),
+		},
+		Latency: map[string]*hdrhistogram.Histogram{
+			"produce_ack":       l.prod.ackLatency.Clone(),
+			"e2e_from_intended": l.cons.fromIntended.Clone(),
+			"e2e_from_sent":     l.cons.fromSent.Clone(),
+		},
+		Lag:       l.lag.report(),
+		MaxAckGap: l.prod.gap,
+	}
+}
+
+func (l *Ledger) counts(c *comparison) Counts {
+	n := l.prod.counts
+	n.Processed = c.processed
+	n.InLog = c.inLog
+	n.LostKafka = c.lostKafka.n
+	n.LostConsumer = c.lostConsumer.n
+	n.Unexpected = l.cons.strays.total() + l.drain.strays.total() + c.unexpected()
+	n.Duplicates = l.cons.dups
+	n.LogDuplicate = l.drain.dups
+	return n
+}

@@ -1,0 +1,31 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/chaosrun/chaosrun/harness"
+)
+
+func cleanCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "clean",
+		Short: "Remove what crashed runs left behind (Kafka JVMs, data dirs)",
+		Long:  "Every run does this on start; clean does it on demand. Live runs are left alone.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			removed, err := harness.CleanLeftovers("", nil)
+			for _, r := range removed {
+				fmt.Println("removed", r)
+			}
+			if err != nil {
+				return &exitError{exitHarnessError, err}
+			}
+			if len(removed) == 0 {
+				fmt.Println("nothing to clean")
+			}
+			return nil
+		},
+	}
+}

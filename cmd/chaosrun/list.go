@@ -1,0 +1,64 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/chaosrun/chaosrun/spec"
+)
+
+func listCmd() *cobra.Command {
+	var dir string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the shipped scenarios, one line each",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return listScenarios(dir)
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", "scenarios", "directory to look for *.yaml scenarios in (recursively)")
+	return cmd
+}
+
+func listScenarios(dir string) error {
+	var files []string
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".yaml") {
+			files = append(files, path)
+		}
+		return err
+	})
+	if err != nil {
+		return &exitError{exitBadInput, fmt.Errorf("list %s: %w", dir, err)}
+	}
+	sort.Strings(files)
+	var bad error
+	for _, f := range files {
+		s, err := spec.Load(f)
+		if err != nil {
+			bad = err
+			fmt.Printf("%-45s INVALID (run chaosrun validate %s)\n", f, f)
+			continue
+		}
+		expect := "pass"
+		if s.Expect.Verdict == "fail" {
+			expect = "fail " + strings.Join(s.Expect.Failing, ",")
+		}
+		fmt.Printf("%-45s expect %-28s %s\n", f, expect, firstLine(s.Description))
+	}
+	if bad != nil {
+		return &exitError{exitBadInput, bad}
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}

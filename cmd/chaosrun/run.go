@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/chaosrun/chaosrun/reports"
+	"github.com/chaosrun/chaosrun/runner"
+	"github.com/chaosrun/chaosrun/spec"
+)
+
+func runCmd() *cobra.Command {
+	var out, rt string
+	var quiet bool
+	cmd := &cobra.Command{
+		Use:   "run FILE",
+		Short: "Run one scenario and judge it",
+		Long: `Run starts a real Kafka cluster behind toxiproxy, drives the order workload,
+injects the scenario's faults, drains and judges. It prints a summary and writes
+DIR/result.json. Exit codes: 0 expectation met, 1 not met, 2 bad input, 3 harness error.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runScenario(cmd.Context(), args[0], out, rt, quiet)
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "directory for result.json and .hgrm files (default chaosrun-results/<scenario>)")
+	cmd.Flags().StringVar(&rt, "runtime", "auto", "where Kafka runs: auto or process")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress lines, only the summary")
+	return cmd
+}
+
+func runScenario(ctx context.Context, file, out, rt string, quiet bool) error {
+	s, err := spec.Load(file)
+	if err != nil {
+		return &exitError{exitBadInput, err}
+	}
+	if rt != "auto" && rt != "process" {
+		return &exitError{exitBadInput, fmt.Errorf("--runtime %q: want auto or process", rt)}
+	}
+	if out == "" {
+		out = "chaosrun-results/" + s.Name
+	}
+	ctx, stop := signal.NotifyContext(ctxOrBackground(ctx), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := runner.Run(ctx, s, runner.Options{Runtime: rt, OutDir: out, Logf: progress(quiet)})
+	var bad *spec.Errors
+	if errors.As(err, &bad) {
+		return &exitError{exitBadInput, err}
+	}
+	if res != nil {
+		if serr := reports.Summary(os.Stdout, res); serr != nil && err == nil {
+			err = serr
+		}
+	}
+	switch {
+	case err != nil:
+		return &exitError{exitHarnessError, err}
+	case !res.ExpectationMet:
+		return &exitError{exitUnmet, fmt.Errorf("expectation not met: %v", res.Unmet())}
+	}
+	return nil
+}
+
+func progress(quiet bool) func(string, ...any) {
+	if quiet {
+		return nil
+	}
+	start := time.Now()
+	return func(format string, args ...any) {
+		fmt.Fprintf(os.Stderr, "[%6.1fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
+	}
+}
+
+func ctxOrBackground(ctx context.Context) context.Context {
+	if ctx == nil {
+		return context.Background()
+	}
+	return ctx
+}

@@ -1,0 +1,107 @@
+package faults
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2"
+	"github.com/twmb/franz-go/pkg/kadm"
+)
+
+// Fault is one kind of disturbance. Inject applies it and says what it hit;
+// Heal undoes it. A fault value carries its own parameters, decoded from the
+// scenario file through its yaml tags.
+type Fault interface {
+	Inject(ctx context.Context, env *Env, t Target) (hit string, err error)
+	Heal(ctx context.Context, env *Env) error
+}
+
+// Validator is implemented by faults whose parameters need checking.
+type Validator interface {
+	Validate() []FieldError
+}
+
+// Momentary is implemented by faults that have nothing to heal (a restart).
+type Momentary interface {
+	Momentary()
+}
+
+// FieldError is a bad parameter, named by its yaml key.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+// Brokers is what broker faults need from the cluster; harness.Cluster is one.
+type Brokers interface {
+	NodeIDs() []int32
+	Kill(ctx context.Context, id int32) error
+	Stop(ctx context.Context, id int32) error
+	Start(ctx context.Context, id int32) error
+	Pause(ctx context.Context, id int32) error
+	Resume(ctx context.Context, id int32) error
+	Proxy(id int32) *toxiproxy.Proxy
+}
+
+// Consumers is what consumer faults need from the consumer group.
+type Consumers interface {
+	Instances() int
+	Crash(ctx context.Context, i int) error
+	Restart(i int) error
+}
+
+// Env is everything faults act on.
+type Env struct {
+	Brokers   Brokers
+	Admin     *kadm.Client // resolves "leader of" targets at inject time
+	Consumers Consumers
+	Rand      *rand.Rand // seeded: random targets repeat with the seed
+}
+
+// kinds is the registry of fault types: an explicit map, no init() magic.
+var kinds = map[string]func() Fault{
+	"broker-kill":    func() Fault { return &brokerKill{} },
+	"broker-stop":    func() Fault { return &brokerStop{} },
+	"broker-pause":   func() Fault { return &brokerPause{} },
+	"broker-restart": func() Fault { return &brokerRestart{} },
+	"latency":        func() Fault { return &latency{} },
+	"bandwidth":      func() Fault { return &bandwidth{} },
+	"timeout":        func() Fault { return &timeout{} },
+	"reset-peer":     func() Fault { return &resetPeer{} },
+	"proxy-down":     func() Fault { return &proxyDown{} },
+	"consumer-crash": func() Fault { return &consumerCrash{} },
+}
+
+// New returns a zero fault of the named type, ready to decode parameters into.
+func New(kind string) (Fault, error) {
+	f, ok := kinds[kind]
+	if !ok {
+		return nil, fmt.Errorf("unknown fault type %q (known: %v)", kind, Kinds())
+	}
+	return f(), nil
+}
+
+// Kinds lists the fault types.
+func Kinds() []string {
+	out := make([]string, 0, len(kinds))
+	for k := range kinds {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TargetKinds says which target forms a fault accepts.
+func TargetKinds(f Fault) []string {
+	switch f.(type) {
+	case *consumerCrash:
+		return []string{"consumer"}
+	case networkFault:
+		return []string{"node", "leader", "follower", "random", "all"}
+	}
+	return []string{"node", "leader", "follower", "random"}
+}

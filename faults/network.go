@@ -1,0 +1,204 @@
+package faults
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2"
+)
+
+// networkFault marks the faults that act on a broker's client proxy, so they
+// accept every broker and "all" as a target.
+type networkFault interface {
+	Fault
+	network()
+}
+
+// toxicOp adds one toxiproxy toxic to every targeted proxy and removes it on heal.
+type toxicOp struct {
+	Stream string `yaml:"stream"` // downstream (broker→client), upstream, or both
+	added  []added
+}
+
+type added struct {
+	proxy *toxiproxy.Proxy
+	name  string
+}
+
+func (toxicOp) network() {}
+
+func (o *toxicOp) validateStream(def string) []FieldError {
+	if o.Stream == "" {
+		o.Stream = def
+	}
+	switch o.Stream {
+	case "downstream", "upstream", "both":
+		return nil
+	}
+	return []FieldError{{"stream", "want downstream, upstream or both"}}
+}
+
+func (o *toxicOp) streams() []string {
+	if o.Stream == "both" {
+		return []string{"upstream", "downstream"}
+	}
+	return []string{o.Stream}
+}
+
+func (o *toxicOp) add(ctx context.Context, env *Env, t Target, kind string, attrs map[string]any) (string, error) {
+	ids, err := t.brokers(ctx, env)
+	if err != nil {
+		return "", err
+	}
+	for _, id := range ids {
+		p := env.Brokers.Proxy(id)
+		if p == nil {
+			return "", fmt.Errorf("node %d has no proxy", id)
+		}
+		for _, stream := range o.streams() {
+			name := "chaosrun-" + kind + "-" + stream
+			body, _ := json.Marshal(map[string]any{"name": name, "type": kind, "stream": stream, "toxicity": 1.0, "attributes": attrs})
+			if _, err := p.Toxics.AddToxicJson(bytes.NewReader(body)); err != nil {
+				return describe(ids), fmt.Errorf("add %s toxic to node %d: %w", kind, id, err)
+			}
+			o.added = append(o.added, added{p, name})
+		}
+	}
+	return fmt.Sprintf("%s (%s)", describe(ids), o.Stream), nil
+}
+
+func (o *toxicOp) remove(ctx context.Context) error {
+	var errs []error
+	for _, a := range o.added {
+		errs = append(errs, a.proxy.Toxics.RemoveToxic(ctx, a.name))
+	}
+	o.added = nil
+	return errors.Join(errs...)
+}
+
+func (o *toxicOp) Heal(ctx context.Context, _ *Env) error { return o.remove(ctx) }
+
+func ms(d time.Duration) int64 { return d.Milliseconds() }
+
+// latency delays data by latency ± jitter.
+type latency struct {
+	toxicOp `yaml:",inline"`
+	Latency time.Duration `yaml:"latency"`
+	Jitter  time.Duration `yaml:"jitter"`
+}
+
+func (f *latency) Validate() []FieldError {
+	errs := f.validateStream("downstream")
+	if f.Latency <= 0 {
+		errs = append(errs, FieldError{"latency", "must be positive, e.g. 100ms"})
+	}
+	if f.Jitter < 0 || f.Jitter > f.Latency {
+		errs = append(errs, FieldError{"jitter", "must be between 0 and latency"})
+	}
+	return errs
+}
+
+func (f *latency) Inject(ctx context.Context, env *Env, t Target) (string, error) {
+	return f.add(ctx, env, t, "latency", map[string]any{"latency": ms(f.Latency), "jitter": ms(f.Jitter)})
+}
+
+// bandwidth caps throughput at rate KB/s.
+type bandwidth struct {
+	toxicOp `yaml:",inline"`
+	Rate    int64 `yaml:"rate_kb"`
+}
+
+func (f *bandwidth) Validate() []FieldError {
+	errs := f.validateStream("downstream")
+	if f.Rate <= 0 {
+		errs = append(errs, FieldError{"rate_kb", "must be a positive number of KB/s"})
+	}
+	return errs
+}
+
+func (f *bandwidth) Inject(ctx context.Context, env *Env, t Target) (string, error) {
+	return f.add(ctx, env, t, "bandwidth", map[string]any{"rate": f.Rate})
+}
+
+// timeout swallows data; after Timeout the connection is closed (0: never).
+type timeout struct {
+	toxicOp `yaml:",inline"`
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+func (f *timeout) Validate() []FieldError {
+	errs := f.validateStream("both")
+	if f.Timeout < 0 {
+		errs = append(errs, FieldError{"timeout", "must not be negative"})
+	}
+	return errs
+}
+
+func (f *timeout) Inject(ctx context.Context, env *Env, t Target) (string, error) {
+	return f.add(ctx, env, t, "timeout", map[string]any{"timeout": ms(f.Timeout)})
+}
+
+// resetPeer resets connections (TCP RST) after Timeout.
+type resetPeer struct {
+	toxicOp `yaml:",inline"`
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+func (f *resetPeer) Validate() []FieldError {
+	errs := f.validateStream("both")
+	if f.Timeout < 0 {
+		errs = append(errs, FieldError{"timeout", "must not be negative"})
+	}
+	return errs
+}
+
+func (f *resetPeer) Inject(ctx context.Context, env *Env, t Target) (string, error) {
+	return f.add(ctx, env, t, "reset_peer", map[string]any{"timeout": ms(f.Timeout)})
+}
+
+// proxyDown disables the proxy: open connections close, new ones are refused.
+type proxyDown struct {
+	proxies []*toxiproxy.Proxy
+}
+
+func (proxyDown) network() {}
+
+func (f *proxyDown) Inject(ctx context.Context, env *Env, t Target) (string, error) {
+	ids, err := t.brokers(ctx, env)
+	if err != nil {
+		return "", err
+	}
+	for _, id := range ids {
+		p := env.Brokers.Proxy(id)
+		if p == nil {
+			return "", fmt.Errorf("node %d has no proxy", id)
+		}
+		p.Stop()
+		f.proxies = append(f.proxies, p)
+	}
+	return describe(ids), nil
+}
+
+func (f *proxyDown) Heal(context.Context, *Env) error {
+	var errs []error
+	for _, p := range f.proxies {
+		if err := p.Start(); err != nil && !errors.Is(err, toxiproxy.ErrProxyAlreadyStarted) {
+			errs = append(errs, err)
+		}
+	}
+	f.proxies = nil
+	return errors.Join(errs...)
+}
+
+var (
+	_ networkFault = (*latency)(nil)
+	_ networkFault = (*bandwidth)(nil)
+	_ networkFault = (*timeout)(nil)
+	_ networkFault = (*resetPeer)(nil)
+	_ networkFault = (*proxyDown)(nil)
+	_ Validator    = (*latency)(nil)
+)

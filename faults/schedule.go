@@ -1,0 +1,146 @@
+package faults
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Planned is one fault on the schedule.
+type Planned struct {
+	Type     string
+	Fault    Fault
+	Target   Target
+	At       time.Duration // after the workload starts
+	Duration time.Duration // until heal; 0 for momentary faults
+}
+
+// Happening is one line of the run's timeline: what was actually done, when.
+type Happening struct {
+	At     time.Time
+	Fault  string
+	Action string // "inject" or "heal"
+	Target string
+	Detail string
+	Err    string
+}
+
+// Schedule injects and heals planned faults at their times and keeps the timeline.
+type Schedule struct {
+	env   *Env
+	plans []Planned
+
+	mu       sync.Mutex
+	timeline []Happening
+	open     map[int]string // injected, not yet healed: plan index → what it hit
+	wg       sync.WaitGroup
+}
+
+// NewSchedule prepares plans against env.
+func NewSchedule(env *Env, plans []Planned) *Schedule {
+	return &Schedule{env: env, plans: plans, open: map[int]string{}}
+}
+
+// Start runs every plan relative to start, each in its own goroutine, until
+// its heal or until ctx is done (then HealAll cleans up).
+func (s *Schedule) Start(ctx context.Context, start time.Time) {
+	for i := range s.plans {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.run(ctx, start, i)
+		}()
+	}
+}
+
+// Wait blocks until every plan has run (or was cut short by its context).
+func (s *Schedule) Wait() { s.wg.Wait() }
+
+func (s *Schedule) run(ctx context.Context, start time.Time, i int) {
+	p := s.plans[i]
+	if !sleepUntil(ctx, start.Add(p.At)) {
+		return
+	}
+	hit, err := p.Fault.Inject(ctx, s.env, p.Target)
+	s.record(p.Type, "inject", hit, err)
+	if err != nil {
+		return
+	}
+	if _, momentary := p.Fault.(Momentary); momentary {
+		return
+	}
+	s.mu.Lock()
+	s.open[i] = hit
+	s.mu.Unlock()
+	if !sleepUntil(ctx, start.Add(p.At+p.Duration)) {
+		return
+	}
+	s.heal(ctx, i, "")
+}
+
+func (s *Schedule) heal(ctx context.Context, i int, why string) {
+	s.mu.Lock()
+	hit, ok := s.open[i]
+	delete(s.open, i)
+	s.mu.Unlock()
+	if !ok {
+		return
+	}
+	err := s.plans[i].Fault.Heal(ctx, s.env)
+	s.record(s.plans[i].Type, "heal", hit+why, err)
+}
+
+// HealAll heals every fault still in effect: before the final drain, the
+// cluster must be whole again.
+func (s *Schedule) HealAll(ctx context.Context) {
+	s.Wait()
+	s.mu.Lock()
+	var idx []int
+	for i := range s.open {
+		idx = append(idx, i)
+	}
+	s.mu.Unlock()
+	for _, i := range idx {
+		s.heal(ctx, i, " (end of run)")
+	}
+}
+
+// Timeline returns what happened, in order.
+func (s *Schedule) Timeline() []Happening {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Happening(nil), s.timeline...)
+}
+
+func (s *Schedule) record(fault, action, hit string, err error) {
+	h := Happening{At: time.Now(), Fault: fault, Action: action, Target: hit}
+	if err != nil {
+		h.Err = err.Error()
+	}
+	s.mu.Lock()
+	s.timeline = append(s.timeline, h)
+	s.mu.Unlock()
+}
+
+// Errors lists the timeline's failed actions.
+func (s *Schedule) Errors() []string {
+	var out []string
+	for _, h := range s.Timeline() {
+		if h.Err != "" {
+			out = append(out, fmt.Sprintf("%s %s %s: %s", h.Action, h.Fault, h.Target, h.Err))
+		}
+	}
+	return out
+}
+
+func sleepUntil(ctx context.Context, t time.Time) bool {
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-timer.C:
+		return true
+	}
+}

@@ -1,0 +1,152 @@
+package faults
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Target says what a fault hits. Exactly one field is set; leader and
+// follower are resolved when the fault is injected, not when the run starts.
+type Target struct {
+	Node     int32  `yaml:"node"`
+	Leader   string `yaml:"leader"`   // "topic/partition": that partition's leader at inject time
+	Follower string `yaml:"follower"` // "topic/partition": its first replica that is not the leader
+	Random   bool   `yaml:"random"`   // a seeded random broker
+	All      bool   `yaml:"all"`      // every broker (network faults only)
+	Consumer *int   `yaml:"consumer"` // a consumer instance index (consumer faults only)
+}
+
+// Kind names which form the target has, "" when none is set.
+func (t Target) Kind() string {
+	var kinds []string
+	if t.Node != 0 {
+		kinds = append(kinds, "node")
+	}
+	if t.Leader != "" {
+		kinds = append(kinds, "leader")
+	}
+	if t.Follower != "" {
+		kinds = append(kinds, "follower")
+	}
+	if t.Random {
+		kinds = append(kinds, "random")
+	}
+	if t.All {
+		kinds = append(kinds, "all")
+	}
+	if t.Consumer != nil {
+		kinds = append(kinds, "consumer")
+	}
+	return strings.Join(kinds, "+")
+}
+
+// ValidateTarget checks that t has exactly one form and that f accepts it.
+func ValidateTarget(f Fault, t Target) error {
+	kind := t.Kind()
+	allowed := TargetKinds(f)
+	if kind == "" || strings.Contains(kind, "+") {
+		return fmt.Errorf("need exactly one of %s", strings.Join(allowed, ", "))
+	}
+	for _, a := range allowed {
+		if a == kind {
+			return checkTargetValue(t)
+		}
+	}
+	return fmt.Errorf("%s is not a target for this fault (want one of %s)", kind, strings.Join(allowed, ", "))
+}
+
+func checkTargetValue(t Target) error {
+	for _, tp := range []string{t.Leader, t.Follower} {
+		if tp == "" {
+			continue
+		}
+		if _, _, err := splitTopicPartition(tp); err != nil {
+			return err
+		}
+	}
+	if t.Node < 0 {
+		return fmt.Errorf("node ids are positive")
+	}
+	if t.Consumer != nil && *t.Consumer < 0 {
+		return fmt.Errorf("consumer instances are numbered from 0")
+	}
+	return nil
+}
+
+func splitTopicPartition(s string) (string, int32, error) {
+	i := strings.LastIndexByte(s, '/')
+	if i <= 0 {
+		return "", 0, fmt.Errorf("%q: want topic/partition", s)
+	}
+	p, err := strconv.ParseInt(s[i+1:], 10, 32)
+	if err != nil || p < 0 {
+		return "", 0, fmt.Errorf("%q: bad partition number", s)
+	}
+	return s[:i], int32(p), nil
+}
+
+// brokers resolves t to node ids at inject time.
+func (t Target) brokers(ctx context.Context, env *Env) ([]int32, error) {
+	switch {
+	case t.Node != 0:
+		for _, id := range env.Brokers.NodeIDs() {
+			if id == t.Node {
+				return []int32{id}, nil
+			}
+		}
+		return nil, fmt.Errorf("no node %d (nodes: %v)", t.Node, env.Brokers.NodeIDs())
+	case t.All:
+		return env.Brokers.NodeIDs(), nil
+	case t.Random:
+		ids := env.Brokers.NodeIDs()
+		return []int32{ids[env.Rand.IntN(len(ids))]}, nil
+	case t.Leader != "":
+		id, err := replicaOf(ctx, env, t.Leader, true)
+		return []int32{id}, err
+	case t.Follower != "":
+		id, err := replicaOf(ctx, env, t.Follower, false)
+		return []int32{id}, err
+	}
+	return nil, fmt.Errorf("no broker target")
+}
+
+// replicaOf finds the leader, or the first non-leader replica, of topic/partition.
+func replicaOf(ctx context.Context, env *Env, tp string, leader bool) (int32, error) {
+	topic, part, err := splitTopicPartition(tp)
+	if err != nil {
+		return 0, err
+	}
+	md, err := env.Admin.Metadata(ctx, topic)
+	if err != nil {
+		return 0, fmt.Errorf("metadata for %s: %w", tp, err)
+	}
+	pd, ok := md.Topics[topic].Partitions[part]
+	if !ok {
+		return 0, fmt.Errorf("%s: no such partition", tp)
+	}
+	if pd.Err != nil {
+		return 0, fmt.Errorf("%s: %w", tp, pd.Err)
+	}
+	if leader {
+		if pd.Leader < 0 {
+			return 0, fmt.Errorf("%s has no leader now", tp)
+		}
+		return pd.Leader, nil
+	}
+	for _, r := range pd.Replicas {
+		if r != pd.Leader {
+			return r, nil
+		}
+	}
+	return 0, fmt.Errorf("%s has no follower (replicas %v)", tp, pd.Replicas)
+}
+
+func describe(ids []int32) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = "node " + strconv.Itoa(int(id))
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,188 @@
+package harness
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Command-line markers on every JVM a run starts: the run id finds a dead
+// run's JVMs, the run dir tells whether that run still exists.
+const (
+	markerRun = "-Dchaosrun.run="
+	markerDir = "-Dchaosrun.dir="
+)
+
+// Layout under the root: run-<id>/ with a lock file the live run holds.
+const (
+	runDirPrefix = "run-"
+	tmpDirPrefix = ".tmp-run-"
+	lockName     = "lock"
+)
+
+// DefaultRoot is where runs keep their files unless told otherwise.
+func DefaultRoot() string { return filepath.Join(os.TempDir(), "chaosrun") }
+
+// CleanLeftovers removes what dead runs left under root (empty means
+// DefaultRoot): a run dir whose lock nobody holds belongs to a dead run, so
+// its marked processes are killed and the dir removed. Marked processes whose
+// run dir is gone are killed too, whatever their root. It returns the dirs
+// removed and the processes killed ("pid N (run ID)").
+func CleanLeftovers(root string, logf func(string, ...any)) (removed []string, err error) {
+	logf = orNop(logf)
+	if root == "" {
+		root = DefaultRoot()
+	}
+	entries, err := os.ReadDir(root)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("clean %s: %w", root, err)
+	}
+	var errs []error
+	for _, e := range entries {
+		dir := filepath.Join(root, e.Name())
+		done, err := cleanRunDir(dir, e)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if done {
+			logf("removed leftover run dir %s", dir)
+			removed = append(removed, dir)
+		}
+	}
+	killed, err := killOrphans(root)
+	for _, k := range killed {
+		logf("killed leftover process %s", k)
+	}
+	return append(removed, killed...), errors.Join(append(errs, err)...)
+}
+
+// cleanRunDir removes dir if it is a run dir of a dead run.
+func cleanRunDir(dir string, e os.DirEntry) (bool, error) {
+	name := e.Name()
+	isRun, isTmp := strings.HasPrefix(name, runDirPrefix), strings.HasPrefix(name, tmpDirPrefix)
+	if !e.IsDir() || !isRun && !isTmp {
+		return false, nil
+	}
+	if isTmp && !olderThan(dir, time.Minute) {
+		return false, nil // a run may be between mkdir and lock
+	}
+	lock, ok, err := tryLock(filepath.Join(dir, lockName))
+	if err != nil || !ok {
+		return false, err
+	}
+	defer lock.Close()
+	if isRun {
+		id := strings.TrimPrefix(name, runDirPrefix)
+		if err := killProcs(markedProcs(func(p markedProc) bool { return p.run == id })); err != nil {
+			return false, fmt.Errorf("clean %s: %w", dir, err)
+		}
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return false, fmt.Errorf("clean %s: %w", dir, err)
+	}
+	return true, nil
+}
+
+// killOrphans kills marked processes whose run dir no longer exists.
+func killOrphans(root string) ([]string, error) {
+	procs := markedProcs(func(p markedProc) bool {
+		dir := p.dir
+		if dir == "" {
+			dir = filepath.Join(root, runDirPrefix+p.run)
+		}
+		_, err := os.Stat(dir)
+		return errors.Is(err, os.ErrNotExist)
+	})
+	var killed []string
+	for _, p := range procs {
+		killed = append(killed, fmt.Sprintf("pid %d (run %s)", p.pid, p.run))
+	}
+	return killed, killProcs(procs)
+}
+
+func olderThan(path string, d time.Duration) bool {
+	st, err := os.Stat(path)
+	return err == nil && time.Since(st.ModTime()) > d
+}
+
+// markedProc is a process carrying the run marker on its command line.
+type markedProc struct {
+	pid      int
+	run, dir string
+}
+
+// markedProcs scans /proc for processes with a run marker that match keep.
+func markedProcs(keep func(markedProc) bool) []markedProc {
+	entries, _ := os.ReadDir("/proc")
+	var out []markedProc
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		p, ok := readMarker(pid)
+		if ok && !isZombie(pid) && keep(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func readMarker(pid int) (markedProc, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return markedProc{}, false
+	}
+	p := markedProc{pid: pid}
+	for _, arg := range bytes.Split(b, []byte{0}) {
+		a := string(arg)
+		switch {
+		case strings.HasPrefix(a, markerRun):
+			p.run = strings.TrimPrefix(a, markerRun)
+		case strings.HasPrefix(a, markerDir):
+			p.dir = strings.TrimPrefix(a, markerDir)
+		}
+	}
+	return p, p.run != ""
+}
+
+// procState returns the state letter from /proc/<pid>/stat, "" if gone.
+func procState(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	// The command name is in parentheses and may hold spaces.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 || i+2 >= len(b) {
+		return ""
+	}
+	return string(b[i+2])
+}
+
+func isZombie(pid int) bool { return procState(pid) == "Z" }
+
+// killProcs SIGKILLs each process (SIGCONT first: it may be stopped) and
+// waits until each is gone or a zombie.
+func killProcs(procs []markedProc) error {
+	for _, p := range procs {
+		syscall.Kill(p.pid, syscall.SIGCONT)
+		syscall.Kill(p.pid, syscall.SIGKILL)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, p := range procs {
+		for s := procState(p.pid); s != "" && s != "Z"; s = procState(p.pid) {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("pid %d (run %s) still alive after SIGKILL", p.pid, p.run)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,69 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// helperEnv selects what TestHelperProcess does when the test binary is
+// re-executed as a child: "sleep" idles with run markers on its command
+// line; "cluster" starts a cluster whose JVMs outlive the child.
+const helperEnv = "CHAOSRUN_HARNESS_HELPER"
+
+func TestHelperProcess(t *testing.T) {
+	switch os.Getenv(helperEnv) {
+	case "":
+		t.Skip("helper for other tests")
+	case "sleep":
+		time.Sleep(5 * time.Minute)
+	case "cluster":
+		helperCluster()
+	}
+	os.Exit(0)
+}
+
+// helperCluster starts a cluster, reports it and waits to be killed.
+func helperCluster() {
+	rt, err := NewProcessRuntime(ProcessOptions{
+		LibsDir: os.Getenv("CHAOSRUN_HELPER_LIBS"), Root: os.Getenv("CHAOSRUN_HELPER_ROOT"),
+		orphanJVMs: true,
+	})
+	if err != nil {
+		fmt.Println("ERROR", err)
+		os.Exit(1)
+	}
+	if _, err := Start(context.Background(), rt, Config{}); err != nil {
+		fmt.Println("ERROR", err)
+		os.Exit(1)
+	}
+	fmt.Println("READY", rt.RunID(), rt.RunDir())
+	time.Sleep(10 * time.Minute)
+}
+
+// helperCmd re-executes the test binary in helper mode; extra args land on
+// its command line after "--".
+func helperCmd(mode string, env []string, args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], slices.Concat([]string{"-test.run=^TestHelperProcess$", "--"}, args)...)
+	cmd.Env = slices.Concat(os.Environ(), []string{helperEnv + "=" + mode}, env)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd
+}
+
+// runProcs lists live processes carrying run id's marker.
+func runProcs(id string) []markedProc {
+	return markedProcs(func(p markedProc) bool { return p.run == id })
+}
+
+// killRun kills whatever a failed test left of run id.
+func killRun(t *testing.T, id string) {
+	t.Helper()
+	if err := killProcs(runProcs(id)); err != nil {
+		t.Logf("kill leftovers of run %s: %v", id, err)
+	}
+}

@@ -1,0 +1,349 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// procNode is one node's JVM and its lifecycle state machine.
+type procNode struct {
+	id        int32
+	dir       string
+	clusterID string
+	features  map[string]int
+	props     map[string]string
+	logf      func(string, ...any)
+
+	mu        sync.Mutex
+	state     NodeState
+	closed    bool
+	formatted bool
+	cmd       *exec.Cmd
+	done      chan struct{} // closed when cmd has been reaped
+	exitErr   error
+}
+
+func (n *procNode) path(name string) string { return filepath.Join(n.dir, name) }
+
+func (n *procNode) currentState() NodeState {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.state
+}
+
+// transition moves from one of the allowed states to next, or says why not.
+func (n *procNode) transition(next NodeState, allowed ...NodeState) error {
+	if n.closed {
+		return errClosed
+	}
+	if !slices.Contains(allowed, n.state) {
+		return fmt.Errorf("node is %s, want %s", n.describe(), joinStates(allowed))
+	}
+	n.state = next
+	return nil
+}
+
+// describe is the state, with the exit status when the node died.
+func (n *procNode) describe() string {
+	if n.state == StateExited && n.exitErr != nil {
+		return fmt.Sprintf("%s (%v)", n.state, n.exitErr)
+	}
+	return string(n.state)
+}
+
+func joinStates(s []NodeState) string {
+	parts := make([]string, len(s))
+	for i, st := range s {
+		parts[i] = string(st)
+	}
+	return strings.Join(parts, " or ")
+}
+
+// start formats storage once, then launches the broker JVM.
+func (n *procNode) start(ctx context.Context, r *ProcessRuntime) error {
+	n.mu.Lock()
+	from, formatted := n.state, n.formatted
+	err := n.transition(StateStarting, StatePlanned, StateStopped, StateExited)
+	n.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if !formatted {
+		if err := n.format(ctx, r); err != nil {
+			n.setState(from)
+			return err
+		}
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.formatted = true
+	if n.closed {
+		return errClosed
+	}
+	if err := n.launch(r); err != nil {
+		n.state = from
+		return err
+	}
+	n.state = StateRunning
+	return nil
+}
+
+func (n *procNode) setState(s NodeState) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.state = s
+}
+
+// format runs kafka.tools.StorageTool for this node's data dir.
+func (n *procNode) format(ctx context.Context, r *ProcessRuntime) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(r.ctx, cancel)()
+	args := slices.Concat(toolJavaOpts, r.jvmMarkers(n), []string{
+		"kafka.tools.StorageTool", "format", "-t", n.clusterID, "-c", n.path("server.properties"),
+	})
+	names := make([]string, 0, len(n.features))
+	for name := range n.features {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		args = append(args, "--feature", fmt.Sprintf("%s=%d", name, n.features[name]))
+	}
+	cmd := exec.CommandContext(ctx, "java", args...)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = r.sysProcAttr()
+	if err := startPinned(cmd); err != nil {
+		return fmt.Errorf("format storage: %w", err)
+	}
+	if err := cmd.Wait(); err != nil {
+		return fmt.Errorf("format storage: %w\n%s", err, tail(out.String(), 20))
+	}
+	return nil
+}
+
+// jvmMarkers are the log4j config, run markers and classpath, shared by
+// every JVM of the run.
+func (r *ProcessRuntime) jvmMarkers(n *procNode) []string {
+	return []string{
+		"-Dlog4j2.configurationFile=" + n.path("log4j2.properties"),
+		markerRun + r.opts.RunID,
+		markerDir + r.runDir,
+		"-cp", filepath.Join(r.opts.LibsDir, "*"),
+	}
+}
+
+// sysProcAttr puts each JVM in its own process group and, unless a test
+// asks otherwise, kills it when this process dies.
+func (r *ProcessRuntime) sysProcAttr() *syscall.SysProcAttr {
+	a := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if r.opts.orphanJVMs {
+		a.Pdeathsig = 0
+	}
+	return a
+}
+
+// launch starts the broker JVM and a reaper; n.mu is held.
+func (n *procNode) launch(r *ProcessRuntime) error {
+	out, err := os.OpenFile(n.path("stdout.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer out.Close() // the child keeps its own copy
+	args := slices.Concat(r.opts.JavaOpts, r.jvmMarkers(n), []string{"kafka.Kafka", n.path("server.properties")})
+	cmd := exec.Command("java", args...)
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = r.sysProcAttr()
+	if err := startPinned(cmd); err != nil {
+		return fmt.Errorf("launch java: %w", err)
+	}
+	n.cmd, n.done, n.exitErr = cmd, make(chan struct{}), nil
+	go n.reap(cmd, n.done)
+	return nil
+}
+
+// reap waits for the JVM so it never lingers as a zombie, and marks an
+// exit nobody asked for.
+func (n *procNode) reap(cmd *exec.Cmd, done chan struct{}) {
+	err := cmd.Wait()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.exitErr = err
+	close(done)
+	if n.state == StateRunning || n.state == StatePaused {
+		n.state = StateExited
+		n.logf("node %d exited unexpectedly: %v", n.id, err)
+	}
+}
+
+// stop ends a running or paused JVM: SIGKILL when kill is set, else
+// SIGTERM with SIGKILL after timeout or when ctx ends.
+func (n *procNode) stop(ctx context.Context, kill bool, timeout time.Duration) error {
+	n.mu.Lock()
+	wasPaused := n.state == StatePaused
+	if err := n.transition(StateStopping, StateRunning, StatePaused); err != nil {
+		n.mu.Unlock()
+		return err
+	}
+	proc, done := n.cmd.Process, n.done
+	n.mu.Unlock()
+	sig := syscall.SIGTERM
+	if kill {
+		sig = syscall.SIGKILL
+	}
+	proc.Signal(sig)
+	if wasPaused {
+		proc.Signal(syscall.SIGCONT) // a stopped JVM handles SIGTERM only once continued
+	}
+	err := waitExit(ctx, proc, done, timeout, kill)
+	n.setState(StateStopped)
+	return err
+}
+
+// waitExit waits for done, escalating to SIGKILL after timeout (unless
+// already killed) or when ctx ends.
+func waitExit(ctx context.Context, proc *os.Process, done chan struct{}, timeout time.Duration, killed bool) error {
+	var ctxErr error
+	if !killed {
+		timer := time.NewTimer(timeout)
+		defer timer.Stop()
+		select {
+		case <-done:
+			return nil
+		case <-timer.C:
+		case <-ctx.Done():
+			ctxErr = ctx.Err()
+		}
+		proc.Signal(syscall.SIGKILL)
+	}
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		return fmt.Errorf("pid %d still alive 30s after SIGKILL", proc.Pid)
+	}
+	if ctxErr != nil {
+		return fmt.Errorf("killed after %w", ctxErr)
+	}
+	return nil
+}
+
+// pause freezes the JVM and waits until the kernel shows it stopped.
+func (n *procNode) pause(ctx context.Context) error {
+	n.mu.Lock()
+	if err := n.transition(StatePaused, StateRunning); err != nil {
+		n.mu.Unlock()
+		return err
+	}
+	proc := n.cmd.Process
+	err := proc.Signal(syscall.SIGSTOP)
+	n.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline) && ctx.Err() == nil; {
+		if s := procState(proc.Pid); s == "T" || s == "" || s == "Z" {
+			return nil
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return nil
+}
+
+// resume thaws a paused JVM.
+func (n *procNode) resume() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if err := n.transition(StateRunning, StatePaused); err != nil {
+		return err
+	}
+	return n.cmd.Process.Signal(syscall.SIGCONT)
+}
+
+// shutdown kills the JVM for Close and bars later starts.
+func (n *procNode) shutdown(ctx context.Context) error {
+	n.mu.Lock()
+	n.closed = true
+	if n.cmd == nil || isClosed(n.done) {
+		n.mu.Unlock()
+		return nil
+	}
+	proc, done := n.cmd.Process, n.done
+	n.state = StateStopping
+	n.mu.Unlock()
+	proc.Signal(syscall.SIGCONT)
+	proc.Signal(syscall.SIGKILL)
+	if err := waitExit(ctx, proc, done, 0, true); err != nil {
+		return fmt.Errorf("node %d: %w", n.id, err)
+	}
+	n.setState(StateStopped)
+	return nil
+}
+
+func isClosed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// spawner starts child processes from one OS thread that never exits:
+// Pdeathsig fires when the *thread* that forked a child ends, and Go may end
+// threads, so without this a JVM could be killed while we still run.
+var spawner struct {
+	once sync.Once
+	reqs chan spawnReq
+}
+
+type spawnReq struct {
+	cmd *exec.Cmd
+	err chan error
+}
+
+func startPinned(cmd *exec.Cmd) error {
+	spawner.once.Do(func() {
+		spawner.reqs = make(chan spawnReq)
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread lives as long as we do
+			for r := range spawner.reqs {
+				r.err <- r.cmd.Start()
+			}
+		}()
+	})
+	req := spawnReq{cmd: cmd, err: make(chan error, 1)}
+	spawner.reqs <- req
+	return <-req.err
+}
+
+// fileTail returns the last n lines of a file, reading at most its last
+// 64 KiB.
+func fileTail(path string, n int) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	const window = 64 << 10
+	if st, err := f.Stat(); err == nil && st.Size() > window {
+		f.Seek(st.Size()-window, io.SeekStart)
+	}
+	b, err := io.ReadAll(f)
+	if err != nil || len(strings.TrimSpace(string(b))) == 0 {
+		return ""
+	}
+	return tail(string(b), n)
+}
+
+func joinLines(parts []string) string { return strings.Join(parts, "\n") }

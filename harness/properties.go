@@ -1,0 +1,160 @@
+package harness
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Listener names used in every node's server.properties.
+const (
+	listenerClient     = "CLIENT"
+	listenerInternal   = "INTERNAL"
+	listenerController = "CONTROLLER"
+)
+
+// reservedKeys are owned by the harness: they wire listeners, proxies and
+// the quorum, so user overrides would break the cluster.
+var reservedKeys = []string{
+	"listeners",
+	"advertised.listeners",
+	"node.id",
+	"process.roles",
+	"controller.quorum.voters",
+	"log.dirs",
+	"listener.security.protocol.map",
+	"inter.broker.listener.name",
+	"controller.listener.names",
+}
+
+// ReservedBrokerKeys lists the server.properties keys the harness sets itself
+// and rejects as overrides.
+func ReservedBrokerKeys() []string { return slices.Clone(reservedKeys) }
+
+// ValidateBrokerConfig rejects overrides of reserved keys and empty keys.
+func ValidateBrokerConfig(overrides map[string]string) error {
+	var bad []string
+	for k := range overrides {
+		if strings.TrimSpace(k) == "" {
+			return fmt.Errorf("broker config: empty key")
+		}
+		if slices.Contains(reservedKeys, k) || k == "log.dir" {
+			bad = append(bad, k)
+		}
+	}
+	if len(bad) > 0 {
+		slices.Sort(bad)
+		return fmt.Errorf("broker config: keys %s are set by the harness and cannot be overridden", strings.Join(bad, ", "))
+	}
+	return nil
+}
+
+// nodeAddrs are one node's listener addresses as a runtime lays them out.
+type nodeAddrs struct {
+	ClientBind           string // CLIENT listener bind host:port
+	InternalBind         string // INTERNAL listener bind host:port
+	InternalAdvertised   string // how peer brokers reach INTERNAL
+	ControllerBind       string // CONTROLLER bind host:port; empty if broker-only
+	ControllerAdvertised string // how peers reach CONTROLLER (quorum voters)
+}
+
+// quorumVoters renders controller.quorum.voters for the controller nodes.
+func quorumVoters(specs []NodeSpec, addrs map[int32]nodeAddrs) string {
+	var voters []string
+	for _, s := range specs {
+		if s.Controller {
+			voters = append(voters, fmt.Sprintf("%d@%s", s.ID, addrs[s.ID].ControllerAdvertised))
+		}
+	}
+	return strings.Join(voters, ",")
+}
+
+// brokerProperties builds a node's effective server.properties: harness
+// wiring, then defaults sized for the cluster, then the spec's overrides.
+func brokerProperties(spec NodeSpec, a nodeAddrs, voters, dataDir string) map[string]string {
+	n := max(spec.ClusterSize, 1)
+	p := map[string]string{
+		// Small clusters cannot satisfy Kafka's RF 3 / min ISR 2 defaults.
+		"offsets.topic.replication.factor":                 strconv.Itoa(min(3, n)),
+		"transaction.state.log.replication.factor":         strconv.Itoa(min(3, n)),
+		"transaction.state.log.min.isr":                    strconv.Itoa(min(2, n)),
+		"share.coordinator.state.topic.replication.factor": strconv.Itoa(min(3, n)),
+		"share.coordinator.state.topic.min.isr":            strconv.Itoa(min(2, n)),
+		// Tests should not wait 3 s for the first rebalance.
+		"group.initial.rebalance.delay.ms": "0",
+	}
+	for k, v := range spec.Overrides {
+		p[k] = v
+	}
+	for k, v := range wiringProperties(spec, a, voters, dataDir) {
+		p[k] = v
+	}
+	return p
+}
+
+// wiringProperties are the reserved keys: roles, listeners, quorum, storage.
+func wiringProperties(spec NodeSpec, a nodeAddrs, voters, dataDir string) map[string]string {
+	listeners := []string{
+		listenerClient + "://" + a.ClientBind,
+		listenerInternal + "://" + a.InternalBind,
+	}
+	roles := "broker"
+	if spec.Controller {
+		roles = "broker,controller"
+		listeners = append(listeners, listenerController+"://"+a.ControllerBind)
+	}
+	return map[string]string{
+		"process.roles":            roles,
+		"node.id":                  strconv.Itoa(int(spec.ID)),
+		"controller.quorum.voters": voters,
+		"listeners":                strings.Join(listeners, ","),
+		"advertised.listeners": listenerClient + "://" + spec.ClientAdvertised + "," +
+			listenerInternal + "://" + a.InternalAdvertised,
+		"listener.security.protocol.map": listenerClient + ":PLAINTEXT," +
+			listenerInternal + ":PLAINTEXT," + listenerController + ":PLAINTEXT",
+		"inter.broker.listener.name": listenerInternal,
+		"controller.listener.names":  listenerController,
+		"log.dirs":                   dataDir,
+	}
+}
+
+// writeProperties writes p as a Java properties file, keys sorted.
+func writeProperties(path string, p map[string]string) error {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(escapeProperty(k, true) + "=" + escapeProperty(p[k], false) + "\n")
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// escapeProperty escapes what java.util.Properties would otherwise
+// misread: backslashes, line breaks, and in keys separators and spaces.
+func escapeProperty(s string, key bool) string {
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case key && (r == '=' || r == ':' || r == ' ' || r == '#' || r == '!'):
+			b.WriteString(`\` + string(r))
+		case !key && i == 0 && r == ' ':
+			b.WriteString(`\ `)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,92 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// waitReady polls until metadata fetched through the proxies lists every id
+// and each id answers through its own proxy (all of them when strict, else
+// only those whose proxy is enabled). A node that exits fails it at once.
+func (c *Cluster) waitReady(ctx context.Context, ids []int32, strict bool) error {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.ReadyTimeout)
+	defer cancel()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Bootstrap()...), kgo.DialTimeout(2*time.Second))
+	if err != nil {
+		return fmt.Errorf("ready check client: %w", err)
+	}
+	defer cl.Close()
+	begin := time.Now()
+	for {
+		if err := c.exitedNodes(ids); err != nil {
+			return err
+		}
+		missing, last := c.probe(ctx, cl, ids, strict)
+		if len(missing) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return c.notReady(missing, time.Since(begin), last)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// probe returns the ids not yet serving and the last error seen.
+func (c *Cluster) probe(ctx context.Context, cl *kgo.Client, ids []int32, strict bool) ([]int32, error) {
+	actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	md, err := kadm.NewClient(cl).BrokerMetadata(actx)
+	if err != nil {
+		return ids, fmt.Errorf("metadata: %w", err)
+	}
+	if md.Cluster != c.clusterID {
+		return ids, fmt.Errorf("metadata from cluster %q, want %q", md.Cluster, c.clusterID)
+	}
+	listed := md.Brokers.NodeIDs()
+	var missing []int32
+	var last error
+	for _, id := range ids {
+		if !slices.Contains(listed, id) {
+			missing, last = append(missing, id), fmt.Errorf("brokers listed %v, want %v", listed, ids)
+			continue
+		}
+		if !strict && !proxyEnabled(c.proxies[id]) {
+			continue
+		}
+		if _, err := cl.Broker(int(id)).Request(actx, kmsg.NewPtrApiVersionsRequest()); err != nil {
+			missing, last = append(missing, id), fmt.Errorf("node %d via %s: %w", id, c.addrs[id], err)
+		}
+	}
+	return missing, last
+}
+
+// exitedNodes fails when a node the wait is for has died.
+func (c *Cluster) exitedNodes(ids []int32) error {
+	for _, id := range ids {
+		if st, err := c.rt.State(id); err != nil {
+			return err
+		} else if st == StateExited {
+			return fmt.Errorf("node %d exited while starting; log tail:\n%s", id, c.rt.LogTail(id, 40))
+		}
+	}
+	return nil
+}
+
+// notReady explains a timeout with the tail of each missing node's log.
+func (c *Cluster) notReady(missing []int32, waited time.Duration, last error) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "nodes %v not serving after %s (last: %v)", missing, waited.Round(time.Second), last)
+	for _, id := range missing {
+		fmt.Fprintf(&b, "\nnode %d log tail:\n%s", id, c.rt.LogTail(id, 20))
+	}
+	return fmt.Errorf("%s", b.String())
+}

@@ -1,0 +1,76 @@
+package reports
+
+import (
+	"time"
+
+	"github.com/chaosrun/chaosrun/assertions"
+)
+
+// fixture is a fixed, judged Result touching every field the renderers use.
+// Its latency blobs are literals so golden files do not depend on zlib output.
+func fixture() *Result {
+	start := time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
+	r := &Result{
+		Schema:       Schema,
+		Scenario:     "consumer-crash",
+		Description:  "Kill a consumer mid-batch; auto-commit must lose records.",
+		File:         "scenarios/negative/consumer-crash.yaml",
+		RunID:        "r-20250314-092653",
+		Seed:         42,
+		Runtime:      "process",
+		KafkaVersion: "3.9.0",
+		StartedAt:    start,
+		EndedAt:      start.Add(95*time.Second + 420*time.Millisecond),
+		Cluster: Cluster{
+			Nodes:       []int32{1, 2, 3},
+			Controllers: []int32{1, 2, 3},
+			BrokerConfig: map[int32]map[string]string{
+				1: {"min.insync.replicas": "2", "unclean.leader.election.enable": "false"},
+				2: {"min.insync.replicas": "2", "unclean.leader.election.enable": "false"},
+				3: {"min.insync.replicas": "2", "unclean.leader.election.enable": "false"},
+			},
+		},
+		Topics: []Topic{{
+			Name: "orders", Partitions: 3, ReplicationFactor: 3,
+			Config:     map[string]string{"min.insync.replicas": "2"},
+			Assignment: [][]int32{{1, 2, 3}, {2, 3, 1}, {3, 1, 2}},
+		}},
+		Workload: Workload{
+			Rate: 500, Producers: 2, Duration: 60, KeyMode: "order",
+			MessageSize: 256, Topic: "orders", Env: "prod", Consumers: 2, Workers: 4,
+		},
+		Producer: map[string]string{"acks": "all", "enable.idempotence": "true"},
+		Consumer: map[string]string{"enable.auto.commit": "true", "group.id": "orders-processor"},
+		Timeline: []TimelineEntry{
+			{At: start.Add(12300 * time.Millisecond), T: 12.3, Fault: "consumer-kill", Action: ActionInject, Target: "consumer 1", Detail: "SIGKILL"},
+			{At: start.Add(42 * time.Second), T: 42.0, Fault: "consumer-kill", Action: ActionHeal, Target: "consumer 1", Error: "restart timed out after 10s"},
+		},
+		Counts: assertions.Counts{
+			Sent: 30000, Acked: 30000, Late: 3, Processed: 29963, InLog: 30000,
+			LostConsumer: 37, Duplicates: 4,
+		},
+		Assertions: []assertions.Verdict{
+			{Name: "no-kafka-loss", Passed: true, Summary: "all 30000 acked sends are in the log", Enforced: true},
+			{Name: "no-consumer-loss", Passed: false, Summary: "37 acked records were never processed", Count: 37,
+				First: []string{"0/1201", "0/1202", "1/877"}, Details: []string{"partition 0: 25 lost", "partition 2: 12 lost"}, Enforced: true},
+			{Name: "per-key-order", Passed: true, Summary: "steps of every order processed in order", Enforced: true},
+			{Name: "no-duplicates", Passed: false, Summary: "4 records processed more than once", Count: 4,
+				First: []string{"1/5001"}, Enforced: false},
+		},
+		Latency: map[string]Latency{
+			"produce_ack":       {Count: 30000, P50: 2.1, P90: 4.35, P99: 11.2, P999: 48.1, Max: 120.5, HDR: "HISTFAAAADB42pJpmSzMwMDAwwABzFCaEcyZ3M5g/wEi0C/DtJCF5bgA02YfJkAAAAD//4iaBtM="},
+			"e2e_from_intended": {Count: 29963, P50: 5.5, P90: 9.8, P99: 1210, P999: 9800.25, Max: 12001},
+			"e2e_from_sent":     {Count: 29963, P50: 5.4, P90: 9.7, P99: 1209, P999: 9799.5, Max: 12000},
+		},
+		Lag: []assertions.LagPoint{
+			{At: start.Add(10 * time.Second), Partition: 0, Offsets: 0, Seconds: 0},
+			{At: start.Add(20 * time.Second), Partition: 0, Offsets: 4200, Seconds: 8.4},
+			{At: start.Add(20 * time.Second), Partition: 1, Offsets: 12, Seconds: 0.02},
+			{At: start.Add(30 * time.Second), Partition: 0, Offsets: 1800, Seconds: 9.1},
+			{At: start.Add(30 * time.Second), Partition: 2, Offsets: 0, Seconds: 0},
+		},
+		Expect: Expectation{Verdict: VerdictFail, Failing: []string{"no-consumer-loss"}},
+	}
+	r.Judge()
+	return r
+}

@@ -1,0 +1,149 @@
+package reports
+
+import (
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/chaosrun/chaosrun/assertions"
+)
+
+// Schema identifies the version of the Result layout. Bump it on any change
+// that makes an older reader misread a file.
+const Schema = "chaosrun.result/v1"
+
+// Verdicts a run can end with.
+const (
+	VerdictPass  = "pass"
+	VerdictFail  = "fail"
+	VerdictError = "error" // the harness or the infrastructure failed; nothing was judged
+)
+
+// Result is everything known about one run: what was asked, what happened and
+// how it was judged.
+type Result struct {
+	Schema       string    `json:"schema"`
+	Scenario     string    `json:"scenario"`
+	Description  string    `json:"description,omitempty"`
+	File         string    `json:"file,omitempty"` // scenario file the run was read from
+	RunID        string    `json:"run_id"`
+	Seed         uint64    `json:"seed"`
+	Runtime      string    `json:"runtime"` // "process" or "docker"
+	KafkaVersion string    `json:"kafka_version"`
+	StartedAt    time.Time `json:"started_at"`
+	EndedAt      time.Time `json:"ended_at"`
+
+	Cluster  Cluster           `json:"cluster"`
+	Topics   []Topic           `json:"topics"`
+	Workload Workload          `json:"workload"`
+	Producer map[string]string `json:"producer_config"` // Java client names, as given plus resolved defaults
+	Consumer map[string]string `json:"consumer_config"` // Java client names, as given plus resolved defaults
+	Timeline []TimelineEntry   `json:"timeline"`
+
+	Counts     assertions.Counts     `json:"counts"`
+	Assertions []assertions.Verdict  `json:"assertions"`
+	Latency    map[string]Latency    `json:"latency"` // keyed like the histograms: produce_ack, e2e_from_intended, e2e_from_sent
+	Lag        []assertions.LagPoint `json:"lag"`
+
+	Verdict        string      `json:"verdict"` // VerdictPass, VerdictFail or VerdictError; set by Judge
+	Expect         Expectation `json:"expect"`
+	ExpectationMet bool        `json:"expectation_met"` // set by Judge
+	Error          string      `json:"error,omitempty"` // harness or infrastructure error, if any
+
+	// Path is where the result was written or read; not part of the record.
+	Path string `json:"-"`
+}
+
+// Cluster describes the Kafka cluster the run used.
+type Cluster struct {
+	Nodes       []int32 `json:"nodes"`       // broker node ids
+	Controllers []int32 `json:"controllers"` // controller node ids (may overlap Nodes in combined mode)
+	// BrokerConfig is each node's effective broker configuration.
+	BrokerConfig map[int32]map[string]string `json:"broker_config,omitempty"`
+}
+
+// Topic describes one topic as created for the run.
+type Topic struct {
+	Name              string            `json:"name"`
+	Partitions        int32             `json:"partitions"`
+	ReplicationFactor int16             `json:"replication_factor"`
+	Config            map[string]string `json:"config,omitempty"`
+	// Assignment lists the replica node ids per partition, when one was given.
+	Assignment [][]int32 `json:"assignment,omitempty"`
+}
+
+// Workload describes the order workload that was driven.
+type Workload struct {
+	Rate        float64 `json:"rate"` // messages per second over all producers
+	Producers   int     `json:"producers"`
+	Duration    float64 `json:"duration_s"` // seconds the producers ran for
+	KeyMode     string  `json:"key_mode"`
+	MessageSize int     `json:"message_size"` // bytes
+	Topic       string  `json:"topic"`
+	Env         string  `json:"env"`
+	Consumers   int     `json:"consumers"`
+	Workers     int     `json:"workers"` // processing workers per consumer
+}
+
+// Fault timeline actions.
+const (
+	ActionInject = "inject"
+	ActionHeal   = "heal"
+)
+
+// TimelineEntry records one fault injection or heal.
+type TimelineEntry struct {
+	At     time.Time `json:"at"`
+	T      float64   `json:"t"`      // seconds since Result.StartedAt
+	Fault  string    `json:"fault"`  // fault type, e.g. broker-kill
+	Action string    `json:"action"` // ActionInject or ActionHeal
+	Target string    `json:"target"`
+	Detail string    `json:"detail,omitempty"`
+	Error  string    `json:"error,omitempty"` // why the action failed, if it did
+}
+
+// Latency summarises one latency histogram. Values are milliseconds.
+type Latency struct {
+	Count int64   `json:"count"`
+	P50   float64 `json:"p50_ms"`
+	P90   float64 `json:"p90_ms"`
+	P99   float64 `json:"p99_ms"`
+	P999  float64 `json:"p999_ms"`
+	Max   float64 `json:"max_ms"`
+	// HDR is the full histogram (microseconds), base64 V2 compressed as
+	// written by HdrHistogram's Java encoder, so any HdrHistogram tool can
+	// reload it.
+	HDR string `json:"hdr,omitempty"`
+}
+
+// Expectation is what the scenario says the run should end with.
+type Expectation struct {
+	Verdict string   `json:"verdict"`           // VerdictPass or VerdictFail; empty means pass
+	Failing []string `json:"failing,omitempty"` // assertions that must fail when Verdict is fail
+}
+
+// usPerMs converts the histograms' microseconds to milliseconds.
+const usPerMs = 1000.0
+
+// LatencyOf summarises h, whose values are microseconds, and embeds its
+// encoding. A nil histogram yields the zero Latency.
+func LatencyOf(h *hdrhistogram.Histogram) Latency {
+	if h == nil {
+		return Latency{}
+	}
+	ms := func(q float64) float64 { return float64(h.ValueAtQuantile(q)) / usPerMs }
+	l := Latency{
+		Count: h.TotalCount(),
+		P50:   ms(50),
+		P90:   ms(90),
+		P99:   ms(99),
+		P999:  ms(99.9),
+		Max:   float64(h.Max()) / usPerMs,
+	}
+	// Encoding a valid histogram cannot fail in practice; a summary without
+	// the blob is still worth keeping if it ever does.
+	if enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase); err == nil {
+		l.HDR = string(enc)
+	}
+	return l
+}

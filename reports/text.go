@@ -1,0 +1,216 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/chaosrun/chaosrun/assertions"
+)
+
+// Summary writes the terminal report of r: assertions first, since they are
+// what a reader looks for, then the overall verdict, counts, latency, fault
+// timeline, lag and where the result was written. Plain text only, so a CI
+// log reads as well as a terminal.
+func Summary(w io.Writer, r *Result) error {
+	p := &printer{w: w}
+	sections := []func(*printer, *Result){
+		header, assertionLines, verdictLine, counts, latencyTable, timeline, lagTable, resultPath,
+	}
+	for _, section := range sections {
+		section(p, r)
+	}
+	return p.err
+}
+
+// printer remembers the first write error so sections can print freely.
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+func (p *printer) f(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}
+
+func header(p *printer, r *Result) {
+	p.f("chaosrun %s  run %s  runtime %s  kafka %s  seed %d  duration %s\n",
+		r.Scenario, r.RunID, r.Runtime, r.KafkaVersion, r.Seed, runDuration(r))
+	if r.Description != "" {
+		p.f("  %s\n", r.Description)
+	}
+}
+
+func runDuration(r *Result) time.Duration {
+	return r.EndedAt.Sub(r.StartedAt).Round(100 * time.Millisecond)
+}
+
+func assertionLines(p *printer, r *Result) {
+	p.f("\nassertions\n")
+	if len(r.Assertions) == 0 {
+		p.f("  (none evaluated)\n")
+	}
+	width := nameWidth(r.Assertions)
+	for _, v := range r.Assertions {
+		p.f("  %-4s  %-*s  %s\n", status(v), width, v.Name, v.Summary)
+		if !v.Passed {
+			evidence(p, v)
+		}
+	}
+}
+
+func nameWidth(vs []assertions.Verdict) int {
+	width := 0
+	for _, v := range vs {
+		width = max(width, len(v.Name))
+	}
+	return width
+}
+
+// status labels reported-only assertions INFO whatever their outcome, since
+// they cannot change the verdict.
+func status(v assertions.Verdict) string {
+	switch {
+	case !v.Enforced:
+		return "INFO"
+	case v.Passed:
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+const evidenceIndent = "          "
+
+func evidence(p *printer, v assertions.Verdict) {
+	if len(v.First) > 0 {
+		p.f("%sfirst: %s\n", evidenceIndent, strings.Join(v.First, ", "))
+	}
+	for _, d := range v.Details {
+		p.f("%s%s\n", evidenceIndent, d)
+	}
+}
+
+func verdictLine(p *printer, r *Result) {
+	met := "met"
+	if !r.ExpectationMet {
+		met = "NOT met"
+	}
+	p.f("\nverdict %s; %s: %s\n", r.Verdict, expectation(r), met)
+	if r.Error != "" {
+		p.f("  error: %s\n", r.Error)
+	}
+	if r.ExpectationMet {
+		return
+	}
+	for _, reason := range r.Unmet() {
+		p.f("  %s\n", reason)
+	}
+}
+
+// expectation renders Expect as "expected fail [a, b]".
+func expectation(r *Result) string {
+	s := "expected " + r.expectedVerdict()
+	if len(r.Expect.Failing) > 0 {
+		s += " [" + strings.Join(r.Expect.Failing, ", ") + "]"
+	}
+	return s
+}
+
+func counts(p *printer, r *Result) {
+	c := r.Counts
+	rows := []struct {
+		label string
+		n     int64
+	}{
+		{"sent", c.Sent}, {"acked", c.Acked}, {"failed", c.Failed}, {"unknown", c.Unknown},
+		{"late", c.Late}, {"processed", c.Processed}, {"in log", c.InLog},
+		{"lost kafka", c.LostKafka}, {"lost consumer", c.LostConsumer},
+		{"unexpected", c.Unexpected}, {"duplicates", c.Duplicates}, {"log duplicates", c.LogDuplicate},
+	}
+	p.f("\ncounts\n")
+	for _, row := range rows {
+		p.f("  %-14s  %12d\n", row.label, row.n)
+	}
+}
+
+// latencyRows maps histogram keys to the names a reader knows them by.
+var latencyRows = []struct{ key, label string }{
+	{"produce_ack", "produce-ack"},
+	{"e2e_from_intended", "end-to-end (from intended)"},
+	{"e2e_from_sent", "end-to-end (from sent)"},
+}
+
+func latencyTable(p *printer, r *Result) {
+	p.f("\n%-28s %9s %9s %9s %9s %9s %9s\n", "latency (ms)", "p50", "p90", "p99", "p99.9", "max", "count")
+	for _, row := range latencyRows {
+		l, ok := r.Latency[row.key]
+		if !ok {
+			p.f("  %-26s %9s %9s %9s %9s %9s %9s\n", row.label, "-", "-", "-", "-", "-", "-")
+			continue
+		}
+		p.f("  %-26s %9.2f %9.2f %9.2f %9.2f %9.2f %9d\n",
+			row.label, l.P50, l.P90, l.P99, l.P999, l.Max, l.Count)
+	}
+}
+
+func timeline(p *printer, r *Result) {
+	p.f("\nfaults\n")
+	if len(r.Timeline) == 0 {
+		p.f("  (none)\n")
+	}
+	for _, e := range r.Timeline {
+		p.f("  %-9s %-6s  %s\n", fmt.Sprintf("t+%.1fs", e.T), e.Action, timelineText(e))
+	}
+}
+
+// timelineText joins the non-empty parts of one fault action.
+func timelineText(e TimelineEntry) string {
+	parts := []string{e.Fault}
+	if e.Target != "" {
+		parts = append(parts, e.Target)
+	}
+	if e.Detail != "" {
+		parts = append(parts, "("+e.Detail+")")
+	}
+	if e.Error != "" {
+		parts = append(parts, "error: "+e.Error)
+	}
+	return strings.Join(parts, "  ")
+}
+
+// maxLag is one partition's worst lag; offsets and seconds peak separately.
+type maxLag struct {
+	offsets int64
+	seconds float64
+}
+
+func lagTable(p *printer, r *Result) {
+	peaks := maxLagByPartition(r.Lag)
+	p.f("\n%-28s %9s %9s\n", "max lag per partition", "offsets", "seconds")
+	if len(peaks) == 0 {
+		p.f("  (no samples)\n")
+	}
+	for _, part := range slices.Sorted(maps.Keys(peaks)) {
+		p.f("  %-26s %9d %9.2f\n", fmt.Sprintf("partition %d", part), peaks[part].offsets, peaks[part].seconds)
+	}
+}
+
+func maxLagByPartition(points []assertions.LagPoint) map[int32]maxLag {
+	peaks := make(map[int32]maxLag)
+	for _, pt := range points {
+		m := peaks[pt.Partition]
+		peaks[pt.Partition] = maxLag{max(m.offsets, pt.Offsets), max(m.seconds, pt.Seconds)}
+	}
+	return peaks
+}
+
+func resultPath(p *printer, r *Result) {
+	if r.Path != "" {
+		p.f("\nresult: %s\n", r.Path)
+	}
+}

@@ -1,0 +1,93 @@
+package runner
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/faults"
+	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/reports"
+	"github.com/chaosrun/chaosrun/spec"
+	"github.com/chaosrun/chaosrun/workloads"
+)
+
+const (
+	lagEvery     = 250 * time.Millisecond // lag is sampled at least twice a second
+	drainTimeout = 3 * time.Minute
+)
+
+func (r *run) baseResult() *reports.Result {
+	s := r.s
+	return &reports.Result{
+		Schema: reports.Schema, Scenario: s.Name, Description: s.Description, File: s.File,
+		RunID: r.id, Seed: s.Seed, Runtime: "process",
+		Topics: []reports.Topic{{
+			Name: s.Topic.Name, Partitions: s.Topic.Partitions, ReplicationFactor: s.Topic.ReplicationFactor,
+			Config: s.Topic.Config.Map(), Assignment: s.Topic.Assignment,
+		}},
+		Workload: reports.Workload{
+			Rate: s.Workload.Rate, Producers: s.Workload.Producers, Duration: s.Workload.Duration.Seconds(),
+			KeyMode: s.Workload.Key, MessageSize: s.Workload.MessageSize, Topic: s.Topic.Name, Env: s.Env,
+			Consumers: s.Consumer.Instances, Workers: s.Consumer.Workers,
+		},
+		Expect: reports.Expectation{Verdict: s.Expect.Verdict, Failing: s.Expect.Failing},
+	}
+}
+
+func (r *run) recordCluster(c *harness.Cluster) {
+	r.res.KafkaVersion = c.KafkaVersion()
+	r.res.Runtime = c.Runtime()
+	controllers := r.s.Cluster.Controllers
+	if len(controllers) == 0 {
+		controllers = c.NodeIDs()
+	}
+	r.res.Cluster = reports.Cluster{Nodes: c.NodeIDs(), Controllers: controllers, BrokerConfig: c.NodeConfigs()}
+}
+
+func (r *run) recordTimeline(hs []faults.Happening) {
+	for _, h := range hs {
+		r.res.Timeline = append(r.res.Timeline, reports.TimelineEntry{
+			At: h.At, T: h.At.Sub(r.res.StartedAt).Seconds(), Fault: h.Fault, Action: h.Action,
+			Target: h.Target, Detail: h.Detail, Error: h.Err,
+		})
+	}
+}
+
+func (r *run) recordReport(rep assertions.Report) {
+	r.res.Counts = rep.Counts
+	r.res.Assertions = rep.Verdicts
+	r.res.Lag = rep.Lag
+	r.res.Latency = map[string]reports.Latency{}
+	r.hists = rep.Latency
+	for name, h := range rep.Latency {
+		r.res.Latency[name] = reports.LatencyOf(h)
+	}
+}
+
+func criteria(s *spec.Scenario) assertions.Criteria {
+	a := s.Assertions
+	return assertions.Criteria{
+		MaxLag: a.MaxLag, MaxLagOffsets: a.MaxLagOffsets, RecoverWithin: a.RecoverWithin,
+		ForbidDuplicates: a.ForbidDuplicates, MaxAckGap: a.MaxAckGap,
+	}
+}
+
+func plans(s *spec.Scenario) []faults.Planned {
+	out := make([]faults.Planned, len(s.Faults))
+	for i, f := range s.Faults {
+		out[i] = faults.Planned{Type: f.Type, Fault: f.Fault, Target: f.Target, At: f.At, Duration: f.Duration}
+	}
+	return out
+}
+
+func produceSpec(s *spec.Scenario, id workloads.Identity, cfg workloads.ProducerConfig) workloads.ProduceSpec {
+	key, _ := workloads.ParseKeyMode(s.Workload.Key)
+	return workloads.ProduceSpec{
+		Topic: s.Topic.Name, Rate: s.Workload.Rate, Producers: s.Workload.Producers, Duration: s.Workload.Duration,
+		Key: key, Merchants: s.Workload.Merchants, MessageSize: s.Workload.MessageSize, Seed: s.Seed,
+		Identity: id, Config: cfg,
+	}
+}
+
+func seededRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x6661756c7473)) }

@@ -1,0 +1,69 @@
+package spec
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"regexp"
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Load reads, decodes and validates a scenario file. Any problem with the
+// file comes back as *Errors, each pointing at file, line and field.
+func Load(path string) (*Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Errors{List: []*Error{{File: path, Msg: err.Error()}}}
+	}
+	return Parse(path, data)
+}
+
+// Parse is Load on bytes already read; file names them in errors.
+func Parse(file string, data []byte) (*Scenario, error) {
+	errs := &Errors{}
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		errs.add(syntaxError(file, err))
+		return nil, errs
+	}
+	var extra yaml.Node
+	if dec.Decode(&extra) == nil {
+		errs.add(&Error{File: file, Line: extra.Line, Column: extra.Column, Msg: "more than one YAML document; a scenario file holds one"})
+		return nil, errs
+	}
+	if len(doc.Content) == 0 {
+		errs.add(&Error{File: file, Msg: "empty file"})
+		return nil, errs
+	}
+	s := &Scenario{File: file, pos: map[string]Pos{}}
+	d := &decoder{file: file, errs: errs, pos: s.pos}
+	d.structure(doc.Content[0], reflect.ValueOf(s).Elem(), "", nil)
+	if len(errs.List) > 0 {
+		return nil, errs
+	}
+	s.applyDefaults()
+	s.validate(errs)
+	if err := errs.orNil(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+func syntaxError(file string, err error) *Error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		return &Error{File: file, Msg: fmt.Sprint(te.Errors)}
+	}
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &Error{File: file, Line: line, Column: 1, Msg: "YAML syntax: " + m[2]}
+	}
+	return &Error{File: file, Msg: "YAML syntax: " + err.Error()}
+}

@@ -1,0 +1,133 @@
+package spec
+
+import (
+	"time"
+)
+
+// Scenario is one scenario file: a cluster, a workload, faults on a schedule,
+// the thresholds its assertions judge by, and what the run is expected to show.
+type Scenario struct {
+	Name        string     `yaml:"name"`
+	Description string     `yaml:"description"`
+	Seed        uint64     `yaml:"seed"`
+	Env         string     `yaml:"env"`
+	Cluster     Cluster    `yaml:"cluster"`
+	Topic       Topic      `yaml:"topic"`
+	Workload    Workload   `yaml:"workload"`
+	Consumer    Consumer   `yaml:"consumer"`
+	Faults      []Fault    `yaml:"faults"`
+	Assertions  Assertions `yaml:"assertions"`
+	Expect      Expect     `yaml:"expect"`
+
+	File string         `yaml:"-"`
+	pos  map[string]Pos // field path → where it was written
+}
+
+// Cluster is the Kafka cluster to start.
+type Cluster struct {
+	Nodes       int            `yaml:"nodes"`       // default 3
+	Controllers []int32        `yaml:"controllers"` // KRaft voters; default every node
+	Broker      Settings       `yaml:"broker"`      // server.properties overrides
+	Features    map[string]int `yaml:"features"`    // storage format feature levels
+}
+
+// Topic is the topic the workload runs on; it is created fresh for each run.
+type Topic struct {
+	Name              string    `yaml:"name"`               // default orders
+	Partitions        int32     `yaml:"partitions"`         // default 6
+	ReplicationFactor int16     `yaml:"replication_factor"` // default min(3, nodes)
+	Assignment        [][]int32 `yaml:"assignment"`         // optional replica list per partition
+	Config            Settings  `yaml:"config"`
+}
+
+// Workload is the producing side of the order workload.
+type Workload struct {
+	Rate        float64       `yaml:"rate"`         // records/s over all producers; default 1000
+	Producers   int           `yaml:"producers"`    // default 2
+	Duration    time.Duration `yaml:"duration"`     // default 30s
+	Key         string        `yaml:"key"`          // order (default), merchant, none
+	Merchants   int           `yaml:"merchants"`    // default 100
+	MessageSize int           `yaml:"message_size"` // bytes, default 256
+	Producer    Settings      `yaml:"producer"`     // Java producer settings
+}
+
+// Consumer is the kitchen display consumer group.
+type Consumer struct {
+	Group          string        `yaml:"group"`           // default kitchen-display
+	Instances      int           `yaml:"instances"`       // default 2
+	Workers        int           `yaml:"workers"`         // per instance, default 4
+	ProcessingTime time.Duration `yaml:"processing_time"` // simulated work per event
+	Config         Settings      `yaml:"config"`          // Java consumer settings
+}
+
+// Assertions are the thresholds verdicts are judged by.
+type Assertions struct {
+	MaxLag           time.Duration `yaml:"max_lag"`        // default 30s
+	MaxLagOffsets    int64         `yaml:"max_lag_offsets"` // default unbounded
+	RecoverWithin    time.Duration `yaml:"recover_within"` // default 60s
+	ForbidDuplicates bool          `yaml:"forbid_duplicates"`
+	MaxAckGap        time.Duration `yaml:"max_ack_gap"` // default: reported only
+}
+
+// Expect says what a run should show: pass, or fail with named assertions
+// (a negative control: a configuration that really loses, reorders or lags).
+type Expect struct {
+	Verdict string   `yaml:"verdict"` // pass (default) or fail
+	Failing []string `yaml:"failing"` // assertions that must fail when verdict is fail
+}
+
+// Pos returns where a field was written, e.g. Pos("workload.producer.acks").
+func (s *Scenario) Pos(path string) Pos { return s.pos[path] }
+
+// ErrorAt builds a bad-input error pointing at a field of this scenario.
+func (s *Scenario) ErrorAt(path, msg string) *Errors {
+	p := s.Pos(path)
+	return &Errors{List: []*Error{{File: s.File, Line: p.Line, Column: p.Column, Field: path, Msg: msg}}}
+}
+
+func (s *Scenario) applyDefaults() {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&s.Cluster.Nodes, 3)
+	def(&s.Workload.Producers, 2)
+	def(&s.Workload.Merchants, 100)
+	def(&s.Workload.MessageSize, 256)
+	def(&s.Consumer.Instances, 2)
+	def(&s.Consumer.Workers, 4)
+	if s.Env == "" {
+		s.Env = "prod"
+	}
+	if s.Topic.Name == "" {
+		s.Topic.Name = "orders"
+	}
+	if s.Topic.Partitions == 0 {
+		s.Topic.Partitions = 6
+	}
+	if s.Topic.ReplicationFactor == 0 && len(s.Topic.Assignment) == 0 {
+		s.Topic.ReplicationFactor = int16(min(3, s.Cluster.Nodes))
+	}
+	if s.Workload.Rate == 0 {
+		s.Workload.Rate = 1000
+	}
+	if s.Workload.Duration == 0 {
+		s.Workload.Duration = 30 * time.Second
+	}
+	if s.Workload.Key == "" {
+		s.Workload.Key = "order"
+	}
+	if s.Consumer.Group == "" {
+		s.Consumer.Group = "kitchen-display"
+	}
+	if s.Expect.Verdict == "" {
+		s.Expect.Verdict = "pass"
+	}
+	if s.Assertions.MaxLag == 0 {
+		s.Assertions.MaxLag = 30 * time.Second
+	}
+	if s.Assertions.RecoverWithin == 0 {
+		s.Assertions.RecoverWithin = 60 * time.Second
+	}
+}

@@ -1,0 +1,199 @@
+package spec
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/faults"
+	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/workloads"
+)
+
+// check collects semantic errors, each pointing at the field's line.
+type check struct {
+	s    *Scenario
+	errs *Errors
+}
+
+func (c check) at(path, format string, args ...any) {
+	p := c.s.pos[path]
+	c.errs.add(&Error{File: c.s.File, Line: p.Line, Column: p.Column, Field: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (s *Scenario) validate(errs *Errors) {
+	c := check{s, errs}
+	if s.Name == "" {
+		c.at("name", "every scenario needs a name")
+	}
+	if s.Env != "prod" && s.Env != "pre" {
+		c.at("env", "want prod or pre, got %q", s.Env)
+	}
+	c.cluster()
+	c.topic()
+	c.workload()
+	c.consumer()
+	c.faults()
+	c.expect()
+}
+
+func (c check) cluster() {
+	cl := c.s.Cluster
+	if cl.Nodes < 1 || cl.Nodes > 9 {
+		c.at("cluster.nodes", "want 1 to 9 nodes, got %d", cl.Nodes)
+	}
+	for i, id := range cl.Controllers {
+		if id < 1 || int(id) > cl.Nodes {
+			c.at(fmt.Sprintf("cluster.controllers[%d]", i), "node %d does not exist (nodes are 1..%d)", id, cl.Nodes)
+		}
+		if slices.Index(cl.Controllers, id) != i {
+			c.at(fmt.Sprintf("cluster.controllers[%d]", i), "node %d listed twice", id)
+		}
+	}
+	for _, kv := range cl.Broker {
+		if slices.Contains(harness.ReservedBrokerKeys(), kv.Key) {
+			c.at("cluster.broker."+kv.Key, "is set by the harness (every node's listeners and roles come from one builder)")
+		}
+	}
+	for k, v := range cl.Features {
+		if v < 0 {
+			c.at("cluster.features."+k, "feature levels are not negative")
+		}
+	}
+}
+
+func (c check) topic() {
+	t := c.s.Topic
+	if t.Partitions < 1 {
+		c.at("topic.partitions", "want at least 1 partition")
+	}
+	if len(t.Assignment) == 0 {
+		if t.ReplicationFactor < 1 || int(t.ReplicationFactor) > c.s.Cluster.Nodes {
+			c.at("topic.replication_factor", "want 1 to %d (the number of nodes), got %d", c.s.Cluster.Nodes, t.ReplicationFactor)
+		}
+		return
+	}
+	if len(t.Assignment) != int(t.Partitions) {
+		c.at("topic.assignment", "lists %d partitions but topic.partitions is %d", len(t.Assignment), t.Partitions)
+	}
+	for i, replicas := range t.Assignment {
+		path := fmt.Sprintf("topic.assignment[%d]", i)
+		if len(replicas) == 0 {
+			c.at(path, "a partition needs at least one replica")
+		}
+		if t.ReplicationFactor != 0 && len(replicas) != int(t.ReplicationFactor) {
+			c.at(path, "has %d replicas but replication_factor is %d", len(replicas), t.ReplicationFactor)
+		}
+		for j, id := range replicas {
+			if id < 1 || int(id) > c.s.Cluster.Nodes || slices.Index(replicas, id) != j {
+				c.at(path, "replica %d is not a distinct node of 1..%d", id, c.s.Cluster.Nodes)
+			}
+		}
+	}
+}
+
+func (c check) workload() {
+	w := c.s.Workload
+	if w.Rate <= 0 {
+		c.at("workload.rate", "want a positive rate (records/s)")
+	}
+	if w.Producers < 1 || w.Producers > 64 {
+		c.at("workload.producers", "want 1 to 64 producers")
+	}
+	if w.Duration <= 0 {
+		c.at("workload.duration", "want a positive duration")
+	}
+	if _, err := workloads.ParseKeyMode(w.Key); err != nil {
+		c.at("workload.key", "%v", err)
+	}
+	if w.Merchants < 1 {
+		c.at("workload.merchants", "want at least 1 merchant")
+	}
+	if w.MessageSize < 1 || w.MessageSize > 1<<20 {
+		c.at("workload.message_size", "want 1 byte to 1 MiB")
+	}
+	if _, err := workloads.ProducerOptions(w.Producer.Client()); err != nil {
+		c.settingError("workload.producer", err)
+	}
+}
+
+func (c check) consumer() {
+	cs := c.s.Consumer
+	if cs.Instances < 1 || cs.Instances > 32 {
+		c.at("consumer.instances", "want 1 to 32 instances")
+	}
+	if cs.Workers < 1 || cs.Workers > 256 {
+		c.at("consumer.workers", "want 1 to 256 workers")
+	}
+	if _, err := workloads.ConsumerOptions(cs.Config.Client()); err != nil {
+		c.settingError("consumer.config", err)
+	}
+}
+
+func (c check) settingError(path string, err error) {
+	var se *workloads.SettingError
+	if errors.As(err, &se) {
+		c.at(path+"."+se.Key, "%s", se.Msg)
+		return
+	}
+	c.at(path, "%v", err)
+}
+
+func (c check) faults() {
+	for i, f := range c.s.Faults {
+		c.fault(f, fmt.Sprintf("faults[%d]", i))
+	}
+}
+
+func (c check) fault(f Fault, path string) {
+	if f.Fault == nil {
+		return
+	}
+	_, momentary := f.Fault.(faults.Momentary)
+	switch {
+	case momentary && f.Duration != 0:
+		c.at(path+".duration", "%s happens at once; it takes no duration", f.Type)
+	case !momentary && f.Duration <= 0:
+		c.at(path+".duration", "%s needs a duration (when to heal it), e.g. 15s", f.Type)
+	}
+	if f.At+f.Duration > c.s.Workload.Duration {
+		c.at(path+".at", "the fault must be over by the end of the workload (at %s + duration %s > %s)",
+			f.At, f.Duration, c.s.Workload.Duration)
+	}
+	if err := faults.ValidateTarget(f.Fault, f.Target); err != nil {
+		c.at(path+".target", "%v", err)
+	}
+	if f.Target.Node > int32(c.s.Cluster.Nodes) {
+		c.at(path+".target.node", "node %d does not exist (nodes are 1..%d)", f.Target.Node, c.s.Cluster.Nodes)
+	}
+	if f.Target.Consumer != nil && *f.Target.Consumer >= c.s.Consumer.Instances {
+		c.at(path+".target.consumer", "consumer %d does not exist (instances are 0..%d)", *f.Target.Consumer, c.s.Consumer.Instances-1)
+	}
+	if v, ok := f.Fault.(faults.Validator); ok {
+		for _, fe := range v.Validate() {
+			c.at(path+"."+fe.Field, "%s", fe.Msg)
+		}
+	}
+}
+
+func (c check) expect() {
+	e := c.s.Expect
+	switch e.Verdict {
+	case "pass":
+		if len(e.Failing) > 0 {
+			c.at("expect.failing", "a scenario expected to pass names no failing assertions")
+		}
+	case "fail":
+		if len(e.Failing) == 0 {
+			c.at("expect.failing", "a negative control must name the assertions it expects to fail")
+		}
+	default:
+		c.at("expect.verdict", "want pass or fail, got %q", e.Verdict)
+	}
+	for i, name := range e.Failing {
+		if !slices.Contains(assertions.Names(), name) {
+			c.at(fmt.Sprintf("expect.failing[%d]", i), "unknown assertion %q (known: %v)", name, assertions.Names())
+		}
+	}
+}

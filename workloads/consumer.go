@@ -1,0 +1,280 @@
+package workloads
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/chaosrun/chaosrun/assertions"
+)
+
+// ConsumeSpec describes the "kitchen display" consumer group.
+type ConsumeSpec struct {
+	Topic          string
+	Group          string
+	Instances      int
+	Workers        int           // per instance; an order always goes to the same worker
+	ProcessingTime time.Duration // simulated kitchen work per event, on top of the sink write
+	Identity       Identity
+	Config         ConsumerConfig
+}
+
+// Processings is where each processed event goes; assertions.Ledger is one.
+type Processings interface {
+	Processed(e *assertions.Event, now time.Time)
+}
+
+// Sink stores a processed event; the kitchen display's database.
+type Sink interface {
+	Apply(ctx context.Context, e *assertions.Event) error
+}
+
+// Group is the running consumer group: one franz-go client per instance.
+type Group struct {
+	bootstrap []string
+	spec      ConsumeSpec
+	sink      Sink
+	out       Processings
+	errs      *errorTally
+
+	mu        sync.Mutex
+	instances []*instance // nil slot: crashed and not restarted
+}
+
+// StartGroup starts spec.Instances consumers.
+func StartGroup(bootstrap []string, spec ConsumeSpec, sink Sink, out Processings) (*Group, error) {
+	if spec.Instances < 1 || spec.Workers < 1 {
+		return nil, fmt.Errorf("consumer group: need at least one instance and one worker")
+	}
+	g := &Group{bootstrap: bootstrap, spec: spec, sink: sink, out: out, errs: &errorTally{counts: map[string]int64{}},
+		instances: make([]*instance, spec.Instances)}
+	for i := range g.instances {
+		if err := g.Restart(i); err != nil {
+			g.Stop()
+			return nil, err
+		}
+	}
+	return g, nil
+}
+
+// Instances is the number of instance slots.
+func (g *Group) Instances() int { return len(g.instances) }
+
+// Crash stops instance i the way a dying process does: right after its next
+// poll (and, in the naive mode, the commit that comes before processing) it
+// drops everything it holds unprocessed and leaves without committing more.
+func (g *Group) Crash(ctx context.Context, i int) error {
+	g.mu.Lock()
+	if i < 0 || i >= len(g.instances) {
+		g.mu.Unlock()
+		return fmt.Errorf("consumer instance %d does not exist (have %d)", i, len(g.instances))
+	}
+	in := g.instances[i]
+	g.instances[i] = nil
+	g.mu.Unlock()
+	if in == nil {
+		return fmt.Errorf("consumer instance %d is not running", i)
+	}
+	in.crash(ctx)
+	return nil
+}
+
+// Restart starts a fresh instance in slot i, which must not be running.
+func (g *Group) Restart(i int) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if i < 0 || i >= len(g.instances) {
+		return fmt.Errorf("consumer instance %d does not exist (have %d)", i, len(g.instances))
+	}
+	if g.instances[i] != nil {
+		return fmt.Errorf("consumer instance %d is already running", i)
+	}
+	in, err := startInstance(g, i)
+	if err != nil {
+		return err
+	}
+	g.instances[i] = in
+	return nil
+}
+
+// Stop stops every instance gracefully: queued work is finished and committed.
+func (g *Group) Stop() {
+	g.mu.Lock()
+	ins := g.instances
+	g.instances = make([]*instance, len(ins))
+	g.mu.Unlock()
+	for _, in := range ins {
+		if in != nil {
+			in.stop()
+		}
+	}
+}
+
+// Errors are the consumers' fetch, commit and sink errors by text.
+func (g *Group) Errors() map[string]int64 { return g.errs.snapshot() }
+
+// instance is one group member: a poll loop feeding per-key ordered workers.
+type instance struct {
+	g       *Group
+	cl      *kgo.Client
+	cancel  context.CancelFunc
+	queues  []chan assertions.Event
+	workers sync.WaitGroup
+	batch   sync.WaitGroup // safe mode: records of the current poll not yet processed
+	loop    chan struct{}  // closed when the poll loop has returned
+	crashAt atomic.Bool    // crash after the next non-empty poll
+	dropped atomic.Bool    // workers discard instead of processing
+}
+
+func startInstance(g *Group, slot int) (*instance, error) {
+	opts := append([]kgo.Opt{
+		kgo.SeedBrokers(g.bootstrap...),
+		kgo.ConsumerGroup(g.spec.Group),
+		kgo.ConsumeTopics(g.spec.Topic),
+	}, g.spec.Config.Opts...)
+	if id := g.spec.Config.Resolved["group.instance.id"]; id != "" {
+		// Static members need distinct ids: instance i is "<id>-<i>".
+		opts = append(opts, kgo.InstanceID(fmt.Sprintf("%s-%d", id, slot)))
+	}
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("consumer instance %d: %w", slot, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	in := &instance{g: g, cl: cl, cancel: cancel, loop: make(chan struct{})}
+	for w := 0; w < g.spec.Workers; w++ {
+		q := make(chan assertions.Event, 256)
+		in.queues = append(in.queues, q)
+		in.workers.Add(1)
+		go in.work(ctx, q)
+	}
+	go in.poll(ctx)
+	return in, nil
+}
+
+func (in *instance) poll(ctx context.Context) {
+	defer close(in.loop)
+	spec := in.g.spec
+	for ctx.Err() == nil {
+		fetches := in.cl.PollRecords(ctx, spec.Config.MaxPollRecords)
+		if fetches.IsClientClosed() || ctx.Err() != nil {
+			return
+		}
+		fetches.EachError(func(_ string, _ int32, err error) { in.g.errs.add(err) })
+		recs := fetches.Records()
+		if len(recs) == 0 {
+			in.allowRebalance()
+			continue
+		}
+		if spec.Config.AutoCommit {
+			in.commit(ctx, recs) // the naive pattern: commit first, process later
+		}
+		if in.crashAt.Load() {
+			return // the batch dies with the process
+		}
+		in.dispatch(recs)
+		if !spec.Config.AutoCommit {
+			in.batch.Wait()
+			if in.dropped.Load() {
+				return
+			}
+			in.commit(ctx, recs)
+			in.allowRebalance()
+		}
+	}
+}
+
+func (in *instance) dispatch(recs []*kgo.Record) {
+	if !in.g.spec.Config.AutoCommit {
+		in.batch.Add(len(recs))
+	}
+	var e assertions.Event
+	for _, r := range recs {
+		if err := in.g.spec.Identity.Decode(r, &e); err != nil {
+			e = assertions.Event{Run: "(" + err.Error() + ")", Partition: r.Partition, Offset: r.Offset}
+		}
+		in.queues[e.Order%uint64(len(in.queues))] <- e
+	}
+}
+
+func (in *instance) commit(ctx context.Context, recs []*kgo.Record) {
+	if err := in.cl.CommitRecords(ctx, recs...); err != nil && ctx.Err() == nil {
+		in.g.errs.add(fmt.Errorf("commit: %w", err))
+	}
+}
+
+func (in *instance) allowRebalance() {
+	if !in.g.spec.Config.AutoCommit {
+		in.cl.AllowRebalance()
+	}
+}
+
+// work processes one worker's queue in order: sink write, then the ledger.
+func (in *instance) work(ctx context.Context, q chan assertions.Event) {
+	defer in.workers.Done()
+	safe := !in.g.spec.Config.AutoCommit
+	for e := range q {
+		if !in.dropped.Load() && in.process(ctx, &e) {
+			in.g.out.Processed(&e, time.Now())
+		}
+		if safe {
+			in.batch.Done()
+		}
+	}
+}
+
+func (in *instance) process(ctx context.Context, e *assertions.Event) bool {
+	if d := in.g.spec.ProcessingTime; d > 0 {
+		time.Sleep(d)
+	}
+	for attempt := 0; ; attempt++ {
+		err := in.g.sink.Apply(ctx, e)
+		if err == nil {
+			return true
+		}
+		if ctx.Err() != nil || in.dropped.Load() {
+			return false
+		}
+		in.g.errs.add(fmt.Errorf("sink: %w", err))
+		time.Sleep(min(time.Duration(attempt+1)*50*time.Millisecond, time.Second))
+	}
+}
+
+// crash waits (bounded) for the next non-empty poll, then drops everything.
+func (in *instance) crash(ctx context.Context) {
+	in.crashAt.Store(true)
+	select {
+	case <-in.loop:
+	case <-time.After(10 * time.Second): // nothing to poll: crash idle
+	case <-ctx.Done():
+	}
+	in.dropped.Store(true)
+	in.shutdown()
+}
+
+// stop finishes queued work and commits it before leaving.
+func (in *instance) stop() {
+	in.shutdown()
+}
+
+func (in *instance) shutdown() {
+	in.cancel()
+	<-in.loop
+	for _, q := range in.queues {
+		close(q)
+	}
+	in.workers.Wait()
+	if !in.g.spec.Config.AutoCommit && !in.dropped.Load() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := in.cl.CommitUncommittedOffsets(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			in.g.errs.add(fmt.Errorf("final commit: %w", err))
+		}
+		cancel()
+	}
+	in.cl.CloseAllowingRebalance()
+}

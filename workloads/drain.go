@@ -1,0 +1,113 @@
+package workloads
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/chaosrun/chaosrun/assertions"
+)
+
+// Drained is where the final drain reports; assertions.Ledger is one.
+type Drained interface {
+	Drained(e *assertions.Event)
+	DrainedForeign(partition int32, offset int64, why string)
+	DrainEnd(partition int32, logStart, logEnd int64)
+}
+
+// Drain reads every partition of topic from its start to the end offsets it
+// has now, with a fresh client outside any group, and reports every record:
+// what the log really holds after the run.
+func Drain(ctx context.Context, bootstrap []string, topic string, id Identity, out Drained) error {
+	starts, ends, err := bounds(ctx, bootstrap, topic)
+	if err != nil {
+		return err
+	}
+	want := map[int32]kgo.Offset{}
+	remaining := map[int32]int64{}
+	for p, end := range ends {
+		out.DrainEnd(p, starts[p], end)
+		if end > starts[p] {
+			want[p] = kgo.NewOffset().At(starts[p])
+			remaining[p] = end
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(bootstrap...),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: want}))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	return drainLoop(ctx, cl, id, remaining, out)
+}
+
+func drainLoop(ctx context.Context, cl *kgo.Client, id Identity, remaining map[int32]int64, out Drained) error {
+	var e assertions.Event
+	for len(remaining) > 0 {
+		fetches := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("drain: %d partitions not read to their end: %w", len(remaining), err)
+		}
+		fetches.EachError(func(t string, p int32, err error) {}) // retried by the client; the deadline bounds it
+		fetches.EachRecord(func(r *kgo.Record) {
+			end, ok := remaining[r.Partition]
+			if !ok || r.Offset >= end {
+				return
+			}
+			if err := id.Decode(r, &e); err != nil {
+				out.DrainedForeign(r.Partition, r.Offset, err.Error())
+			} else {
+				out.Drained(&e)
+			}
+			if r.Offset+1 >= end {
+				delete(remaining, r.Partition)
+			}
+		})
+	}
+	return nil
+}
+
+// bounds lists each partition's log start and end offsets, retrying while
+// the cluster settles after faults are healed.
+func bounds(ctx context.Context, bootstrap []string, topic string) (starts, ends map[int32]int64, err error) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(bootstrap...))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	for {
+		starts, ends, err = listBounds(ctx, adm, topic)
+		if err == nil || ctx.Err() != nil {
+			return starts, ends, err
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func listBounds(ctx context.Context, adm *kadm.Client, topic string) (map[int32]int64, map[int32]int64, error) {
+	s, err := adm.ListStartOffsets(ctx, topic)
+	if err == nil {
+		err = s.Error()
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("list start offsets of %s: %w", topic, err)
+	}
+	e, err := adm.ListEndOffsets(ctx, topic)
+	if err == nil {
+		err = e.Error()
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("list end offsets of %s: %w", topic, err)
+	}
+	starts, ends := map[int32]int64{}, map[int32]int64{}
+	s.Each(func(o kadm.ListedOffset) { starts[o.Partition] = o.Offset })
+	e.Each(func(o kadm.ListedOffset) { ends[o.Partition] = o.Offset })
+	return starts, ends, nil
+}

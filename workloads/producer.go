@@ -1,0 +1,213 @@
+package workloads
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/chaosrun/chaosrun/assertions"
+)
+
+// ProduceSpec describes the producing half of the order workload.
+type ProduceSpec struct {
+	Topic       string
+	Rate        float64 // records per second over all producers, on an open-model schedule
+	Producers   int
+	Duration    time.Duration
+	Key         KeyMode
+	Merchants   int
+	MessageSize int
+	Seed        uint64
+	Identity    Identity
+	Config      ProducerConfig
+	// FlushTimeout bounds the wait for in-flight sends after the schedule ends;
+	// sends still open then are closed out as unknown.
+	FlushTimeout time.Duration
+}
+
+// Outcomes is where each send's outcome goes; assertions.Ledger is one.
+type Outcomes interface {
+	Acked(id assertions.ID, partition int32, offset int64, intended, sent, now time.Time)
+	Failed(id assertions.ID, intended, sent, now time.Time)
+	Unknown(id assertions.ID, intended, sent, now time.Time)
+}
+
+// ProduceStats summarises the producers' errors for the log.
+type ProduceStats struct {
+	Errors map[string]int64 // error text → count
+}
+
+// Produce runs the producers until the schedule ends or ctx is done, then
+// waits for outstanding sends so every send has an outcome.
+func Produce(ctx context.Context, bootstrap []string, spec ProduceSpec, out Outcomes) (ProduceStats, error) {
+	if spec.Producers < 1 || spec.Rate <= 0 {
+		return ProduceStats{}, fmt.Errorf("produce: need at least one producer and a positive rate")
+	}
+	errs := &errorTally{counts: map[string]int64{}}
+	start := time.Now()
+	var wg sync.WaitGroup
+	failures := make(chan error, spec.Producers)
+	for i := 0; i < spec.Producers; i++ {
+		p, err := newProducer(bootstrap, spec, uint32(i), out, errs)
+		if err != nil {
+			return ProduceStats{}, err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := p.run(ctx, start); err != nil {
+				failures <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(failures)
+	return ProduceStats{Errors: errs.snapshot()}, <-failures
+}
+
+type producer struct {
+	cl       *kgo.Client
+	spec     ProduceSpec
+	id       uint32
+	gen      *orders
+	out      Outcomes
+	errs     *errorTally
+	pool     sync.Pool
+	interval float64 // nanoseconds between this producer's sends
+	acksZero bool
+}
+
+func newProducer(bootstrap []string, spec ProduceSpec, id uint32, out Outcomes, errs *errorTally) (*producer, error) {
+	opts := append([]kgo.Opt{kgo.SeedBrokers(bootstrap...), kgo.DefaultProduceTopic(spec.Topic)}, spec.Config.Opts...)
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("producer %d: %w", id, err)
+	}
+	p := &producer{
+		cl: cl, spec: spec, id: id, out: out, errs: errs,
+		gen:      newOrders(spec.Seed, id, spec.Merchants),
+		interval: float64(time.Second) * float64(spec.Producers) / spec.Rate,
+		acksZero: spec.Config.Acks == "0",
+	}
+	p.pool.New = func() any { return &eventBuf{value: make([]byte, 0, spec.MessageSize+64)} }
+	return p, nil
+}
+
+// run is the send loop: each send is due at a fixed time from the start, so a
+// stalled cluster makes sends late (and measured) instead of fewer.
+func (p *producer) run(ctx context.Context, start time.Time) error {
+	defer p.cl.Close()
+	// Stagger producers so their schedules interleave instead of bursting together.
+	phase := p.interval * float64(p.id) / float64(p.spec.Producers)
+	end := start.Add(p.spec.Duration)
+	promise := p.promise
+	for seq := uint64(0); ctx.Err() == nil; seq++ {
+		intended := start.Add(time.Duration(phase + float64(seq)*p.interval))
+		if !intended.Before(end) {
+			break
+		}
+		if wait := time.Until(intended); wait > 200*time.Microsecond {
+			time.Sleep(wait) // waits are one interval at most; ctx is checked every send
+		}
+		b := p.pool.Get().(*eventBuf)
+		b.fill(p.spec.Identity, p.spec.Topic, p.id, seq, p.gen.nextEvent(), p.spec.Key, intended, time.Now(), p.spec.MessageSize)
+		// The client's own context, not ctx: stopping the schedule must not cancel sends already made.
+		p.cl.Produce(context.Background(), &b.rec, promise)
+	}
+	return p.flush()
+}
+
+func (p *producer) flush() error {
+	timeout := p.spec.FlushTimeout
+	if timeout <= 0 {
+		timeout = 2 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := p.cl.Flush(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("producer %d flush: %w", p.id, err)
+	}
+	return nil // Close (deferred) fails what is still buffered; those sends become unknown
+}
+
+// promise records the outcome of one send and recycles its buffer.
+func (p *producer) promise(r *kgo.Record, err error) {
+	b := (*eventBuf)(unsafe.Pointer(r)) // rec is eventBuf's first field
+	now := time.Now()
+	switch {
+	case err == nil && !p.acksZero:
+		p.out.Acked(b.id, r.Partition, r.Offset, b.intended, b.sent, now)
+	case err == nil: // acks=0: the broker never confirmed anything
+		p.out.Unknown(b.id, b.intended, b.sent, now)
+	case notWritten(err):
+		p.errs.add(err)
+		p.out.Failed(b.id, b.intended, b.sent, now)
+	default:
+		p.errs.add(err)
+		p.out.Unknown(b.id, b.intended, b.sent, now)
+	}
+	p.pool.Put(b)
+}
+
+// notWritten reports errors after which the record is certainly not in the
+// log. Anything else (timeouts, disconnects, leadership changes) may or may
+// not have been written, and is unknown.
+func notWritten(err error) bool {
+	for _, e := range []error{
+		kerr.MessageTooLarge, kerr.RecordListTooLarge, kerr.InvalidTopicException,
+		kerr.UnknownTopicOrPartition, kerr.TopicAuthorizationFailed, kerr.InvalidRecord,
+		kerr.CorruptMessage, kerr.InvalidRequiredAcks, kgo.ErrMaxBuffered,
+	} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// errorTally counts errors by text; only the error path touches it.
+type errorTally struct {
+	mu     sync.Mutex
+	counts map[string]int64
+}
+
+func (t *errorTally) add(err error) {
+	t.mu.Lock()
+	t.counts[err.Error()]++
+	t.mu.Unlock()
+}
+
+func (t *errorTally) snapshot() map[string]int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make(map[string]int64, len(t.counts))
+	for k, v := range t.counts {
+		out[k] = v
+	}
+	return out
+}
+
+// TopErrors lists the most frequent errors, most frequent first.
+func (s ProduceStats) TopErrors(n int) []string {
+	type kv struct {
+		k string
+		v int64
+	}
+	var all []kv
+	for k, v := range s.Errors {
+		all = append(all, kv{k, v})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].v > all[j].v })
+	var out []string
+	for i := 0; i < len(all) && i < n; i++ {
+		out = append(out, fmt.Sprintf("%d× %s", all[i].v, all[i].k))
+	}
+	return out
+}

@@ -1,0 +1,368 @@
+package workloads
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Setting is one client setting in the Java client's name, as a user wrote it.
+type Setting struct {
+	Key   string
+	Value string
+}
+
+// SettingError names the setting a client configuration was refused for.
+type SettingError struct {
+	Key   string
+	Value string
+	Msg   string
+}
+
+func (e *SettingError) Error() string {
+	if e.Value == "" {
+		return fmt.Sprintf("%s: %s", e.Key, e.Msg)
+	}
+	return fmt.Sprintf("%s=%q: %s", e.Key, e.Value, e.Msg)
+}
+
+// ProducerConfig is a producer configuration mapped onto franz-go.
+type ProducerConfig struct {
+	Opts       []kgo.Opt
+	Resolved   map[string]string // every known setting with its effective value
+	Idempotent bool
+	Acks       string
+}
+
+// ConsumerConfig is a consumer configuration mapped onto franz-go.
+type ConsumerConfig struct {
+	Opts           []kgo.Opt
+	Resolved       map[string]string
+	AutoCommit     bool // naive mode: offsets are committed as polled, before processing
+	MaxPollRecords int
+}
+
+// knob maps one Java client setting onto franz-go.
+type knob struct {
+	def   string // the effective default, as the Java client documents it (or franz-go's where it differs)
+	apply func(v string, c *clientBuild) error
+}
+
+// clientBuild collects options while settings are applied.
+type clientBuild struct {
+	opts        []kgo.Opt
+	acks        string
+	idempotence string // "" when not set explicitly
+	inflight    int
+	autoCommit  bool
+	maxPoll     int
+}
+
+var producerKnobs = map[string]knob{
+	"acks": {"all", func(v string, c *clientBuild) error {
+		switch v {
+		case "all", "-1":
+			c.acks = "all"
+			c.opts = append(c.opts, kgo.RequiredAcks(kgo.AllISRAcks()))
+		case "1":
+			c.acks = "1"
+			c.opts = append(c.opts, kgo.RequiredAcks(kgo.LeaderAck()))
+		case "0":
+			c.acks = "0"
+			c.opts = append(c.opts, kgo.RequiredAcks(kgo.NoAck()))
+		default:
+			return fmt.Errorf("want all, -1, 1 or 0")
+		}
+		return nil
+	}},
+	"enable.idempotence": {"true", func(v string, c *clientBuild) error {
+		if _, err := parseBool(v); err != nil {
+			return err
+		}
+		c.idempotence = v
+		return nil
+	}},
+	"retries":             {"2147483647", intOpt(0, func(n int) kgo.Opt { return kgo.RecordRetries(n) })},
+	"linger.ms":           {"5", msOpt(func(d time.Duration) kgo.Opt { return kgo.ProducerLinger(d) })},
+	"batch.size":          {"16384", intOpt(1, func(n int) kgo.Opt { return kgo.ProducerBatchMaxBytes(int32(n)) })},
+	"delivery.timeout.ms": {"120000", msOpt(func(d time.Duration) kgo.Opt { return kgo.RecordDeliveryTimeout(d) })},
+	"request.timeout.ms":  {"30000", msOpt(func(d time.Duration) kgo.Opt { return kgo.ProduceRequestTimeout(d) })},
+	// No default: franz-go's own backoff grows like the Java client's retry.backoff.max.ms.
+	"retry.backoff.ms": {"", msOpt(func(d time.Duration) kgo.Opt {
+		return kgo.RetryBackoffFn(func(int) time.Duration { return d })
+	})},
+	"max.in.flight.requests.per.connection": {"5", func(v string, c *clientBuild) error {
+		n, err := parseInt(v, 1)
+		if err != nil {
+			return err
+		}
+		c.inflight = n // applied only without idempotence, where franz-go allows it
+		return nil
+	}},
+	"buffer.memory":    {"33554432", intOpt(1, func(n int) kgo.Opt { return kgo.MaxBufferedBytes(n) })},
+	"compression.type": {"none", compression},
+	"client.id":        {"chaosrun-producer", stringOpt(kgo.ClientID)},
+}
+
+var consumerKnobs = map[string]knob{
+	"enable.auto.commit": {"false", func(v string, c *clientBuild) error {
+		b, err := parseBool(v)
+		c.autoCommit = b
+		return err
+	}},
+	"auto.commit.interval.ms": {"5000", msOpt(func(d time.Duration) kgo.Opt { return kgo.AutoCommitInterval(d) })},
+	"auto.offset.reset": {"earliest", func(v string, c *clientBuild) error {
+		switch v {
+		case "earliest":
+			c.opts = append(c.opts, kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+		case "latest":
+			c.opts = append(c.opts, kgo.ConsumeResetOffset(kgo.NewOffset().AtEnd()))
+		default:
+			return fmt.Errorf("want earliest or latest")
+		}
+		return nil
+	}},
+	"max.poll.records": {"500", func(v string, c *clientBuild) error {
+		n, err := parseInt(v, 1)
+		c.maxPoll = n
+		return err
+	}},
+	"session.timeout.ms":    {"45000", msOpt(func(d time.Duration) kgo.Opt { return kgo.SessionTimeout(d) })},
+	"heartbeat.interval.ms": {"3000", msOpt(func(d time.Duration) kgo.Opt { return kgo.HeartbeatInterval(d) })},
+	// franz-go has no poll deadline; the rebalance timeout is what bounds a slow member.
+	"max.poll.interval.ms":      {"300000", msOpt(func(d time.Duration) kgo.Opt { return kgo.RebalanceTimeout(d) })},
+	"fetch.max.wait.ms":         {"500", msOpt(func(d time.Duration) kgo.Opt { return kgo.FetchMaxWait(d) })},
+	"fetch.min.bytes":           {"1", intOpt(1, func(n int) kgo.Opt { return kgo.FetchMinBytes(int32(n)) })},
+	"fetch.max.bytes":           {"52428800", intOpt(1, func(n int) kgo.Opt { return kgo.FetchMaxBytes(int32(n)) })},
+	"max.partition.fetch.bytes": {"1048576", intOpt(1, func(n int) kgo.Opt { return kgo.FetchMaxPartitionBytes(int32(n)) })},
+	"partition.assignment.strategy": {"cooperative-sticky", func(v string, c *clientBuild) error {
+		b, ok := balancers[v]
+		if !ok {
+			return fmt.Errorf("want one of range, roundrobin, sticky, cooperative-sticky")
+		}
+		c.opts = append(c.opts, kgo.Balancers(b()))
+		return nil
+	}},
+	"group.instance.id": {"", stringOpt(func(s string) kgo.Opt { return kgo.InstanceID(s) })},
+	"isolation.level": {"read_uncommitted", func(v string, c *clientBuild) error {
+		switch v {
+		case "read_uncommitted":
+			c.opts = append(c.opts, kgo.FetchIsolationLevel(kgo.ReadUncommitted()))
+		case "read_committed":
+			c.opts = append(c.opts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+		default:
+			return fmt.Errorf("want read_uncommitted or read_committed")
+		}
+		return nil
+	}},
+	"client.id": {"chaosrun-consumer", stringOpt(kgo.ClientID)},
+}
+
+// unsupported names settings users will reach for that have no franz-go
+// equivalent, with the reason, so they are refused rather than ignored.
+var unsupported = map[string]string{
+	"transactional.id":   "transactions are not part of the order workload yet",
+	"group.protocol":     "only the classic group protocol is driven",
+	"key.serializer":     "the workload writes its own keys",
+	"value.serializer":   "the workload writes its own values",
+	"key.deserializer":   "the workload reads its own keys",
+	"value.deserializer": "the workload reads its own values",
+	"bootstrap.servers":  "the harness points clients at the cluster's proxies",
+	"group.id":           "set the group under consumer.group",
+}
+
+var balancers = map[string]func() kgo.GroupBalancer{
+	"range":              kgo.RangeBalancer,
+	"roundrobin":         kgo.RoundRobinBalancer,
+	"sticky":             kgo.StickyBalancer,
+	"cooperative-sticky": kgo.CooperativeStickyBalancer,
+}
+
+// ProducerOptions maps Java producer settings onto franz-go options. Unknown or
+// unsupported names and contradictory combinations are errors.
+func ProducerOptions(settings []Setting) (ProducerConfig, error) {
+	c := &clientBuild{}
+	resolved, err := applyAll(settings, producerKnobs, c)
+	if err != nil {
+		return ProducerConfig{}, err
+	}
+	idem, err := resolveIdempotence(c)
+	if err != nil {
+		return ProducerConfig{}, err
+	}
+	if !idem {
+		c.opts = append(c.opts, kgo.DisableIdempotentWrite(), kgo.MaxProduceRequestsInflightPerBroker(c.inflight))
+	}
+	resolved["enable.idempotence"] = strconv.FormatBool(idem)
+	resolved["acks"] = c.acks
+	return ProducerConfig{Opts: c.opts, Resolved: resolved, Idempotent: idem, Acks: c.acks}, nil
+}
+
+// resolveIdempotence follows the Java client: idempotence is on by default,
+// silently off when acks is not all and it was not asked for, and an error
+// when asked for with acks other than all or more than 5 requests in flight.
+func resolveIdempotence(c *clientBuild) (bool, error) {
+	if c.idempotence == "" {
+		return c.acks == "all" && c.inflight <= 5, nil
+	}
+	on, _ := parseBool(c.idempotence)
+	if !on {
+		return false, nil
+	}
+	if c.acks != "all" {
+		return false, &SettingError{Key: "enable.idempotence", Value: c.idempotence, Msg: "needs acks=all (acks is " + c.acks + ")"}
+	}
+	if c.inflight > 5 {
+		return false, &SettingError{Key: "enable.idempotence", Value: c.idempotence,
+			Msg: fmt.Sprintf("needs max.in.flight.requests.per.connection <= 5 (it is %d)", c.inflight)}
+	}
+	return true, nil
+}
+
+// ConsumerOptions maps Java consumer settings onto franz-go options.
+// enable.auto.commit=true selects the naive mode: commit as polled, before processing.
+func ConsumerOptions(settings []Setting) (ConsumerConfig, error) {
+	c := &clientBuild{}
+	resolved, err := applyAll(settings, consumerKnobs, c)
+	if err != nil {
+		return ConsumerConfig{}, err
+	}
+	if !c.autoCommit {
+		if _, set := lookup(settings, "auto.commit.interval.ms"); set {
+			return ConsumerConfig{}, &SettingError{Key: "auto.commit.interval.ms", Msg: "has no effect unless enable.auto.commit=true"}
+		}
+		c.opts = append(c.opts, kgo.DisableAutoCommit(), kgo.BlockRebalanceOnPoll())
+	}
+	return ConsumerConfig{Opts: c.opts, Resolved: resolved, AutoCommit: c.autoCommit, MaxPollRecords: c.maxPoll}, nil
+}
+
+// KnownProducerSettings and KnownConsumerSettings list the accepted names.
+func KnownProducerSettings() []string { return sortedKeys(producerKnobs) }
+
+// KnownConsumerSettings lists the accepted consumer setting names.
+func KnownConsumerSettings() []string { return sortedKeys(consumerKnobs) }
+
+func applyAll(settings []Setting, knobs map[string]knob, c *clientBuild) (map[string]string, error) {
+	// Defaults first, so the client behaves like the Java client a user knows
+	// even where franz-go's own defaults differ; user settings then override.
+	resolved := make(map[string]string, len(knobs))
+	for _, name := range sortedKeys(knobs) {
+		if k := knobs[name]; k.def != "" {
+			if err := k.apply(k.def, c); err != nil {
+				return nil, fmt.Errorf("default %s=%s: %w", name, k.def, err)
+			}
+			resolved[name] = k.def
+		}
+	}
+	seen := map[string]bool{}
+	for _, s := range settings {
+		if seen[s.Key] {
+			return nil, &SettingError{Key: s.Key, Value: s.Value, Msg: "set twice"}
+		}
+		seen[s.Key] = true
+		k, ok := knobs[s.Key]
+		if !ok {
+			return nil, unknownSetting(s, knobs)
+		}
+		if err := k.apply(strings.TrimSpace(s.Value), c); err != nil {
+			return nil, &SettingError{Key: s.Key, Value: s.Value, Msg: err.Error()}
+		}
+		resolved[s.Key] = s.Value
+	}
+	return resolved, nil
+}
+
+func unknownSetting(s Setting, knobs map[string]knob) error {
+	if why, ok := unsupported[s.Key]; ok {
+		return &SettingError{Key: s.Key, Msg: "not supported: " + why}
+	}
+	return &SettingError{Key: s.Key, Msg: "unknown setting (known: " + strings.Join(sortedKeys(knobs), ", ") + ")"}
+}
+
+func lookup(settings []Setting, key string) (string, bool) {
+	for _, s := range settings {
+		if s.Key == key {
+			return s.Value, true
+		}
+	}
+	return "", false
+}
+
+func intOpt(min int, f func(int) kgo.Opt) func(string, *clientBuild) error {
+	return func(v string, c *clientBuild) error {
+		n, err := parseInt(v, min)
+		if err != nil {
+			return err
+		}
+		c.opts = append(c.opts, f(n))
+		return nil
+	}
+}
+
+func msOpt(f func(time.Duration) kgo.Opt) func(string, *clientBuild) error {
+	return func(v string, c *clientBuild) error {
+		n, err := parseInt(v, 0)
+		if err != nil {
+			return err
+		}
+		c.opts = append(c.opts, f(time.Duration(n)*time.Millisecond))
+		return nil
+	}
+}
+
+func stringOpt(f func(string) kgo.Opt) func(string, *clientBuild) error {
+	return func(v string, c *clientBuild) error {
+		if v == "" {
+			return fmt.Errorf("must not be empty")
+		}
+		c.opts = append(c.opts, f(v))
+		return nil
+	}
+}
+
+func compression(v string, c *clientBuild) error {
+	codecs := map[string]kgo.CompressionCodec{
+		"none": kgo.NoCompression(), "gzip": kgo.GzipCompression(), "snappy": kgo.SnappyCompression(),
+		"lz4": kgo.Lz4Compression(), "zstd": kgo.ZstdCompression(),
+	}
+	codec, ok := codecs[v]
+	if !ok {
+		return fmt.Errorf("want none, gzip, snappy, lz4 or zstd")
+	}
+	c.opts = append(c.opts, kgo.ProducerBatchCompression(codec))
+	return nil
+}
+
+func parseInt(v string, min int) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return 0, fmt.Errorf("want an integer")
+	}
+	if n < min {
+		return 0, fmt.Errorf("want an integer >= %d", min)
+	}
+	return n, nil
+}
+
+func parseBool(v string) (bool, error) {
+	switch strings.TrimSpace(v) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, fmt.Errorf("want true or false")
+}
+
+func sortedKeys(m map[string]knob) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
