@@ -31,10 +31,19 @@ func (s *stream) ack() {
 	s.l.Acked(ID{e.Producer, e.Seq}, e.Partition, e.Offset, e.Intended, e.Sent, at(1.002))
 }
 
-func (s *stream) fail()    { e := s.next(); s.l.Failed(ID{e.Producer, e.Seq}, e.Intended, e.Sent, at(2)) }
-func (s *stream) unknown() { e := s.next(); s.l.Unknown(ID{e.Producer, e.Seq}, e.Intended, e.Sent, at(2)) }
+func (s *stream) fail() {
+	e := s.next()
+	s.l.Failed(ID{e.Producer, e.Seq}, e.Intended, e.Sent, at(2))
+}
+
+func (s *stream) unknown() {
+	e := s.next()
+	s.l.Unknown(ID{e.Producer, e.Seq}, e.Intended, e.Sent, at(2))
+}
+
 func (s *stream) process() { s.l.Processed(s.next(), at(1.5)) }
 func (s *stream) drain()   { s.l.Drained(s.next()) }
+
 func (s *stream) sample() {
 	e := s.next()
 	s.l.SampleLag(at(float64(e.Seq)/4), e.Partition, int64(e.Seq)+10, int64(e.Seq))

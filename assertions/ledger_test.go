@@ -1,6 +1,7 @@
 package assertions
 
 import (
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +34,10 @@ func TestCounts(t *testing.T) {
 	}
 	if r.Counts != want {
 		t.Errorf("counts = %+v\nwant     %+v", r.Counts, want)
+	}
+	if again := h.l.Verify(); again.Counts != r.Counts || !reflect.DeepEqual(again.Verdicts, r.Verdicts) ||
+		!reflect.DeepEqual(again.Lag, r.Lag) {
+		t.Errorf("a second Verify judged differently")
 	}
 }
 

@@ -152,3 +152,26 @@ func spansOf(ref map[uint64]bool) []span {
 	}
 	return out
 }
+
+// TestSeqSetPartitionByPartition is the worst order a drain can report: one
+// whole partition after another, so every partition leaves a hole for each
+// record of the others. The set must stay under a bit per sequence meanwhile
+// and shrink to one run at the end.
+func TestSeqSetPartitionByPartition(t *testing.T) {
+	const n, parts = 1 << 20, 12
+	var s seqSet
+	for p := range uint64(parts) {
+		for v := p; v < n; v += parts {
+			s.add(v)
+		}
+		if _, _, bytes := s.footprint(); bytes > n/8+4096 {
+			t.Fatalf("after partition %d the set holds %d bytes", p, bytes)
+		}
+	}
+	if got := collect(runsOf(&s)); !slices.Equal(got, []span{{0, n - 1}}) || s.count() != n {
+		t.Fatalf("runs = %v, count %d", got, s.count())
+	}
+	if spans, bitmaps, _ := s.footprint(); spans != 0 || bitmaps != 0 {
+		t.Fatalf("complete set keeps %d runs and %d bitmaps", spans, bitmaps)
+	}
+}

@@ -59,7 +59,9 @@ func (f *brokerPause) Inject(ctx context.Context, env *Env, t Target) (string, e
 	return f.apply(ctx, env, t, env.Brokers.Pause)
 }
 
-func (f *brokerPause) Heal(ctx context.Context, env *Env) error { return f.undo(ctx, env.Brokers.Resume) }
+func (f *brokerPause) Heal(ctx context.Context, env *Env) error {
+	return f.undo(ctx, env.Brokers.Resume)
+}
 
 // brokerRestart stops the node gracefully and starts it again at once.
 type brokerRestart struct{ brokerOp }

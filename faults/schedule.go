@@ -18,7 +18,7 @@ type Planned struct {
 
 // Happening is one line of the run's timeline: what was actually done, when.
 type Happening struct {
-	At     time.Time
+	At     time.Time // when the action began
 	Fault  string
 	Action string // "inject" or "heal"
 	Target string
@@ -62,8 +62,9 @@ func (s *Schedule) run(ctx context.Context, start time.Time, i int) {
 	if !sleepUntil(ctx, start.Add(p.At)) {
 		return
 	}
+	began := time.Now()
 	hit, err := p.Fault.Inject(ctx, s.env, p.Target)
-	s.record(p.Type, "inject", hit, err)
+	s.record(began, p.Type, "inject", hit, err)
 	if err != nil {
 		return
 	}
@@ -87,8 +88,9 @@ func (s *Schedule) heal(ctx context.Context, i int, why string) {
 	if !ok {
 		return
 	}
+	began := time.Now()
 	err := s.plans[i].Fault.Heal(ctx, s.env)
-	s.record(s.plans[i].Type, "heal", hit+why, err)
+	s.record(began, s.plans[i].Type, "heal", hit+why, err)
 }
 
 // HealAll heals every fault still in effect: before the final drain, the
@@ -113,8 +115,13 @@ func (s *Schedule) Timeline() []Happening {
 	return append([]Happening(nil), s.timeline...)
 }
 
-func (s *Schedule) record(fault, action, hit string, err error) {
-	h := Happening{At: time.Now(), Fault: fault, Action: action, Target: hit}
+// record notes an action at the time it began; slow actions (a broker that
+// takes seconds to come back) say how long they took.
+func (s *Schedule) record(began time.Time, fault, action, hit string, err error) {
+	h := Happening{At: began, Fault: fault, Action: action, Target: hit}
+	if took := time.Since(began); took >= 100*time.Millisecond {
+		h.Detail = "took " + took.Round(10*time.Millisecond).String()
+	}
 	if err != nil {
 		h.Err = err.Error()
 	}

@@ -286,19 +286,17 @@ func (r *ProcessRuntime) planNode(s NodeSpec, a nodeAddrs, voters string) (*proc
 // started/stopped lines so restarts show in the log.
 func writeLog4j(path, logFile string) error {
 	return writeProperties(path, map[string]string{
-		"status":                             "error",
-		"appender.file.type":                 "File",
-		"appender.file.name":                 "FILE",
-		"appender.file.fileName":             logFile,
-		"appender.file.append":               "true",
-		"appender.file.layout.type":          "PatternLayout",
-		"appender.file.layout.pattern":       "[%d] %p %m (%c)%n",
-		"rootLogger.level":                   "WARN",
-		"rootLogger.appenderRef.file.ref":    "FILE",
-		"logger.server.name":                 "kafka.server.KafkaRaftServer",
-		"logger.server.level":                "INFO",
-		"logger.server.additivity":           "true",
-		"logger.server.appenderRef.file.ref": "FILE",
+		"status":                          "error",
+		"appender.file.type":              "File",
+		"appender.file.name":              "FILE",
+		"appender.file.fileName":          logFile,
+		"appender.file.append":            "true",
+		"appender.file.layout.type":       "PatternLayout",
+		"appender.file.layout.pattern":    "[%d] %p %m (%c)%n",
+		"rootLogger.level":                "WARN",
+		"rootLogger.appenderRef.file.ref": "FILE",
+		"logger.server.name":              "kafka.server.KafkaRaftServer",
+		"logger.server.level":             "INFO",
 	})
 }
 

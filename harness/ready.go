@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -44,14 +43,13 @@ func (c *Cluster) waitReady(ctx context.Context, ids []int32, strict bool) error
 func (c *Cluster) probe(ctx context.Context, cl *kgo.Client, ids []int32, strict bool) ([]int32, error) {
 	actx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	md, err := kadm.NewClient(cl).BrokerMetadata(actx)
+	clusterID, listed, err := brokerMetadata(actx, cl)
 	if err != nil {
-		return ids, fmt.Errorf("metadata: %w", err)
+		return ids, err
 	}
-	if md.Cluster != c.clusterID {
-		return ids, fmt.Errorf("metadata from cluster %q, want %q", md.Cluster, c.clusterID)
+	if clusterID != c.clusterID {
+		return ids, fmt.Errorf("metadata from cluster %q, want %q", clusterID, c.clusterID)
 	}
-	listed := md.Brokers.NodeIDs()
 	var missing []int32
 	var last error
 	for _, id := range ids {
@@ -67,6 +65,28 @@ func (c *Cluster) probe(ctx context.Context, cl *kgo.Client, ids []int32, strict
 		}
 	}
 	return missing, last
+}
+
+// brokerMetadata asks a broker directly for the cluster id and the live
+// broker ids. kadm's BrokerMetadata would answer from the client's cached
+// broker list, which never shows a broker that came back.
+func brokerMetadata(ctx context.Context, cl *kgo.Client) (string, []int32, error) {
+	req := kmsg.NewPtrMetadataRequest()
+	req.Topics = []kmsg.MetadataRequestTopic{} // none, not all
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return "", nil, fmt.Errorf("metadata: %w", err)
+	}
+	ids := make([]int32, 0, len(resp.Brokers))
+	for _, b := range resp.Brokers {
+		ids = append(ids, b.NodeID)
+	}
+	slices.Sort(ids)
+	var clusterID string
+	if resp.ClusterID != nil {
+		clusterID = *resp.ClusterID
+	}
+	return clusterID, ids, nil
 }
 
 // exitedNodes fails when a node the wait is for has died.

@@ -62,9 +62,9 @@ type Consumer struct {
 
 // Assertions are the thresholds verdicts are judged by.
 type Assertions struct {
-	MaxLag           time.Duration `yaml:"max_lag"`        // default 30s
+	MaxLag           time.Duration `yaml:"max_lag"`         // default 30s
 	MaxLagOffsets    int64         `yaml:"max_lag_offsets"` // default unbounded
-	RecoverWithin    time.Duration `yaml:"recover_within"` // default 60s
+	RecoverWithin    time.Duration `yaml:"recover_within"`  // default 60s
 	ForbidDuplicates bool          `yaml:"forbid_duplicates"`
 	MaxAckGap        time.Duration `yaml:"max_ack_gap"` // default: reported only
 }

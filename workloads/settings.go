@@ -190,6 +190,9 @@ func ProducerOptions(settings []Setting) (ProducerConfig, error) {
 	if err != nil {
 		return ProducerConfig{}, err
 	}
+	if _, explicit := lookup(settings, "enable.idempotence"); !explicit {
+		c.idempotence = "" // the default follows acks, as in the Java client
+	}
 	idem, err := resolveIdempotence(c)
 	if err != nil {
 		return ProducerConfig{}, err

@@ -50,7 +50,7 @@ func listScenarios(dir string) error {
 		if s.Expect.Verdict == "fail" {
 			expect = "fail " + strings.Join(s.Expect.Failing, ",")
 		}
-		fmt.Printf("%-45s expect %-28s %s\n", f, expect, firstLine(s.Description))
+		fmt.Printf("%-42s expect %-22s %s\n", f, expect, firstSentence(s.Description))
 	}
 	if bad != nil {
 		return &exitError{exitBadInput, bad}
@@ -58,7 +58,11 @@ func listScenarios(dir string) error {
 	return nil
 }
 
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+// firstSentence gives the description's first sentence on one line.
+func firstSentence(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if i := strings.Index(s, ". "); i >= 0 {
+		s = s[:i+1]
+	}
 	return s
 }
