@@ -32,8 +32,8 @@ func DefaultRoot() string { return filepath.Join(os.TempDir(), "chaosrun") }
 // CleanLeftovers removes what dead runs left under root (empty means
 // DefaultRoot): a run dir whose lock nobody holds belongs to a dead run, so
 // its marked processes are killed and the dir removed. Marked processes whose
-// run dir is gone are killed too, whatever their root. It returns the dirs
-// removed and the processes killed ("pid N (run ID)").
+// run dir is gone are killed too, whatever their root. It returns the
+// processes killed ("pid N (run ID)") and the dirs removed.
 func CleanLeftovers(root string, logf func(string, ...any)) (removed []string, err error) {
 	logf = orNop(logf)
 	if root == "" {
@@ -46,51 +46,61 @@ func CleanLeftovers(root string, logf func(string, ...any)) (removed []string, e
 	var errs []error
 	for _, e := range entries {
 		dir := filepath.Join(root, e.Name())
-		done, err := cleanRunDir(dir, e)
-		if err != nil {
-			errs = append(errs, err)
-		}
+		killed, done, err := cleanRunDir(dir, e)
+		errs = append(errs, err)
+		removed = append(removed, logKilled(logf, killed)...)
 		if done {
 			logf("removed leftover run dir %s", dir)
 			removed = append(removed, dir)
 		}
 	}
 	killed, err := killOrphans(root)
-	for _, k := range killed {
-		logf("killed leftover process %s", k)
-	}
-	return append(removed, killed...), errors.Join(append(errs, err)...)
+	removed = append(removed, logKilled(logf, killed)...)
+	return removed, errors.Join(append(errs, err)...)
 }
 
-// cleanRunDir removes dir if it is a run dir of a dead run.
-func cleanRunDir(dir string, e os.DirEntry) (bool, error) {
+// logKilled logs and describes killed processes as "pid N (run ID)".
+func logKilled(logf func(string, ...any), procs []markedProc) []string {
+	var out []string
+	for _, p := range procs {
+		d := fmt.Sprintf("pid %d (run %s)", p.pid, p.run)
+		logf("killed leftover process %s", d)
+		out = append(out, d)
+	}
+	return out
+}
+
+// cleanRunDir kills the processes of dir's run and removes dir if it is a
+// run dir of a dead run.
+func cleanRunDir(dir string, e os.DirEntry) (killed []markedProc, removed bool, err error) {
 	name := e.Name()
 	isRun, isTmp := strings.HasPrefix(name, runDirPrefix), strings.HasPrefix(name, tmpDirPrefix)
 	if !e.IsDir() || !isRun && !isTmp {
-		return false, nil
+		return nil, false, nil
 	}
 	if isTmp && !olderThan(dir, time.Minute) {
-		return false, nil // a run may be between mkdir and lock
+		return nil, false, nil // a run may be between mkdir and lock
 	}
 	lock, ok, err := tryLock(filepath.Join(dir, lockName))
 	if err != nil || !ok {
-		return false, err
+		return nil, false, err
 	}
 	defer lock.Close()
 	if isRun {
 		id := strings.TrimPrefix(name, runDirPrefix)
-		if err := killProcs(markedProcs(func(p markedProc) bool { return p.run == id })); err != nil {
-			return false, fmt.Errorf("clean %s: %w", dir, err)
+		killed = markedProcs(func(p markedProc) bool { return p.run == id })
+		if err := killProcs(killed); err != nil {
+			return killed, false, fmt.Errorf("clean %s: %w", dir, err)
 		}
 	}
 	if err := os.RemoveAll(dir); err != nil {
-		return false, fmt.Errorf("clean %s: %w", dir, err)
+		return killed, false, fmt.Errorf("clean %s: %w", dir, err)
 	}
-	return true, nil
+	return killed, true, nil
 }
 
 // killOrphans kills marked processes whose run dir no longer exists.
-func killOrphans(root string) ([]string, error) {
+func killOrphans(root string) ([]markedProc, error) {
 	procs := markedProcs(func(p markedProc) bool {
 		dir := p.dir
 		if dir == "" {
@@ -99,11 +109,7 @@ func killOrphans(root string) ([]string, error) {
 		_, err := os.Stat(dir)
 		return errors.Is(err, os.ErrNotExist)
 	})
-	var killed []string
-	for _, p := range procs {
-		killed = append(killed, fmt.Sprintf("pid %d (run %s)", p.pid, p.run))
-	}
-	return killed, killProcs(procs)
+	return procs, killProcs(procs)
 }
 
 func olderThan(path string, d time.Duration) bool {

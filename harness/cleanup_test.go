@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,8 +29,10 @@ func TestCleanLeftoversKillsDeadRunAndOrphans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Contains(removed, dead) {
-		t.Errorf("removed %v, want %s among them", removed, dead)
+	for _, want := range []string{dead, fmt.Sprintf("pid %d (run dead)", inDead.pid), fmt.Sprintf("pid %d (run gone)", orphan.pid)} {
+		if !slices.Contains(removed, want) {
+			t.Errorf("removed %v, want %q among them", removed, want)
+		}
 	}
 	if _, err := os.Stat(dead); !os.IsNotExist(err) {
 		t.Errorf("dead run dir still there: %v", err)

@@ -231,6 +231,9 @@ func (c *Cluster) ReadyIn() time.Duration { return c.readyIn }
 // State reports node id's lifecycle state.
 func (c *Cluster) State(id int32) (NodeState, error) { return c.rt.State(id) }
 
+// LogTail returns the last n lines of node id's logs.
+func (c *Cluster) LogTail(id int32, n int) string { return c.rt.LogTail(id, n) }
+
 // Kill SIGKILLs node id and waits for it to exit.
 func (c *Cluster) Kill(ctx context.Context, id int32) error { return c.rt.KillNode(ctx, id) }
 

@@ -42,7 +42,9 @@ func header(p *printer, r *Result) {
 	p.f("chaosrun %s  run %s  runtime %s  kafka %s  seed %d  duration %s\n",
 		r.Scenario, r.RunID, r.Runtime, r.KafkaVersion, r.Seed, runDuration(r))
 	if r.Description != "" {
-		p.f("  %s\n", r.Description)
+		for _, line := range strings.Split(strings.TrimSpace(r.Description), "\n") {
+			p.f("  %s\n", line)
+		}
 	}
 }
 

@@ -169,13 +169,16 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	stopGroup := sync.OnceFunc(group.Stop)
 	defer stopGroup()
 
+	sampler, err := workloads.NewLagSampler(bootstrap, s.Topic.Name, s.Consumer.Group, ledger)
+	if err != nil {
+		return err
+	}
+	defer sampler.Close()
 	lagCtx, cancelLag := context.WithCancel(ctx)
 	lagDone := make(chan struct{})
 	go func() {
 		defer close(lagDone)
-		if err := workloads.SampleLag(lagCtx, bootstrap, s.Topic.Name, s.Consumer.Group, lagEvery, ledger); err != nil {
-			r.logf("lag sampler: %v", err)
-		}
+		sampler.Run(lagCtx, lagEvery)
 	}()
 	stopLag := sync.OnceFunc(func() { cancelLag(); <-lagDone })
 	defer stopLag()
@@ -200,12 +203,12 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("interrupted: %w", err)
 	}
-	r.settle(ctx, adm, s)
+	stopLag() // settle samples on its own from here: one sampler, samples in time order
+	r.settle(ctx, sampler, s)
 	stopGroup()
 	for e, n := range group.Errors() {
 		r.logf("consumer errors: %d× %s", n, e)
 	}
-	stopLag()
 	return r.judge(ctx, bootstrap, id, ledger)
 }
 
@@ -224,32 +227,19 @@ func (r *run) judge(ctx context.Context, bootstrap []string, id workloads.Identi
 
 // settle waits for the group to catch up after producing stops, bounded by
 // the recovery allowance (lag-recovers judges how long it took).
-func (r *run) settle(ctx context.Context, adm *kadm.Client, s *spec.Scenario) {
+// The samples it takes are the ones lag-recovers judges.
+func (r *run) settle(ctx context.Context, sampler *workloads.LagSampler, s *spec.Scenario) {
 	deadline := time.Now().Add(s.Assertions.RecoverWithin + 5*time.Second)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
-		if caughtUp(ctx, adm, s.Topic.Name, s.Consumer.Group) {
+		sctx, cancel := context.WithTimeout(ctx, 2*lagEvery)
+		behind, ok := sampler.Sample(sctx)
+		cancel()
+		if ok && behind == 0 {
 			return
 		}
 		time.Sleep(lagEvery)
 	}
 	r.logf("consumer group still behind after %s", s.Assertions.RecoverWithin)
-}
-
-func caughtUp(ctx context.Context, adm *kadm.Client, topic, group string) bool {
-	lag, err := adm.Lag(ctx, group)
-	if err != nil {
-		return false
-	}
-	gl, ok := lag[group]
-	if !ok || gl.Error() != nil {
-		return false
-	}
-	for _, p := range gl.Lag[topic] {
-		if p.Err != nil || p.Lag > 0 {
-			return false
-		}
-	}
-	return len(gl.Lag[topic]) > 0
 }
 
 func (r *run) write() error {

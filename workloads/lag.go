@@ -13,49 +13,65 @@ type LagSamples interface {
 	SampleLag(at time.Time, partition int32, end, committed int64)
 }
 
-// SampleLag polls the group's committed offsets and the topic's end offsets
-// every interval until ctx is done. Lag is kept per partition, never only in
-// total: one stuck partition must not hide behind healthy ones.
-func SampleLag(ctx context.Context, bootstrap []string, topic, group string, every time.Duration, out LagSamples) error {
+// LagSampler samples the group's committed offsets against the topic's end
+// offsets. Lag is kept per partition, never only in total: one stuck
+// partition must not hide behind healthy ones.
+type LagSampler struct {
+	cl    *kgo.Client
+	adm   *kadm.Client
+	topic string
+	group string
+	out   LagSamples
+}
+
+// NewLagSampler connects a sampler with its own client.
+func NewLagSampler(bootstrap []string, topic, group string, out LagSamples) (*LagSampler, error) {
 	cl, err := kgo.NewClient(kgo.SeedBrokers(bootstrap...), kgo.RequestRetries(0))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer cl.Close()
-	adm := kadm.NewClient(cl)
+	return &LagSampler{cl: cl, adm: kadm.NewClient(cl), topic: topic, group: group, out: out}, nil
+}
+
+// Run samples every interval until ctx is done.
+func (s *LagSampler) Run(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-t.C:
 		}
-		sampleOnce(ctx, adm, topic, group, every, out)
+		sctx, cancel := context.WithTimeout(ctx, 2*every)
+		s.Sample(sctx)
+		cancel()
 	}
 }
 
-func sampleOnce(ctx context.Context, adm *kadm.Client, topic, group string, every time.Duration, out LagSamples) {
-	// A sample that cannot be taken in time (a broker is down) is skipped, not waited for.
-	sctx, cancel := context.WithTimeout(ctx, 2*every)
-	defer cancel()
-	ends, err := adm.ListEndOffsets(sctx, topic)
-	if err != nil {
-		return
+// Sample takes one sample and reports the offsets the group is behind in
+// total; ok is false when the sample could not be taken (a broker is down,
+// the deadline passed) and then nothing is reported.
+func (s *LagSampler) Sample(ctx context.Context) (behind int64, ok bool) {
+	ends, err := s.adm.ListEndOffsets(ctx, s.topic)
+	if err != nil || ends.Error() != nil {
+		return 0, false
 	}
-	committed, err := adm.FetchOffsets(sctx, group)
+	committed, err := s.adm.FetchOffsets(ctx, s.group)
 	if err != nil {
-		return
+		return 0, false
 	}
 	at := time.Now()
 	ends.Each(func(o kadm.ListedOffset) {
-		if o.Err != nil {
-			return
-		}
 		var c int64
-		if off, ok := committed.Lookup(topic, o.Partition); ok && off.Err == nil && off.At >= 0 {
+		if off, ok := committed.Lookup(s.topic, o.Partition); ok && off.Err == nil && off.At >= 0 {
 			c = off.At
 		}
-		out.SampleLag(at, o.Partition, o.Offset, c)
+		behind += max(o.Offset-c, 0)
+		s.out.SampleLag(at, o.Partition, o.Offset, c)
 	})
+	return behind, true
 }
+
+// Close closes the sampler's client.
+func (s *LagSampler) Close() { s.cl.Close() }

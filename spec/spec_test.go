@@ -1,0 +1,117 @@
+package spec
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+const good = `name: t
+seed: 7
+cluster:
+  nodes: 3
+  broker:
+    min.insync.replicas: "2"
+topic:
+  partitions: 3
+workload:
+  rate: 500
+  duration: 20s
+  producer:
+    acks: all
+consumer:
+  config:
+    max.poll.records: "100"
+faults:
+  - type: broker-kill
+    at: 5s
+    duration: 5s
+    target: {leader: orders/0}
+  - type: latency
+    at: 1s
+    duration: 2s
+    target: {all: true}
+    latency: 50ms
+    jitter: 10ms
+expect:
+  verdict: pass
+`
+
+func TestParseGoodScenario(t *testing.T) {
+	s, err := Parse("good.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Workload.Duration != 20*time.Second || s.Topic.Name != "orders" || s.Topic.ReplicationFactor != 3 {
+		t.Errorf("decoded/defaulted wrong: %+v %+v", s.Workload, s.Topic)
+	}
+	if len(s.Faults) != 2 || s.Faults[1].Type != "latency" || s.Faults[0].Target.Leader != "orders/0" {
+		t.Errorf("faults: %+v", s.Faults)
+	}
+	if p := s.Pos("workload.producer.acks"); p.Line != 13 {
+		t.Errorf("position of workload.producer.acks: %+v, want line 13", p)
+	}
+}
+
+// Each bad input must be refused with the file, the line and the field.
+func TestParseRefusesBadInput(t *testing.T) {
+	cases := []struct {
+		name, from, to string
+		want           string // substring of the error: file:line: field: message
+	}{
+		{"unknown top-level field", "seed: 7", "seed: 7\nbogus: 1", "bad.yaml:3:1: bogus: unknown field"},
+		{"unknown nested field", "  nodes: 3", "  nodez: 3", `bad.yaml:4:3: cluster.nodez: unknown field "nodez"`},
+		{"bad duration", "duration: 20s", "duration: 20 seconds", `bad.yaml:11:13: workload.duration: bad duration "20 seconds"`},
+		{"duration without unit", "duration: 20s", "duration: 20", `workload.duration: bad duration "20"`},
+		{"unknown fault type", "type: broker-kill", "type: broker-explode", `bad.yaml:18:5: faults[0].type: unknown fault type "broker-explode"`},
+		{"unknown fault parameter", "    jitter: 10ms", "    jiter: 10ms", `bad.yaml:27:5: faults[1].jiter: unknown field`},
+		{"unknown producer setting", "    acks: all", "    ackz: all", `bad.yaml:13:5: workload.producer.ackz: unknown setting`},
+		{"bad producer value", "    acks: all", "    acks: most", `bad.yaml:13:5: workload.producer.acks: want all, -1, 1 or 0`},
+		{"unsupported consumer setting", `    max.poll.records: "100"`, `    group.protocol: consumer`, `consumer.config.group.protocol: not supported`},
+		{"wrong type", "  rate: 500", "  rate: fast", `bad.yaml:10:9: workload.rate: want a number, got "fast"`},
+		{"negative jitter window", "    jitter: 10ms", "    jitter: 90ms", `faults[1].jitter: must be between 0 and latency`},
+		{"fault past the workload", "    at: 5s", "    at: 19s", `faults[0].at: the fault must be over by the end of the workload`},
+		{"target with two forms", "{leader: orders/0}", "{leader: orders/0, node: 1}", `faults[0].target: need exactly one of`},
+		{"all is not a broker-kill target", "{leader: orders/0}", "{all: true}", `faults[0].target: all is not a target for this fault`},
+		{"reserved broker key", `    min.insync.replicas: "2"`, `    listeners: PLAINTEXT://:9092`, `cluster.broker.listeners: is set by the harness`},
+		{"replication above nodes", "  partitions: 3", "  partitions: 3\n  replication_factor: 4", `topic.replication_factor: want 1 to 3`},
+		{"unknown assertion in expect", "  verdict: pass", "  verdict: fail\n  failing: [no-loss]", `expect.failing[0]: unknown assertion "no-loss"`},
+		{"fail without names", "  verdict: pass", "  verdict: fail", `expect.failing: a negative control must name`},
+		{"idempotence with acks=1", "    acks: all", "    acks: \"1\"\n    enable.idempotence: \"true\"", `workload.producer.enable.idempotence: needs acks=all`},
+		{"syntax error", "  nodes: 3", "  nodes: [3", `bad.yaml:`},
+		{"setting set twice", "    acks: all", "    acks: all\n    acks: \"1\"", `workload.producer.acks: set twice`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if !strings.Contains(good, c.from) {
+				t.Fatalf("fixture does not contain %q", c.from)
+			}
+			_, err := Parse("bad.yaml", []byte(strings.Replace(good, c.from, c.to, 1)))
+			var bad *Errors
+			if !errors.As(err, &bad) {
+				t.Fatalf("want *Errors, got %v", err)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error\n  %v\nwant it to contain\n  %s", err, c.want)
+			}
+		})
+	}
+}
+
+func TestParseReportsEveryError(t *testing.T) {
+	in := strings.Replace(strings.Replace(good, "seed: 7", "seed: -1", 1), "  rate: 500", "  rate: x", 1)
+	_, err := Parse("bad.yaml", []byte(in))
+	var bad *Errors
+	if !errors.As(err, &bad) || len(bad.List) != 2 {
+		t.Fatalf("want 2 errors, got %v", err)
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load("does/not/exist.yaml")
+	var bad *Errors
+	if !errors.As(err, &bad) || !strings.Contains(err.Error(), "does/not/exist.yaml") {
+		t.Fatalf("want a bad-input error naming the file, got %v", err)
+	}
+}
