@@ -36,7 +36,7 @@ func NewLedger(run, env string, start time.Time, c Criteria) *Ledger {
 		env:   env,
 		start: start,
 		crit:  c.withDefaults(),
-		prod:  producerSide{ackLatency: newLatency()},
+		prod:  producerSide{ackLatency: newLatency(), ackSeries: newLatencySeries()},
 		cons: consumerSide{
 			orders:       map[uint64]Step{},
 			fromIntended: newLatency(),

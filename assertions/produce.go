@@ -27,6 +27,7 @@ type producerSide struct {
 	untracked int64  // sends whose id is outside the tracked range
 
 	ackLatency *hdrhistogram.Histogram
+	ackSeries  latencySeries
 
 	lastAck        time.Time
 	gap            time.Duration
@@ -50,6 +51,7 @@ func (l *Ledger) Acked(id ID, partition int32, offset int64, intended, sent, now
 		pa.maxOffset = max(pa.maxOffset, offset)
 	}
 	recordLatency(p.ackLatency, now.Sub(sent))
+	p.ackSeries.record(now, now.Sub(sent))
 	p.ackAt(now)
 }
 

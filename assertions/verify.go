@@ -13,6 +13,8 @@ type Report struct {
 	// Latency holds the histograms "produce_ack", "e2e_from_intended" and
 	// "e2e_from_sent", in microseconds.
 	Latency map[string]*hdrhistogram.Histogram
+	// AckSeries is produce-ack latency per second of the run.
+	AckSeries []LatencyPoint
 	// Lag is the series for reports: per partition at most one point per
 	// second (that second's maxima, stamped with its start) plus the last sample.
 	Lag       []LagPoint
@@ -59,6 +61,7 @@ func (l *Ledger) Verify() Report {
 			l.lagRecovers(),
 			l.ackGap(),
 		},
+		AckSeries: l.prod.ackSeries.snapshot(),
 		Latency: map[string]*hdrhistogram.Histogram{
 			"produce_ack":       l.prod.ackLatency.Clone(),
 			"e2e_from_intended": l.cons.fromIntended.Clone(),

@@ -130,11 +130,17 @@ func nodeIDs(n int) []int32 {
 	return ids
 }
 
-// newClusterID is a KRaft cluster id: 16 random bytes, URL base64, no padding.
+// newClusterID is a KRaft cluster id: 16 random bytes, URL base64, no
+// padding, never starting with '-' (tools would take it for a flag; Kafka's
+// own Uuid.randomUuid skips those too).
 func newClusterID() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
+	for {
+		b := make([]byte, 16)
+		rand.Read(b)
+		if id := base64.RawURLEncoding.EncodeToString(b); id[0] != '-' {
+			return id
+		}
+	}
 }
 
 // plan picks the proxy addresses and asks the runtime for the node plans.

@@ -33,10 +33,12 @@ func TestNormalizeRejects(t *testing.T) {
 }
 
 func TestClusterID(t *testing.T) {
-	id := newClusterID()
-	b, err := base64.RawURLEncoding.DecodeString(id)
-	if len(id) != 22 || err != nil || len(b) != 16 {
-		t.Errorf("cluster id %q: %v", id, err)
+	for range 500 {
+		id := newClusterID()
+		b, err := base64.RawURLEncoding.DecodeString(id)
+		if len(id) != 22 || err != nil || len(b) != 16 || id[0] == '-' {
+			t.Fatalf("cluster id %q: %v", id, err)
+		}
 	}
 }
 

@@ -4,7 +4,12 @@
 //
 // The cluster logic (Start, Cluster) is runtime-agnostic: where and how the
 // broker JVMs run is the business of a Runtime. ProcessRuntime runs them as
-// local child processes from Maven-resolved (or KAFKA_HOME) jars.
+// local child processes from Maven-resolved (or KAFKA_HOME) jars; it and
+// CleanLeftovers are Linux-only (/proc, flock, Pdeathsig).
+//
+// Every address is fixed before anything starts: proxy ports by Start,
+// broker ports by Runtime.Plan. A stopped or killed node restarts on the
+// same ports with its data, so clients and proxies need no reconfiguration.
 //
 // Data flow: harness is first (harness → workloads → faults → assertions →
 // reports) and imports nothing else from this module.

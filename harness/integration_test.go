@@ -284,3 +284,48 @@ func containsString(s []string, v string) bool {
 	}
 	return false
 }
+
+func TestStartFailuresTearDown(t *testing.T) {
+	libs := testLibs(t)
+	for name, tc := range map[string]struct {
+		opts      ProcessOptions
+		cfg       Config
+		wantInErr []string
+	}{
+		"bad broker config": {
+			cfg:       Config{Nodes: 1, BrokerConfig: map[string]string{"num.network.threads": "many"}},
+			wantInErr: []string{"format storage", "Invalid value many for configuration num.network.threads"},
+		},
+		"broker JVM exits": {
+			opts:      ProcessOptions{JavaOpts: []string{"-XX:+NoSuchFlag"}},
+			cfg:       Config{Nodes: 2},
+			wantInErr: []string{"exited while starting", "stdout.log", "NoSuchFlag"},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			tc.opts.LibsDir, tc.opts.Root = libs, t.TempDir()
+			rt, err := NewProcessRuntime(tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { killRun(t, rt.RunID()) })
+			_, err = Start(ctx, rt, tc.cfg)
+			if err == nil {
+				t.Fatal("Start succeeded")
+			}
+			for _, want := range tc.wantInErr {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error lacks %q:\n%v", want, err)
+				}
+			}
+			if p := runProcs(rt.RunID()); len(p) > 0 {
+				t.Errorf("processes left after failed Start: %+v", p)
+			}
+			if _, err := os.Stat(rt.RunDir()); !os.IsNotExist(err) {
+				t.Errorf("run dir left after failed Start: %v", err)
+			}
+		})
+	}
+}

@@ -110,7 +110,8 @@ func (n *procNode) format(ctx context.Context, r *ProcessRuntime) error {
 	defer cancel()
 	defer context.AfterFunc(r.ctx, cancel)()
 	args := slices.Concat(toolJavaOpts, r.jvmMarkers(n), []string{
-		"kafka.tools.StorageTool", "format", "-t", n.clusterID, "-c", n.path("server.properties"),
+		"kafka.tools.StorageTool", "format",
+		"--cluster-id=" + n.clusterID, "--config=" + n.path("server.properties"),
 	})
 	names := make([]string, 0, len(n.features))
 	for name := range n.features {
@@ -128,7 +129,7 @@ func (n *procNode) format(ctx context.Context, r *ProcessRuntime) error {
 		return fmt.Errorf("format storage: %w", err)
 	}
 	if err := cmd.Wait(); err != nil {
-		return fmt.Errorf("format storage: %w\n%s", err, tail(out.String(), 20))
+		return fmt.Errorf("format storage: %w\n%s", err, head(out.String(), 15)) // the cause leads a stack trace
 	}
 	return nil
 }
@@ -344,6 +345,12 @@ func fileTail(path string, n int) string {
 		return ""
 	}
 	return tail(string(b), n)
+}
+
+// head returns the first n lines of s.
+func head(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[:min(n, len(lines))], "\n")
 }
 
 func joinLines(parts []string) string { return strings.Join(parts, "\n") }

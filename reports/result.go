@@ -40,10 +40,11 @@ type Result struct {
 	Consumer map[string]string `json:"consumer_config"` // Java client names, as given plus resolved defaults
 	Timeline []TimelineEntry   `json:"timeline"`
 
-	Counts     assertions.Counts     `json:"counts"`
-	Assertions []assertions.Verdict  `json:"assertions"`
-	Latency    map[string]Latency    `json:"latency"` // keyed like the histograms: produce_ack, e2e_from_intended, e2e_from_sent
-	Lag        []assertions.LagPoint `json:"lag"`
+	Counts     assertions.Counts         `json:"counts"`
+	Assertions []assertions.Verdict      `json:"assertions"`
+	Latency    map[string]Latency        `json:"latency"` // keyed like the histograms: produce_ack, e2e_from_intended, e2e_from_sent
+	Lag        []assertions.LagPoint     `json:"lag"`
+	AckSeries  []assertions.LatencyPoint `json:"produce_ack_series,omitempty"` // produce-ack latency per second
 
 	Verdict        string      `json:"verdict"` // VerdictPass, VerdictFail or VerdictError; set by Judge
 	Expect         Expectation `json:"expect"`

@@ -58,6 +58,7 @@ func (r *run) recordReport(rep assertions.Report) {
 	r.res.Counts = rep.Counts
 	r.res.Assertions = rep.Verdicts
 	r.res.Lag = rep.Lag
+	r.res.AckSeries = rep.AckSeries
 	r.res.Latency = map[string]reports.Latency{}
 	r.hists = rep.Latency
 	for name, h := range rep.Latency {

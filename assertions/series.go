@@ -1,0 +1,61 @@
+package assertions
+
+import (
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// LatencyPoint summarises one second of produce acks, so a report can show
+// latency over time next to the fault timeline.
+type LatencyPoint struct {
+	At    time.Time `json:"at"` // start of the second
+	Count int64     `json:"count"`
+	P50   float64   `json:"p50_ms"`
+	P99   float64   `json:"p99_ms"`
+	Max   float64   `json:"max_ms"`
+}
+
+// latencySeries rolls a histogram over each second of ack times.
+type latencySeries struct {
+	h      *hdrhistogram.Histogram
+	from   time.Time
+	points []LatencyPoint
+}
+
+func newLatencySeries() latencySeries { return latencySeries{h: newLatency()} }
+
+func (s *latencySeries) record(now time.Time, d time.Duration) {
+	if s.from.IsZero() {
+		s.from = now.Truncate(time.Second)
+	}
+	if now.Sub(s.from) >= time.Second {
+		s.flush()
+		s.from = now.Truncate(time.Second)
+	}
+	recordLatency(s.h, d)
+}
+
+// flush closes the current second; histogram reads and Reset do not allocate.
+func (s *latencySeries) flush() {
+	if s.h.TotalCount() == 0 {
+		return
+	}
+	ms := func(us int64) float64 { return float64(us) / 1000 }
+	s.points = append(s.points, LatencyPoint{
+		At: s.from, Count: s.h.TotalCount(),
+		P50: ms(s.h.ValueAtQuantile(50)), P99: ms(s.h.ValueAtQuantile(99)), Max: ms(s.h.Max()),
+	})
+	s.h.Reset()
+}
+
+// snapshot returns the closed seconds plus the one in progress.
+func (s *latencySeries) snapshot() []LatencyPoint {
+	out := append([]LatencyPoint(nil), s.points...)
+	if s.h.TotalCount() > 0 {
+		ms := func(us int64) float64 { return float64(us) / 1000 }
+		out = append(out, LatencyPoint{At: s.from, Count: s.h.TotalCount(),
+			P50: ms(s.h.ValueAtQuantile(50)), P99: ms(s.h.ValueAtQuantile(99)), Max: ms(s.h.Max())})
+	}
+	return out
+}
