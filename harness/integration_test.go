@@ -12,6 +12,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // testLibs resolves the Kafka jars, or skips when a real cluster can't run.
@@ -44,13 +45,18 @@ func TestClusterIntegration(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { killRun(t, rt.RunID()) })
-	c, err := Start(ctx, rt, Config{Logf: t.Logf})
+	c, err := Start(ctx, rt, Config{
+		Logf:         t.Logf,
+		BrokerConfig: map[string]string{"num.partitions": "2"},
+		Features:     map[string]int{"eligible.leader.replicas.version": 0},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close(context.Background()) })
 	t.Logf("3-node cluster ready in %s (Kafka %s, bootstrap %v)", c.ReadyIn(), c.KafkaVersion(), c.Bootstrap())
 
+	t.Run("config and features", func(t *testing.T) { configAndFeatures(ctx, t, c) })
 	t.Run("produce and consume", func(t *testing.T) { produceConsume(ctx, t, c) })
 	t.Run("kill and restart", func(t *testing.T) { killRestart(ctx, t, c) })
 	t.Run("invalid transitions", func(t *testing.T) { invalidTransitions(ctx, t, c) })
@@ -69,6 +75,30 @@ func TestClusterIntegration(t *testing.T) {
 	}
 	if _, err := os.Stat(runDir); !os.IsNotExist(err) {
 		t.Errorf("run dir %s left after Close: %v", runDir, err)
+	}
+}
+
+func configAndFeatures(ctx context.Context, t *testing.T, c *Cluster) {
+	for id, p := range c.NodeConfigs() {
+		if p["num.partitions"] != "2" || !strings.HasPrefix(p["advertised.listeners"], "CLIENT://"+c.Addr(id)+",") {
+			t.Errorf("node %d config: %v", id, p)
+		}
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Bootstrap()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	resp, err := kmsg.NewPtrApiVersionsRequest().RequestWith(ctx, cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	levels := map[string]int16{}
+	for _, f := range resp.FinalizedFeatures {
+		levels[f.Name] = f.MaxVersionLevel
+	}
+	if levels["metadata.version"] == 0 || levels["eligible.leader.replicas.version"] != 0 {
+		t.Errorf("finalized features %v, want metadata.version set and eligible.leader.replicas.version 0", levels)
 	}
 }
 

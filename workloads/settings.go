@@ -114,7 +114,6 @@ var consumerKnobs = map[string]knob{
 		c.autoCommit = b
 		return err
 	}},
-	"auto.commit.interval.ms": {"5000", msOpt(func(d time.Duration) kgo.Opt { return kgo.AutoCommitInterval(d) })},
 	"auto.offset.reset": {"earliest", func(v string, c *clientBuild) error {
 		switch v {
 		case "earliest":
@@ -173,6 +172,8 @@ var unsupported = map[string]string{
 	"value.deserializer": "the workload reads its own values",
 	"bootstrap.servers":  "the harness points clients at the cluster's proxies",
 	"group.id":           "set the group under consumer.group",
+	"auto.commit.interval.ms": "with enable.auto.commit=true the kitchen display commits on every poll, " +
+		"before processing, which is what makes its loss reproducible",
 }
 
 var balancers = map[string]func() kgo.GroupBalancer{
@@ -234,11 +235,11 @@ func ConsumerOptions(settings []Setting) (ConsumerConfig, error) {
 	if err != nil {
 		return ConsumerConfig{}, err
 	}
+	// Commits are always the kitchen display's own calls: after processing,
+	// or (naive mode) right after each poll.
+	c.opts = append(c.opts, kgo.DisableAutoCommit())
 	if !c.autoCommit {
-		if _, set := lookup(settings, "auto.commit.interval.ms"); set {
-			return ConsumerConfig{}, &SettingError{Key: "auto.commit.interval.ms", Msg: "has no effect unless enable.auto.commit=true"}
-		}
-		c.opts = append(c.opts, kgo.DisableAutoCommit(), kgo.BlockRebalanceOnPoll())
+		c.opts = append(c.opts, kgo.BlockRebalanceOnPoll())
 	}
 	return ConsumerConfig{Opts: c.opts, Resolved: resolved, AutoCommit: c.autoCommit, MaxPollRecords: c.maxPoll}, nil
 }

@@ -1,0 +1,103 @@
+package workloads
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/chaosrun/chaosrun/assertions"
+)
+
+// The whole client path on kfake (no JVM): producers → group → sink, lag
+// sampling, then the drain, judged by a real ledger.
+func runPipeline(t *testing.T, consumer []Setting, crash bool) assertions.Report {
+	t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, "orders"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	boot := c.ListenAddrs()
+	id := Identity{Run: "test-run", Env: "prod"}
+	start := time.Now()
+	ledger := assertions.NewLedger(id.Run, id.Env, start, assertions.Criteria{})
+
+	sink, err := OpenSQLite(filepath.Join(t.TempDir(), "kitchen.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close()
+	ccfg, err := ConsumerOptions(append(consumer, Setting{"fetch.max.wait.ms", "50"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	group, err := StartGroup(boot, ConsumeSpec{Topic: "orders", Group: "g", Instances: 2, Workers: 3,
+		ProcessingTime: 200 * time.Microsecond, Identity: id, Config: ccfg}, sink, ledger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sampler, err := NewLagSampler(boot, "orders", "g", ledger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sampler.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	go sampler.Run(ctx, 100*time.Millisecond)
+	if crash {
+		go func() {
+			time.Sleep(700 * time.Millisecond)
+			if err := group.Crash(context.Background(), 0); err != nil {
+				t.Error(err)
+			}
+			group.Restart(0)
+		}()
+	}
+	pcfg, _ := ProducerOptions(nil)
+	_, err = Produce(context.Background(), boot, ProduceSpec{Topic: "orders", Rate: 2000, Producers: 2,
+		Duration: 1500 * time.Millisecond, Key: KeyOrder, Merchants: 10, MessageSize: 100, Seed: 1,
+		Identity: id, Config: pcfg}, ledger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ledger.ProduceStopped(time.Now())
+	cancel()
+	for i := 0; i < 100; i++ {
+		if behind, ok := sampler.Sample(context.Background()); ok && behind == 0 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	group.Stop()
+	dctx, dcancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer dcancel()
+	if err := Drain(dctx, boot, "orders", id, ledger); err != nil {
+		t.Fatal(err)
+	}
+	return ledger.Verify()
+}
+
+func TestPipelineOnKfakeLosesNothing(t *testing.T) {
+	rep := runPipeline(t, nil, false)
+	if rep.Counts.Acked < 2500 || rep.Counts.Processed != rep.Counts.Acked || !rep.Passed() {
+		t.Fatalf("counts %+v, failing %v", rep.Counts, rep.Failing())
+	}
+}
+
+// A crash in the default mode re-delivers (duplicates at most); never loses.
+func TestPipelineCrashCommitAfterProcessing(t *testing.T) {
+	rep := runPipeline(t, nil, true)
+	if rep.Counts.LostConsumer != 0 {
+		t.Fatalf("commit-after-processing lost %d records: %v", rep.Counts.LostConsumer, rep.Failing())
+	}
+}
+
+// The naive mode commits before processing: the crashed member's batch is lost.
+func TestPipelineCrashNaiveModeLoses(t *testing.T) {
+	rep := runPipeline(t, []Setting{{"enable.auto.commit", "true"}}, true)
+	if rep.Counts.LostConsumer == 0 {
+		t.Fatalf("the naive mode lost nothing on a crash: %+v", rep.Counts)
+	}
+}

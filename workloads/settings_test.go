@@ -1,0 +1,74 @@
+package workloads
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestProducerOptions(t *testing.T) {
+	cases := []struct {
+		name     string
+		in       []Setting
+		wantErr  string // substring; empty: no error
+		wantIdem bool
+		wantAcks string
+	}{
+		{"defaults follow the Java client", nil, "", true, "all"},
+		{"acks=1 turns idempotence off silently, as in Java", []Setting{{"acks", "1"}}, "", false, "1"},
+		{"acks=-1 is all", []Setting{{"acks", "-1"}}, "", true, "all"},
+		{"explicit idempotence with acks=1", []Setting{{"acks", "1"}, {"enable.idempotence", "true"}}, "needs acks=all", false, ""},
+		{"idempotence with too many in flight", []Setting{{"max.in.flight.requests.per.connection", "6"}, {"enable.idempotence", "true"}}, "<= 5", false, ""},
+		{"more than 5 in flight turns default idempotence off", []Setting{{"max.in.flight.requests.per.connection", "6"}}, "", false, "all"},
+		{"unknown name", []Setting{{"ackz", "all"}}, "unknown setting", false, ""},
+		{"unsupported name", []Setting{{"transactional.id", "x"}}, "not supported", false, ""},
+		{"bad number", []Setting{{"linger.ms", "soon"}}, "want an integer", false, ""},
+		{"negative number", []Setting{{"batch.size", "0"}}, "want an integer >= 1", false, ""},
+		{"bad bool", []Setting{{"enable.idempotence", "yes"}}, "want true or false", false, ""},
+		{"bad compression", []Setting{{"compression.type", "brotli"}}, "want none, gzip", false, ""},
+		{"twice", []Setting{{"acks", "all"}, {"acks", "1"}}, "set twice", false, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := ProducerOptions(c.in)
+			if c.wantErr != "" {
+				var se *SettingError
+				if !errors.As(err, &se) || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("want a SettingError containing %q, got %v", c.wantErr, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Idempotent != c.wantIdem || cfg.Acks != c.wantAcks {
+				t.Errorf("idempotent=%v acks=%s, want %v %s", cfg.Idempotent, cfg.Acks, c.wantIdem, c.wantAcks)
+			}
+			if cfg.Resolved["linger.ms"] == "" || cfg.Resolved["enable.idempotence"] == "" {
+				t.Errorf("resolved config misses defaults: %v", cfg.Resolved)
+			}
+		})
+	}
+}
+
+func TestConsumerOptions(t *testing.T) {
+	cfg, err := ConsumerOptions(nil)
+	if err != nil || cfg.AutoCommit || cfg.MaxPollRecords != 500 {
+		t.Fatalf("defaults: %+v %v", cfg, err)
+	}
+	cfg, err = ConsumerOptions([]Setting{{"enable.auto.commit", "true"}, {"max.poll.records", "50"}})
+	if err != nil || !cfg.AutoCommit || cfg.MaxPollRecords != 50 {
+		t.Fatalf("naive mode: %+v %v", cfg, err)
+	}
+	for _, bad := range [][]Setting{
+		{{"auto.commit.interval.ms", "100"}},
+		{{"auto.offset.reset", "middle"}},
+		{{"partition.assignment.strategy", "best"}},
+		{{"group.id", "g"}},
+		{{"session.timeout.ms", "-1"}},
+	} {
+		if _, err := ConsumerOptions(bad); err == nil {
+			t.Errorf("%v: want an error", bad)
+		}
+	}
+}
