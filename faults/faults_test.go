@@ -1,0 +1,212 @@
+package faults
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+)
+
+// fakeBrokers records broker actions; proxies are real embedded toxiproxy ones.
+type fakeBrokers struct {
+	mu      sync.Mutex
+	actions []string
+	proxies map[int32]*toxiproxy.Proxy
+	fail    error
+}
+
+func (f *fakeBrokers) NodeIDs() []int32 { return []int32{1, 2, 3} }
+func (f *fakeBrokers) do(a string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.actions = append(f.actions, a)
+	return f.fail
+}
+func (f *fakeBrokers) Kill(_ context.Context, id int32) error   { return f.do("kill " + itoa(id)) }
+func (f *fakeBrokers) Stop(_ context.Context, id int32) error   { return f.do("stop " + itoa(id)) }
+func (f *fakeBrokers) Start(_ context.Context, id int32) error  { return f.do("start " + itoa(id)) }
+func (f *fakeBrokers) Pause(_ context.Context, id int32) error  { return f.do("pause " + itoa(id)) }
+func (f *fakeBrokers) Resume(_ context.Context, id int32) error { return f.do("resume " + itoa(id)) }
+func (f *fakeBrokers) Proxy(id int32) *toxiproxy.Proxy          { return f.proxies[id] }
+
+func itoa(id int32) string { return string(rune('0' + id)) }
+
+func TestValidateTarget(t *testing.T) {
+	zero := 0
+	cases := []struct {
+		fault  string
+		target Target
+		ok     bool
+	}{
+		{"broker-kill", Target{Node: 1}, true},
+		{"broker-kill", Target{Leader: "orders/0"}, true},
+		{"broker-kill", Target{Follower: "orders/3"}, true},
+		{"broker-kill", Target{Random: true}, true},
+		{"broker-kill", Target{All: true}, false},
+		{"broker-kill", Target{}, false},
+		{"broker-kill", Target{Node: 1, Random: true}, false},
+		{"broker-kill", Target{Leader: "orders"}, false},
+		{"broker-kill", Target{Leader: "orders/x"}, false},
+		{"latency", Target{All: true}, true},
+		{"latency", Target{Consumer: &zero}, false},
+		{"consumer-crash", Target{Consumer: &zero}, true},
+		{"consumer-crash", Target{Node: 1}, false},
+	}
+	for _, c := range cases {
+		f, err := New(c.fault)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ValidateTarget(f, c.target); (err == nil) != c.ok {
+			t.Errorf("%s %+v: err=%v, want ok=%v", c.fault, c.target, err, c.ok)
+		}
+	}
+	if _, err := New("broker-explode"); err == nil || !strings.Contains(err.Error(), "broker-kill") {
+		t.Errorf("unknown fault type: %v", err)
+	}
+}
+
+func TestValidateParameters(t *testing.T) {
+	bad := []Validator{
+		&latency{},
+		&latency{Latency: time.Millisecond, Jitter: time.Second},
+		&latency{Latency: time.Millisecond, toxicOp: toxicOp{Stream: "sideways"}},
+		&bandwidth{},
+		&timeout{Timeout: -1},
+	}
+	for _, v := range bad {
+		if len(v.Validate()) == 0 {
+			t.Errorf("%T %+v: want validation errors", v, v)
+		}
+	}
+	if errs := (&latency{Latency: 100 * time.Millisecond, Jitter: 50 * time.Millisecond}).Validate(); len(errs) != 0 {
+		t.Errorf("good latency refused: %v", errs)
+	}
+}
+
+func TestScheduleInjectsAndHealsOnTime(t *testing.T) {
+	b := &fakeBrokers{}
+	env := &Env{Brokers: b, Rand: rand.New(rand.NewPCG(1, 2))}
+	s := NewSchedule(env, []Planned{
+		{Type: "broker-kill", Fault: &brokerKill{}, Target: Target{Node: 2}, At: 20 * time.Millisecond, Duration: 50 * time.Millisecond},
+		{Type: "broker-restart", Fault: &brokerRestart{}, Target: Target{Node: 3}, At: 10 * time.Millisecond},
+	})
+	start := time.Now()
+	s.Start(context.Background(), start)
+	s.HealAll(context.Background())
+	got := strings.Join(b.actions, ",")
+	if got != "stop 3,start 3,kill 2,start 2" {
+		t.Errorf("actions %s", got)
+	}
+	tl := s.Timeline()
+	if len(tl) != 3 || tl[1].Action != "inject" || tl[2].Action != "heal" || tl[2].Target != "node 2" {
+		t.Fatalf("timeline %+v", tl)
+	}
+	if d := tl[2].At.Sub(start); d < 70*time.Millisecond {
+		t.Errorf("healed at %s, before at+duration", d)
+	}
+}
+
+func TestHealAllHealsWhatTheRunCutShort(t *testing.T) {
+	b := &fakeBrokers{}
+	s := NewSchedule(&Env{Brokers: b}, []Planned{
+		{Type: "broker-pause", Fault: &brokerPause{}, Target: Target{Node: 1}, At: 0, Duration: time.Hour},
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	s.Start(ctx, time.Now())
+	time.Sleep(30 * time.Millisecond)
+	cancel()
+	s.HealAll(context.Background())
+	if got := strings.Join(b.actions, ","); got != "pause 1,resume 1" {
+		t.Errorf("actions %s", got)
+	}
+	tl := s.Timeline()
+	if !strings.Contains(tl[len(tl)-1].Target, "end of run") {
+		t.Errorf("the heal must say the run ended it: %+v", tl)
+	}
+}
+
+func TestFailedInjectIsOnTheTimelineAndNotHealed(t *testing.T) {
+	b := &fakeBrokers{fail: errors.New("no such process")}
+	s := NewSchedule(&Env{Brokers: b}, []Planned{
+		{Type: "broker-kill", Fault: &brokerKill{}, Target: Target{Node: 1}, Duration: time.Millisecond},
+	})
+	s.Start(context.Background(), time.Now())
+	s.HealAll(context.Background())
+	if errs := s.Errors(); len(errs) != 1 || !strings.Contains(errs[0], "no such process") {
+		t.Errorf("errors %v", errs)
+	}
+}
+
+// Network faults act on real embedded toxiproxy proxies: a latency toxic
+// delays a round trip through the proxy, and heal removes it.
+func TestLatencyToxicDelaysTrafficUntilHealed(t *testing.T) {
+	echo, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer echo.Close()
+	go func() {
+		for {
+			c, err := echo.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				buf := make([]byte, 1)
+				for {
+					if _, err := c.Read(buf); err != nil {
+						return
+					}
+					c.Write(buf)
+				}
+			}()
+		}
+	}()
+	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
+	p := toxiproxy.NewProxy(srv, "node-1", "127.0.0.1:0", echo.Addr().String())
+	if err := srv.Collection.Add(p, true); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	b := &fakeBrokers{proxies: map[int32]*toxiproxy.Proxy{1: p}}
+	env := &Env{Brokers: b}
+	f := &latency{Latency: 150 * time.Millisecond}
+	f.Validate()
+	if _, err := f.Inject(context.Background(), env, Target{Node: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if rtt := roundTrip(t, p.Listen); rtt < 140*time.Millisecond {
+		t.Errorf("round trip %s under a 150ms latency toxic", rtt)
+	}
+	if err := f.Heal(context.Background(), env); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(p.Toxics.GetToxicArray()); n != 0 {
+		t.Errorf("%d toxics left after heal", n)
+	}
+}
+
+func roundTrip(t *testing.T, addr string) time.Duration {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	c.Write([]byte{1})
+	buf := make([]byte, 1)
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Read(buf); err != nil {
+		t.Fatal(err)
+	}
+	return time.Since(start)
+}
