@@ -64,16 +64,17 @@ type Env struct {
 
 // kinds is the registry of fault types: an explicit map, no init() magic.
 var kinds = map[string]func() Fault{
-	"broker-kill":    func() Fault { return &brokerKill{} },
-	"broker-stop":    func() Fault { return &brokerStop{} },
-	"broker-pause":   func() Fault { return &brokerPause{} },
-	"broker-restart": func() Fault { return &brokerRestart{} },
-	"latency":        func() Fault { return &latency{} },
-	"bandwidth":      func() Fault { return &bandwidth{} },
-	"timeout":        func() Fault { return &timeout{} },
-	"reset-peer":     func() Fault { return &resetPeer{} },
-	"proxy-down":     func() Fault { return &proxyDown{} },
-	"consumer-crash": func() Fault { return &consumerCrash{} },
+	"broker-kill":      func() Fault { return &brokerKill{} },
+	"broker-stop":      func() Fault { return &brokerStop{} },
+	"broker-pause":     func() Fault { return &brokerPause{} },
+	"broker-restart":   func() Fault { return &brokerRestart{} },
+	"broker-partition": func() Fault { return &brokerPartition{} },
+	"latency":          func() Fault { return &latency{} },
+	"bandwidth":        func() Fault { return &bandwidth{} },
+	"timeout":          func() Fault { return &timeout{} },
+	"reset-peer":       func() Fault { return &resetPeer{} },
+	"proxy-down":       func() Fault { return &proxyDown{} },
+	"consumer-crash":   func() Fault { return &consumerCrash{} },
 }
 
 // New returns a zero fault of the named type, ready to decode parameters into.
