@@ -12,16 +12,18 @@ import (
 )
 
 // Header keys carrying a record's identity, so any record explains itself.
+// They are short because they travel with every record: each byte here is
+// paid once per send. Topics are per run, so they cannot meet other headers.
 const (
-	HeaderRun      = "chaosrun.run"
-	HeaderEnv      = "chaosrun.env"
-	HeaderProducer = "chaosrun.producer"
-	HeaderSeq      = "chaosrun.seq"
-	HeaderOrder    = "chaosrun.order"
-	HeaderMerchant = "chaosrun.merchant"
-	HeaderStep     = "chaosrun.step"
-	HeaderIntended = "chaosrun.intended_us" // intended send time, unix µs
-	HeaderSent     = "chaosrun.sent_us"     // actual send time, unix µs
+	HeaderRun      = "run"
+	HeaderEnv      = "env"
+	HeaderProducer = "producer"
+	HeaderSeq      = "seq"
+	HeaderOrder    = "order"
+	HeaderMerchant = "merchant"
+	HeaderStep     = "step"
+	HeaderIntended = "intended_us" // intended send time, unix µs
+	HeaderSent     = "sent_us"     // actual send time, unix µs
 )
 
 const numHeaders = 9

@@ -186,7 +186,9 @@ var balancers = map[string]func() kgo.GroupBalancer{
 // ProducerOptions maps Java producer settings onto franz-go options. Unknown or
 // unsupported names and contradictory combinations are errors.
 func ProducerOptions(settings []Setting) (ProducerConfig, error) {
-	c := &clientBuild{}
+	// buffer.memory alone bounds buffering, as in the Java client; franz-go's
+	// default cap of 10k records would otherwise throttle before it.
+	c := &clientBuild{opts: []kgo.Opt{kgo.MaxBufferedRecords(1 << 30)}}
 	resolved, err := applyAll(settings, producerKnobs, c)
 	if err != nil {
 		return ProducerConfig{}, err

@@ -1,0 +1,143 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/workloads"
+)
+
+// BenchmarkProducerVsPerfTest measures our producer, every send verified by
+// the ledger, against Kafka's own kafka-producer-perf-test on the same
+// cluster, settings and record size, in the same run: the machine is shared
+// and noisy, so only the ratio means something. Run it with
+//
+//	go test -run '^$' -bench ProducerVsPerfTest -benchtime 1x ./scenarios/
+func BenchmarkProducerVsPerfTest(b *testing.B) {
+	if _, err := exec.LookPath("java"); err != nil {
+		b.Skip("java is not installed")
+	}
+	const records, size = 200000, 256
+	ctx := context.Background()
+	libs, err := harness.KafkaLibs(ctx, harness.DefaultKafkaVersion, b.Logf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rt, err := harness.NewProcessRuntime(harness.ProcessOptions{Version: harness.DefaultKafkaVersion, LibsDir: libs,
+		RunID: fmt.Sprintf("bench-%d", time.Now().UnixNano()), Logf: b.Logf})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cluster, err := harness.Start(ctx, rt, harness.Config{Nodes: 3, Logf: b.Logf})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cluster.Close(context.Background())
+	boot := cluster.Bootstrap()
+	// Warm the brokers' JIT first, so neither contender pays for it.
+	createTopics(b, boot, "warmup")
+	perfTest(b, libs, boot, "warmup", records, size)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		perfTopic, ourTopic := fmt.Sprintf("perf-%d", i), fmt.Sprintf("ours-%d", i)
+		createTopics(b, boot, perfTopic, ourTopic)
+		ours := ourProducer(b, boot, ourTopic, records, size)
+		// Same bytes per record for both: ours carry a key and identity headers.
+		wire := wireSize(b, boot, ourTopic)
+		perf := perfTest(b, libs, boot, perfTopic, records, wire)
+		b.ReportMetric(float64(wire), "record_bytes")
+		b.ReportMetric(perf, "perftest_rec/s")
+		b.ReportMetric(ours, "chaosrun_rec/s")
+		b.ReportMetric(ours/perf, "ratio")
+	}
+}
+
+func createTopics(b *testing.B, boot []string, topics ...string) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(boot...))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cl.Close()
+	if _, err := kadm.NewClient(cl).CreateTopics(context.Background(), 6, 3, nil, topics...); err != nil {
+		b.Fatal(err)
+	}
+	time.Sleep(2 * time.Second) // leaders elected
+}
+
+// wireSize reads one of our records back: key + value + header bytes.
+func wireSize(b *testing.B, boot []string, topic string) int {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(boot...), kgo.ConsumeTopics(topic))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for ctx.Err() == nil {
+		if rs := cl.PollRecords(ctx, 1).Records(); len(rs) > 0 {
+			n := len(rs[0].Key) + len(rs[0].Value)
+			for _, h := range rs[0].Headers {
+				n += len(h.Key) + len(h.Value)
+			}
+			return n
+		}
+	}
+	b.Fatal("could not read a record back")
+	return 0
+}
+
+var perfRate = regexp.MustCompile(`(\d+) records sent, ([\d.]+) records/sec`)
+
+// perfTest runs Kafka's ProducerPerformance (kafka-producer-perf-test) with
+// acks=all, the same defaults our producer takes from the Java client.
+func perfTest(b *testing.B, libs string, boot []string, topic string, records, size int) float64 {
+	out, err := exec.Command("java", "-cp", filepath.Join(libs, "*"), "org.apache.kafka.tools.ProducerPerformance",
+		"--topic", topic, "--num-records", strconv.Itoa(records), "--record-size", strconv.Itoa(size),
+		"--throughput", "-1", "--producer-props", "bootstrap.servers="+strings.Join(boot, ","), "acks=all").CombinedOutput()
+	if err != nil {
+		b.Fatalf("perf test: %v\n%s", err, out)
+	}
+	m := perfRate.FindAllStringSubmatch(string(out), -1)
+	if len(m) == 0 {
+		b.Fatalf("no summary in perf test output:\n%s", out)
+	}
+	rate, _ := strconv.ParseFloat(m[len(m)-1][2], 64)
+	return rate
+}
+
+// ourProducer sends the same number of records as fast as the client takes
+// them (an open-model schedule far above capacity), with every outcome
+// recorded in a ledger, and returns records acked per second.
+func ourProducer(b *testing.B, boot []string, topic string, records, size int) float64 {
+	cfg, err := workloads.ProducerOptions([]workloads.Setting{{Key: "acks", Value: "all"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const rate = 10_000_000
+	ledger := assertions.NewLedger("bench", "prod", time.Now(), assertions.Criteria{})
+	start := time.Now()
+	_, err = workloads.Produce(context.Background(), boot, workloads.ProduceSpec{Topic: topic, Rate: rate, Producers: 1,
+		Duration: time.Duration(records) * time.Second / rate, Key: workloads.KeyOrder, Merchants: 100,
+		MessageSize: size, Seed: 1, Identity: workloads.Identity{Run: "bench", Env: "prod"}, Config: cfg}, ledger)
+	took := time.Since(start)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := ledger.Verify().Counts
+	if c.Acked != int64(records) {
+		b.Fatalf("acked %d of %d", c.Acked, records)
+	}
+	return float64(c.Acked) / took.Seconds()
+}
