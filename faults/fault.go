@@ -71,8 +71,8 @@ var kinds = map[string]func() Fault{
 	"broker-partition": func() Fault { return &brokerPartition{} },
 	"latency":          func() Fault { return &latency{} },
 	"bandwidth":        func() Fault { return &bandwidth{} },
-	"timeout":          func() Fault { return &timeout{} },
-	"reset-peer":       func() Fault { return &resetPeer{} },
+	"timeout":          func() Fault { return &timedToxic{kind: "timeout"} },
+	"reset-peer":       func() Fault { return &timedToxic{kind: "reset_peer"} },
 	"proxy-down":       func() Fault { return &proxyDown{} },
 	"consumer-crash":   func() Fault { return &consumerCrash{} },
 }

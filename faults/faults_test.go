@@ -80,7 +80,7 @@ func TestValidateParameters(t *testing.T) {
 		&latency{Latency: time.Millisecond, Jitter: time.Second},
 		&latency{Latency: time.Millisecond, toxicOp: toxicOp{Stream: "sideways"}},
 		&bandwidth{},
-		&timeout{Timeout: -1},
+		&timedToxic{Timeout: -1, kind: "timeout"},
 	}
 	for _, v := range bad {
 		if len(v.Validate()) == 0 {

@@ -124,13 +124,16 @@ func (f *bandwidth) Inject(ctx context.Context, env *Env, t Target) (string, err
 	return f.add(ctx, env, t, "bandwidth", map[string]any{"rate": f.Rate})
 }
 
-// timeout swallows data; after Timeout the connection is closed (0: never).
-type timeout struct {
+// timedToxic is a toxic whose one parameter is a timeout: "timeout"
+// swallows data and closes the connection after Timeout (0: never);
+// "reset_peer" resets connections (TCP RST) after Timeout.
+type timedToxic struct {
 	toxicOp `yaml:",inline"`
 	Timeout time.Duration `yaml:"timeout"`
+	kind    string
 }
 
-func (f *timeout) Validate() []FieldError {
+func (f *timedToxic) Validate() []FieldError {
 	errs := f.validateStream("both")
 	if f.Timeout < 0 {
 		errs = append(errs, FieldError{"timeout", "must not be negative"})
@@ -138,26 +141,8 @@ func (f *timeout) Validate() []FieldError {
 	return errs
 }
 
-func (f *timeout) Inject(ctx context.Context, env *Env, t Target) (string, error) {
-	return f.add(ctx, env, t, "timeout", map[string]any{"timeout": ms(f.Timeout)})
-}
-
-// resetPeer resets connections (TCP RST) after Timeout.
-type resetPeer struct {
-	toxicOp `yaml:",inline"`
-	Timeout time.Duration `yaml:"timeout"`
-}
-
-func (f *resetPeer) Validate() []FieldError {
-	errs := f.validateStream("both")
-	if f.Timeout < 0 {
-		errs = append(errs, FieldError{"timeout", "must not be negative"})
-	}
-	return errs
-}
-
-func (f *resetPeer) Inject(ctx context.Context, env *Env, t Target) (string, error) {
-	return f.add(ctx, env, t, "reset_peer", map[string]any{"timeout": ms(f.Timeout)})
+func (f *timedToxic) Inject(ctx context.Context, env *Env, t Target) (string, error) {
+	return f.add(ctx, env, t, f.kind, map[string]any{"timeout": ms(f.Timeout)})
 }
 
 // proxyDown disables the proxy: open connections close, new ones are refused.
@@ -197,8 +182,7 @@ func (f *proxyDown) Heal(context.Context, *Env) error {
 var (
 	_ networkFault = (*latency)(nil)
 	_ networkFault = (*bandwidth)(nil)
-	_ networkFault = (*timeout)(nil)
-	_ networkFault = (*resetPeer)(nil)
+	_ networkFault = (*timedToxic)(nil)
 	_ networkFault = (*proxyDown)(nil)
 	_ Validator    = (*latency)(nil)
 )

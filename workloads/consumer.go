@@ -120,9 +120,10 @@ func (g *Group) Errors() map[string]int64 { return g.errs.snapshot() }
 
 // instance is one group member: a poll loop feeding per-key ordered workers.
 type instance struct {
-	g       *Group
-	cl      *kgo.Client
-	cancel  context.CancelFunc
+	g          *Group
+	cl         *kgo.Client
+	cancelPoll context.CancelFunc // stops polling; queued work still finishes
+	cancelWork context.CancelFunc // abandons work in progress (crash)
 	queues  []chan assertions.Event
 	workers sync.WaitGroup
 	batch   sync.WaitGroup // safe mode: records of the current poll not yet processed
@@ -145,15 +146,16 @@ func startInstance(g *Group, slot int) (*instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("consumer instance %d: %w", slot, err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	in := &instance{g: g, cl: cl, cancel: cancel, loop: make(chan struct{})}
+	pollCtx, cancelPoll := context.WithCancel(context.Background())
+	workCtx, cancelWork := context.WithCancel(context.Background())
+	in := &instance{g: g, cl: cl, cancelPoll: cancelPoll, cancelWork: cancelWork, loop: make(chan struct{})}
 	for w := 0; w < g.spec.Workers; w++ {
 		q := make(chan assertions.Event, 256)
 		in.queues = append(in.queues, q)
 		in.workers.Add(1)
-		go in.work(ctx, q)
+		go in.work(workCtx, q)
 	}
-	go in.poll(ctx)
+	go in.poll(pollCtx)
 	return in, nil
 }
 
@@ -254,6 +256,7 @@ func (in *instance) crash(ctx context.Context) {
 	case <-ctx.Done():
 	}
 	in.dropped.Store(true)
+	in.cancelWork()
 	in.shutdown()
 }
 
@@ -263,7 +266,7 @@ func (in *instance) stop() {
 }
 
 func (in *instance) shutdown() {
-	in.cancel()
+	in.cancelPoll()
 	<-in.loop
 	for _, q := range in.queues {
 		close(q)
@@ -276,5 +279,6 @@ func (in *instance) shutdown() {
 		}
 		cancel()
 	}
+	in.cancelWork()
 	in.cl.CloseAllowingRebalance()
 }
