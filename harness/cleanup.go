@@ -32,8 +32,10 @@ func DefaultRoot() string { return filepath.Join(os.TempDir(), "chaosrun") }
 // CleanLeftovers removes what dead runs left under root (empty means
 // DefaultRoot): a run dir whose lock nobody holds belongs to a dead run, so
 // its marked processes are killed and the dir removed. Marked processes whose
-// run dir is gone are killed too, whatever their root. It returns the
-// processes killed ("pid N (run ID)") and the dirs removed.
+// run dir is gone are killed too, whatever their root. When a docker daemon
+// answers, the containers and networks of dead docker runs go as well (see
+// CleanDockerLeftovers). It returns the processes killed ("pid N (run
+// ID)"), the dirs, containers and networks removed.
 func CleanLeftovers(root string, logf func(string, ...any)) (removed []string, err error) {
 	logf = orNop(logf)
 	if root == "" {
@@ -56,7 +58,10 @@ func CleanLeftovers(root string, logf func(string, ...any)) (removed []string, e
 	}
 	killed, err := killOrphans(root)
 	removed = append(removed, logKilled(logf, killed)...)
-	return removed, errors.Join(append(errs, err)...)
+	// After the dirs: a dead docker run under root is then judged by its missing dir.
+	gone, derr := cleanDockerIfAnswering(logf)
+	removed = append(removed, gone...)
+	return removed, errors.Join(append(errs, err, derr)...)
 }
 
 // logKilled logs and describes killed processes as "pid N (run ID)".

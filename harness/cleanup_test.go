@@ -109,5 +109,13 @@ func startMarked(t *testing.T, id, dir string) *markedChild {
 	c := &markedChild{pid: cmd.Process.Pid, done: make(chan struct{})}
 	go func() { cmd.Wait(); close(c.done) }()
 	t.Cleanup(func() { cmd.Process.Kill(); <-c.done })
-	return c
+	// Start returns once the child execs, but the kernel fills in its
+	// command line a moment later: wait until the markers show.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if p, ok := readMarker(c.pid); ok && p.run == id {
+			return c
+		}
+	}
+	t.Fatalf("child %d never showed its markers", c.pid)
+	return nil
 }

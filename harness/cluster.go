@@ -262,6 +262,48 @@ func (c *Cluster) Start(ctx context.Context, id int32) error {
 	return c.waitReady(ctx, []int32{id}, false)
 }
 
+// ErrCannotIsolate is wrapped by Isolate and Rejoin when the runtime is not
+// a Partitioner.
+var ErrCannotIsolate = errors.New("cannot isolate a broker; use --runtime docker")
+
+// Isolate cuts node id off from its peers (see Partitioner): the others
+// fence it out after the broker session timeout, while clients still reach
+// it through its proxy.
+func (c *Cluster) Isolate(ctx context.Context, id int32) error {
+	p, err := c.partitioner()
+	if err != nil {
+		return fmt.Errorf("isolate node %d: %w", id, err)
+	}
+	return p.IsolateNode(ctx, id)
+}
+
+// Rejoin reconnects an isolated node id to its peers and, when it runs,
+// waits (up to ReadyTimeout) until every other running node's metadata
+// lists it again.
+func (c *Cluster) Rejoin(ctx context.Context, id int32) error {
+	p, err := c.partitioner()
+	if err != nil {
+		return fmt.Errorf("rejoin node %d: %w", id, err)
+	}
+	if err := p.RejoinNode(ctx, id); err != nil {
+		return err
+	}
+	if st, _ := c.rt.State(id); st != StateRunning {
+		return nil // a stopped or paused node cannot be listed yet
+	}
+	if err := c.waitListedByPeers(ctx, id); err != nil {
+		return err
+	}
+	return c.waitReady(ctx, []int32{id}, false)
+}
+
+func (c *Cluster) partitioner() (Partitioner, error) {
+	if p, ok := c.rt.(Partitioner); ok {
+		return p, nil
+	}
+	return nil, fmt.Errorf("the %s runtime %w", c.rt.Name(), ErrCannotIsolate)
+}
+
 // Restart is Stop then Start.
 func (c *Cluster) Restart(ctx context.Context, id int32) error {
 	if err := c.Stop(ctx, id); err != nil {

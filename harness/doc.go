@@ -5,7 +5,10 @@
 // The cluster logic (Start, Cluster) is runtime-agnostic: where and how the
 // broker JVMs run is the business of a Runtime. ProcessRuntime runs them as
 // local child processes from Maven-resolved (or KAFKA_HOME) jars; it and
-// CleanLeftovers are Linux-only (/proc, flock, Pdeathsig).
+// CleanLeftovers are Linux-only (/proc, flock, Pdeathsig). DockerRuntime
+// runs them as containers through testcontainers-go, from the official
+// image or one BuildImage makes offline; it is also a Partitioner, which
+// Cluster.Isolate and Rejoin need. DockerAvailable tells whether it can run.
 //
 // Every address is fixed before anything starts: proxy ports by Start,
 // broker ports by Runtime.Plan. A stopped or killed node restarts on the

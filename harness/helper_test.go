@@ -13,7 +13,8 @@ import (
 
 // helperEnv selects what TestHelperProcess does when the test binary is
 // re-executed as a child: "sleep" idles with run markers on its command
-// line; "cluster" starts a cluster whose JVMs outlive the child.
+// line; "cluster" starts a cluster whose JVMs outlive the child;
+// "dockercluster" starts one in containers, which outlive it too.
 const helperEnv = "CHAOSRUN_HARNESS_HELPER"
 
 func TestHelperProcess(t *testing.T) {
@@ -24,6 +25,8 @@ func TestHelperProcess(t *testing.T) {
 		time.Sleep(5 * time.Minute)
 	case "cluster":
 		helperCluster()
+	case "dockercluster":
+		helperDockerCluster()
 	}
 	os.Exit(0)
 }
@@ -39,6 +42,25 @@ func helperCluster() {
 		os.Exit(1)
 	}
 	if _, err := Start(context.Background(), rt, Config{}); err != nil {
+		fmt.Println("ERROR", err)
+		os.Exit(1)
+	}
+	fmt.Println("READY", rt.RunID(), rt.RunDir())
+	time.Sleep(10 * time.Minute)
+}
+
+// helperDockerCluster starts a docker cluster, reports it and waits to be
+// killed: its containers and networks stay behind.
+func helperDockerCluster() {
+	ctx := context.Background()
+	rt, err := NewDockerRuntime(ctx, DockerOptions{
+		Image: os.Getenv("CHAOSRUN_HELPER_IMAGE"), Root: os.Getenv("CHAOSRUN_HELPER_ROOT"),
+	})
+	if err != nil {
+		fmt.Println("ERROR", err)
+		os.Exit(1)
+	}
+	if _, err := Start(ctx, rt, Config{}); err != nil {
 		fmt.Println("ERROR", err)
 		os.Exit(1)
 	}

@@ -43,22 +43,31 @@ func (n *procNode) currentState() NodeState {
 
 // transition moves from one of the allowed states to next, or says why not.
 func (n *procNode) transition(next NodeState, allowed ...NodeState) error {
-	if n.closed {
-		return errClosed
-	}
-	if !slices.Contains(allowed, n.state) {
-		return fmt.Errorf("node is %s, want %s", n.describe(), joinStates(allowed))
+	if err := checkTransition(n.closed, n.state, n.exitErr, allowed); err != nil {
+		return err
 	}
 	n.state = next
 	return nil
 }
 
-// describe is the state, with the exit status when the node died.
-func (n *procNode) describe() string {
-	if n.state == StateExited && n.exitErr != nil {
-		return fmt.Sprintf("%s (%v)", n.state, n.exitErr)
+// checkTransition is the lifecycle rule every runtime shares: a closed
+// node moves nowhere, others only from one of the allowed states.
+func checkTransition(closed bool, state NodeState, exitErr error, allowed []NodeState) error {
+	if closed {
+		return errClosed
 	}
-	return string(n.state)
+	if !slices.Contains(allowed, state) {
+		return fmt.Errorf("node is %s, want %s", describeState(state, exitErr), joinStates(allowed))
+	}
+	return nil
+}
+
+// describeState is the state, with the exit status when the node died.
+func describeState(state NodeState, exitErr error) string {
+	if state == StateExited && exitErr != nil {
+		return fmt.Sprintf("%s (%v)", state, exitErr)
+	}
+	return string(state)
 }
 
 func joinStates(s []NodeState) string {

@@ -122,6 +122,11 @@ func wiringProperties(spec NodeSpec, a nodeAddrs, voters, dataDir string) map[st
 
 // writeProperties writes p as a Java properties file, keys sorted.
 func writeProperties(path string, p map[string]string) error {
+	return os.WriteFile(path, []byte(renderProperties(p)), 0o644)
+}
+
+// renderProperties is p as Java properties file text, keys sorted.
+func renderProperties(p map[string]string) string {
 	keys := make([]string, 0, len(p))
 	for k := range p {
 		keys = append(keys, k)
@@ -131,7 +136,7 @@ func writeProperties(path string, p map[string]string) error {
 	for _, k := range keys {
 		b.WriteString(escapeProperty(k, true) + "=" + escapeProperty(p[k], false) + "\n")
 	}
-	return os.WriteFile(path, []byte(b.String()), 0o644)
+	return b.String()
 }
 
 // escapeProperty escapes what java.util.Properties would otherwise

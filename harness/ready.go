@@ -67,6 +67,56 @@ func (c *Cluster) probe(ctx context.Context, cl *kgo.Client, ids []int32, strict
 	return missing, last
 }
 
+// waitListedByPeers polls until metadata from every other running node
+// whose proxy is enabled lists id. A rejoined node's own metadata still
+// lists it from before the partition, so asking any broker proves nothing.
+func (c *Cluster) waitListedByPeers(ctx context.Context, id int32) error {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.ReadyTimeout)
+	defer cancel()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Bootstrap()...), kgo.DialTimeout(2*time.Second))
+	if err != nil {
+		return fmt.Errorf("ready check client: %w", err)
+	}
+	defer cl.Close()
+	begin := time.Now()
+	for {
+		last := c.peersNotListing(ctx, cl, id)
+		if last == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("node %d not listed by its peers after %s (last: %v)", id, time.Since(begin).Round(time.Second), last)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// peersNotListing returns why some peer's metadata does not list id yet,
+// nil when every peer's does.
+func (c *Cluster) peersNotListing(ctx context.Context, cl *kgo.Client, id int32) error {
+	actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, _, err := brokerMetadata(actx, cl); err != nil { // loads the broker addresses
+		return err
+	}
+	for _, p := range c.ids {
+		if st, _ := c.rt.State(p); p == id || st != StateRunning || !proxyEnabled(c.proxies[p]) {
+			continue
+		}
+		req := kmsg.NewPtrMetadataRequest()
+		req.Topics = []kmsg.MetadataRequestTopic{}
+		resp, err := cl.Broker(int(p)).Request(actx, req)
+		if err != nil {
+			return fmt.Errorf("metadata from node %d: %w", p, err)
+		}
+		if !slices.ContainsFunc(resp.(*kmsg.MetadataResponse).Brokers, func(b kmsg.MetadataResponseBroker) bool { return b.NodeID == id }) {
+			return fmt.Errorf("node %d does not list node %d yet", p, id)
+		}
+	}
+	return nil
+}
+
 // brokerMetadata asks a broker directly for the cluster id and the live
 // broker ids. kadm's BrokerMetadata would answer from the client's cached
 // broker list, which never shows a broker that came back.

@@ -80,3 +80,15 @@ const (
 	StateStopped  NodeState = "stopped"
 	StateExited   NodeState = "exited"
 )
+
+// Partitioner is implemented by runtimes that can cut a node off the
+// network its peers use (the docker runtime; a local JVM shares the host's
+// network and cannot be cut off). Clients keep reaching an isolated node
+// through its proxy: the partition is between brokers and controllers only.
+type Partitioner interface {
+	// IsolateNode cuts node id off from every other node: replication,
+	// controller quorum and broker heartbeats stop in both directions.
+	IsolateNode(ctx context.Context, id int32) error
+	// RejoinNode reconnects an isolated node to its peers.
+	RejoinNode(ctx context.Context, id int32) error
+}

@@ -22,16 +22,18 @@ const (
 // Result is everything known about one run: what was asked, what happened and
 // how it was judged.
 type Result struct {
-	Schema       string    `json:"schema"`
-	Scenario     string    `json:"scenario"`
-	Description  string    `json:"description,omitempty"`
-	File         string    `json:"file,omitempty"` // scenario file the run was read from
-	RunID        string    `json:"run_id"`
-	Seed         uint64    `json:"seed"`
-	Runtime      string    `json:"runtime"` // "process" or "docker"
-	KafkaVersion string    `json:"kafka_version"`
-	StartedAt    time.Time `json:"started_at"`
-	EndedAt      time.Time `json:"ended_at"`
+	Schema      string `json:"schema"`
+	Scenario    string `json:"scenario"`
+	Description string `json:"description,omitempty"`
+	File        string `json:"file,omitempty"` // scenario file the run was read from
+	RunID       string `json:"run_id"`
+	Seed        uint64 `json:"seed"`
+	Runtime     string `json:"runtime"` // "process" or "docker"
+	// RuntimeReason says why that runtime ran (asked for, or what auto found).
+	RuntimeReason string    `json:"runtime_reason,omitempty"`
+	KafkaVersion  string    `json:"kafka_version"`
+	StartedAt     time.Time `json:"started_at"`
+	EndedAt       time.Time `json:"ended_at"`
 
 	Cluster  Cluster           `json:"cluster"`
 	Topics   []Topic           `json:"topics"`

@@ -41,6 +41,9 @@ func (p *printer) f(format string, args ...any) {
 func header(p *printer, r *Result) {
 	p.f("chaosrun %s  run %s  runtime %s  kafka %s  seed %d  duration %s\n",
 		r.Scenario, r.RunID, r.Runtime, r.KafkaVersion, r.Seed, runDuration(r))
+	if r.RuntimeReason != "" {
+		p.f("  runtime: %s\n", r.RuntimeReason)
+	}
 	if r.Description != "" {
 		for _, line := range strings.Split(strings.TrimSpace(r.Description), "\n") {
 			p.f("  %s\n", line)

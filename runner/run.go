@@ -25,7 +25,8 @@ import (
 
 // Options are how to run, as opposed to what (the scenario).
 type Options struct {
-	Runtime string // "process" or "auto" (which means process until the docker runtime lands)
+	Runtime string // auto (default), docker or process
+	Image   string // docker image of Kafka; default DefaultImage()
 	OutDir  string // result.json and .hgrm files go here; empty: nowhere
 	Logf    func(string, ...any)
 }
@@ -44,10 +45,17 @@ func Run(ctx context.Context, s *spec.Scenario, opts Options) (*reports.Result, 
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
-	if opts.Runtime != "" && opts.Runtime != "process" && opts.Runtime != "auto" {
-		return nil, fmt.Errorf("runtime %q: only process (and auto, which picks it) exist so far", opts.Runtime)
+	switch opts.Runtime {
+	case "":
+		opts.Runtime = RuntimeAuto
+	case RuntimeAuto, RuntimeDocker, RuntimeProcess:
+	default:
+		return nil, &spec.Errors{List: []*spec.Error{{Field: "--runtime", Msg: fmt.Sprintf("%q: want auto, docker or process", opts.Runtime)}}}
 	}
-	r := &run{s: s, opts: opts, logf: opts.Logf, id: newRunID()}
+	if opts.Image == "" {
+		opts.Image = DefaultImage()
+	}
+	r := &run{s: s, opts: opts, logf: opts.Logf, id: newRunID(), image: opts.Image}
 	r.res = r.baseResult()
 	err := r.execute(ctx)
 	if r.res.StartedAt.IsZero() {
@@ -77,6 +85,7 @@ type run struct {
 	opts  Options
 	logf  func(string, ...any)
 	id    string
+	image string
 	res   *reports.Result
 	hists map[string]*hdrhistogram.Histogram
 }
@@ -93,7 +102,13 @@ func (r *run) execute(ctx context.Context) error {
 	} else if len(removed) > 0 {
 		r.logf("removed leftovers of crashed runs: %v", removed)
 	}
-	rt, err := r.runtime(ctx)
+	name, why := chooseRuntime(ctx, r.opts.Runtime, r.image)
+	r.res.Runtime, r.res.RuntimeReason = name, why
+	r.logf("runtime %s (%s)", name, why)
+	if err := r.checkFaultsFit(name); err != nil {
+		return err
+	}
+	rt, err := r.newRuntime(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -109,14 +124,16 @@ func (r *run) execute(ctx context.Context) error {
 	return r.withCluster(ctx, cluster, rt.RunDir())
 }
 
-func (r *run) runtime(ctx context.Context) (*harness.ProcessRuntime, error) {
-	libs, err := harness.KafkaLibs(ctx, harness.DefaultKafkaVersion, r.logf)
-	if err != nil {
-		return nil, err
+// checkFaultsFit refuses, before anything starts, faults the chosen runtime
+// cannot inject: a run whose fault never happened would prove nothing.
+func (r *run) checkFaultsFit(runtime string) error {
+	for _, f := range r.s.Faults {
+		if f.Type == "broker-partition" && runtime != RuntimeDocker {
+			return r.s.ErrorAt(f.Path+".type", "broker-partition needs the docker runtime (a local JVM cannot be cut off "+
+				"from its peers); run with --runtime docker")
+		}
 	}
-	return harness.NewProcessRuntime(harness.ProcessOptions{
-		Version: harness.DefaultKafkaVersion, LibsDir: libs, RunID: r.id, Logf: r.logf,
-	})
+	return nil
 }
 
 func (r *run) closeCluster(c *harness.Cluster) {
@@ -158,6 +175,7 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	bootstrap := cluster.Bootstrap()
 
 	start := time.Now()
+	r.res.StartedAt = start
 	ledger := assertions.NewLedger(r.id, s.Env, start, criteria(s))
 	group, err := workloads.StartGroup(bootstrap, workloads.ConsumeSpec{
 		Topic: s.Topic.Name, Group: s.Consumer.Group, Instances: s.Consumer.Instances, Workers: s.Consumer.Workers,
@@ -168,40 +186,17 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	}
 	stopGroup := sync.OnceFunc(group.Stop)
 	defer stopGroup()
-
 	sampler, err := workloads.NewLagSampler(bootstrap, s.Topic.Name, s.Consumer.Group, ledger)
 	if err != nil {
 		return err
 	}
 	defer sampler.Close()
-	lagCtx, cancelLag := context.WithCancel(ctx)
-	lagDone := make(chan struct{})
-	go func() {
-		defer close(lagDone)
-		sampler.Run(lagCtx, lagEvery)
-	}()
-	stopLag := sync.OnceFunc(func() { cancelLag(); <-lagDone })
+	stopLag := sampleInBackground(ctx, sampler)
 	defer stopLag()
 
 	env := &faults.Env{Brokers: cluster, Admin: adm, Consumers: group, Rand: seededRand(s.Seed)}
-	sched := faults.NewSchedule(env, plans(s))
-	r.res.StartedAt = start
-	r.logf("workload: %.0f records/s for %s, %d faults scheduled", s.Workload.Rate, s.Workload.Duration, len(s.Faults))
-	sched.Start(ctx, start)
-	stats, perr := workloads.Produce(ctx, bootstrap, produceSpec(s, id, prodCfg), ledger)
-	ledger.ProduceStopped(time.Now())
-	healCtx, cancelHeal := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-	defer cancelHeal()
-	sched.HealAll(healCtx)
-	r.recordTimeline(sched.Timeline())
-	for _, e := range stats.TopErrors(5) {
-		r.logf("producer errors: %s", e)
-	}
-	if perr != nil {
-		return perr
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("interrupted: %w", err)
+	if err := r.produceUnderFaults(ctx, env, bootstrap, produceSpec(s, id, prodCfg), ledger); err != nil {
+		return err
 	}
 	stopLag() // settle samples on its own from here: one sampler, samples in time order
 	r.settle(ctx, sampler, s)
@@ -210,6 +205,44 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 		r.logf("consumer errors: %d× %s", n, e)
 	}
 	return r.judge(ctx, bootstrap, id, ledger)
+}
+
+// sampleInBackground samples lag until the returned stop is called.
+func sampleInBackground(ctx context.Context, sampler *workloads.LagSampler) (stop func()) {
+	lagCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sampler.Run(lagCtx, lagEvery)
+	}()
+	return sync.OnceFunc(func() { cancel(); <-done })
+}
+
+// produceUnderFaults runs the producers while the fault schedule plays, then
+// heals whatever is still injected: the drain needs the whole cluster.
+func (r *run) produceUnderFaults(ctx context.Context, env *faults.Env, bootstrap []string, ps workloads.ProduceSpec,
+	ledger *assertions.Ledger) error {
+	sched := faults.NewSchedule(env, plans(r.s))
+	r.logf("workload: %.0f records/s for %s, %d faults scheduled", ps.Rate, ps.Duration, len(r.s.Faults))
+	sched.Start(ctx, r.res.StartedAt)
+	stats, err := workloads.Produce(ctx, bootstrap, ps, ledger)
+	ledger.ProduceStopped(time.Now())
+	healCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	sched.HealAll(healCtx)
+	r.recordTimeline(sched.Timeline())
+	for _, e := range stats.TopErrors(5) {
+		r.logf("producer errors: %s", e)
+	}
+	switch {
+	case err != nil:
+		return err
+	case ctx.Err() != nil:
+		return fmt.Errorf("interrupted: %w", ctx.Err())
+	case len(sched.Errors()) > 0:
+		return fmt.Errorf("the fault schedule did not run as written: %v", sched.Errors())
+	}
+	return nil
 }
 
 func (r *run) judge(ctx context.Context, bootstrap []string, id workloads.Identity, ledger *assertions.Ledger) error {

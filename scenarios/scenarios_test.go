@@ -48,8 +48,8 @@ func run(t *testing.T, file string) *reports.Result {
 	if testing.Short() {
 		t.Skip("scenario runs start a real Kafka cluster; skipped under -short")
 	}
-	if _, err := exec.LookPath("java"); err != nil {
-		t.Skip("java is not installed; scenarios need real Kafka brokers (see README prerequisites)")
+	if _, err := exec.LookPath("java"); err != nil && os.Getenv("CHAOSRUN_RUNTIME") != runner.RuntimeDocker {
+		t.Skip("java is not installed and CHAOSRUN_RUNTIME is not docker; scenarios need real Kafka brokers (see README prerequisites)")
 	}
 	s, err := spec.Load(file)
 	if err != nil {
@@ -58,7 +58,7 @@ func run(t *testing.T, file string) *reports.Result {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	out := filepath.Join(resultsDir(t), s.Name)
-	res, err := runner.Run(ctx, s, runner.Options{OutDir: out, Logf: t.Logf})
+	res, err := runner.Run(ctx, s, runner.Options{Runtime: os.Getenv("CHAOSRUN_RUNTIME"), OutDir: out, Logf: t.Logf})
 	if res != nil {
 		var buf bytes.Buffer
 		reports.Summary(&buf, res)
@@ -106,6 +106,16 @@ func TestLeaderKillSafe(t *testing.T) {
 	}
 	if len(res.Timeline) < 2 || res.Timeline[0].Action != reports.ActionInject || res.Timeline[0].Error != "" {
 		t.Errorf("the kill must be on the timeline, injected without error: %+v", res.Timeline)
+	}
+}
+
+func TestBrokerPartition(t *testing.T) {
+	if rt := os.Getenv("CHAOSRUN_RUNTIME"); rt != runner.RuntimeDocker {
+		t.Skipf("broker-partition needs the docker runtime (CHAOSRUN_RUNTIME=%q); the process runtime cannot cut a JVM off its peers", rt)
+	}
+	res := run(t, "broker-partition.yaml")
+	if res.Counts.Acked < 20000 {
+		t.Errorf("want tens of thousands of acked records, got %d", res.Counts.Acked)
 	}
 }
 

@@ -124,12 +124,12 @@ type instance struct {
 	cl         *kgo.Client
 	cancelPoll context.CancelFunc // stops polling; queued work still finishes
 	cancelWork context.CancelFunc // abandons work in progress (crash)
-	queues  []chan assertions.Event
-	workers sync.WaitGroup
-	batch   sync.WaitGroup // safe mode: records of the current poll not yet processed
-	loop    chan struct{}  // closed when the poll loop has returned
-	crashAt atomic.Bool    // crash after the next non-empty poll
-	dropped atomic.Bool    // workers discard instead of processing
+	queues     []chan assertions.Event
+	workers    sync.WaitGroup
+	batch      sync.WaitGroup // safe mode: records of the current poll not yet processed
+	loop       chan struct{}  // closed when the poll loop has returned
+	crashAt    atomic.Bool    // crash after the next non-empty poll
+	dropped    atomic.Bool    // workers discard instead of processing
 }
 
 func startInstance(g *Group, slot int) (*instance, error) {

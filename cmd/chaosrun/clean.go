@@ -11,9 +11,11 @@ import (
 func cleanCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "clean",
-		Short: "Remove what crashed runs left behind (Kafka JVMs, data dirs)",
-		Long:  "Every run does this on start; clean does it on demand. Live runs are left alone.",
-		Args:  cobra.NoArgs,
+		Short: "Remove what crashed runs left behind (Kafka JVMs, containers, networks, data dirs)",
+		Long: `Every run does this on start; clean does it on demand. Live runs are left alone.
+Docker containers and networks labelled chaosrun=1 are removed when their run is dead
+(its run dir gone or its lock free); without a docker daemon only JVMs and dirs are cleaned.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			removed, err := harness.CleanLeftovers("", nil)
 			for _, r := range removed {

@@ -11,13 +11,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/reports"
 	"github.com/chaosrun/chaosrun/runner"
 	"github.com/chaosrun/chaosrun/spec"
 )
 
 func runCmd() *cobra.Command {
-	var out, rt string
+	var out, rt, image string
 	var quiet bool
 	cmd := &cobra.Command{
 		Use:   "run FILE",
@@ -27,29 +28,33 @@ injects the scenario's faults, drains and judges. It prints a summary and writes
 DIR/result.json. Exit codes: 0 expectation met, 1 not met, 2 bad input, 3 harness error.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runScenario(cmd.Context(), args[0], out, rt, quiet)
+			return runScenario(cmd.Context(), args[0], runner.Options{Runtime: rt, Image: image, OutDir: out}, quiet)
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "directory for result.json and .hgrm files (default chaosrun-results/<scenario>)")
-	cmd.Flags().StringVar(&rt, "runtime", "auto", "where Kafka runs: auto or process")
+	cmd.Flags().StringVar(&rt, "runtime", runner.RuntimeAuto, "where Kafka runs: auto (docker if a daemon answers and the image is there), docker or process")
+	cmd.Flags().StringVar(&image, "image", "", "Kafka image for the docker runtime (default $CHAOSRUN_IMAGE, else apache/kafka:"+harness.DefaultKafkaVersion+")")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress lines, only the summary")
 	return cmd
 }
 
-func runScenario(ctx context.Context, file, out, rt string, quiet bool) error {
+func runScenario(ctx context.Context, file string, opts runner.Options, quiet bool) error {
 	s, err := spec.Load(file)
 	if err != nil {
 		return &exitError{exitBadInput, err}
 	}
-	if rt != "auto" && rt != "process" {
-		return &exitError{exitBadInput, fmt.Errorf("--runtime %q: want auto or process", rt)}
+	switch opts.Runtime {
+	case runner.RuntimeAuto, runner.RuntimeDocker, runner.RuntimeProcess:
+	default:
+		return &exitError{exitBadInput, fmt.Errorf("--runtime %q: want auto, docker or process", opts.Runtime)}
 	}
-	if out == "" {
-		out = "chaosrun-results/" + s.Name
+	if opts.OutDir == "" {
+		opts.OutDir = "chaosrun-results/" + s.Name
 	}
+	opts.Logf = progress(quiet)
 	ctx, stop := signal.NotifyContext(ctxOrBackground(ctx), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	res, err := runner.Run(ctx, s, runner.Options{Runtime: rt, OutDir: out, Logf: progress(quiet)})
+	res, err := runner.Run(ctx, s, opts)
 	var bad *spec.Errors
 	if errors.As(err, &bad) {
 		return &exitError{exitBadInput, err}

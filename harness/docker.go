@@ -1,0 +1,321 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"sync"
+)
+
+// DockerOptions configure a DockerRuntime. Every field is optional.
+type DockerOptions struct {
+	// Image runs every node (default "apache/kafka:" + Version). It needs
+	// Kafka's jars in /opt/kafka/libs and java on PATH, as the official
+	// image and BuildImage's image have. A missing image is pulled.
+	Image string
+	// Version is the Kafka version in the image (default: the image's
+	// chaosrun.kafka.version label, else DefaultKafkaVersion). It must match
+	// that label when both are set.
+	Version string
+	// RunID names the run (default: time plus random suffix).
+	RunID string
+	// Root holds run dirs (default DefaultRoot()); the run dir holds only
+	// the lock that marks the run alive.
+	Root string
+	// JavaOpts are the broker JVM options (default DefaultJavaOpts()).
+	JavaOpts []string
+	// StopTimeout bounds a graceful stop before SIGKILL (default 30 s).
+	StopTimeout time.Duration
+	// Logf receives progress and unexpected node exits.
+	Logf func(string, ...any)
+}
+
+// DockerRuntime runs each node as a container on a local docker daemon,
+// created with testcontainers-go. A run has two networks: peers, where
+// nodes reach each other by alias node-<id>, and clients, which only
+// carries each node's published CLIENT port. Two, so that cutting a node
+// off its peers (IsolateNode) keeps its port published: docker moves a
+// container's published ports to another network it is on, and unpublishes
+// them when it is on none.
+type DockerRuntime struct {
+	opts    DockerOptions
+	version string
+	runDir  string
+	lock    *os.File
+	cli     *dockerClient
+	nets    dockerNets
+
+	ctx    context.Context // canceled by Close: aborts API calls and exit watchers
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	planned  bool
+	closed   bool
+	nodes    map[int32]*dockerNode
+	inflight sync.WaitGroup
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var (
+	_ Runtime     = (*DockerRuntime)(nil)
+	_ Partitioner = (*DockerRuntime)(nil)
+)
+
+// labelVersion on an image names the Kafka version it holds (BuildImage
+// sets it).
+const labelVersion = "chaosrun.kafka.version"
+
+// NewDockerRuntime prepares a run: it connects to the daemon, makes sure the
+// image is there (pulling it if needed), cleans leftovers of dead runs,
+// creates and locks this run's dir and creates the run's networks.
+func NewDockerRuntime(ctx context.Context, opts DockerOptions) (*DockerRuntime, error) {
+	opts = dockerDefaults(opts)
+	if !runIDPattern.MatchString(opts.RunID) {
+		return nil, fmt.Errorf("run id %q: use letters, digits, '.', '_' or '-'", opts.RunID)
+	}
+	cli, err := newDockerClient(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := newDockerRun(ctx, cli, opts)
+	if err != nil {
+		cli.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func dockerDefaults(o DockerOptions) DockerOptions {
+	o.Logf = orNop(o.Logf)
+	if o.Image == "" {
+		o.Image = "apache/kafka:" + cmpOr(o.Version, DefaultKafkaVersion)
+	}
+	if o.RunID == "" {
+		o.RunID = newRunID()
+	}
+	if o.Root == "" {
+		o.Root = DefaultRoot()
+	}
+	if o.JavaOpts == nil {
+		o.JavaOpts = DefaultJavaOpts()
+	}
+	if o.StopTimeout <= 0 {
+		o.StopTimeout = 30 * time.Second
+	}
+	return o
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func newDockerRun(ctx context.Context, cli *dockerClient, opts DockerOptions) (*DockerRuntime, error) {
+	if err := ensureImage(ctx, cli, opts.Image, pullTimeout); err != nil {
+		return nil, err
+	}
+	version, err := imageVersion(ctx, cli, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(opts.Root, 0o755); err != nil {
+		return nil, fmt.Errorf("create root: %w", err)
+	}
+	if _, err := CleanLeftovers(opts.Root, opts.Logf); err != nil {
+		opts.Logf("cleaning leftovers: %v", err)
+	}
+	runDir, lock, err := createRunDir(opts.Root, opts.RunID)
+	if err != nil {
+		return nil, err
+	}
+	r := &DockerRuntime{opts: opts, version: version, runDir: runDir, lock: lock, cli: cli, nodes: map[int32]*dockerNode{}}
+	r.ctx, r.cancel = context.WithCancel(context.Background())
+	if r.nets, err = createNets(ctx, cli, opts.RunID, runDir); err != nil {
+		r.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return r, nil
+}
+
+// imageVersion reconciles opts.Version with the image's version label.
+func imageVersion(ctx context.Context, cli *dockerClient, opts DockerOptions) (string, error) {
+	labels, err := imageLabels(ctx, cli, opts.Image)
+	if err != nil {
+		return "", err
+	}
+	got := labels[labelVersion]
+	switch {
+	case got == "":
+		return cmpOr(opts.Version, DefaultKafkaVersion), nil
+	case opts.Version != "" && opts.Version != got:
+		return "", fmt.Errorf("image %s holds Kafka %s, not %s", opts.Image, got, opts.Version)
+	}
+	return got, nil
+}
+
+// Name returns "docker".
+func (r *DockerRuntime) Name() string { return "docker" }
+
+// KafkaVersion is the Kafka version the image holds.
+func (r *DockerRuntime) KafkaVersion() string { return r.version }
+
+// RunID identifies this run; its containers and networks carry the label
+// chaosrun.run=<RunID>.
+func (r *DockerRuntime) RunID() string { return r.opts.RunID }
+
+// RunDir is <Root>/run-<RunID>, holding the run's lock; Close removes it.
+func (r *DockerRuntime) RunDir() string { return r.runDir }
+
+// Image is the image the nodes run.
+func (r *DockerRuntime) Image() string { return r.opts.Image }
+
+// Plan fixes every node's properties and the host port (127.0.0.1) its
+// CLIENT listener is published on; nothing is created until StartNode.
+func (r *DockerRuntime) Plan(ctx context.Context, specs []NodeSpec) ([]NodePlan, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil, errClosed
+	}
+	if r.planned {
+		return nil, errors.New("plan: already planned")
+	}
+	if err := validateSpecs(specs); err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	ports, err := freePorts(len(specs))
+	if err != nil {
+		return nil, fmt.Errorf("plan: host ports: %w", err)
+	}
+	addrs := dockerAddrs(specs)
+	voters := quorumVoters(specs, addrs)
+	plans := make([]NodePlan, 0, len(specs))
+	for i, s := range specs {
+		n := &dockerNode{
+			id: s.ID, name: fmt.Sprintf("chaosrun-%s-node-%d", r.opts.RunID, s.ID), hostPort: ports[i],
+			clusterID: s.ClusterID, features: s.Features, logf: r.opts.Logf, state: StatePlanned,
+			props: brokerProperties(s, addrs[s.ID], voters, containerDataDir),
+		}
+		r.nodes[s.ID] = n
+		plans = append(plans, NodePlan{ID: s.ID, Upstream: hostPort(n.hostPort), Properties: n.props})
+	}
+	r.planned = true
+	return plans, nil
+}
+
+// do runs op on node id with a context that Close cancels, registering it
+// in flight, and wraps its error with the verb.
+func (r *DockerRuntime) do(ctx context.Context, verb string, id int32, op func(context.Context, *dockerNode) error) error {
+	r.mu.Lock()
+	n, ok := r.nodes[id]
+	switch {
+	case r.closed:
+		r.mu.Unlock()
+		return fmt.Errorf("%s node %d: %w", verb, id, errClosed)
+	case !ok:
+		r.mu.Unlock()
+		return fmt.Errorf("%s node %d: unknown node %d", verb, id, id)
+	}
+	r.inflight.Add(1)
+	r.mu.Unlock()
+	defer r.inflight.Done()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(r.ctx, cancel)()
+	if err := op(ctx, n); err != nil {
+		return fmt.Errorf("%s node %d: %w", verb, id, err)
+	}
+	return nil
+}
+
+// StartNode creates and starts the node's container the first time (the
+// launcher formats storage), and starts the same container again later:
+// same data, same published port.
+func (r *DockerRuntime) StartNode(ctx context.Context, id int32) error {
+	return r.do(ctx, "start", id, func(ctx context.Context, n *dockerNode) error { return n.start(ctx, r) })
+}
+
+// StopNode stops the container gracefully (SIGTERM; unpaused first if
+// paused) and waits for it to exit, SIGKILLing after StopTimeout or when
+// ctx ends.
+func (r *DockerRuntime) StopNode(ctx context.Context, id int32) error {
+	return r.do(ctx, "stop", id, func(ctx context.Context, n *dockerNode) error { return n.stop(ctx, r, false) })
+}
+
+// KillNode SIGKILLs the container and waits for it to exit.
+func (r *DockerRuntime) KillNode(ctx context.Context, id int32) error {
+	return r.do(ctx, "kill", id, func(ctx context.Context, n *dockerNode) error { return n.stop(ctx, r, true) })
+}
+
+// PauseNode freezes the container (docker pause: the cgroup freezer).
+func (r *DockerRuntime) PauseNode(ctx context.Context, id int32) error {
+	return r.do(ctx, "pause", id, func(ctx context.Context, n *dockerNode) error { return n.pause(ctx, r) })
+}
+
+// ResumeNode thaws a paused container.
+func (r *DockerRuntime) ResumeNode(ctx context.Context, id int32) error {
+	return r.do(ctx, "resume", id, func(ctx context.Context, n *dockerNode) error { return n.resume(ctx, r) })
+}
+
+// State reports the node's lifecycle state.
+func (r *DockerRuntime) State(id int32) (NodeState, error) {
+	var s NodeState
+	err := r.do(context.Background(), "state of", id, func(_ context.Context, n *dockerNode) error {
+		s = n.currentState()
+		return nil
+	})
+	return s, err
+}
+
+// LogTail returns the last n lines of the container's output: the
+// launcher, storage format and the broker's log4j (WARN and start/stop).
+func (r *DockerRuntime) LogTail(id int32, n int) string {
+	r.mu.Lock()
+	node := r.nodes[id]
+	r.mu.Unlock()
+	if node == nil {
+		return fmt.Sprintf("(unknown node %d)", id)
+	}
+	return node.logTail(r, n)
+}
+
+// Close removes every container and network of the run (force: the data is
+// discarded anyway), waits for operations in flight, removes the run dir
+// and releases its lock. Concurrent and repeated calls wait for the first
+// and return its result.
+func (r *DockerRuntime) Close(ctx context.Context) error {
+	r.closeOnce.Do(func() { r.closeErr = r.close(ctx) })
+	return r.closeErr
+}
+
+func (r *DockerRuntime) close(ctx context.Context) error {
+	// Removal must happen even when ctx is done, e.g. closing on a signal.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	r.mu.Lock()
+	r.closed = true
+	for _, n := range r.nodes {
+		n.markClosed()
+	}
+	r.mu.Unlock()
+	r.cancel()
+	r.inflight.Wait()
+	// By label, not by what this runtime remembers: a create that was cut
+	// short may have left a container it never learned the id of.
+	_, err := removeLeftovers(ctx, r.cli, labelRun+"="+r.opts.RunID,
+		func(map[string]string) bool { return true }, func(string, ...any) {})
+	errs := []error{err}
+	if err := os.RemoveAll(r.runDir); err != nil {
+		errs = append(errs, fmt.Errorf("remove run dir: %w", err))
+	}
+	r.lock.Close()
+	r.cli.Close()
+	return errors.Join(errs...)
+}

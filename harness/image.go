@@ -1,0 +1,201 @@
+package harness
+
+import (
+	"archive/tar"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/client"
+)
+
+// DefaultBaseImage is the local image BuildImage builds on unless told
+// otherwise: Debian bookworm with OpenJDK 17, made with debootstrap when
+// missing, so no registry is needed.
+const DefaultBaseImage = "chaosrun/base:bookworm-jre17"
+
+// OfflineImage is the name BuildImage gives the image of Kafka version.
+func OfflineImage(version string) string {
+	return "chaosrun/kafka:" + cmpOr(version, DefaultKafkaVersion)
+}
+
+// ImageOptions configure BuildImage. Every field is optional.
+type ImageOptions struct {
+	// Name tags the image (default OfflineImage(Version)).
+	Name string
+	// Base is any image with a JRE 17+ on PATH (default DefaultBaseImage,
+	// created when missing; other bases are pulled when missing).
+	Base string
+	// Version is the Kafka version (default DefaultKafkaVersion).
+	Version string
+	// LibsDir holds the Kafka jars; empty resolves them with KafkaLibs.
+	LibsDir string
+	// Logf receives progress.
+	Logf func(string, ...any)
+}
+
+// BuildImage builds a Kafka image the docker runtime can run without any
+// registry: Base plus Kafka's Maven-resolved jars in /opt/kafka/libs, run as
+// a non-root user like the official image, labelled with the Kafka version.
+// It returns the image name.
+func BuildImage(ctx context.Context, opts ImageOptions) (string, error) {
+	opts, err := imageDefaults(ctx, opts)
+	if err != nil {
+		return "", err
+	}
+	cli, err := newDockerClient(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer cli.Close()
+	if err := ensureBase(ctx, cli, opts.Base, opts.Logf); err != nil {
+		return "", err
+	}
+	opts.Logf("building %s from %s with the Kafka %s jars in %s", opts.Name, opts.Base, opts.Version, opts.LibsDir)
+	if err := buildKafkaImage(ctx, cli, opts); err != nil {
+		return "", fmt.Errorf("build image %s: %w", opts.Name, err)
+	}
+	return opts.Name, nil
+}
+
+// imageDefaults fills defaults and resolves the jars.
+func imageDefaults(ctx context.Context, o ImageOptions) (ImageOptions, error) {
+	o.Logf = orNop(o.Logf)
+	o.Base = cmpOr(o.Base, DefaultBaseImage)
+	if o.LibsDir == "" {
+		libs, err := KafkaLibs(ctx, o.Version, o.Logf)
+		if err != nil {
+			return o, err
+		}
+		o.LibsDir = libs
+	}
+	got, err := LibsVersion(o.LibsDir)
+	if err != nil {
+		return o, err
+	}
+	if o.Version != "" && o.Version != got {
+		o.Logf("the jars in %s are Kafka %s, not %s: building %s", o.LibsDir, got, o.Version, got)
+	}
+	o.Version = got
+	o.Name = cmpOr(o.Name, OfflineImage(got))
+	return o, nil
+}
+
+// ensureBase makes sure the base image is present: the default one is
+// created with debootstrap, any other is pulled.
+func ensureBase(ctx context.Context, cli *dockerClient, base string, logf func(string, ...any)) error {
+	if present, err := imagePresent(ctx, cli, base); err != nil || present {
+		return err
+	}
+	if base == DefaultBaseImage {
+		return createBaseImage(ctx, cli, base, logf)
+	}
+	logf("pulling base image %s", base)
+	pctx, cancel := context.WithTimeout(ctx, pullTimeout)
+	defer cancel()
+	if err := pullImage(pctx, cli, base); err != nil {
+		return fmt.Errorf("base image %s is not present and cannot be pulled (%v); name a local image with a JRE 17+, or leave the base out to create %s with debootstrap",
+			base, err, DefaultBaseImage)
+	}
+	return nil
+}
+
+// dockerfile adds the jars to base. RUN java -version fails the build at
+// once when base has no java on PATH.
+func dockerfile(base, version string) string {
+	return fmt.Sprintf(`FROM %s
+COPY libs/ %s/
+RUN java -version
+LABEL %s=%q
+USER 1000:1000
+`, base, containerLibs, labelVersion, version)
+}
+
+// buildKafkaImage streams the build context to the daemon and follows the
+// build output, which reports errors in-band.
+func buildKafkaImage(ctx context.Context, cli *dockerClient, opts ImageOptions) error {
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(writeBuildContext(pw, dockerfile(opts.Base, opts.Version), opts.LibsDir)) }()
+	defer pr.Close()
+	res, err := cli.ImageBuild(ctx, pr, client.ImageBuildOptions{
+		Tags: []string{opts.Name}, Dockerfile: "Dockerfile", Remove: true, ForceRemove: true,
+	})
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	return followStream(res.Body, opts.Logf)
+}
+
+// writeBuildContext writes a tar holding the Dockerfile and libs/<jar>.
+// Fixed times keep the daemon's build cache valid across builds.
+func writeBuildContext(w io.Writer, dockerfileText, libsDir string) error {
+	tw := tar.NewWriter(w)
+	mtime := time.Unix(0, 0)
+	add := func(name string, size int64, body io.Reader) error {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: size, ModTime: mtime, Typeflag: tar.TypeReg}); err != nil {
+			return err
+		}
+		_, err := io.Copy(tw, body)
+		return err
+	}
+	if err := add("Dockerfile", int64(len(dockerfileText)), strings.NewReader(dockerfileText)); err != nil {
+		return err
+	}
+	jars, err := filepath.Glob(filepath.Join(libsDir, "*.jar"))
+	if err != nil || len(jars) == 0 {
+		return fmt.Errorf("no jars in %s", libsDir)
+	}
+	for _, j := range jars {
+		if err := addFile(add, "libs/"+filepath.Base(j), j); err != nil {
+			return err
+		}
+	}
+	return tw.Close()
+}
+
+func addFile(add func(string, int64, io.Reader) error, name, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	return add(name, st.Size(), f)
+}
+
+// streamMessage is one line of the daemon's JSON progress stream.
+type streamMessage struct {
+	Stream string `json:"stream"`
+	Status string `json:"status"`
+	Error  string `json:"error"`
+}
+
+// followStream reads a build or import stream to its end, logging steps
+// and returning the first error the daemon reports.
+func followStream(r io.Reader, logf func(string, ...any)) error {
+	dec := json.NewDecoder(r)
+	for {
+		var m streamMessage
+		if err := dec.Decode(&m); errors.Is(err, io.EOF) {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("read daemon output: %w", err)
+		}
+		if m.Error != "" {
+			return errors.New(strings.TrimSpace(m.Error))
+		}
+		if s := strings.TrimSpace(m.Stream); strings.HasPrefix(s, "Step ") {
+			logf("  %s", s)
+		}
+	}
+}
