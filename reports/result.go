@@ -42,7 +42,10 @@ type Result struct {
 	Consumer map[string]string `json:"consumer_config"` // Java client names, as given plus resolved defaults
 	Timeline []TimelineEntry   `json:"timeline"`
 
-	Counts     assertions.Counts         `json:"counts"`
+	Counts assertions.Counts `json:"counts"`
+	// SinkOrders is how many orders the kitchen display's database holds at
+	// the end: evidence that processing really wrote somewhere.
+	SinkOrders int64                     `json:"sink_orders"`
 	Assertions []assertions.Verdict      `json:"assertions"`
 	Latency    map[string]Latency        `json:"latency"` // keyed like the histograms: produce_ack, e2e_from_intended, e2e_from_sent
 	Lag        []assertions.LagPoint     `json:"lag"`

@@ -136,6 +136,7 @@ func counts(p *printer, r *Result) {
 		{"late", c.Late}, {"processed", c.Processed}, {"in log", c.InLog},
 		{"lost kafka", c.LostKafka}, {"lost consumer", c.LostConsumer},
 		{"unexpected", c.Unexpected}, {"duplicates", c.Duplicates}, {"log duplicates", c.LogDuplicate},
+		{"orders in db", r.SinkOrders},
 	}
 	p.f("\ncounts\n")
 	for _, row := range rows {

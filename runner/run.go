@@ -162,7 +162,11 @@ func (r *run) withCluster(ctx context.Context, cluster *harness.Cluster, runDir 
 		return err
 	}
 	defer sink.Close()
-	return r.drive(ctx, cluster, adm, sink)
+	if err := r.drive(ctx, cluster, adm, sink); err != nil {
+		return err
+	}
+	r.res.SinkOrders, err = sink.Rows(ctx)
+	return err
 }
 
 // drive runs the workload with its faults, then settles, drains and judges.

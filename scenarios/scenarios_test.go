@@ -122,8 +122,8 @@ func TestBrokerPartition(t *testing.T) {
 func TestNetworkJitter(t *testing.T) {
 	res := run(t, "network-jitter.yaml")
 	// Seconds under 100ms±50ms broker→client delay against the seconds
-	// after it healed, in the same run: the median ack latency must rise by
-	// at least half the injected delay.
+	// after it healed, in the same run: the median of the per-second p50
+	// must rise by at least half the injected delay.
 	inject, heal := res.Timeline[0].At, res.Timeline[1].At
 	var during, after []float64
 	for _, p := range res.AckSeries {
