@@ -77,9 +77,28 @@ func (l *Ledger) SampleLag(at time.Time, partition int32, end, committed int64) 
 // judged, so call it before the sampler moves on.
 func (l *Ledger) ProduceStopped(at time.Time) {
 	l.lagMu.Lock()
-	defer l.lagMu.Unlock()
-	if !l.lag.stopped {
+	first := !l.lag.stopped
+	if first {
 		l.lag.stopped, l.lag.stopAt = true, at
+	}
+	l.lagMu.Unlock()
+	if first {
+		l.closeAckGap(at)
+	}
+}
+
+// closeAckGap counts a stall that lasts until producers stop (or one that
+// starts the run) as a gap: acks that never resume must not hide it.
+func (l *Ledger) closeAckGap(at time.Time) {
+	l.prodMu.Lock()
+	defer l.prodMu.Unlock()
+	p := &l.prod
+	from := p.lastAck
+	if from.IsZero() {
+		from = l.start
+	}
+	if g := at.Sub(from); g > p.gap {
+		p.gap, p.gapFrom, p.gapTo = g, from, at
 	}
 }
 

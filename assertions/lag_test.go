@@ -150,8 +150,8 @@ func TestLagBounded(t *testing.T) {
 				return h.l.Verify()
 			},
 			want: want{
-				passed: true, enforced: true, summary: "no lag samples",
-				failing: []string{"lag-recovers"},
+				passed: false, enforced: true, count: 1, summary: "no lag samples: lag was never measured",
+				failing: []string{"lag-bounded", "lag-recovers"},
 			},
 		},
 	})

@@ -161,11 +161,13 @@ func (l *Ledger) lagBounded() Verdict {
 		}
 	}
 	v.Details = capLines(v.Details)
-	v.Passed = v.Count == 0
 	if !sampled {
-		v.Summary = "no lag samples"
+		// A lag check that never measured anything must not pass.
+		v.Count, v.Passed = 1, false
+		v.Summary = "no lag samples: lag was never measured"
 		return v
 	}
+	v.Passed = v.Count == 0
 	v.Summary = fmt.Sprintf("max lag %s on partition %d at %s (limit %s); max %d offsets on partition %d at %s",
 		dur(seconds(worstSec.Seconds)), worstSec.Partition, rel(l.start, worstSec.At), dur(maxLag),
 		worstOff.Offsets, worstOff.Partition, rel(l.start, worstOff.At))
@@ -220,6 +222,9 @@ func (l *Ledger) ackGap() Verdict {
 	v := Verdict{Name: "ack-gap", Enforced: limit > 0}
 	if p.counts.Acked < 2 {
 		v.Summary = "fewer than two acks"
+		if v.Enforced {
+			v.Count = 1 // availability cannot be shown without acks
+		}
 	} else {
 		v.Summary = fmt.Sprintf("longest gap between acks %s, from %s to %s", dur(p.gap), rel(l.start, p.gapFrom), rel(l.start, p.gapTo))
 	}

@@ -463,6 +463,7 @@ func TestAckGap(t *testing.T) {
 				h.now = at(s)
 				h.flow(0, uint64(i), uint64(i+1), 0)
 			}
+			h.l.ProduceStopped(at(times[len(times)-1] + 0.5)) // producers stop right after the last ack
 			return h.finish()
 		}
 	}
@@ -472,6 +473,18 @@ func TestAckGap(t *testing.T) {
 			crit: Criteria{MaxAckGap: 2 * time.Second},
 			run:  acksAt(1, 2, 3),
 			want: want{passed: true, enforced: true, summary: "longest gap between acks 1s, from t+1.0s to t+2.0s (limit 2s)"},
+		},
+		{
+			name: "acks that never resume before producers stop",
+			crit: Criteria{MaxAckGap: 2 * time.Second},
+			run: func(h *history) Report {
+				for i, s := range []float64{1, 2} {
+					h.now = at(s)
+					h.flow(0, uint64(i), uint64(i+1), 0)
+				}
+				return h.finish() // producers stop at t+10
+			},
+			want: want{passed: false, enforced: true, count: 1, summary: "longest gap between acks 8s, from t+2.0s to t+10.0s", failing: []string{"ack-gap"}},
 		},
 		{
 			name: "stall beyond the limit",
@@ -495,10 +508,10 @@ func TestAckGap(t *testing.T) {
 			want: want{passed: true, enforced: true, summary: "longest gap between acks 2s, from t+1.0s to t+3.0s"},
 		},
 		{
-			name: "a single ack",
+			name: "a single ack fails an enforced limit",
 			crit: Criteria{MaxAckGap: time.Second},
 			run:  acksAt(1),
-			want: want{passed: true, enforced: true, summary: "fewer than two acks"},
+			want: want{passed: false, enforced: true, count: 1, summary: "fewer than two acks", failing: []string{"ack-gap"}},
 		},
 	})
 }

@@ -49,7 +49,6 @@ type Brokers interface {
 
 // Consumers is what consumer faults need from the consumer group.
 type Consumers interface {
-	Instances() int
 	Crash(ctx context.Context, i int) error
 	Restart(i int) error
 }
@@ -69,10 +68,10 @@ var kinds = map[string]func() Fault{
 	"broker-pause":     func() Fault { return &brokerPause{} },
 	"broker-restart":   func() Fault { return &brokerRestart{} },
 	"broker-partition": func() Fault { return &brokerPartition{} },
-	"latency":          func() Fault { return &latency{} },
-	"bandwidth":        func() Fault { return &bandwidth{} },
-	"timeout":          func() Fault { return &timedToxic{kind: "timeout"} },
-	"reset-peer":       func() Fault { return &timedToxic{kind: "reset_peer"} },
+	"latency":          func() Fault { return &latency{toxicOp: toxicOp{defStream: "downstream"}} },
+	"bandwidth":        func() Fault { return &bandwidth{toxicOp: toxicOp{defStream: "downstream"}} },
+	"timeout":          func() Fault { return &timedToxic{toxicOp: toxicOp{defStream: "both"}, kind: "timeout"} },
+	"reset-peer":       func() Fault { return &timedToxic{toxicOp: toxicOp{defStream: "both"}, kind: "reset_peer"} },
 	"proxy-down":       func() Fault { return &proxyDown{} },
 	"consumer-crash":   func() Fault { return &consumerCrash{} },
 }

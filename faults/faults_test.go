@@ -134,7 +134,8 @@ func TestHealAllHealsWhatTheRunCutShort(t *testing.T) {
 	}
 }
 
-func TestFailedInjectIsOnTheTimelineAndNotHealed(t *testing.T) {
+// A failed inject is on the timeline and its heal undoes only what it did.
+func TestFailedInjectIsOnTheTimeline(t *testing.T) {
 	b := &fakeBrokers{fail: errors.New("no such process")}
 	s := NewSchedule(&Env{Brokers: b}, []Planned{
 		{Type: "broker-kill", Fault: &brokerKill{}, Target: Target{Node: 1}, Duration: time.Millisecond},
@@ -143,6 +144,9 @@ func TestFailedInjectIsOnTheTimelineAndNotHealed(t *testing.T) {
 	s.HealAll(context.Background())
 	if errs := s.Errors(); len(errs) != 1 || !strings.Contains(errs[0], "no such process") {
 		t.Errorf("errors %v", errs)
+	}
+	if got := strings.Join(b.actions, ","); got != "kill 1" {
+		t.Errorf("actions %s: nothing was killed, so nothing may be started", got)
 	}
 }
 
@@ -179,8 +183,8 @@ func TestLatencyToxicDelaysTrafficUntilHealed(t *testing.T) {
 	defer p.Stop()
 	b := &fakeBrokers{proxies: map[int32]*toxiproxy.Proxy{1: p}}
 	env := &Env{Brokers: b}
-	f := &latency{Latency: 150 * time.Millisecond}
-	f.Validate()
+	f, _ := New("latency")
+	f.(*latency).Latency = 150 * time.Millisecond
 	if _, err := f.Inject(context.Background(), env, Target{Node: 1}); err != nil {
 		t.Fatal(err)
 	}

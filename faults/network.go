@@ -20,8 +20,9 @@ type networkFault interface {
 
 // toxicOp adds one toxiproxy toxic to every targeted proxy and removes it on heal.
 type toxicOp struct {
-	Stream string `yaml:"stream"` // downstream (broker→client), upstream, or both
-	added  []added
+	Stream    string `yaml:"stream"` // downstream (broker→client), upstream, or both; "" takes defStream
+	defStream string
+	added     []added
 }
 
 type added struct {
@@ -31,22 +32,27 @@ type added struct {
 
 func (toxicOp) network() {}
 
-func (o *toxicOp) validateStream(def string) []FieldError {
-	if o.Stream == "" {
-		o.Stream = def
-	}
+func (o *toxicOp) validateStream() []FieldError {
 	switch o.Stream {
-	case "downstream", "upstream", "both":
+	case "", "downstream", "upstream", "both":
 		return nil
 	}
 	return []FieldError{{"stream", "want downstream, upstream or both"}}
 }
 
+// stream is the direction in effect: the one asked for, else the fault's default.
+func (o *toxicOp) stream() string {
+	if o.Stream == "" {
+		return o.defStream
+	}
+	return o.Stream
+}
+
 func (o *toxicOp) streams() []string {
-	if o.Stream == "both" {
+	if o.stream() == "both" {
 		return []string{"upstream", "downstream"}
 	}
-	return []string{o.Stream}
+	return []string{o.stream()}
 }
 
 func (o *toxicOp) add(ctx context.Context, env *Env, t Target, kind string, attrs map[string]any) (string, error) {
@@ -68,7 +74,7 @@ func (o *toxicOp) add(ctx context.Context, env *Env, t Target, kind string, attr
 			o.added = append(o.added, added{p, name})
 		}
 	}
-	return fmt.Sprintf("%s (%s)", describe(ids), o.Stream), nil
+	return fmt.Sprintf("%s (%s)", describe(ids), o.stream()), nil
 }
 
 func (o *toxicOp) remove(ctx context.Context) error {
@@ -92,7 +98,7 @@ type latency struct {
 }
 
 func (f *latency) Validate() []FieldError {
-	errs := f.validateStream("downstream")
+	errs := f.validateStream()
 	if f.Latency <= 0 {
 		errs = append(errs, FieldError{"latency", "must be positive, e.g. 100ms"})
 	}
@@ -113,7 +119,7 @@ type bandwidth struct {
 }
 
 func (f *bandwidth) Validate() []FieldError {
-	errs := f.validateStream("downstream")
+	errs := f.validateStream()
 	if f.Rate <= 0 {
 		errs = append(errs, FieldError{"rate_kb", "must be a positive number of KB/s"})
 	}
@@ -134,7 +140,7 @@ type timedToxic struct {
 }
 
 func (f *timedToxic) Validate() []FieldError {
-	errs := f.validateStream("both")
+	errs := f.validateStream()
 	if f.Timeout < 0 {
 		errs = append(errs, FieldError{"timeout", "must not be negative"})
 	}

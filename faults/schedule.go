@@ -3,6 +3,7 @@ package faults
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -37,8 +38,16 @@ type Schedule struct {
 	wg       sync.WaitGroup
 }
 
-// NewSchedule prepares plans against env.
+// NewSchedule prepares plans against env. Random targets are drawn here, in
+// plan order, so they repeat with the seed however the goroutines interleave.
 func NewSchedule(env *Env, plans []Planned) *Schedule {
+	plans = slices.Clone(plans)
+	for i := range plans {
+		if t := &plans[i].Target; t.Random && env.Rand != nil {
+			ids := env.Brokers.NodeIDs()
+			*t = Target{Node: ids[env.Rand.IntN(len(ids))]}
+		}
+	}
 	return &Schedule{env: env, plans: plans, open: map[int]string{}}
 }
 
@@ -65,15 +74,16 @@ func (s *Schedule) run(ctx context.Context, start time.Time, i int) {
 	began := time.Now()
 	hit, err := p.Fault.Inject(ctx, s.env, p.Target)
 	s.record(began, p.Type, "inject", hit, err)
-	if err != nil {
-		return
-	}
 	if _, momentary := p.Fault.(Momentary); momentary {
 		return
 	}
+	// Open even when the inject failed part way: heal undoes what it did.
 	s.mu.Lock()
 	s.open[i] = hit
 	s.mu.Unlock()
+	if err != nil {
+		return
+	}
 	if !sleepUntil(ctx, start.Add(p.At+p.Duration)) {
 		return
 	}
@@ -108,11 +118,13 @@ func (s *Schedule) HealAll(ctx context.Context) {
 	}
 }
 
-// Timeline returns what happened, in order.
+// Timeline returns what happened, in the order the actions began.
 func (s *Schedule) Timeline() []Happening {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Happening(nil), s.timeline...)
+	out := slices.Clone(s.timeline)
+	s.mu.Unlock()
+	slices.SortStableFunc(out, func(a, b Happening) int { return a.At.Compare(b.At) })
+	return out
 }
 
 // record notes an action at the time it began; slow actions (a broker that

@@ -24,6 +24,8 @@ var reservedKeys = []string{
 	"process.roles",
 	"controller.quorum.voters",
 	"log.dirs",
+	"log.dir",
+	"broker.id",
 	"listener.security.protocol.map",
 	"inter.broker.listener.name",
 	"controller.listener.names",

@@ -12,8 +12,16 @@ import (
 	"github.com/chaosrun/chaosrun/workloads"
 )
 
+// replicationFactor is the topic's, also when an assignment sets it.
+func replicationFactor(t spec.Topic) int16 {
+	if t.ReplicationFactor == 0 && len(t.Assignment) > 0 {
+		return int16(len(t.Assignment[0]))
+	}
+	return t.ReplicationFactor
+}
+
 const (
-	lagEvery     = 250 * time.Millisecond // lag is sampled at least twice a second
+	lagEvery     = 250 * time.Millisecond // four samples a second per partition
 	drainTimeout = 3 * time.Minute
 )
 
@@ -23,7 +31,7 @@ func (r *run) baseResult() *reports.Result {
 		Schema: reports.Schema, Scenario: s.Name, Description: s.Description, File: s.File,
 		RunID: r.id, Seed: s.Seed, Runtime: "process",
 		Topics: []reports.Topic{{
-			Name: s.Topic.Name, Partitions: s.Topic.Partitions, ReplicationFactor: s.Topic.ReplicationFactor,
+			Name: s.Topic.Name, Partitions: s.Topic.Partitions, ReplicationFactor: replicationFactor(s.Topic),
 			Config: s.Topic.Config.Map(), Assignment: s.Topic.Assignment,
 		}},
 		Workload: reports.Workload{

@@ -97,11 +97,7 @@ func newRunID() string {
 }
 
 func (r *run) execute(ctx context.Context) error {
-	if removed, err := harness.CleanLeftovers("", r.logf); err != nil {
-		r.logf("cleaning leftovers of earlier runs: %v", err)
-	} else if len(removed) > 0 {
-		r.logf("removed leftovers of crashed runs: %v", removed)
-	}
+	// Each runtime removes dead runs' leftovers as it starts.
 	name, why := chooseRuntime(ctx, r.opts.Runtime, r.image)
 	r.res.Runtime, r.res.RuntimeReason = name, why
 	r.logf("runtime %s (%s)", name, why)
@@ -228,9 +224,13 @@ func (r *run) produceUnderFaults(ctx context.Context, env *faults.Env, bootstrap
 	ledger *assertions.Ledger) error {
 	sched := faults.NewSchedule(env, plans(r.s))
 	r.logf("workload: %.0f records/s for %s, %d faults scheduled", ps.Rate, ps.Duration, len(r.s.Faults))
-	sched.Start(ctx, r.res.StartedAt)
+	schedCtx, stopSched := context.WithCancel(ctx)
+	defer stopSched()
+	sched.Start(schedCtx, r.res.StartedAt)
+	ps.Start = r.res.StartedAt // one time origin for faults and the send schedule
 	stats, err := workloads.Produce(ctx, bootstrap, ps, ledger)
 	ledger.ProduceStopped(time.Now())
+	stopSched() // an early producer failure must not wait for the last heal time
 	healCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
 	sched.HealAll(healCtx)

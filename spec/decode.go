@@ -68,6 +68,9 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, path string, extra ma
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
 		p := join(path, k.Value)
+		if d.twice(n, i, p, k) {
+			continue
+		}
 		d.pos[p] = Pos{k.Line, k.Column}
 		if extra[k.Value] {
 			continue
@@ -104,6 +107,9 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path string) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
 		p := join(path, k.Value)
+		if d.twice(n, i, p, k) {
+			continue
+		}
 		d.pos[p] = Pos{k.Line, k.Column}
 		key := reflect.New(v.Type().Key()).Elem()
 		d.scalar(k, key, p)
@@ -232,6 +238,18 @@ func join(path, key string) string {
 		return key
 	}
 	return path + "." + key
+}
+
+// twice reports a key written a second time in one mapping: the last one
+// would silently win otherwise.
+func (d *decoder) twice(n *yaml.Node, i int, path string, k *yaml.Node) bool {
+	for j := 0; j < i; j += 2 {
+		if n.Content[j].Value == k.Value {
+			d.fail(k, path, "set twice (first at line %d)", n.Content[j].Line)
+			return true
+		}
+	}
+	return false
 }
 
 // failAt reports at the recorded position of path, or at n when path has none.

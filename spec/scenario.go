@@ -85,49 +85,47 @@ func (s *Scenario) ErrorAt(path, msg string) *Errors {
 	return &Errors{List: []*Error{{File: s.File, Line: p.Line, Column: p.Column, Field: path, Msg: msg}}}
 }
 
+// applyDefaults fills fields the file left out. A field written explicitly,
+// even as 0, keeps its value, so validation can refuse a meaningless zero
+// instead of silently replacing it.
 func (s *Scenario) applyDefaults() {
-	def := func(v *int, d int) {
-		if *v == 0 {
+	unset := func(path string) bool { _, written := s.pos[path]; return !written }
+	defInt := func(path string, v *int, d int) {
+		if unset(path) {
 			*v = d
 		}
 	}
-	def(&s.Cluster.Nodes, 3)
-	def(&s.Workload.Producers, 2)
-	def(&s.Workload.Merchants, 100)
-	def(&s.Workload.MessageSize, 256)
-	def(&s.Consumer.Instances, 2)
-	def(&s.Consumer.Workers, 4)
-	if s.Env == "" {
-		s.Env = "prod"
+	defInt("cluster.nodes", &s.Cluster.Nodes, 3)
+	defInt("workload.producers", &s.Workload.Producers, 2)
+	defInt("workload.merchants", &s.Workload.Merchants, 100)
+	defInt("workload.message_size", &s.Workload.MessageSize, 256)
+	defInt("consumer.instances", &s.Consumer.Instances, 2)
+	defInt("consumer.workers", &s.Consumer.Workers, 4)
+	defStr := func(path string, v *string, d string) {
+		if unset(path) {
+			*v = d
+		}
 	}
-	if s.Topic.Name == "" {
-		s.Topic.Name = "orders"
+	defStr("env", &s.Env, "prod")
+	defStr("topic.name", &s.Topic.Name, "orders")
+	defStr("workload.key", &s.Workload.Key, "order")
+	defStr("consumer.group", &s.Consumer.Group, "kitchen-display")
+	defStr("expect.verdict", &s.Expect.Verdict, "pass")
+	defDur := func(path string, v *time.Duration, d time.Duration) {
+		if unset(path) {
+			*v = d
+		}
 	}
-	if s.Topic.Partitions == 0 {
+	defDur("workload.duration", &s.Workload.Duration, 30*time.Second)
+	defDur("assertions.max_lag", &s.Assertions.MaxLag, 30*time.Second)
+	defDur("assertions.recover_within", &s.Assertions.RecoverWithin, 60*time.Second)
+	if unset("topic.partitions") {
 		s.Topic.Partitions = 6
 	}
-	if s.Topic.ReplicationFactor == 0 && len(s.Topic.Assignment) == 0 {
+	if unset("topic.replication_factor") && len(s.Topic.Assignment) == 0 {
 		s.Topic.ReplicationFactor = int16(min(3, s.Cluster.Nodes))
 	}
-	if s.Workload.Rate == 0 {
+	if unset("workload.rate") {
 		s.Workload.Rate = 1000
-	}
-	if s.Workload.Duration == 0 {
-		s.Workload.Duration = 30 * time.Second
-	}
-	if s.Workload.Key == "" {
-		s.Workload.Key = "order"
-	}
-	if s.Consumer.Group == "" {
-		s.Consumer.Group = "kitchen-display"
-	}
-	if s.Expect.Verdict == "" {
-		s.Expect.Verdict = "pass"
-	}
-	if s.Assertions.MaxLag == 0 {
-		s.Assertions.MaxLag = 30 * time.Second
-	}
-	if s.Assertions.RecoverWithin == 0 {
-		s.Assertions.RecoverWithin = 60 * time.Second
 	}
 }

@@ -57,13 +57,3 @@ func (s Settings) Map() map[string]string {
 	}
 	return out
 }
-
-// Find returns the setting named key.
-func (s Settings) Find(key string) (Setting, bool) {
-	for _, kv := range s {
-		if kv.Key == key {
-			return kv, true
-		}
-	}
-	return Setting{}, false
-}

@@ -81,6 +81,13 @@ func TestParseRefusesBadInput(t *testing.T) {
 		{"idempotence with acks=1", "    acks: all", "    acks: \"1\"\n    enable.idempotence: \"true\"", `workload.producer.enable.idempotence: needs acks=all`},
 		{"syntax error", "  nodes: 3", "  nodes: [3", `bad.yaml:`},
 		{"setting set twice", "    acks: all", "    acks: all\n    acks: \"1\"", `workload.producer.acks: set twice`},
+		{"field set twice", "  rate: 500", "  rate: 500\n  rate: 5000", `bad.yaml:11:3: workload.rate: set twice (first at line 10)`},
+		{"explicit zero is not a default", "  rate: 500", "  rate: 0", `workload.rate: want a positive rate`},
+		{"explicit zero duration", "  duration: 20s", "  duration: 0s", `workload.duration: want a positive duration`},
+		{"name that is a path", "name: t", "name: ../../etc", `name: every scenario needs a name of letters`},
+		{"target on another topic", "{leader: orders/0}", "{leader: payments/0}", `faults[0].target.leader: topic "payments" is not the scenario's topic "orders"`},
+		{"target partition out of range", "{leader: orders/0}", "{leader: orders/9}", `faults[0].target.leader: partition 9 does not exist (the topic has 3)`},
+		{"negative lag offsets", "expect:", "assertions:\n  max_lag_offsets: -5\nexpect:", `assertions.max_lag_offsets: want 0 (no limit)`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

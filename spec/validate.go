@@ -3,7 +3,10 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/faults"
@@ -24,8 +27,8 @@ func (c check) at(path, format string, args ...any) {
 
 func (s *Scenario) validate(errs *Errors) {
 	c := check{s, errs}
-	if s.Name == "" {
-		c.at("name", "every scenario needs a name")
+	if !namePattern.MatchString(s.Name) {
+		c.at("name", "every scenario needs a name of letters, digits, '.', '_' or '-' (it names the result directory), got %q", s.Name)
 	}
 	if s.Env != "prod" && s.Env != "pre" {
 		c.at("env", "want prod or pre, got %q", s.Env)
@@ -35,7 +38,26 @@ func (s *Scenario) validate(errs *Errors) {
 	c.workload()
 	c.consumer()
 	c.faults()
+	c.assertions()
 	c.expect()
+}
+
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+func (c check) assertions() {
+	a := c.s.Assertions
+	if a.MaxLag <= 0 {
+		c.at("assertions.max_lag", "want a positive duration")
+	}
+	if a.RecoverWithin <= 0 {
+		c.at("assertions.recover_within", "want a positive duration")
+	}
+	if a.MaxLagOffsets < 0 {
+		c.at("assertions.max_lag_offsets", "want 0 (no limit) or a positive number of offsets")
+	}
+	if a.MaxAckGap < 0 {
+		c.at("assertions.max_ack_gap", "want 0 (reported only) or a positive duration")
+	}
 }
 
 func (c check) cluster() {
@@ -131,7 +153,14 @@ func (c check) consumer() {
 	}
 }
 
+// settingError reports each refused setting at its own line.
 func (c check) settingError(path string, err error) {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			c.settingError(path, e)
+		}
+		return
+	}
 	var se *workloads.SettingError
 	if errors.As(err, &se) {
 		c.at(path+"."+se.Key, "%s", se.Msg)
@@ -164,6 +193,7 @@ func (c check) fault(f Fault, path string) {
 	if err := faults.ValidateTarget(f.Fault, f.Target); err != nil {
 		c.at(path+".target", "%v", err)
 	}
+	c.targetTopic(f, path)
 	if f.Target.Node > int32(c.s.Cluster.Nodes) {
 		c.at(path+".target.node", "node %d does not exist (nodes are 1..%d)", f.Target.Node, c.s.Cluster.Nodes)
 	}
@@ -175,6 +205,36 @@ func (c check) fault(f Fault, path string) {
 			c.at(path+"."+fe.Field, "%s", fe.Msg)
 		}
 	}
+}
+
+// targetTopic keeps leader/follower targets on the scenario's own topic,
+// where they can resolve when the fault fires.
+func (c check) targetTopic(f Fault, path string) {
+	for kind, tp := range map[string]string{"leader": f.Target.Leader, "follower": f.Target.Follower} {
+		if tp == "" {
+			continue
+		}
+		topic, part, err := splitTopicPartition(tp)
+		switch {
+		case err != nil:
+			continue // reported by ValidateTarget
+		case topic != c.s.Topic.Name:
+			c.at(path+".target."+kind, "topic %q is not the scenario's topic %q", topic, c.s.Topic.Name)
+		case part >= c.s.Topic.Partitions:
+			c.at(path+".target."+kind, "partition %d does not exist (the topic has %d)", part, c.s.Topic.Partitions)
+		case kind == "follower" && c.s.Topic.ReplicationFactor == 1:
+			c.at(path+".target.follower", "a topic with one replica has no follower")
+		}
+	}
+}
+
+func splitTopicPartition(s string) (string, int32, error) {
+	i := strings.LastIndexByte(s, '/')
+	if i <= 0 {
+		return "", 0, fmt.Errorf("want topic/partition")
+	}
+	p, err := strconv.ParseInt(s[i+1:], 10, 32)
+	return s[:i], int32(p), err
 }
 
 func (c check) expect() {

@@ -62,9 +62,6 @@ func StartGroup(bootstrap []string, spec ConsumeSpec, sink Sink, out Processings
 	return g, nil
 }
 
-// Instances is the number of instance slots.
-func (g *Group) Instances() int { return len(g.instances) }
-
 // Crash stops instance i the way a dying process does: right after its next
 // poll (and, in the naive mode, the commit that comes before processing) it
 // drops everything it holds unprocessed and leaves without committing more.
@@ -164,17 +161,23 @@ func (in *instance) poll(ctx context.Context) {
 	spec := in.g.spec
 	for ctx.Err() == nil {
 		fetches := in.cl.PollRecords(ctx, spec.Config.MaxPollRecords)
-		if fetches.IsClientClosed() || ctx.Err() != nil {
+		if fetches.IsClientClosed() {
 			return
 		}
-		fetches.EachError(func(_ string, _ int32, err error) { in.g.errs.add(err) })
+		// Records polled as a stop began are still processed: the client has
+		// already moved past them, and the final commit must not skip them.
 		recs := fetches.Records()
 		if len(recs) == 0 {
+			fetches.EachError(func(_ string, _ int32, err error) {
+				if ctx.Err() == nil {
+					in.g.errs.add(err)
+				}
+			})
 			in.allowRebalance()
 			continue
 		}
 		if spec.Config.AutoCommit {
-			in.commit(ctx, recs) // the naive pattern: commit first, process later
+			in.commit(recs) // the naive pattern: commit first, process later
 		}
 		if in.crashAt.Load() {
 			return // the batch dies with the process
@@ -185,7 +188,7 @@ func (in *instance) poll(ctx context.Context) {
 			if in.dropped.Load() {
 				return
 			}
-			in.commit(ctx, recs)
+			in.commit(recs)
 			in.allowRebalance()
 		}
 	}
@@ -204,11 +207,20 @@ func (in *instance) dispatch(recs []*kgo.Record) {
 	}
 }
 
-func (in *instance) commit(ctx context.Context, recs []*kgo.Record) {
-	if err := in.cl.CommitRecords(ctx, recs...); err != nil && ctx.Err() == nil {
+// commit commits recs with its own deadline, so a stop that cancels polling
+// does not cancel the commit of work already done.
+func (in *instance) commit(recs []*kgo.Record) {
+	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+	defer cancel()
+	if err := in.cl.CommitRecords(ctx, recs...); err != nil {
 		in.g.errs.add(fmt.Errorf("commit: %w", err))
 	}
 }
+
+const (
+	commitTimeout = 10 * time.Second
+	drainTimeout  = 30 * time.Second // a graceful stop waits this long for queued work
+)
 
 func (in *instance) allowRebalance() {
 	if !in.g.spec.Config.AutoCommit {
@@ -271,9 +283,15 @@ func (in *instance) shutdown() {
 	for _, q := range in.queues {
 		close(q)
 	}
+	// A sink that keeps failing must not hang the stop: past the deadline
+	// the remaining work is abandoned (and stays uncommitted).
+	stopAbandon := context.AfterFunc(timeoutCtx(drainTimeout), in.cancelWork)
 	in.workers.Wait()
+	if !stopAbandon() {
+		in.dropped.Store(true) // work was abandoned: commit nothing more
+	}
 	if !in.g.spec.Config.AutoCommit && !in.dropped.Load() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 		if err := in.cl.CommitUncommittedOffsets(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			in.g.errs.add(fmt.Errorf("final commit: %w", err))
 		}
@@ -281,4 +299,12 @@ func (in *instance) shutdown() {
 	}
 	in.cancelWork()
 	in.cl.CloseAllowingRebalance()
+}
+
+// timeoutCtx is a context that is done after d; its timer is released when
+// it fires.
+func timeoutCtx(d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	context.AfterFunc(ctx, cancel)
+	return ctx
 }

@@ -50,11 +50,14 @@ func (s *LagSampler) Run(ctx context.Context, every time.Duration) {
 }
 
 // Sample takes one sample and reports the offsets the group is behind in
-// total; ok is false when the sample could not be taken (a broker is down,
-// the deadline passed) and then nothing is reported.
+// total. Partitions whose end offset cannot be read now (their leader is
+// down) are skipped, not the whole sample: the healthy ones are exactly what
+// a fault should be compared against. ok is false when no partition could
+// be sampled or some were skipped, so a caller never takes a partial sample
+// for a caught-up group.
 func (s *LagSampler) Sample(ctx context.Context) (behind int64, ok bool) {
 	ends, err := s.adm.ListEndOffsets(ctx, s.topic)
-	if err != nil || ends.Error() != nil {
+	if err != nil {
 		return 0, false
 	}
 	committed, err := s.adm.FetchOffsets(ctx, s.group)
@@ -62,15 +65,21 @@ func (s *LagSampler) Sample(ctx context.Context) (behind int64, ok bool) {
 		return 0, false
 	}
 	at := time.Now()
+	var sampled, skipped int
 	ends.Each(func(o kadm.ListedOffset) {
+		if o.Err != nil {
+			skipped++
+			return
+		}
 		var c int64
 		if off, ok := committed.Lookup(s.topic, o.Partition); ok && off.Err == nil && off.At >= 0 {
 			c = off.At
 		}
 		behind += max(o.Offset-c, 0)
 		s.out.SampleLag(at, o.Partition, o.Offset, c)
+		sampled++
 	})
-	return behind, true
+	return behind, sampled > 0 && skipped == 0
 }
 
 // Close closes the sampler's client.

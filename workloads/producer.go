@@ -27,6 +27,7 @@ type ProduceSpec struct {
 	Seed        uint64
 	Identity    Identity
 	Config      ProducerConfig
+	Start       time.Time // time origin of the send schedule; zero: when Produce is called
 	// FlushTimeout bounds the wait for in-flight sends after the schedule ends;
 	// sends still open then are closed out as unknown.
 	FlushTimeout time.Duration
@@ -51,14 +52,24 @@ func Produce(ctx context.Context, bootstrap []string, spec ProduceSpec, out Outc
 		return ProduceStats{}, fmt.Errorf("produce: need at least one producer and a positive rate")
 	}
 	errs := &errorTally{counts: map[string]int64{}}
-	start := time.Now()
+	start := spec.Start
+	if start.IsZero() {
+		start = time.Now()
+	}
 	var wg sync.WaitGroup
 	failures := make(chan error, spec.Producers)
-	for i := 0; i < spec.Producers; i++ {
+	producers := make([]*producer, spec.Producers)
+	for i := range producers {
 		p, err := newProducer(bootstrap, spec, uint32(i), out, errs)
 		if err != nil {
+			for _, started := range producers[:i] {
+				started.cl.Close()
+			}
 			return ProduceStats{}, err
 		}
+		producers[i] = p
+	}
+	for _, p := range producers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -157,13 +168,14 @@ func (p *producer) promise(r *kgo.Record, err error) {
 }
 
 // notWritten reports errors after which the record is certainly not in the
-// log. Anything else (timeouts, disconnects, leadership changes) may or may
-// not have been written, and is unknown.
+// log: the broker refuses such a record on every attempt, so no earlier
+// attempt can have written it. Anything else (timeouts, disconnects,
+// leadership changes, and errors that can follow an attempt whose outcome
+// was lost) may or may not have been written, and is unknown.
 func notWritten(err error) bool {
 	for _, e := range []error{
 		kerr.MessageTooLarge, kerr.RecordListTooLarge, kerr.InvalidTopicException,
-		kerr.UnknownTopicOrPartition, kerr.TopicAuthorizationFailed, kerr.InvalidRecord,
-		kerr.CorruptMessage, kerr.InvalidRequiredAcks, kgo.ErrMaxBuffered,
+		kerr.TopicAuthorizationFailed, kerr.InvalidRecord, kerr.InvalidRequiredAcks,
 	} {
 		if errors.Is(err, e) {
 			return true

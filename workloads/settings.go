@@ -1,6 +1,7 @@
 package workloads
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -58,6 +59,7 @@ type clientBuild struct {
 	acks        string
 	idempotence string // "" when not set explicitly
 	inflight    int
+	retries     int
 	autoCommit  bool
 	maxPoll     int
 }
@@ -86,7 +88,15 @@ var producerKnobs = map[string]knob{
 		c.idempotence = v
 		return nil
 	}},
-	"retries":             {"2147483647", intOpt(0, func(n int) kgo.Opt { return kgo.RecordRetries(n) })},
+	"retries": {"2147483647", func(v string, c *clientBuild) error {
+		n, err := parseInt(v, 0)
+		if err != nil {
+			return err
+		}
+		c.retries = n
+		c.opts = append(c.opts, kgo.RecordRetries(n))
+		return nil
+	}},
 	"linger.ms":           {"5", msOpt(func(d time.Duration) kgo.Opt { return kgo.ProducerLinger(d) })},
 	"batch.size":          {"16384", intOpt(1, func(n int) kgo.Opt { return kgo.ProducerBatchMaxBytes(int32(n)) })},
 	"delivery.timeout.ms": {"120000", msOpt(func(d time.Duration) kgo.Opt { return kgo.RecordDeliveryTimeout(d) })},
@@ -197,6 +207,9 @@ func ProducerOptions(settings []Setting) (ProducerConfig, error) {
 		c.idempotence = "" // the default follows acks, as in the Java client
 	}
 	idem, err := resolveIdempotence(c)
+	if err == nil {
+		err = checkInflight(settings, idem, c.inflight)
+	}
 	if err != nil {
 		return ProducerConfig{}, err
 	}
@@ -209,11 +222,12 @@ func ProducerOptions(settings []Setting) (ProducerConfig, error) {
 }
 
 // resolveIdempotence follows the Java client: idempotence is on by default,
-// silently off when acks is not all and it was not asked for, and an error
-// when asked for with acks other than all or more than 5 requests in flight.
+// silently off when a setting contradicts it (acks not all, more than 5
+// requests in flight, retries=0) and it was not asked for, and an error when
+// asked for together with such a setting.
 func resolveIdempotence(c *clientBuild) (bool, error) {
 	if c.idempotence == "" {
-		return c.acks == "all" && c.inflight <= 5, nil
+		return c.acks == "all" && c.inflight <= 5 && c.retries > 0, nil
 	}
 	on, _ := parseBool(c.idempotence)
 	if !on {
@@ -226,7 +240,20 @@ func resolveIdempotence(c *clientBuild) (bool, error) {
 		return false, &SettingError{Key: "enable.idempotence", Value: c.idempotence,
 			Msg: fmt.Sprintf("needs max.in.flight.requests.per.connection <= 5 (it is %d)", c.inflight)}
 	}
+	if c.retries == 0 {
+		return false, &SettingError{Key: "enable.idempotence", Value: c.idempotence, Msg: "needs retries > 0"}
+	}
 	return true, nil
+}
+
+// checkInflight refuses an in-flight limit franz-go would not honour: its
+// idempotent producer always keeps up to 5 requests in flight per broker.
+func checkInflight(settings []Setting, idempotent bool, inflight int) error {
+	if _, set := lookup(settings, "max.in.flight.requests.per.connection"); set && idempotent && inflight != 5 {
+		return &SettingError{Key: "max.in.flight.requests.per.connection", Value: strconv.Itoa(inflight),
+			Msg: "franz-go's idempotent producer always keeps 5 requests in flight; set 5, or enable.idempotence=false"}
+	}
+	return nil
 }
 
 // ConsumerOptions maps Java consumer settings onto franz-go options.
@@ -246,12 +273,6 @@ func ConsumerOptions(settings []Setting) (ConsumerConfig, error) {
 	return ConsumerConfig{Opts: c.opts, Resolved: resolved, AutoCommit: c.autoCommit, MaxPollRecords: c.maxPoll}, nil
 }
 
-// KnownProducerSettings and KnownConsumerSettings list the accepted names.
-func KnownProducerSettings() []string { return sortedKeys(producerKnobs) }
-
-// KnownConsumerSettings lists the accepted consumer setting names.
-func KnownConsumerSettings() []string { return sortedKeys(consumerKnobs) }
-
 func applyAll(settings []Setting, knobs map[string]knob, c *clientBuild) (map[string]string, error) {
 	// Defaults first, so the client behaves like the Java client a user knows
 	// even where franz-go's own defaults differ; user settings then override.
@@ -264,22 +285,25 @@ func applyAll(settings []Setting, knobs map[string]knob, c *clientBuild) (map[st
 			resolved[name] = k.def
 		}
 	}
+	// Every bad setting is reported, not only the first.
+	var errs []error
 	seen := map[string]bool{}
 	for _, s := range settings {
-		if seen[s.Key] {
-			return nil, &SettingError{Key: s.Key, Value: s.Value, Msg: "set twice"}
+		k, ok := knobs[s.Key]
+		switch {
+		case seen[s.Key]:
+			errs = append(errs, &SettingError{Key: s.Key, Value: s.Value, Msg: "set twice"})
+		case !ok:
+			errs = append(errs, unknownSetting(s, knobs))
+		default:
+			if err := k.apply(strings.TrimSpace(s.Value), c); err != nil {
+				errs = append(errs, &SettingError{Key: s.Key, Value: s.Value, Msg: err.Error()})
+			}
+			resolved[s.Key] = s.Value
 		}
 		seen[s.Key] = true
-		k, ok := knobs[s.Key]
-		if !ok {
-			return nil, unknownSetting(s, knobs)
-		}
-		if err := k.apply(strings.TrimSpace(s.Value), c); err != nil {
-			return nil, &SettingError{Key: s.Key, Value: s.Value, Msg: err.Error()}
-		}
-		resolved[s.Key] = s.Value
 	}
-	return resolved, nil
+	return resolved, errors.Join(errs...)
 }
 
 func unknownSetting(s Setting, knobs map[string]knob) error {

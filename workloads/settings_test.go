@@ -27,6 +27,10 @@ func TestProducerOptions(t *testing.T) {
 		{"bad bool", []Setting{{"enable.idempotence", "yes"}}, "want true or false", false, ""},
 		{"bad compression", []Setting{{"compression.type", "brotli"}}, "want none, gzip", false, ""},
 		{"twice", []Setting{{"acks", "all"}, {"acks", "1"}}, "set twice", false, ""},
+		{"retries=0 turns default idempotence off", []Setting{{"retries", "0"}}, "", false, "all"},
+		{"retries=0 with explicit idempotence", []Setting{{"retries", "0"}, {"enable.idempotence", "true"}}, "needs retries > 0", false, ""},
+		{"in-flight franz-go would not honour", []Setting{{"max.in.flight.requests.per.connection", "1"}}, "always keeps 5", false, ""},
+		{"in-flight 1 without idempotence", []Setting{{"max.in.flight.requests.per.connection", "1"}, {"enable.idempotence", "false"}}, "", false, "all"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -48,6 +52,14 @@ func TestProducerOptions(t *testing.T) {
 				t.Errorf("resolved config misses defaults: %v", cfg.Resolved)
 			}
 		})
+	}
+}
+
+func TestEveryBadSettingIsReported(t *testing.T) {
+	_, err := ProducerOptions([]Setting{{"ackz", "1"}, {"linger.ms", "x"}, {"acks", "most"}})
+	joined, ok := err.(interface{ Unwrap() []error })
+	if !ok || len(joined.Unwrap()) != 3 {
+		t.Fatalf("want 3 errors, got %v", err)
 	}
 }
 

@@ -54,6 +54,9 @@ func runScenario(ctx context.Context, file string, opts runner.Options, quiet bo
 	opts.Logf = progress(quiet)
 	ctx, stop := signal.NotifyContext(ctxOrBackground(ctx), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal starts an orderly teardown; stop listening then, so a
+	// second one kills the process (the next run cleans what is left).
+	context.AfterFunc(ctx, stop)
 	res, err := runner.Run(ctx, s, opts)
 	var bad *spec.Errors
 	if errors.As(err, &bad) {
