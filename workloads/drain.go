@@ -3,6 +3,8 @@ package workloads
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -49,12 +51,13 @@ func Drain(ctx context.Context, bootstrap []string, topic string, id Identity, o
 
 func drainLoop(ctx context.Context, cl *kgo.Client, id Identity, remaining map[int32]int64, out Drained) error {
 	var e assertions.Event
+	lastErr := map[int32]error{} // the client retries; these explain a timeout
 	for len(remaining) > 0 {
 		fetches := cl.PollFetches(ctx)
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("drain: %d partitions not read to their end: %w", len(remaining), err)
+			return fmt.Errorf("drain: %d partitions not read to their end (%s): %w", len(remaining), stuck(remaining, lastErr), err)
 		}
-		fetches.EachError(func(t string, p int32, err error) {}) // retried by the client; the deadline bounds it
+		fetches.EachError(func(_ string, p int32, err error) { lastErr[p] = err })
 		fetches.EachRecord(func(r *kgo.Record) {
 			end, ok := remaining[r.Partition]
 			if !ok || r.Offset >= end {
@@ -71,6 +74,20 @@ func drainLoop(ctx context.Context, cl *kgo.Client, id Identity, remaining map[i
 		})
 	}
 	return nil
+}
+
+// stuck describes the partitions still being read, with their last error.
+func stuck(remaining map[int32]int64, lastErr map[int32]error) string {
+	parts := make([]string, 0, len(remaining))
+	for p, end := range remaining {
+		msg := fmt.Sprintf("partition %d to offset %d", p, end)
+		if err := lastErr[p]; err != nil {
+			msg += ": " + err.Error()
+		}
+		parts = append(parts, msg)
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, "; ")
 }
 
 // bounds lists each partition's log start and end offsets, retrying while

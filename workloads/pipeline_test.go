@@ -52,7 +52,9 @@ func runPipeline(t *testing.T, consumer []Setting, crash bool) assertions.Report
 			if err := group.Crash(context.Background(), 0); err != nil {
 				t.Error(err)
 			}
-			group.Restart(0)
+			if err := group.Restart(0); err != nil {
+				t.Error(err)
+			}
 		}()
 	}
 	pcfg, _ := ProducerOptions(nil)
