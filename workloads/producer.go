@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -192,8 +193,19 @@ type errorTally struct {
 
 func (t *errorTally) add(err error) {
 	t.mu.Lock()
-	t.counts[err.Error()]++
+	t.counts[explain(err)]++
 	t.mu.Unlock()
+}
+
+// explain adds what a client error means behind chaosrun's proxies: a proxy
+// accepts the connection and closes it when the broker behind it is down,
+// which franz-go reports as a likely TLS mismatch.
+func explain(err error) string {
+	msg := err.Error()
+	if strings.Contains(msg, "broker closed the connection immediately") {
+		msg += " [behind chaosrun's proxy this means the broker is down or unreachable]"
+	}
+	return msg
 }
 
 func (t *errorTally) snapshot() map[string]int64 {
