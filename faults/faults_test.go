@@ -214,3 +214,34 @@ func roundTrip(t *testing.T, addr string) time.Duration {
 	}
 	return time.Since(start)
 }
+
+// Stopping the schedule stops waiting, not an action under way.
+func TestStoppingTheScheduleDoesNotCutAnActionShort(t *testing.T) {
+	b := &slowBrokers{fakeBrokers: &fakeBrokers{}, startTakes: 100 * time.Millisecond}
+	s := NewSchedule(&Env{Brokers: b}, []Planned{
+		{Type: "broker-kill", Fault: &brokerKill{}, Target: Target{Node: 1}, Duration: 10 * time.Millisecond},
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	s.Start(ctx, time.Now())
+	time.Sleep(50 * time.Millisecond) // the heal (start) is under way
+	cancel()
+	s.HealAll(context.Background())
+	if errs := s.Errors(); len(errs) != 0 {
+		t.Errorf("the heal was cut short: %v", errs)
+	}
+}
+
+// slowBrokers takes a while to start a node and honours ctx while it waits.
+type slowBrokers struct {
+	*fakeBrokers
+	startTakes time.Duration
+}
+
+func (f *slowBrokers) Start(ctx context.Context, id int32) error {
+	select {
+	case <-time.After(f.startTakes):
+		return f.do("start " + itoa(id))
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -72,7 +72,9 @@ func (s *Schedule) run(ctx context.Context, start time.Time, i int) {
 		return
 	}
 	began := time.Now()
-	hit, err := p.Fault.Inject(ctx, s.env, p.Target)
+	// ctx only decides whether to wait for the next action; an action under
+	// way (a restart waiting for its broker) finishes within its own limits.
+	hit, err := p.Fault.Inject(context.WithoutCancel(ctx), s.env, p.Target)
 	s.record(began, p.Type, "inject", hit, err)
 	if _, momentary := p.Fault.(Momentary); momentary {
 		return
@@ -87,7 +89,7 @@ func (s *Schedule) run(ctx context.Context, start time.Time, i int) {
 	if !sleepUntil(ctx, start.Add(p.At+p.Duration)) {
 		return
 	}
-	s.heal(ctx, i, "")
+	s.heal(context.WithoutCancel(ctx), i, "")
 }
 
 func (s *Schedule) heal(ctx context.Context, i int, why string) {
