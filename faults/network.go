@@ -55,16 +55,28 @@ func (o *toxicOp) streams() []string {
 	return []string{o.stream()}
 }
 
-func (o *toxicOp) add(ctx context.Context, env *Env, t Target, kind string, attrs map[string]any) (string, error) {
+// proxiesOf resolves t to its brokers' client proxies.
+func proxiesOf(ctx context.Context, env *Env, t Target) ([]int32, []*toxiproxy.Proxy, error) {
 	ids, err := t.brokers(ctx, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	proxies := make([]*toxiproxy.Proxy, len(ids))
+	for i, id := range ids {
+		if proxies[i] = env.Brokers.Proxy(id); proxies[i] == nil {
+			return nil, nil, fmt.Errorf("node %d has no proxy", id)
+		}
+	}
+	return ids, proxies, nil
+}
+
+func (o *toxicOp) add(ctx context.Context, env *Env, t Target, kind string, attrs map[string]any) (string, error) {
+	ids, proxies, err := proxiesOf(ctx, env, t)
 	if err != nil {
 		return "", err
 	}
-	for _, id := range ids {
-		p := env.Brokers.Proxy(id)
-		if p == nil {
-			return "", fmt.Errorf("node %d has no proxy", id)
-		}
+	for i, p := range proxies {
+		id := ids[i]
 		for _, stream := range o.streams() {
 			name := "chaosrun-" + kind + "-" + stream
 			body, _ := json.Marshal(map[string]any{"name": name, "type": kind, "stream": stream, "toxicity": 1.0, "attributes": attrs})
@@ -159,15 +171,11 @@ type proxyDown struct {
 func (proxyDown) network() {}
 
 func (f *proxyDown) Inject(ctx context.Context, env *Env, t Target) (string, error) {
-	ids, err := t.brokers(ctx, env)
+	ids, proxies, err := proxiesOf(ctx, env, t)
 	if err != nil {
 		return "", err
 	}
-	for _, id := range ids {
-		p := env.Brokers.Proxy(id)
-		if p == nil {
-			return "", fmt.Errorf("node %d has no proxy", id)
-		}
+	for _, p := range proxies {
 		p.Stop()
 		f.proxies = append(f.proxies, p)
 	}

@@ -96,7 +96,7 @@ func dockerDefaults(o DockerOptions) DockerOptions {
 		o.Image = "apache/kafka:" + cmpOr(o.Version, DefaultKafkaVersion)
 	}
 	if o.RunID == "" {
-		o.RunID = newRunID()
+		o.RunID = NewRunID()
 	}
 	if o.Root == "" {
 		o.Root = DefaultRoot()

@@ -114,7 +114,7 @@ func NewProcessRuntime(opts ProcessOptions) (*ProcessRuntime, error) {
 func withDefaults(o ProcessOptions) ProcessOptions {
 	o.Logf = orNop(o.Logf)
 	if o.RunID == "" {
-		o.RunID = newRunID()
+		o.RunID = NewRunID()
 	}
 	if o.Root == "" {
 		o.Root = DefaultRoot()
@@ -128,10 +128,11 @@ func withDefaults(o ProcessOptions) ProcessOptions {
 	return o
 }
 
-func newRunID() string {
+// NewRunID names a run: UTC start time, sortable, plus a random suffix.
+func NewRunID() string {
 	b := make([]byte, 3)
 	rand.Read(b)
-	return time.Now().Format("20060102-150405") + "-" + hex.EncodeToString(b)
+	return time.Now().UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b)
 }
 
 // createRunDir makes <root>/run-<id> holding a locked lock file. It locks a

@@ -2,8 +2,6 @@ package runner
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -55,7 +53,7 @@ func Run(ctx context.Context, s *spec.Scenario, opts Options) (*reports.Result, 
 	if opts.Image == "" {
 		opts.Image = DefaultImage()
 	}
-	r := &run{s: s, opts: opts, logf: opts.Logf, id: newRunID(), image: opts.Image}
+	r := &run{s: s, opts: opts, logf: opts.Logf, id: harness.NewRunID(), image: opts.Image}
 	r.res = r.baseResult()
 	err := r.execute(ctx)
 	if r.res.StartedAt.IsZero() {
@@ -88,12 +86,6 @@ type run struct {
 	image string
 	res   *reports.Result
 	hists map[string]*hdrhistogram.Histogram
-}
-
-func newRunID() string {
-	b := make([]byte, 3)
-	rand.Read(b)
-	return time.Now().UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b)
 }
 
 func (r *run) execute(ctx context.Context) error {
