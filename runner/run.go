@@ -50,10 +50,11 @@ func Run(ctx context.Context, s *spec.Scenario, opts Options) (*reports.Result, 
 	default:
 		return nil, &spec.Errors{List: []*spec.Error{{Field: "--runtime", Msg: fmt.Sprintf("%q: want auto, docker or process", opts.Runtime)}}}
 	}
+	named := opts.Image != "" || os.Getenv("CHAOSRUN_IMAGE") != ""
 	if opts.Image == "" {
 		opts.Image = DefaultImage()
 	}
-	r := &run{s: s, opts: opts, logf: opts.Logf, id: harness.NewRunID(), image: opts.Image}
+	r := &run{s: s, opts: opts, logf: opts.Logf, id: harness.NewRunID(), image: opts.Image, imageNamed: named}
 	r.res = r.baseResult()
 	err := r.execute(ctx)
 	if r.res.StartedAt.IsZero() {
@@ -84,13 +85,16 @@ type run struct {
 	logf  func(string, ...any)
 	id    string
 	image string
-	res   *reports.Result
-	hists map[string]*hdrhistogram.Histogram
+	// imageNamed: the user chose the image, so auto must not swap it.
+	imageNamed bool
+	res        *reports.Result
+	hists      map[string]*hdrhistogram.Histogram
 }
 
 func (r *run) execute(ctx context.Context) error {
 	// Each runtime removes dead runs' leftovers as it starts.
-	name, why := chooseRuntime(ctx, r.opts.Runtime, r.image)
+	name, img, why := chooseRuntime(ctx, r.opts.Runtime, r.image, r.imageNamed)
+	r.image = img
 	r.res.Runtime, r.res.RuntimeReason = name, why
 	r.logf("runtime %s (%s)", name, why)
 	if err := r.checkFaultsFit(name); err != nil {

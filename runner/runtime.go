@@ -31,19 +31,26 @@ func DefaultImage() string {
 }
 
 // chooseRuntime resolves auto: docker when a daemon answers and the image is
-// present or pullable, else local JVMs. It says why, for the result.
-func chooseRuntime(ctx context.Context, want, image string) (name, why string) {
+// present or pullable (or, when no image was named, the offline image
+// `chaosrun image build` makes is present), else local JVMs. It returns the
+// image to use and says why, for the result.
+func chooseRuntime(ctx context.Context, want, image string, named bool) (name, img, why string) {
 	switch want {
 	case RuntimeDocker:
-		return RuntimeDocker, "asked for docker"
+		return RuntimeDocker, image, "asked for docker"
 	case RuntimeProcess:
-		return RuntimeProcess, "asked for process"
+		return RuntimeProcess, image, "asked for process"
 	}
 	ok, reason := harness.DockerAvailable(ctx, image)
 	if ok {
-		return RuntimeDocker, "auto: " + reason
+		return RuntimeDocker, image, "auto: " + reason
 	}
-	return RuntimeProcess, "auto: docker not usable (" + reason + "), so Kafka runs as local JVMs"
+	if offline := harness.OfflineImage(harness.DefaultKafkaVersion); !named && offline != image {
+		if ok, why := harness.DockerAvailable(ctx, offline); ok {
+			return RuntimeDocker, offline, "auto: " + why + " (" + image + " is not)"
+		}
+	}
+	return RuntimeProcess, image, "auto: docker not usable (" + reason + "), so Kafka runs as local JVMs"
 }
 
 func (r *run) newRuntime(ctx context.Context, name string) (runtime, error) {
