@@ -91,21 +91,9 @@ func NewDockerRuntime(ctx context.Context, opts DockerOptions) (*DockerRuntime, 
 }
 
 func dockerDefaults(o DockerOptions) DockerOptions {
-	o.Logf = orNop(o.Logf)
+	runDefaults(&o.Logf, &o.RunID, &o.Root, &o.JavaOpts, &o.StopTimeout)
 	if o.Image == "" {
 		o.Image = "apache/kafka:" + cmpOr(o.Version, DefaultKafkaVersion)
-	}
-	if o.RunID == "" {
-		o.RunID = NewRunID()
-	}
-	if o.Root == "" {
-		o.Root = DefaultRoot()
-	}
-	if o.JavaOpts == nil {
-		o.JavaOpts = DefaultJavaOpts()
-	}
-	if o.StopTimeout <= 0 {
-		o.StopTimeout = 30 * time.Second
 	}
 	return o
 }

@@ -112,20 +112,25 @@ func NewProcessRuntime(opts ProcessOptions) (*ProcessRuntime, error) {
 }
 
 func withDefaults(o ProcessOptions) ProcessOptions {
-	o.Logf = orNop(o.Logf)
-	if o.RunID == "" {
-		o.RunID = NewRunID()
-	}
-	if o.Root == "" {
-		o.Root = DefaultRoot()
-	}
-	if o.JavaOpts == nil {
-		o.JavaOpts = DefaultJavaOpts()
-	}
-	if o.StopTimeout <= 0 {
-		o.StopTimeout = 30 * time.Second
-	}
+	runDefaults(&o.Logf, &o.RunID, &o.Root, &o.JavaOpts, &o.StopTimeout)
 	return o
+}
+
+// runDefaults fills the options both runtimes share.
+func runDefaults(logf *func(string, ...any), runID, root *string, javaOpts *[]string, stopTimeout *time.Duration) {
+	*logf = orNop(*logf)
+	if *runID == "" {
+		*runID = NewRunID()
+	}
+	if *root == "" {
+		*root = DefaultRoot()
+	}
+	if *javaOpts == nil {
+		*javaOpts = DefaultJavaOpts()
+	}
+	if *stopTimeout <= 0 {
+		*stopTimeout = 30 * time.Second
+	}
 }
 
 // NewRunID names a run: UTC start time, sortable, plus a random suffix.

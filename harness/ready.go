@@ -17,9 +17,9 @@ import (
 func (c *Cluster) waitReady(ctx context.Context, ids []int32, strict bool) error {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.ReadyTimeout)
 	defer cancel()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Bootstrap()...), kgo.DialTimeout(2*time.Second))
+	cl, err := c.readyClient()
 	if err != nil {
-		return fmt.Errorf("ready check client: %w", err)
+		return err
 	}
 	defer cl.Close()
 	begin := time.Now()
@@ -73,9 +73,9 @@ func (c *Cluster) probe(ctx context.Context, cl *kgo.Client, ids []int32, strict
 func (c *Cluster) waitListedByPeers(ctx context.Context, id int32) error {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.ReadyTimeout)
 	defer cancel()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Bootstrap()...), kgo.DialTimeout(2*time.Second))
+	cl, err := c.readyClient()
 	if err != nil {
-		return fmt.Errorf("ready check client: %w", err)
+		return err
 	}
 	defer cl.Close()
 	begin := time.Now()
@@ -159,4 +159,14 @@ func (c *Cluster) notReady(missing []int32, waited time.Duration, last error) er
 		fmt.Fprintf(&b, "\nnode %d log tail:\n%s", id, c.rt.LogTail(id, 20))
 	}
 	return fmt.Errorf("%s", b.String())
+}
+
+// readyClient is a fresh client through the proxies for readiness polls: a
+// long-lived one would answer from its cached broker list.
+func (c *Cluster) readyClient() (*kgo.Client, error) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Bootstrap()...), kgo.DialTimeout(2*time.Second))
+	if err != nil {
+		return nil, fmt.Errorf("ready check client: %w", err)
+	}
+	return cl, nil
 }
