@@ -7,8 +7,9 @@
 // local child processes from Maven-resolved (or KAFKA_HOME) jars; it and
 // CleanLeftovers are Linux-only (/proc, flock, Pdeathsig). DockerRuntime
 // runs them as containers through testcontainers-go, from the official
-// image or one BuildImage makes offline; it is also a Partitioner, which
-// Cluster.Isolate and Rejoin need. DockerAvailable tells whether it can run.
+// image or one package kafkaimage builds offline; it is also a Partitioner,
+// which Cluster.Isolate and Rejoin need. DockerAvailable tells whether it
+// can run.
 //
 // Every address is fixed before anything starts: proxy ports by Start,
 // broker ports by Runtime.Plan. A stopped or killed node restarts on the

@@ -13,8 +13,8 @@ import (
 // DockerOptions configure a DockerRuntime. Every field is optional.
 type DockerOptions struct {
 	// Image runs every node (default "apache/kafka:" + Version). It needs
-	// Kafka's jars in /opt/kafka/libs and java on PATH, as the official
-	// image and BuildImage's image have. A missing image is pulled.
+	// Kafka's jars in ImageLibsDir and java on PATH, as the official image
+	// and kafkaimage's have. A missing image is pulled.
 	Image string
 	// Version is the Kafka version in the image (default: the image's
 	// chaosrun.kafka.version label, else DefaultKafkaVersion). It must match
@@ -66,9 +66,16 @@ var (
 	_ Partitioner = (*DockerRuntime)(nil)
 )
 
-// labelVersion on an image names the Kafka version it holds (BuildImage
-// sets it).
-const labelVersion = "chaosrun.kafka.version"
+// The image contract: what any image must hold for the docker runtime to
+// run it (the official image does; so does the one kafkaimage builds). Java
+// must be on PATH too. The label is optional: without it the version is
+// taken on trust.
+const (
+	// ImageLibsDir holds Kafka's jars.
+	ImageLibsDir = "/opt/kafka/libs"
+	// ImageVersionLabel on an image names the Kafka version it holds.
+	ImageVersionLabel = "chaosrun.kafka.version"
+)
 
 // NewDockerRuntime prepares a run: it connects to the daemon, makes sure the
 // image is there (pulling it if needed), cleans leftovers of dead runs,
@@ -78,7 +85,7 @@ func NewDockerRuntime(ctx context.Context, opts DockerOptions) (*DockerRuntime, 
 	if !runIDPattern.MatchString(opts.RunID) {
 		return nil, fmt.Errorf("run id %q: use letters, digits, '.', '_' or '-'", opts.RunID)
 	}
-	cli, err := newDockerClient(ctx)
+	cli, err := NewDockerClient(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +145,7 @@ func imageVersion(ctx context.Context, cli *dockerClient, opts DockerOptions) (s
 	if err != nil {
 		return "", err
 	}
-	got := labels[labelVersion]
+	got := labels[ImageVersionLabel]
 	switch {
 	case got == "":
 		return cmpOr(opts.Version, DefaultKafkaVersion), nil

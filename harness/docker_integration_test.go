@@ -21,7 +21,7 @@ func testImage(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("starts Kafka containers; skipped with -short")
 	}
-	image := cmpOr(os.Getenv("CHAOSRUN_IMAGE"), OfflineImage(""))
+	image := cmpOr(os.Getenv("CHAOSRUN_IMAGE"), "chaosrun/kafka:"+DefaultKafkaVersion)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if ok, why := DockerAvailable(ctx, image); !ok {
@@ -283,7 +283,7 @@ func dockerRunResources(t *testing.T, id string) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cli, err := newDockerClient(ctx)
+	cli, err := NewDockerClient(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +305,7 @@ func dockerRunResources(t *testing.T, id string) []string {
 func removeDockerRun(t *testing.T, id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cli, err := newDockerClient(ctx)
+	cli, err := NewDockerClient(ctx)
 	if err != nil {
 		return
 	}

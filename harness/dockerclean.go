@@ -83,7 +83,7 @@ func deadLeftovers(items []leftover, isDead func(map[string]string) bool) []left
 // judged by their run dir on this machine: a daemon shared with chaosrun
 // runs on other machines would see theirs as dead.
 func CleanDockerLeftovers(ctx context.Context, logf func(string, ...any)) ([]string, error) {
-	cli, err := newDockerClient(ctx)
+	cli, err := NewDockerClient(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +96,7 @@ func CleanDockerLeftovers(ctx context.Context, logf func(string, ...any)) ([]str
 func cleanDockerIfAnswering(logf func(string, ...any)) ([]string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cli, err := newDockerClient(ctx)
+	cli, err := NewDockerClient(ctx)
 	if err != nil {
 		return nil, nil
 	}

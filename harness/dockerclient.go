@@ -38,9 +38,11 @@ func configureTestcontainers() {
 	})
 }
 
-// newDockerClient connects to the daemon testcontainers resolves (DOCKER_HOST,
-// docker context, default socket) and checks that it answers.
-func newDockerClient(ctx context.Context) (*dockerClient, error) {
+// NewDockerClient connects to the daemon testcontainers resolves (DOCKER_HOST,
+// docker context, default socket) and checks that it answers. Every docker
+// client chaosrun uses comes from here, so all see the same daemon and
+// settings. The caller closes it.
+func NewDockerClient(ctx context.Context) (*testcontainers.DockerClient, error) {
 	configureTestcontainers()
 	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
 	if err != nil {
@@ -59,7 +61,7 @@ func newDockerClient(ctx context.Context) (*dockerClient, error) {
 // daemon answers and the image is present or can be pulled. why says what
 // was found, or what is missing and how to get it.
 func DockerAvailable(ctx context.Context, image string) (ok bool, why string) {
-	cli, err := newDockerClient(ctx)
+	cli, err := NewDockerClient(ctx)
 	if err != nil {
 		return false, err.Error()
 	}

@@ -19,7 +19,6 @@ import (
 const (
 	containerConfDir = "/etc/chaosrun"
 	containerDataDir = "/tmp/chaosrun/data"
-	containerLibs    = "/opt/kafka/libs"
 	containerClient  = 9092
 	containerCtrl    = 9093
 	containerIntern  = 9094
@@ -68,7 +67,7 @@ func dockerAddrs(specs []NodeSpec) map[int32]nodeAddrs {
 // so it gets docker's signals. Same JVM invocations as the process runtime.
 func launcherScript(javaOpts []string, clusterID string, features map[string]int) string {
 	conf := func(name string) string { return containerConfDir + "/" + name }
-	common := []string{"-Dlog4j2.configurationFile=" + conf("log4j2.properties"), "-cp", containerLibs + "/*"}
+	common := []string{"-Dlog4j2.configurationFile=" + conf("log4j2.properties"), "-cp", ImageLibsDir + "/*"}
 	format := slices.Concat([]string{"java"}, toolJavaOpts, common, []string{
 		"kafka.tools.StorageTool", "format", "--cluster-id=" + clusterID, "--config=" + conf("server.properties"),
 	})

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/kafkaimage"
 )
 
 // Runtime names.
@@ -45,7 +46,7 @@ func chooseRuntime(ctx context.Context, want, image string, named bool) (name, i
 	if ok {
 		return RuntimeDocker, image, "auto: " + reason
 	}
-	if offline := harness.OfflineImage(harness.DefaultKafkaVersion); !named && offline != image {
+	if offline := kafkaimage.Name(harness.DefaultKafkaVersion); !named && offline != image {
 		if ok, why := harness.DockerAvailable(ctx, offline); ok {
 			return RuntimeDocker, offline, "auto: " + why + " (" + image + " is not)"
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/kafkaimage"
 )
 
 // imageRef is a docker image reference: [host[:port]/]path[:tag].
@@ -32,7 +33,7 @@ func imageBuildCmd() *cobra.Command {
 		Use:   "build",
 		Short: "Build the Kafka image locally, with no registry",
 		Long: `Build tags an image holding Kafka ` + harness.DefaultKafkaVersion + `'s jars (resolved with Maven) on top of a
-base image with a JRE 17+. The default base, ` + harness.DefaultBaseImage + `, is created when
+base image with a JRE 17+. The default base, ` + kafkaimage.DefaultBase + `, is created when
 missing with debootstrap (root, Debian's package mirror), so no container registry is needed.
 Use it with CHAOSRUN_IMAGE=<name> chaosrun run --runtime docker FILE.
 Exit codes: 0 built, 2 bad flag, 3 the build failed.`,
@@ -46,7 +47,7 @@ Exit codes: 0 built, 2 bad flag, 3 the build failed.`,
 			// Interrupted, the build stops and debootstrap's temp root is removed.
 			ctx, stop := signal.NotifyContext(ctxOrBackground(cmd.Context()), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			built, err := harness.BuildImage(ctx, harness.ImageOptions{
+			built, err := kafkaimage.Build(ctx, kafkaimage.Options{
 				Name: name, Base: base, Logf: progress(quiet),
 			})
 			if err != nil {
@@ -56,8 +57,8 @@ Exit codes: 0 built, 2 bad flag, 3 the build failed.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&name, "name", "", "image name (default "+harness.OfflineImage("")+")")
-	cmd.Flags().StringVar(&base, "base", "", "base image with a JRE 17+ on PATH (default "+harness.DefaultBaseImage+", created with debootstrap)")
+	cmd.Flags().StringVar(&name, "name", "", "image name (default "+kafkaimage.Name("")+")")
+	cmd.Flags().StringVar(&base, "base", "", "base image with a JRE 17+ on PATH (default "+kafkaimage.DefaultBase+", created with debootstrap)")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress lines, only the image name")
 	return cmd
 }

@@ -1,10 +1,16 @@
-package harness
+// Package kafkaimage builds, with no registry, a Kafka image the docker
+// runtime (harness.DockerRuntime) can run: a local base image with a JRE 17+
+// plus Kafka's Maven-resolved jars where the runtime expects them, labelled
+// with the Kafka version. The default base is made with debootstrap.
+//
+// It sits beside harness: it takes the jars, the image contract and the
+// docker client from harness, and harness knows nothing of it.
+package kafkaimage
 
 import (
 	"archive/tar"
+	"cmp"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,43 +19,55 @@ import (
 	"time"
 
 	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
+
+	"github.com/chaosrun/chaosrun/harness"
 )
 
-// DefaultBaseImage is the local image BuildImage builds on unless told
-// otherwise: Debian bookworm with OpenJDK 17, made with debootstrap when
-// missing, so no registry is needed.
-const DefaultBaseImage = "chaosrun/base:bookworm-jre17"
+// DefaultBase is the local image Build builds on unless told otherwise:
+// Debian bookworm with OpenJDK 17, made with debootstrap when missing, so no
+// registry is needed.
+const DefaultBase = "chaosrun/base:bookworm-jre17"
 
-// OfflineImage is the name BuildImage gives the image of Kafka version.
-func OfflineImage(version string) string {
-	return "chaosrun/kafka:" + cmpOr(version, DefaultKafkaVersion)
+// Name is the name Build gives the image of Kafka version (empty means
+// harness.DefaultKafkaVersion).
+func Name(version string) string {
+	return "chaosrun/kafka:" + cmp.Or(version, harness.DefaultKafkaVersion)
 }
 
-// ImageOptions configure BuildImage. Every field is optional.
-type ImageOptions struct {
-	// Name tags the image (default OfflineImage(Version)).
+// Options configure Build. Every field is optional.
+type Options struct {
+	// Name tags the image (default Name(Version)).
 	Name string
-	// Base is any image with a JRE 17+ on PATH (default DefaultBaseImage,
+	// Base is any image with a JRE 17+ on PATH (default DefaultBase,
 	// created when missing; other bases are pulled when missing).
 	Base string
-	// Version is the Kafka version (default DefaultKafkaVersion).
+	// Version is the Kafka version (default harness.DefaultKafkaVersion).
 	Version string
-	// LibsDir holds the Kafka jars; empty resolves them with KafkaLibs.
+	// LibsDir holds the Kafka jars; empty resolves them with
+	// harness.KafkaLibs.
 	LibsDir string
 	// Logf receives progress.
 	Logf func(string, ...any)
 }
 
-// BuildImage builds a Kafka image the docker runtime can run without any
-// registry: Base plus Kafka's Maven-resolved jars in /opt/kafka/libs, run as
-// a non-root user like the official image, labelled with the Kafka version.
-// It returns the image name.
-func BuildImage(ctx context.Context, opts ImageOptions) (string, error) {
-	opts, err := imageDefaults(ctx, opts)
+// dockerClient is the client harness connects; the builder adds no setup.
+type dockerClient = testcontainers.DockerClient
+
+// pullTimeout bounds a base image pull: offline it fails fast, online a
+// JRE image is a few hundred MB.
+const pullTimeout = 5 * time.Minute
+
+// Build builds a Kafka image the docker runtime can run without any
+// registry: Base plus Kafka's Maven-resolved jars in harness.ImageLibsDir,
+// run as a non-root user like the official image, labelled with the Kafka
+// version. It returns the image name.
+func Build(ctx context.Context, opts Options) (string, error) {
+	opts, err := withDefaults(ctx, opts)
 	if err != nil {
 		return "", err
 	}
-	cli, err := newDockerClient(ctx)
+	cli, err := harness.NewDockerClient(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -64,18 +82,20 @@ func BuildImage(ctx context.Context, opts ImageOptions) (string, error) {
 	return opts.Name, nil
 }
 
-// imageDefaults fills defaults and resolves the jars.
-func imageDefaults(ctx context.Context, o ImageOptions) (ImageOptions, error) {
-	o.Logf = orNop(o.Logf)
-	o.Base = cmpOr(o.Base, DefaultBaseImage)
+// withDefaults fills defaults and resolves the jars.
+func withDefaults(ctx context.Context, o Options) (Options, error) {
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	o.Base = cmp.Or(o.Base, DefaultBase)
 	if o.LibsDir == "" {
-		libs, err := KafkaLibs(ctx, o.Version, o.Logf)
+		libs, err := harness.KafkaLibs(ctx, o.Version, o.Logf)
 		if err != nil {
 			return o, err
 		}
 		o.LibsDir = libs
 	}
-	got, err := LibsVersion(o.LibsDir)
+	got, err := harness.LibsVersion(o.LibsDir)
 	if err != nil {
 		return o, err
 	}
@@ -83,7 +103,7 @@ func imageDefaults(ctx context.Context, o ImageOptions) (ImageOptions, error) {
 		o.Logf("the jars in %s are Kafka %s, not %s: building %s", o.LibsDir, got, o.Version, got)
 	}
 	o.Version = got
-	o.Name = cmpOr(o.Name, OfflineImage(got))
+	o.Name = cmp.Or(o.Name, Name(got))
 	return o, nil
 }
 
@@ -93,7 +113,7 @@ func ensureBase(ctx context.Context, cli *dockerClient, base string, logf func(s
 	if present, err := imagePresent(ctx, cli, base); err != nil || present {
 		return err
 	}
-	if base == DefaultBaseImage {
+	if base == DefaultBase {
 		return createBaseImage(ctx, cli, base, logf)
 	}
 	logf("pulling base image %s", base)
@@ -101,7 +121,7 @@ func ensureBase(ctx context.Context, cli *dockerClient, base string, logf func(s
 	defer cancel()
 	if err := pullImage(pctx, cli, base); err != nil {
 		return fmt.Errorf("base image %s is not present and cannot be pulled (%v); name a local image with a JRE 17+, or leave the base out to create %s with debootstrap",
-			base, err, DefaultBaseImage)
+			base, err, DefaultBase)
 	}
 	return nil
 }
@@ -114,12 +134,12 @@ COPY libs/ %s/
 RUN java -version
 LABEL %s=%q
 USER 1000:1000
-`, base, containerLibs, labelVersion, version)
+`, base, harness.ImageLibsDir, harness.ImageVersionLabel, version)
 }
 
 // buildKafkaImage streams the build context to the daemon and follows the
 // build output, which reports errors in-band.
-func buildKafkaImage(ctx context.Context, cli *dockerClient, opts ImageOptions) error {
+func buildKafkaImage(ctx context.Context, cli *dockerClient, opts Options) error {
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(writeBuildContext(pw, dockerfile(opts.Base, opts.Version), opts.LibsDir)) }()
 	defer pr.Close()
@@ -171,31 +191,4 @@ func addFile(add func(string, int64, io.Reader) error, name, path string) error 
 		return err
 	}
 	return add(name, st.Size(), f)
-}
-
-// streamMessage is one line of the daemon's JSON progress stream.
-type streamMessage struct {
-	Stream string `json:"stream"`
-	Status string `json:"status"`
-	Error  string `json:"error"`
-}
-
-// followStream reads a build or import stream to its end, logging steps
-// and returning the first error the daemon reports.
-func followStream(r io.Reader, logf func(string, ...any)) error {
-	dec := json.NewDecoder(r)
-	for {
-		var m streamMessage
-		if err := dec.Decode(&m); errors.Is(err, io.EOF) {
-			return nil
-		} else if err != nil {
-			return fmt.Errorf("read daemon output: %w", err)
-		}
-		if m.Error != "" {
-			return errors.New(strings.TrimSpace(m.Error))
-		}
-		if s := strings.TrimSpace(m.Stream); strings.HasPrefix(s, "Step ") {
-			logf("  %s", s)
-		}
-	}
 }

@@ -1,4 +1,4 @@
-package harness
+package kafkaimage
 
 import (
 	"bufio"
@@ -15,11 +15,11 @@ import (
 	"github.com/moby/moby/client"
 )
 
-// BaseImageRecipe is how to make DefaultBaseImage by hand, as root; what
+// BaseRecipe is how to make DefaultBase by hand, as root; what
 // createBaseImage does.
-const BaseImageRecipe = `apt-get install -y debootstrap
+const BaseRecipe = `apt-get install -y debootstrap
 debootstrap --variant=minbase --include=openjdk-17-jre-headless bookworm DIR
-tar -C DIR -c . | docker import - ` + DefaultBaseImage
+tar -C DIR -c . | docker import - ` + DefaultBase
 
 // rootfsExcludes keep apt's caches and the docs out of the base image.
 var rootfsExcludes = []string{
@@ -32,7 +32,7 @@ var rootfsExcludes = []string{
 func createBaseImage(ctx context.Context, cli *dockerClient, name string, logf func(string, ...any)) error {
 	if err := debootstrapReady(ctx, logf); err != nil {
 		return fmt.Errorf("base image %s is missing and cannot be made here: %v\nmake it as root with:\n%s\nor pass --base with a local image that has a JRE 17+",
-			name, err, BaseImageRecipe)
+			name, err, BaseRecipe)
 	}
 	dir, err := os.MkdirTemp("", "chaosrun-base-")
 	if err != nil {
@@ -131,4 +131,13 @@ func unmountUnder(dir string) {
 	for i := len(points) - 1; i >= 0; i-- { // deepest last mounted, first unmounted
 		syscall.Unmount(points[i], syscall.MNT_DETACH)
 	}
+}
+
+// tail returns the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
