@@ -46,19 +46,6 @@ func NewLedger(run, env string, start time.Time, c Criteria) *Ledger {
 	}
 }
 
-func (c Criteria) withDefaults() Criteria {
-	if c.MaxLag <= 0 {
-		c.MaxLag = 30 * time.Second
-	}
-	if c.RecoverWithin <= 0 {
-		c.RecoverWithin = 60 * time.Second
-	}
-	if c.LateAfter <= 0 {
-		c.LateAfter = 10 * time.Millisecond
-	}
-	return c
-}
-
 // Latencies are recorded in microseconds from 1µs to one hour.
 const (
 	latencyMin = 1

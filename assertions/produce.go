@@ -41,7 +41,7 @@ func (l *Ledger) Acked(id ID, partition int32, offset int64, intended, sent, now
 	defer l.prodMu.Unlock()
 	p := &l.prod
 	p.counts.Acked++
-	if s := p.outcome(id, intended, sent, l.crit.LateAfter); s != nil {
+	if s := p.outcome(id, intended, sent, LateAfter); s != nil {
 		s.acked.add(id.Seq)
 	}
 	if partitionOK(partition) {
@@ -60,7 +60,7 @@ func (l *Ledger) Failed(id ID, intended, sent, now time.Time) {
 	l.prodMu.Lock()
 	defer l.prodMu.Unlock()
 	l.prod.counts.Failed++
-	if s := l.prod.outcome(id, intended, sent, l.crit.LateAfter); s != nil {
+	if s := l.prod.outcome(id, intended, sent, LateAfter); s != nil {
 		s.failed.add(id.Seq)
 	}
 }
@@ -71,7 +71,7 @@ func (l *Ledger) Unknown(id ID, intended, sent, now time.Time) {
 	l.prodMu.Lock()
 	defer l.prodMu.Unlock()
 	l.prod.counts.Unknown++
-	if s := l.prod.outcome(id, intended, sent, l.crit.LateAfter); s != nil {
+	if s := l.prod.outcome(id, intended, sent, LateAfter); s != nil {
 		s.unknown.add(id.Seq)
 	}
 }

@@ -90,15 +90,18 @@ type Verdict struct {
 // MaxEvidence bounds the offending ids kept per verdict.
 const MaxEvidence = 10
 
-// Criteria are the thresholds the verdicts are judged against.
+// Criteria are the thresholds the verdicts are judged by; Catalog declares
+// each with its scenario field, default and validation.
 type Criteria struct {
-	MaxLag           time.Duration // lag-bounded: per-partition lag in seconds never exceeds this (0 = 30s)
-	MaxLagOffsets    int64         // lag-bounded: per-partition lag in offsets never exceeds this (0 = unbounded)
-	RecoverWithin    time.Duration // lag-recovers: all partitions at lag 0 within this after producers stop (0 = 60s)
-	ForbidDuplicates bool          // no-duplicates is enforced (else reported only)
-	MaxAckGap        time.Duration // ack-gap: longest gap between acks; 0 = reported only
-	LateAfter        time.Duration // a send later than this after its intended time counts as late (0 = 10ms)
+	MaxLag           time.Duration // lag-bounded: per-partition lag in seconds
+	MaxLagOffsets    int64         // lag-bounded: per-partition lag in offsets (0: unbounded)
+	RecoverWithin    time.Duration // lag-recovers: all partitions at lag 0 within this after producers stop
+	ForbidDuplicates bool          // no-duplicates is enforced
+	MaxAckGap        time.Duration // ack-gap: longest gap between acks (0: reported only)
 }
+
+// LateAfter is how long after its intended time a send counts as late.
+const LateAfter = 10 * time.Millisecond
 
 // LagPoint is one sample of one partition's lag.
 type LagPoint struct {
@@ -106,10 +109,4 @@ type LagPoint struct {
 	Partition int32     `json:"partition"`
 	Offsets   int64     `json:"offsets"`
 	Seconds   float64   `json:"seconds"`
-}
-
-// Names lists every verdict, in report order.
-func Names() []string {
-	return []string{"no-kafka-loss", "no-consumer-loss", "no-unexpected", "no-duplicates",
-		"key-order", "log-order", "lag-bounded", "lag-recovers", "ack-gap"}
 }

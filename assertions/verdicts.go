@@ -6,18 +6,17 @@ import (
 	"time"
 )
 
-// Each verdict below is built from the ledger under Verify's locks.
+// Each verdict below is filled in from the ledger under Verify's locks; it
+// arrives named and with Enforced set from its Catalog entry.
 
-func (l *Ledger) kafkaLoss(c *comparison) Verdict {
-	v := Verdict{Name: "no-kafka-loss", Enforced: true, Count: c.lostKafka.n, First: c.lostKafka.first}
-	v.Passed = v.Count == 0
+func (l *Ledger) kafkaLoss(c *comparison, v *Verdict) {
+	v.Count, v.First = c.lostKafka.n, c.lostKafka.first
 	v.Summary = fmt.Sprintf("%d acked records missing from the log (%d acked)", v.Count, l.prod.counts.Acked)
 	details := l.partitionLoss(v.Count > 0)
 	if n := l.prod.untracked; n > 0 {
 		details = append(details, fmt.Sprintf("%d sends had ids beyond the tracked range and were not verified", n))
 	}
 	v.Details = capLines(details)
-	return v
 }
 
 // partitionLoss localises loss: truncated logs always, and when records are
@@ -52,9 +51,8 @@ func (l *Ledger) partitionLoss(lost bool) []string {
 	return lines
 }
 
-func (l *Ledger) consumerLoss(c *comparison) Verdict {
-	v := Verdict{Name: "no-consumer-loss", Enforced: true, Count: c.lostConsumer.n, First: c.lostConsumer.first}
-	v.Passed = v.Count == 0
+func (l *Ledger) consumerLoss(c *comparison, v *Verdict) {
+	v.Count, v.First = c.lostConsumer.n, c.lostConsumer.first
 	v.Summary = fmt.Sprintf("%d records in the log never processed (%d in log)", v.Count, c.inLog)
 	if v.Count > 0 {
 		var behind int64
@@ -65,14 +63,11 @@ func (l *Ledger) consumerLoss(c *comparison) Verdict {
 			v.Details = []string{fmt.Sprintf("the group still lagged %d offsets at the last lag sample (%s)", behind, rel(l.start, l.lag.lastAt))}
 		}
 	}
-	return v
 }
 
-func (l *Ledger) unexpected(c *comparison) Verdict {
+func (l *Ledger) unexpected(c *comparison, v *Verdict) {
 	cs, ds := &l.cons.strays, &l.drain.strays
-	v := Verdict{Name: "no-unexpected", Enforced: true}
 	v.Count = cs.total() + ds.total() + c.unexpected()
-	v.Passed = v.Count == 0
 	v.Summary = fmt.Sprintf("%d records processed or in the log that this run never sent", v.Count)
 	for _, list := range [][]string{cs.first, ds.first, c.failedProcessed.first, c.neverProcessed.first, c.failedLogged.first, c.neverLogged.first} {
 		for _, s := range list {
@@ -94,13 +89,10 @@ func (l *Ledger) unexpected(c *comparison) Verdict {
 			v.Details = append(v.Details, fmt.Sprintf("%d %s", k.n, k.what))
 		}
 	}
-	return v
 }
 
-func (l *Ledger) duplicates() Verdict {
-	v := Verdict{Name: "no-duplicates", Enforced: l.crit.ForbidDuplicates}
+func (l *Ledger) duplicates(_ *comparison, v *Verdict) {
 	v.Count = l.cons.dups + l.drain.dups
-	v.Passed = v.Count == 0
 	v.Summary = fmt.Sprintf("%d duplicate processings, %d duplicate copies in the log", l.cons.dups, l.drain.dups)
 	for _, s := range slices.Concat(l.cons.dupFirst, l.drain.dupFirst) {
 		keep(&v.First, s)
@@ -108,30 +100,24 @@ func (l *Ledger) duplicates() Verdict {
 	if !v.Enforced && v.Count > 0 {
 		v.Details = []string{"reported only: duplicates are allowed in this scenario"}
 	}
-	return v
 }
 
-func (l *Ledger) keyOrder() Verdict {
+func (l *Ledger) keyOrder(_ *comparison, v *Verdict) {
 	var finished uint64
 	for _, s := range l.cons.finalized {
 		finished += s.count()
 	}
-	v := Verdict{Name: "key-order", Enforced: true, Count: l.cons.orderBad, First: l.cons.orderFirst}
-	v.Passed = v.Count == 0
+	v.Count, v.First = l.cons.orderBad, l.cons.orderFirst
 	v.Summary = fmt.Sprintf("%d order steps processed out of order (%d orders finished, %d still open)",
 		v.Count, finished, len(l.cons.orders))
-	return v
 }
 
-func (l *Ledger) logOrder() Verdict {
-	v := Verdict{Name: "log-order", Enforced: true, Count: l.drain.orderBad, First: l.drain.orderFirst}
-	v.Passed = v.Count == 0
+func (l *Ledger) logOrder(_ *comparison, v *Verdict) {
+	v.Count, v.First = l.drain.orderBad, l.drain.orderFirst
 	v.Summary = fmt.Sprintf("%d records in the log after a later send of the same producer", v.Count)
-	return v
 }
 
-func (l *Ledger) lagBounded() Verdict {
-	v := Verdict{Name: "lag-bounded", Enforced: true}
+func (l *Ledger) lagBounded(_ *comparison, v *Verdict) {
 	maxLag, maxOff := l.crit.MaxLag, l.crit.MaxLagOffsets
 	var worstSec, worstOff LagPoint
 	sampled := false
@@ -163,25 +149,22 @@ func (l *Ledger) lagBounded() Verdict {
 	v.Details = capLines(v.Details)
 	if !sampled {
 		// A lag check that never measured anything must not pass.
-		v.Count, v.Passed = 1, false
+		v.Count = 1
 		v.Summary = "no lag samples: lag was never measured"
-		return v
+		return
 	}
-	v.Passed = v.Count == 0
 	v.Summary = fmt.Sprintf("max lag %s on partition %d at %s (limit %s); max %d offsets on partition %d at %s",
 		dur(seconds(worstSec.Seconds)), worstSec.Partition, rel(l.start, worstSec.At), dur(maxLag),
 		worstOff.Offsets, worstOff.Partition, rel(l.start, worstOff.At))
 	if maxOff > 0 {
 		v.Summary += fmt.Sprintf(" (limit %d)", maxOff)
 	}
-	return v
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
-func (l *Ledger) lagRecovers() Verdict {
+func (l *Ledger) lagRecovers(_ *comparison, v *Verdict) {
 	g, limit := &l.lag, l.crit.RecoverWithin
-	v := Verdict{Name: "lag-recovers", Enforced: true}
 	switch {
 	case !g.stopped:
 		v.Count = 1
@@ -201,8 +184,6 @@ func (l *Ledger) lagRecovers() Verdict {
 			v.Count = 1
 		}
 	}
-	v.Passed = v.Count == 0
-	return v
 }
 
 // stillLagging describes the partitions behind at their last sample.
@@ -217,9 +198,8 @@ func (l *Ledger) stillLagging() []string {
 	return lines
 }
 
-func (l *Ledger) ackGap() Verdict {
+func (l *Ledger) ackGap(_ *comparison, v *Verdict) {
 	p, limit := &l.prod, l.crit.MaxAckGap
-	v := Verdict{Name: "ack-gap", Enforced: limit > 0}
 	if p.counts.Acked < 2 {
 		v.Summary = "fewer than two acks"
 		if v.Enforced {
@@ -234,6 +214,4 @@ func (l *Ledger) ackGap() Verdict {
 			v.Count = 1
 		}
 	}
-	v.Passed = v.Count == 0
-	return v
 }

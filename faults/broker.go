@@ -3,6 +3,8 @@ package faults
 import (
 	"context"
 	"errors"
+
+	"github.com/chaosrun/chaosrun/harness"
 )
 
 // brokerOp is a broker fault: an action on every targeted node, and the
@@ -43,6 +45,8 @@ func (f *brokerKill) Inject(ctx context.Context, env *Env, t Target) (string, er
 
 func (f *brokerKill) Heal(ctx context.Context, env *Env) error { return f.undo(ctx, env.Brokers.Start) }
 
+func (f *brokerKill) Needs() harness.Ability { return harness.AbilityKill }
+
 // brokerStop stops the node gracefully (SIGTERM: controlled shutdown); heal starts it.
 type brokerStop struct{ brokerOp }
 
@@ -51,6 +55,8 @@ func (f *brokerStop) Inject(ctx context.Context, env *Env, t Target) (string, er
 }
 
 func (f *brokerStop) Heal(ctx context.Context, env *Env) error { return f.undo(ctx, env.Brokers.Start) }
+
+func (f *brokerStop) Needs() harness.Ability { return harness.AbilityStop }
 
 // brokerPause freezes the node (SIGSTOP, docker pause): alive to the OS, silent to peers.
 type brokerPause struct{ brokerOp }
@@ -62,6 +68,8 @@ func (f *brokerPause) Inject(ctx context.Context, env *Env, t Target) (string, e
 func (f *brokerPause) Heal(ctx context.Context, env *Env) error {
 	return f.undo(ctx, env.Brokers.Resume)
 }
+
+func (f *brokerPause) Needs() harness.Ability { return harness.AbilityPause }
 
 // brokerRestart stops the node gracefully and starts it again at once.
 type brokerRestart struct{ brokerOp }
@@ -79,9 +87,15 @@ func (f *brokerRestart) Heal(context.Context, *Env) error { return nil }
 
 func (f *brokerRestart) Momentary() {}
 
+func (f *brokerRestart) Needs() harness.Ability { return harness.AbilityStop }
+
 var (
 	_ Fault     = (*brokerKill)(nil)
 	_ Fault     = (*brokerStop)(nil)
 	_ Fault     = (*brokerPause)(nil)
 	_ Momentary = (*brokerRestart)(nil)
+	_ Needer    = (*brokerKill)(nil)
+	_ Needer    = (*brokerStop)(nil)
+	_ Needer    = (*brokerPause)(nil)
+	_ Needer    = (*brokerRestart)(nil)
 )

@@ -8,6 +8,8 @@ import (
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	"github.com/twmb/franz-go/pkg/kadm"
+
+	"github.com/chaosrun/chaosrun/harness"
 )
 
 // Fault is one kind of disturbance. Inject applies it and says what it hit;
@@ -21,6 +23,13 @@ type Fault interface {
 // Validator is implemented by faults whose parameters need checking.
 type Validator interface {
 	Validate() []FieldError
+}
+
+// Needer is implemented by faults that need a runtime ability (harness
+// registry): the runner refuses, before anything starts, a fault the chosen
+// runtime cannot inject, since a run whose fault never happened proves nothing.
+type Needer interface {
+	Needs() harness.Ability
 }
 
 // Momentary is implemented by faults that have nothing to heal (a restart).

@@ -47,14 +47,12 @@ func TestValidateTarget(t *testing.T) {
 		ok     bool
 	}{
 		{"broker-kill", Target{Node: 1}, true},
-		{"broker-kill", Target{Leader: "orders/0"}, true},
-		{"broker-kill", Target{Follower: "orders/3"}, true},
+		{"broker-kill", Target{Leader: &TopicPartition{"orders", 0}}, true},
+		{"broker-kill", Target{Follower: &TopicPartition{"orders", 3}}, true},
 		{"broker-kill", Target{Random: true}, true},
 		{"broker-kill", Target{All: true}, false},
 		{"broker-kill", Target{}, false},
 		{"broker-kill", Target{Node: 1, Random: true}, false},
-		{"broker-kill", Target{Leader: "orders"}, false},
-		{"broker-kill", Target{Leader: "orders/x"}, false},
 		{"latency", Target{All: true}, true},
 		{"latency", Target{Consumer: &zero}, false},
 		{"consumer-crash", Target{Consumer: &zero}, true},
@@ -68,6 +66,14 @@ func TestValidateTarget(t *testing.T) {
 		if err := ValidateTarget(f, c.target); (err == nil) != c.ok {
 			t.Errorf("%s %+v: err=%v, want ok=%v", c.fault, c.target, err, c.ok)
 		}
+	}
+	for _, bad := range []string{"orders", "orders/x", "/0", "orders/-1"} {
+		if _, err := ParseTopicPartition(bad); err == nil {
+			t.Errorf("%q parsed as a topic/partition", bad)
+		}
+	}
+	if tp, err := ParseTopicPartition("a/b/7"); err != nil || tp != (TopicPartition{"a/b", 7}) {
+		t.Errorf("a/b/7: %+v, %v", tp, err)
 	}
 	if _, err := New("broker-explode"); err == nil || !strings.Contains(err.Error(), "broker-kill") {
 		t.Errorf("unknown fault type: %v", err)

@@ -3,6 +3,8 @@ package faults
 import (
 	"context"
 	"fmt"
+
+	"github.com/chaosrun/chaosrun/harness"
 )
 
 // Isolator is implemented by clusters whose runtime can cut a broker off from
@@ -29,4 +31,6 @@ func (f *brokerPartition) Heal(ctx context.Context, env *Env) error {
 	return f.undo(ctx, env.Brokers.(Isolator).Rejoin)
 }
 
-var _ Fault = (*brokerPartition)(nil)
+func (f *brokerPartition) Needs() harness.Ability { return harness.AbilityIsolate }
+
+var _ Needer = (*brokerPartition)(nil)

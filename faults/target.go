@@ -10,12 +10,12 @@ import (
 // Target says what a fault hits. Exactly one field is set; leader and
 // follower are resolved when the fault is injected, not when the run starts.
 type Target struct {
-	Node     int32  `yaml:"node"`
-	Leader   string `yaml:"leader"`   // "topic/partition": that partition's leader at inject time
-	Follower string `yaml:"follower"` // "topic/partition": its first replica that is not the leader
-	Random   bool   `yaml:"random"`   // a seeded random broker
-	All      bool   `yaml:"all"`      // every broker (network faults only)
-	Consumer *int   `yaml:"consumer"` // a consumer instance index (consumer faults only)
+	Node     int32           `yaml:"node"`
+	Leader   *TopicPartition `yaml:"leader"`   // that partition's leader at inject time
+	Follower *TopicPartition `yaml:"follower"` // its first replica that is not the leader
+	Random   bool            `yaml:"random"`   // a seeded random broker
+	All      bool            `yaml:"all"`      // every broker (network faults only)
+	Consumer *int            `yaml:"consumer"` // a consumer instance index (consumer faults only)
 }
 
 // Kind names which form the target has, "" when none is set.
@@ -24,10 +24,10 @@ func (t Target) Kind() string {
 	if t.Node != 0 {
 		kinds = append(kinds, "node")
 	}
-	if t.Leader != "" {
+	if t.Leader != nil {
 		kinds = append(kinds, "leader")
 	}
-	if t.Follower != "" {
+	if t.Follower != nil {
 		kinds = append(kinds, "follower")
 	}
 	if t.Random {
@@ -58,14 +58,6 @@ func ValidateTarget(f Fault, t Target) error {
 }
 
 func checkTargetValue(t Target) error {
-	for _, tp := range []string{t.Leader, t.Follower} {
-		if tp == "" {
-			continue
-		}
-		if _, _, err := splitTopicPartition(tp); err != nil {
-			return err
-		}
-	}
 	if t.Node < 0 {
 		return fmt.Errorf("node ids are positive")
 	}
@@ -75,17 +67,33 @@ func checkTargetValue(t Target) error {
 	return nil
 }
 
-func splitTopicPartition(s string) (string, int32, error) {
+// TopicPartition names one partition, written "topic/partition".
+type TopicPartition struct {
+	Topic     string
+	Partition int32
+}
+
+// ParseTopicPartition reads "topic/partition"; the topic may hold slashes.
+func ParseTopicPartition(s string) (TopicPartition, error) {
 	i := strings.LastIndexByte(s, '/')
 	if i <= 0 {
-		return "", 0, fmt.Errorf("%q: want topic/partition", s)
+		return TopicPartition{}, fmt.Errorf("%q: want topic/partition, e.g. orders/0", s)
 	}
 	p, err := strconv.ParseInt(s[i+1:], 10, 32)
 	if err != nil || p < 0 {
-		return "", 0, fmt.Errorf("%q: bad partition number", s)
+		return TopicPartition{}, fmt.Errorf("%q: bad partition number", s)
 	}
-	return s[:i], int32(p), nil
+	return TopicPartition{s[:i], int32(p)}, nil
 }
+
+// UnmarshalText lets scenario decoding parse the target once.
+func (tp *TopicPartition) UnmarshalText(b []byte) error {
+	v, err := ParseTopicPartition(string(b))
+	*tp = v
+	return err
+}
+
+func (tp TopicPartition) String() string { return fmt.Sprintf("%s/%d", tp.Topic, tp.Partition) }
 
 // brokers resolves t to node ids at inject time.
 func (t Target) brokers(ctx context.Context, env *Env) ([]int32, error) {
@@ -102,22 +110,19 @@ func (t Target) brokers(ctx context.Context, env *Env) ([]int32, error) {
 	case t.Random:
 		ids := env.Brokers.NodeIDs()
 		return []int32{ids[env.Rand.IntN(len(ids))]}, nil
-	case t.Leader != "":
-		id, err := replicaOf(ctx, env, t.Leader, true)
+	case t.Leader != nil:
+		id, err := replicaOf(ctx, env, *t.Leader, true)
 		return []int32{id}, err
-	case t.Follower != "":
-		id, err := replicaOf(ctx, env, t.Follower, false)
+	case t.Follower != nil:
+		id, err := replicaOf(ctx, env, *t.Follower, false)
 		return []int32{id}, err
 	}
 	return nil, fmt.Errorf("no broker target")
 }
 
 // replicaOf finds the leader, or the first non-leader replica, of topic/partition.
-func replicaOf(ctx context.Context, env *Env, tp string, leader bool) (int32, error) {
-	topic, part, err := splitTopicPartition(tp)
-	if err != nil {
-		return 0, err
-	}
+func replicaOf(ctx context.Context, env *Env, tp TopicPartition, leader bool) (int32, error) {
+	topic, part := tp.Topic, tp.Partition
 	md, err := env.Admin.Metadata(ctx, topic)
 	if err != nil {
 		return 0, fmt.Errorf("metadata for %s: %w", tp, err)

@@ -29,14 +29,14 @@ func (r *run) baseResult() *reports.Result {
 	s := r.s
 	return &reports.Result{
 		Schema: reports.Schema, Scenario: s.Name, Description: s.Description, File: s.File,
-		RunID: r.id, Seed: s.Seed, Runtime: "process",
+		RunID: r.id, Seed: s.Seed,
 		Topics: []reports.Topic{{
 			Name: s.Topic.Name, Partitions: s.Topic.Partitions, ReplicationFactor: replicationFactor(s.Topic),
 			Config: s.Topic.Config.Map(), Assignment: s.Topic.Assignment,
 		}},
 		Workload: reports.Workload{
 			Rate: s.Workload.Rate, Producers: s.Workload.Producers, Duration: s.Workload.Duration.Seconds(),
-			KeyMode: s.Workload.Key, MessageSize: s.Workload.MessageSize, Topic: s.Topic.Name, Env: s.Env,
+			KeyMode: string(s.Workload.Key), MessageSize: s.Workload.MessageSize, Topic: s.Topic.Name, Env: s.Env,
 			Consumers: s.Consumer.Instances, Workers: s.Consumer.Workers,
 		},
 		Expect: reports.Expectation{Verdict: s.Expect.Verdict, Failing: s.Expect.Failing},
@@ -74,14 +74,6 @@ func (r *run) recordReport(rep assertions.Report) {
 	}
 }
 
-func criteria(s *spec.Scenario) assertions.Criteria {
-	a := s.Assertions
-	return assertions.Criteria{
-		MaxLag: a.MaxLag, MaxLagOffsets: a.MaxLagOffsets, RecoverWithin: a.RecoverWithin,
-		ForbidDuplicates: a.ForbidDuplicates, MaxAckGap: a.MaxAckGap,
-	}
-}
-
 func plans(s *spec.Scenario) []faults.Planned {
 	out := make([]faults.Planned, len(s.Faults))
 	for i, f := range s.Faults {
@@ -90,12 +82,12 @@ func plans(s *spec.Scenario) []faults.Planned {
 	return out
 }
 
-func produceSpec(s *spec.Scenario, id workloads.Identity, cfg workloads.ProducerConfig) workloads.ProduceSpec {
-	key, _ := workloads.ParseKeyMode(s.Workload.Key)
+func produceSpec(s *spec.Scenario, id workloads.Identity) workloads.ProduceSpec {
+	w := s.Workload
 	return workloads.ProduceSpec{
-		Topic: s.Topic.Name, Rate: s.Workload.Rate, Producers: s.Workload.Producers, Duration: s.Workload.Duration,
-		Key: key, Merchants: s.Workload.Merchants, MessageSize: s.Workload.MessageSize, Seed: s.Seed,
-		Identity: id, Config: cfg,
+		Topic: s.Topic.Name, Rate: w.Rate, Producers: w.Producers, Duration: w.Duration,
+		Key: w.Key, Merchants: w.Merchants, MessageSize: w.MessageSize, Seed: s.Seed,
+		Identity: id, Config: w.ProducerConfig,
 	}
 }
 

@@ -23,7 +23,7 @@ import (
 
 // Options are how to run, as opposed to what (the scenario).
 type Options struct {
-	Runtime string // auto (default), docker or process
+	Runtime string // harness.RuntimeChoices(): auto (default) or a registered runtime
 	Image   string // docker image of Kafka; default DefaultImage()
 	OutDir  string // result.json and .hgrm files go here; empty: nowhere
 	Logf    func(string, ...any)
@@ -43,12 +43,12 @@ func Run(ctx context.Context, s *spec.Scenario, opts Options) (*reports.Result, 
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
-	switch opts.Runtime {
-	case "":
-		opts.Runtime = RuntimeAuto
-	case RuntimeAuto, RuntimeDocker, RuntimeProcess:
-	default:
-		return nil, &spec.Errors{List: []*spec.Error{{Field: "--runtime", Msg: fmt.Sprintf("%q: want auto, docker or process", opts.Runtime)}}}
+	if opts.Runtime == "" {
+		opts.Runtime = harness.RuntimeAuto
+	}
+	if !harness.ValidRuntimeChoice(opts.Runtime) {
+		return nil, &spec.Errors{List: []*spec.Error{{Field: "--runtime",
+			Msg: fmt.Sprintf("%q: want %s", opts.Runtime, harness.RuntimeChoicesText())}}}
 	}
 	named := opts.Image != "" || os.Getenv("CHAOSRUN_IMAGE") != ""
 	if opts.Image == "" {
@@ -92,17 +92,17 @@ type run struct {
 }
 
 func (r *run) execute(ctx context.Context) error {
-	// Each runtime removes dead runs' leftovers as it starts.
-	name, img, why := chooseRuntime(ctx, r.opts.Runtime, r.image, r.imageNamed)
-	r.image = img
-	r.res.Runtime, r.res.RuntimeReason = name, why
-	r.logf("runtime %s (%s)", name, why)
-	if err := r.checkFaultsFit(name); err != nil {
-		return err
-	}
-	rt, err := r.newRuntime(ctx, name)
+	c, err := chooseRuntime(ctx, r.s, r.opts.Runtime, r.image, r.imageNamed)
 	if err != nil {
 		return err
+	}
+	r.image = c.image
+	r.res.Runtime, r.res.RuntimeReason = c.kind.Name, c.why
+	r.logf("runtime %s (%s)", c.kind.Name, c.why)
+	// Each runtime removes dead runs' leftovers as it starts.
+	rt, err := c.kind.New(ctx, harness.RuntimeOptions{RunID: r.id, Image: r.image, Logf: r.logf})
+	if err != nil {
+		return fmt.Errorf("%s runtime: %w", c.kind.Name, err)
 	}
 	cluster, err := harness.Start(ctx, rt, harness.Config{
 		Nodes: r.s.Cluster.Nodes, Controllers: r.s.Cluster.Controllers,
@@ -116,18 +116,6 @@ func (r *run) execute(ctx context.Context) error {
 	return r.withCluster(ctx, cluster, rt.RunDir())
 }
 
-// checkFaultsFit refuses, before anything starts, faults the chosen runtime
-// cannot inject: a run whose fault never happened would prove nothing.
-func (r *run) checkFaultsFit(runtime string) error {
-	for _, f := range r.s.Faults {
-		if f.Type == "broker-partition" && runtime != RuntimeDocker {
-			return r.s.ErrorAt(f.Path+".type", "broker-partition needs the docker runtime (a local JVM cannot be cut off "+
-				"from its peers); run with --runtime docker")
-		}
-	}
-	return nil
-}
-
 func (r *run) closeCluster(c *harness.Cluster) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -139,59 +127,69 @@ func (r *run) closeCluster(c *harness.Cluster) {
 func (r *run) withCluster(ctx context.Context, cluster *harness.Cluster, runDir string) error {
 	admCl, err := kgo.NewClient(kgo.SeedBrokers(cluster.Bootstrap()...))
 	if err != nil {
-		return err
+		return fmt.Errorf("admin client: %w", err)
 	}
 	defer admCl.Close()
 	adm := kadm.NewClient(admCl)
 	if err := checkBrokerConfig(ctx, r.s, adm); err != nil {
-		return err
+		return stage("broker config", err)
 	}
 	if err := createTopic(ctx, r.s, admCl); err != nil {
-		return err
+		return stage("topic", err)
 	}
 	sink, err := workloads.OpenSQLite(filepath.Join(runDir, "kitchen.db"))
 	if err != nil {
-		return err
+		return fmt.Errorf("kitchen database: %w", err)
 	}
 	defer sink.Close()
 	if err := r.drive(ctx, cluster, adm, sink); err != nil {
 		return err
 	}
-	r.res.SinkOrders, err = sink.Rows(ctx)
-	return err
+	if r.res.SinkOrders, err = sink.Rows(ctx); err != nil {
+		return fmt.Errorf("kitchen database: %w", err)
+	}
+	return nil
+}
+
+// stage names the run stage an error comes from; bad input keeps its own
+// form (file:line: field: message).
+func stage(name string, err error) error {
+	var bad *spec.Errors
+	if err == nil || errors.As(err, &bad) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", name, err)
 }
 
 // drive runs the workload with its faults, then settles, drains and judges.
 func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Client, sink workloads.Sink) error {
 	s := r.s
-	prodCfg, _ := workloads.ProducerOptions(s.Workload.Producer.Client()) // validated by spec
-	consCfg, _ := workloads.ConsumerOptions(s.Consumer.Config.Client())
-	r.res.Producer, r.res.Consumer = prodCfg.Resolved, consCfg.Resolved
+	r.res.Producer, r.res.Consumer = s.Workload.ProducerConfig.Resolved, s.Consumer.ClientConfig.Resolved
 	id := workloads.Identity{Run: r.id, Env: s.Env}
 	bootstrap := cluster.Bootstrap()
 
 	start := time.Now()
 	r.res.StartedAt = start
-	ledger := assertions.NewLedger(r.id, s.Env, start, criteria(s))
+	ledger := assertions.NewLedger(r.id, s.Env, start, s.Assertions.Criteria)
 	group, err := workloads.StartGroup(bootstrap, workloads.ConsumeSpec{
 		Topic: s.Topic.Name, Group: s.Consumer.Group, Instances: s.Consumer.Instances, Workers: s.Consumer.Workers,
-		ProcessingTime: s.Consumer.ProcessingTime, Identity: id, Config: consCfg,
+		ProcessingTime: s.Consumer.ProcessingTime, Identity: id, Config: s.Consumer.ClientConfig,
 	}, sink, ledger)
 	if err != nil {
-		return err
+		return fmt.Errorf("consumer group: %w", err)
 	}
 	stopGroup := sync.OnceFunc(group.Stop)
 	defer stopGroup()
 	sampler, err := workloads.NewLagSampler(bootstrap, s.Topic.Name, s.Consumer.Group, ledger)
 	if err != nil {
-		return err
+		return fmt.Errorf("lag sampler: %w", err)
 	}
 	defer sampler.Close()
 	stopLag := sampleInBackground(ctx, sampler)
 	defer stopLag()
 
 	env := &faults.Env{Brokers: cluster, Admin: adm, Consumers: group, Rand: seededRand(s.Seed)}
-	if err := r.produceUnderFaults(ctx, env, bootstrap, produceSpec(s, id, prodCfg), ledger); err != nil {
+	if err := r.produceUnderFaults(ctx, env, bootstrap, produceSpec(s, id), ledger); err != nil {
 		return err
 	}
 	stopLag() // settle samples on its own from here: one sampler, samples in time order
@@ -236,11 +234,11 @@ func (r *run) produceUnderFaults(ctx context.Context, env *faults.Env, bootstrap
 	}
 	switch {
 	case err != nil:
-		return err
+		return fmt.Errorf("producers: %w", err)
 	case ctx.Err() != nil:
 		return fmt.Errorf("interrupted: %w", ctx.Err())
 	case len(sched.Errors()) > 0:
-		return fmt.Errorf("the fault schedule did not run as written: %v", sched.Errors())
+		return fmt.Errorf("faults: the schedule did not run as written: %v", sched.Errors())
 	}
 	return nil
 }
@@ -250,7 +248,7 @@ func (r *run) judge(ctx context.Context, bootstrap []string, id workloads.Identi
 	dctx, cancel := context.WithTimeout(ctx, drainTimeout)
 	defer cancel()
 	if err := workloads.Drain(dctx, bootstrap, r.s.Topic.Name, id, ledger); err != nil {
-		return err
+		return fmt.Errorf("drain: %w", err)
 	}
 	rep := ledger.Verify()
 	r.res.EndedAt = time.Now()

@@ -64,13 +64,48 @@ func TestTopicErrorPointsAtTheField(t *testing.T) {
 }
 
 func TestPartitionFaultNeedsDocker(t *testing.T) {
-	r := &run{s: parse(t)}
-	if err := r.checkFaultsFit(RuntimeDocker); err != nil {
+	s := parse(t)
+	if err := Unfit(s, "docker"); err != nil {
 		t.Errorf("docker can isolate: %v", err)
 	}
-	err := r.checkFaultsFit(RuntimeProcess)
-	if !errors.As(err, new(*spec.Errors)) || !strings.Contains(err.Error(), "t.yaml:11:5: faults[0].type") {
-		t.Errorf("want a bad-input error at the fault, got %v", err)
+	err := Unfit(s, "process")
+	if !errors.As(err, new(*spec.Errors)) || !strings.Contains(err.Error(), "t.yaml:11:5: faults[0].type") ||
+		!strings.Contains(err.Error(), "isolate a broker from its peers (docker)") {
+		t.Errorf("want a bad-input error at the fault naming the ability, got %v", err)
+	}
+}
+
+func TestRequiresLimitsRuntimes(t *testing.T) {
+	s, err := spec.Parse("r.yaml", []byte("name: r\nrequires: [process]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Unfit(s, "process"); err != nil {
+		t.Errorf("process is required, so it fits: %v", err)
+	}
+	err = Unfit(s, "docker")
+	if !errors.As(err, new(*spec.Errors)) || !strings.Contains(err.Error(), "r.yaml:2:1: requires: the scenario runs only on process") {
+		t.Errorf("want a bad-input error at requires, got %v", err)
+	}
+	if err := Unfit(s, "kubernetes"); !errors.As(err, new(*spec.Errors)) || !strings.Contains(err.Error(), "want auto, docker or process") {
+		t.Errorf("unknown runtime: %v", err)
+	}
+}
+
+// A named runtime that cannot run the scenario is refused before anything
+// starts; auto skips runtimes that do not fit without asking docker.
+func TestChooseRuntime(t *testing.T) {
+	s := parse(t)
+	if _, err := chooseRuntime(context.Background(), s, "process", "img", true); !errors.As(err, new(*spec.Errors)) {
+		t.Errorf("process for a partition fault: %v", err)
+	}
+	s2, err := spec.Parse("p.yaml", []byte("name: p\nrequires: [process]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := chooseRuntime(context.Background(), s2, "auto", "img", true)
+	if err != nil || c.kind.Name != "process" || !strings.Contains(c.why, "docker does not fit the scenario") {
+		t.Errorf("auto with requires [process]: %+v, %v", c, err)
 	}
 }
 

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/reports"
 	"github.com/chaosrun/chaosrun/runner"
 	"github.com/chaosrun/chaosrun/spec"
@@ -41,24 +41,47 @@ func TestShippedScenariosAreValid(t *testing.T) {
 	}
 }
 
-// run runs one scenario on real Kafka and fails the test unless the
-// scenario's own expectation (pass, or fail with the named assertions) is met.
+// TestScenarios runs every shipped scenario file on real Kafka, each as a
+// subtest that fails unless the scenario's own expectation (pass, or fail
+// under the named assertions) is met; checks adds evidence tests for some.
+// Adding a scenario is adding a file.
+func TestScenarios(t *testing.T) {
+	for _, f := range files(t) {
+		t.Run(strings.TrimSuffix(filepath.ToSlash(f), ".yaml"), func(t *testing.T) {
+			res := run(t, f)
+			if check := checks[filepath.ToSlash(f)]; check != nil {
+				check(t, res)
+			}
+		})
+	}
+}
+
+// Every extra check belongs to a shipped file: a renamed scenario must not
+// silently lose its evidence test.
+func TestChecksNameShippedScenarios(t *testing.T) {
+	for f := range checks {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("checks names %s: %v", f, err)
+		}
+	}
+}
+
+// run runs one scenario on real Kafka and fails the test unless its
+// expectation is met. A scenario that cannot run here is skipped, with why.
 func run(t *testing.T, file string) *reports.Result {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("scenario runs start a real Kafka cluster; skipped under -short")
 	}
-	if _, err := exec.LookPath("java"); err != nil && os.Getenv("CHAOSRUN_RUNTIME") != runner.RuntimeDocker {
-		t.Skip("java is not installed and CHAOSRUN_RUNTIME is not docker; scenarios need real Kafka brokers (see README prerequisites)")
-	}
 	s, err := spec.Load(file)
 	if err != nil {
 		t.Fatal(err)
 	}
+	opts := runner.Options{Runtime: cmpOr(os.Getenv("CHAOSRUN_RUNTIME"), harness.RuntimeAuto), OutDir: filepath.Join(resultsDir(t), s.Name), Logf: t.Logf}
+	skipUnlessRunnable(t, s, opts)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	out := filepath.Join(resultsDir(t), s.Name)
-	res, err := runner.Run(ctx, s, runner.Options{Runtime: os.Getenv("CHAOSRUN_RUNTIME"), OutDir: out, Logf: t.Logf})
+	res, err := runner.Run(ctx, s, opts)
 	if res != nil {
 		var buf bytes.Buffer
 		reports.Summary(&buf, res)
@@ -71,6 +94,37 @@ func run(t *testing.T, file string) *reports.Result {
 		t.Fatalf("%s: expectation not met: %v", file, res.Unmet())
 	}
 	return res
+}
+
+// skipUnlessRunnable skips, with the reason, a scenario that does not fit the
+// runtime asked for, that no usable runtime here can run, or, with
+// CHAOSRUN_SCENARIOS=runtime-faults, that has no fault acting on a broker
+// (it runs the same on every runtime, so one pass of the suite covers it).
+func skipUnlessRunnable(t *testing.T, s *spec.Scenario, opts runner.Options) {
+	t.Helper()
+	if mode := os.Getenv("CHAOSRUN_SCENARIOS"); mode == "runtime-faults" && !runner.ActsOnBrokers(s) {
+		t.Skip("CHAOSRUN_SCENARIOS=runtime-faults: no fault acts on a broker, so the scenario runs the same on every runtime")
+	} else if mode != "" && mode != "all" && mode != "runtime-faults" {
+		t.Fatalf("CHAOSRUN_SCENARIOS=%q: want all or runtime-faults", mode)
+	}
+	if opts.Runtime != harness.RuntimeAuto {
+		if err := runner.Unfit(s, opts.Runtime); err != nil {
+			t.Skipf("cannot run on the %s runtime: %v", opts.Runtime, err)
+		}
+	}
+	if _, _, err := runner.ChooseRuntime(context.Background(), s, opts); err != nil {
+		if os.Getenv("CHAOSRUN_DOCKER") == "required" {
+			t.Fatalf("no usable runtime, and CHAOSRUN_DOCKER=required: %v", err)
+		}
+		t.Skipf("no usable runtime here: %v", err)
+	}
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // resultsDir keeps result files where CI can upload them, or in a temp dir.
@@ -92,38 +146,45 @@ func verdict(t *testing.T, res *reports.Result, name string) bool {
 	return false
 }
 
-func TestBaseline(t *testing.T) {
-	res := run(t, "baseline.yaml")
-	if res.Counts.Acked < 20000 || res.Counts.LostKafka != 0 || res.Counts.LostConsumer != 0 {
-		t.Errorf("baseline counts: %+v", res.Counts)
-	}
+// checks are evidence tests beyond a scenario's expectation, by file.
+var checks = map[string]func(*testing.T, *reports.Result){
+	"baseline.yaml": func(t *testing.T, res *reports.Result) {
+		if res.Counts.Acked < 20000 || res.Counts.LostKafka != 0 || res.Counts.LostConsumer != 0 {
+			t.Errorf("baseline counts: %+v", res.Counts)
+		}
+	},
+	"leader-kill-safe.yaml": func(t *testing.T, res *reports.Result) {
+		if res.Counts.Acked < 30000 {
+			t.Errorf("want tens of thousands of acked records, got %d", res.Counts.Acked)
+		}
+		if len(res.Timeline) < 2 || res.Timeline[0].Action != reports.ActionInject || res.Timeline[0].Error != "" {
+			t.Errorf("the kill must be on the timeline, injected without error: %+v", res.Timeline)
+		}
+	},
+	"broker-partition.yaml": func(t *testing.T, res *reports.Result) {
+		if res.Counts.Acked < 20000 {
+			t.Errorf("want tens of thousands of acked records, got %d", res.Counts.Acked)
+		}
+	},
+	"network-jitter.yaml": checkJitterVisible,
+	// Negative controls: configurations that really lose. The harness must
+	// catch them, under the right assertion.
+	"negative/auto-commit-crash.yaml": func(t *testing.T, res *reports.Result) {
+		if res.Counts.LostConsumer == 0 || verdict(t, res, "no-consumer-loss") {
+			t.Errorf("consumer-level loss not detected: %+v", res.Counts)
+		}
+	},
+	"negative/leader-kill-acks1.yaml": func(t *testing.T, res *reports.Result) {
+		if res.Counts.LostKafka == 0 || verdict(t, res, "no-kafka-loss") {
+			t.Errorf("Kafka-level loss of acked records not detected: %+v", res.Counts)
+		}
+	},
 }
 
-func TestLeaderKillSafe(t *testing.T) {
-	res := run(t, "leader-kill-safe.yaml")
-	if res.Counts.Acked < 30000 {
-		t.Errorf("want tens of thousands of acked records, got %d", res.Counts.Acked)
-	}
-	if len(res.Timeline) < 2 || res.Timeline[0].Action != reports.ActionInject || res.Timeline[0].Error != "" {
-		t.Errorf("the kill must be on the timeline, injected without error: %+v", res.Timeline)
-	}
-}
-
-func TestBrokerPartition(t *testing.T) {
-	if rt := os.Getenv("CHAOSRUN_RUNTIME"); rt != runner.RuntimeDocker {
-		t.Skipf("broker-partition needs the docker runtime (CHAOSRUN_RUNTIME=%q); the process runtime cannot cut a JVM off its peers", rt)
-	}
-	res := run(t, "broker-partition.yaml")
-	if res.Counts.Acked < 20000 {
-		t.Errorf("want tens of thousands of acked records, got %d", res.Counts.Acked)
-	}
-}
-
-func TestNetworkJitter(t *testing.T) {
-	res := run(t, "network-jitter.yaml")
-	// Seconds under 100ms±50ms broker→client delay against the seconds
-	// after it healed, in the same run: the median of the per-second p50
-	// must rise by at least half the injected delay.
+// checkJitterVisible compares the seconds under 100ms±50ms broker→client
+// delay with the seconds after it healed, in the same run: the median of the
+// per-second p50 must rise by at least half the injected delay.
+func checkJitterVisible(t *testing.T, res *reports.Result) {
 	inject, heal := res.Timeline[0].At, res.Timeline[1].At
 	var during, after []float64
 	for _, p := range res.AckSeries {
@@ -150,18 +211,3 @@ func median(xs []float64) float64 {
 	return s[len(s)/2]
 }
 
-// Negative controls: configurations that really lose. The harness must catch
-// them, under the right assertion.
-func TestNegativeAutoCommitCrash(t *testing.T) {
-	res := run(t, "negative/auto-commit-crash.yaml")
-	if res.Counts.LostConsumer == 0 || verdict(t, res, "no-consumer-loss") {
-		t.Errorf("consumer-level loss not detected: %+v", res.Counts)
-	}
-}
-
-func TestNegativeLeaderKillAcks1(t *testing.T) {
-	res := run(t, "negative/leader-kill-acks1.yaml")
-	if res.Counts.LostKafka == 0 || verdict(t, res, "no-kafka-loss") {
-		t.Errorf("Kafka-level loss of acked records not detected: %+v", res.Counts)
-	}
-}

@@ -1,9 +1,12 @@
 package spec
 
 import (
+	"encoding"
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,7 +29,10 @@ type nodeDecoder interface {
 	decodeNode(d *decoder, n *yaml.Node, path string)
 }
 
-var durationType = reflect.TypeOf(time.Duration(0))
+var (
+	durationType = reflect.TypeOf(time.Duration(0))
+	textType     = reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()
+)
 
 func (d *decoder) fail(n *yaml.Node, path, format string, args ...any) {
 	d.errs.add(&Error{File: d.file, Line: n.Line, Column: n.Column, Field: path, Msg: fmt.Sprintf(format, args...)})
@@ -43,6 +49,8 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 	switch {
 	case v.Type() == durationType:
 		d.duration(n, v, path)
+	case v.Addr().Type().Implements(textType):
+		d.text(n, v.Addr().Interface().(encoding.TextUnmarshaler), path)
 	case v.Kind() == reflect.Struct:
 		d.structure(n, v, path, nil)
 	case v.Kind() == reflect.Pointer:
@@ -77,7 +85,7 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, path string, extra ma
 		}
 		f, ok := fields[k.Value]
 		if !ok {
-			d.fail(k, p, "unknown field %q%s", k.Value, suggest(k.Value, fields))
+			d.fail(k, p, "unknown field %q%s", k.Value, suggest(k.Value, slices.Collect(maps.Keys(fields))))
 			continue
 		}
 		d.value(val, f, p)
@@ -131,6 +139,18 @@ func (d *decoder) duration(n *yaml.Node, v reflect.Value, path string) {
 		return
 	}
 	v.SetInt(int64(dur))
+}
+
+// text decodes a scalar through the type's own parser (a key mode, a
+// topic/partition), reporting its error at the value.
+func (d *decoder) text(n *yaml.Node, u encoding.TextUnmarshaler, path string) {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		d.fail(n, path, "want a single value, got %s", kindName(n))
+		return
+	}
+	if err := u.UnmarshalText([]byte(n.Value)); err != nil {
+		d.fail(n, path, "%v", err)
+	}
 }
 
 func (d *decoder) scalar(n *yaml.Node, v reflect.Value, path string) {
@@ -191,15 +211,13 @@ func fieldsOf(v reflect.Value) map[string]reflect.Value {
 	return out
 }
 
-func suggest(key string, fields map[string]reflect.Value) string {
-	names := make([]string, 0, len(fields))
-	for k := range fields {
+func suggest(key string, names []string) string {
+	slices.Sort(names)
+	for _, k := range names {
 		if strings.Contains(k, key) || strings.Contains(key, k) || strings.ReplaceAll(key, "-", "_") == k {
 			return fmt.Sprintf(" (did you mean %q?)", k)
 		}
-		names = append(names, k)
 	}
-	sortStrings(names)
 	return " (known: " + strings.Join(names, ", ") + ")"
 }
 

@@ -55,5 +55,3 @@ func (e *Errors) orNil() error {
 	}
 	return e
 }
-
-func sortStrings(s []string) { sort.Strings(s) }

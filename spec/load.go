@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -28,7 +29,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
-		errs.add(syntaxError(file, err))
+		errs.add(syntaxError(file, data, err))
 		return nil, errs
 	}
 	var extra yaml.Node
@@ -40,7 +41,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 		errs.add(&Error{File: file, Msg: "empty file"})
 		return nil, errs
 	}
-	s := &Scenario{File: file, pos: map[string]Pos{}}
+	s := &Scenario{File: file, pos: map[string]Pos{"": {doc.Content[0].Line, doc.Content[0].Column}}}
 	d := &decoder{file: file, errs: errs, pos: s.pos}
 	d.structure(doc.Content[0], reflect.ValueOf(s).Elem(), "", nil)
 	if len(errs.List) > 0 {
@@ -56,7 +57,9 @@ func Parse(file string, data []byte) (*Scenario, error) {
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-func syntaxError(file string, err error) *Error {
+var unknownAnchor = regexp.MustCompile(`^yaml: unknown anchor '([^']*)' referenced$`)
+
+func syntaxError(file string, data []byte, err error) *Error {
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
 		return &Error{File: file, Msg: fmt.Sprint(te.Errors)}
@@ -65,5 +68,11 @@ func syntaxError(file string, err error) *Error {
 		line, _ := strconv.Atoi(m[1])
 		return &Error{File: file, Line: line, Column: 1, Msg: "YAML syntax: " + m[2]}
 	}
-	return &Error{File: file, Msg: "YAML syntax: " + err.Error()}
+	if m := unknownAnchor.FindStringSubmatch(err.Error()); m != nil {
+		// The decoder gives no line here; the first use of the alias has one.
+		if i := bytes.Index(data, []byte("*"+m[1])); i >= 0 {
+			return &Error{File: file, Line: bytes.Count(data[:i], []byte("\n")) + 1, Column: 1, Msg: "YAML syntax: unknown anchor '" + m[1] + "' referenced"}
+		}
+	}
+	return &Error{File: file, Msg: "YAML syntax: " + strings.TrimPrefix(err.Error(), "yaml: ")}
 }

@@ -1,7 +1,11 @@
 package spec
 
 import (
+	"strings"
 	"time"
+
+	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/workloads"
 )
 
 // Scenario is one scenario file: a cluster, a workload, faults on a schedule,
@@ -11,6 +15,7 @@ type Scenario struct {
 	Description string     `yaml:"description"`
 	Seed        uint64     `yaml:"seed"`
 	Env         string     `yaml:"env"`
+	Requires    []string   `yaml:"requires"` // runtimes the scenario can run on; empty: any that fits its faults
 	Cluster     Cluster    `yaml:"cluster"`
 	Topic       Topic      `yaml:"topic"`
 	Workload    Workload   `yaml:"workload"`
@@ -42,13 +47,16 @@ type Topic struct {
 
 // Workload is the producing side of the order workload.
 type Workload struct {
-	Rate        float64       `yaml:"rate"`         // records/s over all producers; default 1000
-	Producers   int           `yaml:"producers"`    // default 2
-	Duration    time.Duration `yaml:"duration"`     // default 30s
-	Key         string        `yaml:"key"`          // order (default), merchant, none
-	Merchants   int           `yaml:"merchants"`    // default 100
-	MessageSize int           `yaml:"message_size"` // bytes, default 256
-	Producer    Settings      `yaml:"producer"`     // Java producer settings
+	Rate        float64           `yaml:"rate"`         // records/s over all producers; default 1000
+	Producers   int               `yaml:"producers"`    // default 2
+	Duration    time.Duration     `yaml:"duration"`     // default 30s
+	Key         workloads.KeyMode `yaml:"key"`          // order (default), merchant, none
+	Merchants   int               `yaml:"merchants"`    // default 100
+	MessageSize int               `yaml:"message_size"` // bytes, default 256
+	Producer    Settings          `yaml:"producer"`     // Java producer settings
+
+	// ProducerConfig is Producer mapped onto franz-go, filled by validation.
+	ProducerConfig workloads.ProducerConfig `yaml:"-"`
 }
 
 // Consumer is the kitchen display consumer group.
@@ -58,15 +66,15 @@ type Consumer struct {
 	Workers        int           `yaml:"workers"`         // per instance, default 4
 	ProcessingTime time.Duration `yaml:"processing_time"` // simulated work per event
 	Config         Settings      `yaml:"config"`          // Java consumer settings
+
+	// ClientConfig is Config mapped onto franz-go, filled by validation.
+	ClientConfig workloads.ConsumerConfig `yaml:"-"`
 }
 
-// Assertions are the thresholds verdicts are judged by.
+// Assertions are the thresholds verdicts are judged by: one field per
+// threshold in assertions.Catalog, under its Key.
 type Assertions struct {
-	MaxLag           time.Duration `yaml:"max_lag"`         // default 30s
-	MaxLagOffsets    int64         `yaml:"max_lag_offsets"` // default unbounded
-	RecoverWithin    time.Duration `yaml:"recover_within"`  // default 60s
-	ForbidDuplicates bool          `yaml:"forbid_duplicates"`
-	MaxAckGap        time.Duration `yaml:"max_ack_gap"` // default: reported only
+	assertions.Criteria
 }
 
 // Expect says what a run should show: pass, or fail with named assertions
@@ -79,9 +87,26 @@ type Expect struct {
 // Pos returns where a field was written, e.g. Pos("workload.producer.acks").
 func (s *Scenario) Pos(path string) Pos { return s.pos[path] }
 
+// nearestPos is where path was written or, when it was not, where its
+// closest written parent was ("faults[1].duration" → "faults[1]"); the
+// document's start for a missing top-level field.
+func (s *Scenario) nearestPos(path string) Pos {
+	for path != "" {
+		if p, ok := s.pos[path]; ok {
+			return p
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return s.pos[""]
+}
+
 // ErrorAt builds a bad-input error pointing at a field of this scenario.
 func (s *Scenario) ErrorAt(path, msg string) *Errors {
-	p := s.Pos(path)
+	p := s.nearestPos(path)
 	return &Errors{List: []*Error{{File: s.File, Line: p.Line, Column: p.Column, Field: path, Msg: msg}}}
 }
 
@@ -108,7 +133,6 @@ func (s *Scenario) applyDefaults() {
 	}
 	defStr("env", &s.Env, "prod")
 	defStr("topic.name", &s.Topic.Name, "orders")
-	defStr("workload.key", &s.Workload.Key, "order")
 	defStr("consumer.group", &s.Consumer.Group, "kitchen-display")
 	defStr("expect.verdict", &s.Expect.Verdict, "pass")
 	defDur := func(path string, v *time.Duration, d time.Duration) {
@@ -117,8 +141,14 @@ func (s *Scenario) applyDefaults() {
 		}
 	}
 	defDur("workload.duration", &s.Workload.Duration, 30*time.Second)
-	defDur("assertions.max_lag", &s.Assertions.MaxLag, 30*time.Second)
-	defDur("assertions.recover_within", &s.Assertions.RecoverWithin, 60*time.Second)
+	if unset("workload.key") {
+		s.Workload.Key = workloads.KeyOrder
+	}
+	for _, t := range assertions.Thresholds() {
+		if unset("assertions." + t.Key) {
+			t.SetDefault(&s.Assertions.Criteria)
+		}
+	}
 	if unset("topic.partitions") {
 		s.Topic.Partitions = 6
 	}

@@ -5,6 +5,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/faults"
+	"github.com/chaosrun/chaosrun/workloads"
 )
 
 const good = `name: t
@@ -46,7 +50,7 @@ func TestParseGoodScenario(t *testing.T) {
 	if s.Workload.Duration != 20*time.Second || s.Topic.Name != "orders" || s.Topic.ReplicationFactor != 3 {
 		t.Errorf("decoded/defaulted wrong: %+v %+v", s.Workload, s.Topic)
 	}
-	if len(s.Faults) != 2 || s.Faults[1].Type != "latency" || s.Faults[0].Target.Leader != "orders/0" {
+	if len(s.Faults) != 2 || s.Faults[1].Type != "latency" || s.Faults[0].Target.Leader == nil || *s.Faults[0].Target.Leader != (faults.TopicPartition{Topic: "orders", Partition: 0}) {
 		t.Errorf("faults: %+v", s.Faults)
 	}
 	if p := s.Pos("workload.producer.acks"); p.Line != 13 {
@@ -87,6 +91,15 @@ func TestParseRefusesBadInput(t *testing.T) {
 		{"name that is a path", "name: t", "name: ../../etc", `name: every scenario needs a name of letters`},
 		{"target on another topic", "{leader: orders/0}", "{leader: payments/0}", `faults[0].target.leader: topic "payments" is not the scenario's topic "orders"`},
 		{"target partition out of range", "{leader: orders/0}", "{leader: orders/9}", `faults[0].target.leader: partition 9 does not exist (the topic has 3)`},
+		{"missing name points at the document", "name: t\n", "", `bad.yaml:1:1: name: every scenario needs a name`},
+		{"missing failing points at its block", "  verdict: pass", "  verdict: fail", `bad.yaml:28:1: expect.failing: a negative control must name`},
+		{"unknown runtime required", "seed: 7", "seed: 7\nrequires: [kubernetes]", `bad.yaml:3:12: requires[0]: unknown runtime "kubernetes" (known: docker, process)`},
+		{"bad key mode at its line", "  duration: 20s", "  duration: 20s\n  key: customer", `bad.yaml:12:8: workload.key: unknown key mode "customer"`},
+		{"target that is not topic/partition", "{leader: orders/0}", "{leader: orders}", `bad.yaml:21:22: faults[0].target.leader: "orders": want topic/partition`},
+		{"unknown threshold", "expect:", "assertions:\n  max_lags: 5s\nexpect:", `assertions.max_lags: unknown field "max_lags" (did you mean "max_lag"?)`},
+		{"explicit zero threshold", "expect:", "assertions:\n  recover_within: 0s\nexpect:", `assertions.recover_within: want a positive duration`},
+		{"syntax error line", "  nodes: 3", "  nodes: [3", `bad.yaml:3:1: YAML syntax: did not find expected ',' or ']'`},
+		{"unknown anchor line", "  rate: 500", "  rate: *fast", `bad.yaml:10:1: YAML syntax: unknown anchor 'fast' referenced`},
 		{"negative lag offsets", "expect:", "assertions:\n  max_lag_offsets: -5\nexpect:", `assertions.max_lag_offsets: want 0 (no limit)`},
 	}
 	for _, c := range cases {
@@ -103,6 +116,23 @@ func TestParseRefusesBadInput(t *testing.T) {
 				t.Errorf("error\n  %v\nwant it to contain\n  %s", err, c.want)
 			}
 		})
+	}
+}
+
+// Validation keeps what it parsed: the runner never parses again.
+func TestParseKeepsParsedSettings(t *testing.T) {
+	s, err := Parse("good.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Workload.Key != workloads.KeyOrder || s.Workload.ProducerConfig.Acks != "all" || !s.Workload.ProducerConfig.Idempotent {
+		t.Errorf("producer side: key %q, config %+v", s.Workload.Key, s.Workload.ProducerConfig)
+	}
+	if s.Consumer.ClientConfig.MaxPollRecords != 100 || len(s.Consumer.ClientConfig.Opts) == 0 {
+		t.Errorf("consumer config: %+v", s.Consumer.ClientConfig)
+	}
+	if s.Assertions.Criteria != assertions.DefaultCriteria() {
+		t.Errorf("thresholds: %+v, want the catalog's defaults", s.Assertions.Criteria)
 	}
 }
 

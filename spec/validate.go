@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/chaosrun/chaosrun/assertions"
@@ -20,8 +19,10 @@ type check struct {
 	errs *Errors
 }
 
+// at reports at path's line; a field that was never written (a missing
+// one) is reported at the nearest enclosing block that was.
 func (c check) at(path, format string, args ...any) {
-	p := c.s.pos[path]
+	p := c.s.nearestPos(path)
 	c.errs.add(&Error{File: c.s.File, Line: p.Line, Column: p.Column, Field: path, Msg: fmt.Sprintf(format, args...)})
 }
 
@@ -33,6 +34,7 @@ func (s *Scenario) validate(errs *Errors) {
 	if s.Env != "prod" && s.Env != "pre" {
 		c.at("env", "want prod or pre, got %q", s.Env)
 	}
+	c.requires()
 	c.cluster()
 	c.topic()
 	c.workload()
@@ -44,20 +46,21 @@ func (s *Scenario) validate(errs *Errors) {
 
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
-func (c check) assertions() {
-	a := c.s.Assertions
-	if a.MaxLag <= 0 {
-		c.at("assertions.max_lag", "want a positive duration")
+// requires names runtimes the scenario can run on; each must exist.
+func (c check) requires() {
+	for i, name := range c.s.Requires {
+		if _, ok := harness.LookupRuntime(name); !ok {
+			c.at(fmt.Sprintf("requires[%d]", i), "unknown runtime %q (known: %s)", name, strings.Join(runtimeNames(), ", "))
+		}
 	}
-	if a.RecoverWithin <= 0 {
-		c.at("assertions.recover_within", "want a positive duration")
+}
+
+func runtimeNames() []string {
+	var out []string
+	for _, k := range harness.RuntimeKinds() {
+		out = append(out, k.Name)
 	}
-	if a.MaxLagOffsets < 0 {
-		c.at("assertions.max_lag_offsets", "want 0 (no limit) or a positive number of offsets")
-	}
-	if a.MaxAckGap < 0 {
-		c.at("assertions.max_ack_gap", "want 0 (reported only) or a positive duration")
-	}
+	return out
 }
 
 func (c check) cluster() {
@@ -116,7 +119,7 @@ func (c check) topic() {
 }
 
 func (c check) workload() {
-	w := c.s.Workload
+	w := &c.s.Workload
 	if w.Rate <= 0 {
 		c.at("workload.rate", "want a positive rate (records/s)")
 	}
@@ -126,29 +129,28 @@ func (c check) workload() {
 	if w.Duration <= 0 {
 		c.at("workload.duration", "want a positive duration")
 	}
-	if _, err := workloads.ParseKeyMode(w.Key); err != nil {
-		c.at("workload.key", "%v", err)
-	}
 	if w.Merchants < 1 {
 		c.at("workload.merchants", "want at least 1 merchant")
 	}
 	if w.MessageSize < 1 || w.MessageSize > 1<<20 {
 		c.at("workload.message_size", "want 1 byte to 1 MiB")
 	}
-	if _, err := workloads.ProducerOptions(w.Producer.Client()); err != nil {
+	var err error
+	if w.ProducerConfig, err = workloads.ProducerOptions(w.Producer.Client()); err != nil {
 		c.settingError("workload.producer", err)
 	}
 }
 
 func (c check) consumer() {
-	cs := c.s.Consumer
+	cs := &c.s.Consumer
 	if cs.Instances < 1 || cs.Instances > 32 {
 		c.at("consumer.instances", "want 1 to 32 instances")
 	}
 	if cs.Workers < 1 || cs.Workers > 256 {
 		c.at("consumer.workers", "want 1 to 256 workers")
 	}
-	if _, err := workloads.ConsumerOptions(cs.Config.Client()); err != nil {
+	var err error
+	if cs.ClientConfig, err = workloads.ConsumerOptions(cs.Config.Client()); err != nil {
 		c.settingError("consumer.config", err)
 	}
 }
@@ -210,31 +212,20 @@ func (c check) fault(f Fault, path string) {
 // targetTopic keeps leader/follower targets on the scenario's own topic,
 // where they can resolve when the fault fires.
 func (c check) targetTopic(f Fault, path string) {
-	for kind, tp := range map[string]string{"leader": f.Target.Leader, "follower": f.Target.Follower} {
-		if tp == "" {
-			continue
-		}
-		topic, part, err := splitTopicPartition(tp)
+	for _, k := range []struct {
+		kind string
+		tp   *faults.TopicPartition
+	}{{"leader", f.Target.Leader}, {"follower", f.Target.Follower}} {
 		switch {
-		case err != nil:
-			continue // reported by ValidateTarget
-		case topic != c.s.Topic.Name:
-			c.at(path+".target."+kind, "topic %q is not the scenario's topic %q", topic, c.s.Topic.Name)
-		case part >= c.s.Topic.Partitions:
-			c.at(path+".target."+kind, "partition %d does not exist (the topic has %d)", part, c.s.Topic.Partitions)
-		case kind == "follower" && c.s.Topic.ReplicationFactor == 1:
+		case k.tp == nil:
+		case k.tp.Topic != c.s.Topic.Name:
+			c.at(path+".target."+k.kind, "topic %q is not the scenario's topic %q", k.tp.Topic, c.s.Topic.Name)
+		case k.tp.Partition >= c.s.Topic.Partitions:
+			c.at(path+".target."+k.kind, "partition %d does not exist (the topic has %d)", k.tp.Partition, c.s.Topic.Partitions)
+		case k.kind == "follower" && c.s.Topic.ReplicationFactor == 1:
 			c.at(path+".target.follower", "a topic with one replica has no follower")
 		}
 	}
-}
-
-func splitTopicPartition(s string) (string, int32, error) {
-	i := strings.LastIndexByte(s, '/')
-	if i <= 0 {
-		return "", 0, fmt.Errorf("want topic/partition")
-	}
-	p, err := strconv.ParseInt(s[i+1:], 10, 32)
-	return s[:i], int32(p), err
 }
 
 func (c check) expect() {

@@ -25,6 +25,13 @@ func ParseKeyMode(s string) (KeyMode, error) {
 	return "", fmt.Errorf("unknown key mode %q (want order, merchant or none)", s)
 }
 
+// UnmarshalText parses a key mode, so a scenario file is checked as it is read.
+func (m *KeyMode) UnmarshalText(b []byte) error {
+	v, err := ParseKeyMode(string(b))
+	*m = v
+	return err
+}
+
 // orderEvent is one step of one order.
 type orderEvent struct {
 	order    uint64

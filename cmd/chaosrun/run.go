@@ -32,7 +32,8 @@ DIR/result.json. Exit codes: 0 expectation met, 1 not met, 2 bad input, 3 harnes
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "directory for result.json and .hgrm files (default chaosrun-results/<scenario>)")
-	cmd.Flags().StringVar(&rt, "runtime", runner.RuntimeAuto, "where Kafka runs: auto (docker if a daemon answers and the image is there), docker or process")
+	cmd.Flags().StringVar(&rt, "runtime", harness.RuntimeAuto, "where Kafka runs: "+harness.RuntimeChoicesText()+
+		" (auto: the first that fits the scenario and is usable here)")
 	cmd.Flags().StringVar(&image, "image", "", "Kafka image for the docker runtime (default $CHAOSRUN_IMAGE, else apache/kafka:"+harness.DefaultKafkaVersion+")")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress lines, only the summary")
 	return cmd
@@ -43,10 +44,8 @@ func runScenario(ctx context.Context, file string, opts runner.Options, quiet bo
 	if err != nil {
 		return &exitError{exitBadInput, err}
 	}
-	switch opts.Runtime {
-	case runner.RuntimeAuto, runner.RuntimeDocker, runner.RuntimeProcess:
-	default:
-		return &exitError{exitBadInput, fmt.Errorf("--runtime %q: want auto, docker or process", opts.Runtime)}
+	if !harness.ValidRuntimeChoice(opts.Runtime) {
+		return &exitError{exitBadInput, fmt.Errorf("--runtime %q: want %s", opts.Runtime, harness.RuntimeChoicesText())}
 	}
 	if opts.OutDir == "" {
 		opts.OutDir = "chaosrun-results/" + s.Name

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -17,7 +18,7 @@ func validateCmd() *cobra.Command {
 			var failed error
 			for _, f := range args {
 				if _, err := spec.Load(f); err != nil {
-					fmt.Println(err)
+					fmt.Fprintln(os.Stderr, err)
 					failed = err
 					continue
 				}

@@ -1,0 +1,195 @@
+package assertions
+
+import (
+	"fmt"
+	"time"
+)
+
+// Assertion declares one verdict. Everything else is derived from Catalog:
+// Names, the order Verify judges in, the scenario fields under
+// `assertions:` with their defaults and validation, and which verdicts
+// fail a run.
+type Assertion struct {
+	Name string
+	// Judges says in one line when the verdict fails.
+	Judges string
+	// Enforced verdicts fail the run; the others are reported only, unless
+	// their EnforcedBy threshold is set (non-zero) in the scenario.
+	Enforced   bool
+	EnforcedBy string
+	Thresholds []Threshold
+	judge      func(*Ledger, *comparison, *Verdict)
+}
+
+// Catalog is every assertion, in report order. Adding one is a verdict
+// method in its own file plus one entry here.
+var Catalog = []Assertion{
+	{Name: "no-kafka-loss", Enforced: true, judge: (*Ledger).kafkaLoss,
+		Judges: "an acked record is absent from the final drain"},
+	{Name: "no-consumer-loss", Enforced: true, judge: (*Ledger).consumerLoss,
+		Judges: "a record in the log was never processed by the group"},
+	{Name: "no-unexpected", Enforced: true, judge: (*Ledger).unexpected,
+		Judges: "a processed or logged record was never sent by this run/env, or its send definitely failed"},
+	{Name: "no-duplicates", EnforcedBy: "forbid_duplicates", judge: (*Ledger).duplicates,
+		Judges: "a record was processed twice or is in the log twice",
+		Thresholds: []Threshold{
+			flag("forbid_duplicates", func(c *Criteria) *bool { return &c.ForbidDuplicates }, "make no-duplicates enforced"),
+		}},
+	{Name: "key-order", Enforced: true, judge: (*Ledger).keyOrder,
+		Judges: "an order's processed steps go backwards, or a step arrives after its final step"},
+	{Name: "log-order", Enforced: true, judge: (*Ledger).logOrder,
+		Judges: "within a partition, a producer's later send sits before an earlier one"},
+	{Name: "lag-bounded", Enforced: true, judge: (*Ledger).lagBounded,
+		Judges: "a partition's lag exceeds max_lag seconds (or max_lag_offsets), or lag was never measured",
+		Thresholds: []Threshold{
+			duration("max_lag", func(c *Criteria) *time.Duration { return &c.MaxLag }, 30*time.Second, "",
+				"per-partition lag limit in seconds"),
+			count("max_lag_offsets", func(c *Criteria) *int64 { return &c.MaxLagOffsets }, "no limit", "offsets",
+				"per-partition lag limit in offsets"),
+		}},
+	{Name: "lag-recovers", Enforced: true, judge: (*Ledger).lagRecovers,
+		Judges: "lag does not return to 0 on every partition within recover_within after producers stop",
+		Thresholds: []Threshold{
+			duration("recover_within", func(c *Criteria) *time.Duration { return &c.RecoverWithin }, 60*time.Second, "",
+				"all partitions at lag 0 within this after producers stop"),
+		}},
+	{Name: "ack-gap", EnforcedBy: "max_ack_gap", judge: (*Ledger).ackGap,
+		Judges: "the longest gap between successful acks exceeds max_ack_gap",
+		Thresholds: []Threshold{
+			duration("max_ack_gap", func(c *Criteria) *time.Duration { return &c.MaxAckGap }, 0, "reported only",
+				"longest allowed gap between acks; makes ack-gap enforced"),
+		}},
+}
+
+// Names lists every verdict, in report order.
+func Names() []string {
+	out := make([]string, len(Catalog))
+	for i, a := range Catalog {
+		out[i] = a.Name
+	}
+	return out
+}
+
+// enforced says whether a verdict fails the run under c.
+func (a Assertion) enforced(c Criteria) bool {
+	if a.Enforced {
+		return true
+	}
+	t, ok := ThresholdByKey(a.EnforcedBy)
+	return ok && !t.isZero(c)
+}
+
+// Threshold is one setting verdicts are judged by, written under
+// `assertions:` in a scenario file.
+type Threshold struct {
+	Key string // the scenario field under assertions:
+	Doc string
+	// Zero says what an explicit zero means ("no limit"); empty: a zero is refused.
+	Zero  string
+	unit  string // of a count, for messages
+	def   any
+	field func(*Criteria) any // the Criteria field it sets, as a pointer
+}
+
+func duration(key string, f func(*Criteria) *time.Duration, def time.Duration, zero, doc string) Threshold {
+	return Threshold{Key: key, Doc: doc, Zero: zero, def: def, field: func(c *Criteria) any { return f(c) }}
+}
+
+func count(key string, f func(*Criteria) *int64, zero, unit, doc string) Threshold {
+	return Threshold{Key: key, Doc: doc, Zero: zero, unit: unit, def: int64(0), field: func(c *Criteria) any { return f(c) }}
+}
+
+func flag(key string, f func(*Criteria) *bool, doc string) Threshold {
+	return Threshold{Key: key, Doc: doc, Zero: "off", def: false, field: func(c *Criteria) any { return f(c) }}
+}
+
+// Field returns a pointer to the Criteria field t sets: *time.Duration,
+// *int64 or *bool. Decoders write through it.
+func (t Threshold) Field(c *Criteria) any { return t.field(c) }
+
+// Default is t's value when a scenario does not set it.
+func (t Threshold) Default() any { return t.def }
+
+// SetDefault writes t's default into c.
+func (t Threshold) SetDefault(c *Criteria) {
+	switch p := t.field(c).(type) {
+	case *time.Duration:
+		*p = t.def.(time.Duration)
+	case *int64:
+		*p = t.def.(int64)
+	case *bool:
+		*p = t.def.(bool)
+	}
+}
+
+func (t Threshold) isZero(c Criteria) bool {
+	switch p := t.field(&c).(type) {
+	case *time.Duration:
+		return *p == 0
+	case *int64:
+		return *p == 0
+	case *bool:
+		return !*p
+	}
+	return true
+}
+
+// Check returns what is wrong with t's value in c, or "".
+func (t Threshold) Check(c Criteria) string {
+	switch p := t.field(&c).(type) {
+	case *time.Duration:
+		switch {
+		case t.Zero == "" && *p <= 0:
+			return "want a positive duration"
+		case *p < 0:
+			return fmt.Sprintf("want 0 (%s) or a positive duration", t.Zero)
+		}
+	case *int64:
+		switch {
+		case t.Zero == "" && *p <= 0:
+			return fmt.Sprintf("want a positive number of %s", t.unit)
+		case *p < 0:
+			return fmt.Sprintf("want 0 (%s) or a positive number of %s", t.Zero, t.unit)
+		}
+	}
+	return ""
+}
+
+// Thresholds lists every threshold of every assertion, in catalog order.
+func Thresholds() []Threshold {
+	var out []Threshold
+	for _, a := range Catalog {
+		out = append(out, a.Thresholds...)
+	}
+	return out
+}
+
+// ThresholdByKey finds a threshold by its scenario field name.
+func ThresholdByKey(key string) (Threshold, bool) {
+	for _, t := range Thresholds() {
+		if t.Key == key {
+			return t, true
+		}
+	}
+	return Threshold{}, false
+}
+
+// DefaultCriteria is every threshold at its default.
+func DefaultCriteria() Criteria {
+	var c Criteria
+	for _, t := range Thresholds() {
+		t.SetDefault(&c)
+	}
+	return c
+}
+
+// withDefaults gives every threshold that may not be zero its default, so a
+// zero Criteria judges like a scenario that sets nothing.
+func (c Criteria) withDefaults() Criteria {
+	for _, t := range Thresholds() {
+		if t.Zero == "" && t.isZero(c) {
+			t.SetDefault(&c)
+		}
+	}
+	return c
+}
