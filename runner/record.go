@@ -68,7 +68,6 @@ func (r *run) recordReport(rep assertions.Report) {
 	r.res.Lag = rep.Lag
 	r.res.AckSeries = rep.AckSeries
 	r.res.Latency = map[string]reports.Latency{}
-	r.hists = rep.Latency
 	for name, h := range rep.Latency {
 		r.res.Latency[name] = reports.LatencyOf(h)
 	}

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -88,7 +87,6 @@ type run struct {
 	// imageNamed: the user chose the image, so auto must not swap it.
 	imageNamed bool
 	res        *reports.Result
-	hists      map[string]*hdrhistogram.Histogram
 }
 
 func (r *run) execute(ctx context.Context) error {
@@ -277,16 +275,9 @@ func (r *run) write() error {
 	if r.opts.OutDir == "" {
 		return nil
 	}
-	path := filepath.Join(r.opts.OutDir, "result.json")
-	if err := reports.WriteJSON(path, r.res); err != nil {
+	if err := reports.WriteAll(r.opts.OutDir, r.res); err != nil {
 		return err
 	}
-	r.res.Path = path
-	if len(r.hists) == 0 {
-		return nil
-	}
-	if err := os.MkdirAll(r.opts.OutDir, 0o755); err != nil {
-		return err
-	}
-	return reports.WriteHgrm(r.opts.OutDir, r.hists)
+	r.res.Path = filepath.Join(r.opts.OutDir, "result.json")
+	return nil
 }
