@@ -135,9 +135,10 @@ func (r *run) withCluster(ctx context.Context, cluster *harness.Cluster, runDir 
 	if err := createTopic(ctx, r.s, admCl); err != nil {
 		return stage("topic", err)
 	}
-	sink, err := workloads.OpenSQLite(filepath.Join(runDir, "kitchen.db"))
+	kind, _ := workloads.LookupSink(r.s.Sink.Type) // validated by spec
+	sink, err := kind.Open(ctx, runDir)
 	if err != nil {
-		return fmt.Errorf("kitchen database: %w", err)
+		return fmt.Errorf("kitchen database %s: %w", kind.Name, err)
 	}
 	defer sink.Close()
 	if err := r.drive(ctx, cluster, adm, sink); err != nil {

@@ -20,6 +20,7 @@ type Scenario struct {
 	Topic       Topic      `yaml:"topic"`
 	Workload    Workload   `yaml:"workload"`
 	Consumer    Consumer   `yaml:"consumer"`
+	Sink        Sink       `yaml:"sink"`
 	Faults      []Fault    `yaml:"faults"`
 	Assertions  Assertions `yaml:"assertions"`
 	Expect      Expect     `yaml:"expect"`
@@ -69,6 +70,11 @@ type Consumer struct {
 
 	// ClientConfig is Config mapped onto franz-go, filled by validation.
 	ClientConfig workloads.ConsumerConfig `yaml:"-"`
+}
+
+// Sink is the kitchen display's database.
+type Sink struct {
+	Type string `yaml:"type"` // a workloads sink kind; default sqlite
 }
 
 // Assertions are the thresholds verdicts are judged by: one field per
@@ -134,6 +140,7 @@ func (s *Scenario) applyDefaults() {
 	defStr("env", &s.Env, "prod")
 	defStr("topic.name", &s.Topic.Name, "orders")
 	defStr("consumer.group", &s.Consumer.Group, "kitchen-display")
+	defStr("sink.type", &s.Sink.Type, workloads.DefaultSink())
 	defStr("expect.verdict", &s.Expect.Verdict, "pass")
 	defDur := func(path string, v *time.Duration, d time.Duration) {
 		if unset(path) {

@@ -100,6 +100,7 @@ func TestParseRefusesBadInput(t *testing.T) {
 		{"explicit zero threshold", "expect:", "assertions:\n  recover_within: 0s\nexpect:", `assertions.recover_within: want a positive duration`},
 		{"syntax error line", "  nodes: 3", "  nodes: [3", `bad.yaml:3:1: YAML syntax: did not find expected ',' or ']'`},
 		{"unknown anchor line", "  rate: 500", "  rate: *fast", `bad.yaml:10:1: YAML syntax: unknown anchor 'fast' referenced`},
+		{"unknown sink", "expect:", "sink:\n  type: oracle\nexpect:", `bad.yaml:29:3: sink.type: unknown kitchen database "oracle" (known: sqlite)`},
 		{"negative lag offsets", "expect:", "assertions:\n  max_lag_offsets: -5\nexpect:", `assertions.max_lag_offsets: want 0 (no limit)`},
 	}
 	for _, c := range cases {

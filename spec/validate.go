@@ -39,6 +39,7 @@ func (s *Scenario) validate(errs *Errors) {
 	c.topic()
 	c.workload()
 	c.consumer()
+	c.sink()
 	c.faults()
 	c.assertions()
 	c.expect()
@@ -152,6 +153,12 @@ func (c check) consumer() {
 	var err error
 	if cs.ClientConfig, err = workloads.ConsumerOptions(cs.Config.Client()); err != nil {
 		c.settingError("consumer.config", err)
+	}
+}
+
+func (c check) sink() {
+	if _, ok := workloads.LookupSink(c.s.Sink.Type); !ok {
+		c.at("sink.type", "unknown kitchen database %q (known: %s)", c.s.Sink.Type, strings.Join(workloads.SinkNames(), ", "))
 	}
 }
 
