@@ -30,9 +30,9 @@ func TestMalformedScenarioExitsTwoWithFileAndLine(t *testing.T) {
 		if code != exitBadInput {
 			t.Errorf("%s: exit %d, want %d", cmd, code, exitBadInput)
 		}
-		if cmd == "run" && (!strings.Contains(stderr, file+":3:") || !strings.Contains(stderr, "workload.duration") ||
+		if (!strings.Contains(stderr, file+":3:") || !strings.Contains(stderr, "workload.duration") ||
 			!strings.Contains(stderr, file+":4:") || !strings.Contains(stderr, "workload.colour")) {
-			t.Errorf("run: stderr does not point at file:line and field:\n%s", stderr)
+			t.Errorf("%s: stderr does not point at file:line and field:\n%s", cmd, stderr)
 		}
 	}
 }
