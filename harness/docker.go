@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
-
-	"sync"
 )
 
 // DockerOptions configure a DockerRuntime. Every field is optional.
@@ -41,24 +38,12 @@ type DockerOptions struct {
 // container's published ports to another network it is on, and unpublishes
 // them when it is on none.
 type DockerRuntime struct {
+	runBase[*dockerNode] // Close's cancel also ends the exit watchers
+
 	opts    DockerOptions
 	version string
-	runDir  string
-	lock    *os.File
 	cli     *dockerClient
 	nets    dockerNets
-
-	ctx    context.Context // canceled by Close: aborts API calls and exit watchers
-	cancel context.CancelFunc
-
-	mu       sync.Mutex
-	planned  bool
-	closed   bool
-	nodes    map[int32]*dockerNode
-	inflight sync.WaitGroup
-
-	closeOnce sync.Once
-	closeErr  error
 }
 
 var (
@@ -82,8 +67,8 @@ const (
 // creates and locks this run's dir and creates the run's networks.
 func NewDockerRuntime(ctx context.Context, opts DockerOptions) (*DockerRuntime, error) {
 	opts = dockerDefaults(opts)
-	if !runIDPattern.MatchString(opts.RunID) {
-		return nil, fmt.Errorf("run id %q: use letters, digits, '.', '_' or '-'", opts.RunID)
+	if err := checkRunID(opts.RunID); err != nil {
+		return nil, err
 	}
 	cli, err := NewDockerClient(ctx)
 	if err != nil {
@@ -120,19 +105,11 @@ func newDockerRun(ctx context.Context, cli *dockerClient, opts DockerOptions) (*
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(opts.Root, 0o755); err != nil {
-		return nil, fmt.Errorf("create root: %w", err)
-	}
-	if _, err := CleanLeftovers(opts.Root, opts.Logf); err != nil {
-		opts.Logf("cleaning leftovers: %v", err)
-	}
-	runDir, lock, err := createRunDir(opts.Root, opts.RunID)
-	if err != nil {
+	r := &DockerRuntime{opts: opts, version: version, cli: cli}
+	if err := r.open(opts.Root, opts.RunID, opts.Logf); err != nil {
 		return nil, err
 	}
-	r := &DockerRuntime{opts: opts, version: version, runDir: runDir, lock: lock, cli: cli, nodes: map[int32]*dockerNode{}}
-	r.ctx, r.cancel = context.WithCancel(context.Background())
-	if r.nets, err = createNets(ctx, cli, opts.RunID, runDir); err != nil {
+	if r.nets, err = createNets(ctx, cli, r.runID, r.runDir); err != nil {
 		r.Close(context.WithoutCancel(ctx))
 		return nil, err
 	}
@@ -163,7 +140,7 @@ func (r *DockerRuntime) KafkaVersion() string { return r.version }
 
 // RunID identifies this run; its containers and networks carry the label
 // chaosrun.run=<RunID>.
-func (r *DockerRuntime) RunID() string { return r.opts.RunID }
+func (r *DockerRuntime) RunID() string { return r.runID }
 
 // RunDir is <Root>/run-<RunID>, holding the run's lock; Close removes it.
 func (r *DockerRuntime) RunDir() string { return r.runDir }
@@ -174,108 +151,81 @@ func (r *DockerRuntime) Image() string { return r.opts.Image }
 // Plan fixes every node's properties and the host port (127.0.0.1) its
 // CLIENT listener is published on; nothing is created until StartNode.
 func (r *DockerRuntime) Plan(ctx context.Context, specs []NodeSpec) ([]NodePlan, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
-		return nil, errClosed
-	}
-	if r.planned {
-		return nil, errors.New("plan: already planned")
-	}
-	if err := validateSpecs(specs); err != nil {
-		return nil, fmt.Errorf("plan: %w", err)
-	}
+	return r.plan(specs, r.layout)
+}
+
+// layout picks every node's host port and container name.
+func (r *DockerRuntime) layout(specs []NodeSpec) (map[int32]*dockerNode, []NodePlan, error) {
 	ports, err := freePorts(len(specs))
 	if err != nil {
-		return nil, fmt.Errorf("plan: host ports: %w", err)
+		return nil, nil, fmt.Errorf("plan: host ports: %w", err)
 	}
 	addrs := dockerAddrs(specs)
 	voters := quorumVoters(specs, addrs)
-	plans := make([]NodePlan, 0, len(specs))
+	nodes, plans := map[int32]*dockerNode{}, make([]NodePlan, 0, len(specs))
 	for i, s := range specs {
 		n := &dockerNode{
-			id: s.ID, name: fmt.Sprintf("chaosrun-%s-node-%d", r.opts.RunID, s.ID), hostPort: ports[i],
+			id: s.ID, name: fmt.Sprintf("chaosrun-%s-node-%d", r.runID, s.ID), hostPort: ports[i],
 			clusterID: s.ClusterID, features: s.Features, logf: r.opts.Logf, state: StatePlanned,
 			props: brokerProperties(s, addrs[s.ID], voters, containerDataDir),
 		}
-		r.nodes[s.ID] = n
+		nodes[s.ID] = n
 		plans = append(plans, NodePlan{ID: s.ID, Upstream: hostPort(n.hostPort), Properties: n.props})
 	}
-	r.planned = true
-	return plans, nil
+	return nodes, plans, nil
 }
 
-// do runs op on node id with a context that Close cancels, registering it
-// in flight, and wraps its error with the verb.
-func (r *DockerRuntime) do(ctx context.Context, verb string, id int32, op func(context.Context, *dockerNode) error) error {
-	r.mu.Lock()
-	n, ok := r.nodes[id]
-	switch {
-	case r.closed:
-		r.mu.Unlock()
-		return fmt.Errorf("%s node %d: %w", verb, id, errClosed)
-	case !ok:
-		r.mu.Unlock()
-		return fmt.Errorf("%s node %d: unknown node %d", verb, id, id)
-	}
-	r.inflight.Add(1)
-	r.mu.Unlock()
-	defer r.inflight.Done()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	defer context.AfterFunc(r.ctx, cancel)()
-	if err := op(ctx, n); err != nil {
-		return fmt.Errorf("%s node %d: %w", verb, id, err)
-	}
-	return nil
+// act runs op on node id as do does, with a context Close cancels too:
+// docker calls in flight end at once.
+func (r *DockerRuntime) act(ctx context.Context, verb string, id int32, op func(context.Context, *dockerNode) error) error {
+	return r.do(verb, id, func(n *dockerNode) error {
+		ctx, cancel := r.bound(ctx)
+		defer cancel()
+		return op(ctx, n)
+	})
 }
 
 // StartNode creates and starts the node's container the first time (the
 // launcher formats storage), and starts the same container again later:
 // same data, same published port.
 func (r *DockerRuntime) StartNode(ctx context.Context, id int32) error {
-	return r.do(ctx, "start", id, func(ctx context.Context, n *dockerNode) error { return n.start(ctx, r) })
+	return r.act(ctx, "start", id, func(ctx context.Context, n *dockerNode) error { return n.start(ctx, r) })
 }
 
 // StopNode stops the container gracefully (SIGTERM; unpaused first if
 // paused) and waits for it to exit, SIGKILLing after StopTimeout or when
 // ctx ends.
 func (r *DockerRuntime) StopNode(ctx context.Context, id int32) error {
-	return r.do(ctx, "stop", id, func(ctx context.Context, n *dockerNode) error { return n.stop(ctx, r, false) })
+	return r.act(ctx, "stop", id, func(ctx context.Context, n *dockerNode) error { return n.stop(ctx, r, false) })
 }
 
 // KillNode SIGKILLs the container and waits for it to exit.
 func (r *DockerRuntime) KillNode(ctx context.Context, id int32) error {
-	return r.do(ctx, "kill", id, func(ctx context.Context, n *dockerNode) error { return n.stop(ctx, r, true) })
+	return r.act(ctx, "kill", id, func(ctx context.Context, n *dockerNode) error { return n.stop(ctx, r, true) })
 }
 
 // PauseNode freezes the container (docker pause: the cgroup freezer).
 func (r *DockerRuntime) PauseNode(ctx context.Context, id int32) error {
-	return r.do(ctx, "pause", id, func(ctx context.Context, n *dockerNode) error { return n.pause(ctx, r) })
+	return r.act(ctx, "pause", id, func(ctx context.Context, n *dockerNode) error { return n.pause(ctx, r) })
 }
 
 // ResumeNode thaws a paused container.
 func (r *DockerRuntime) ResumeNode(ctx context.Context, id int32) error {
-	return r.do(ctx, "resume", id, func(ctx context.Context, n *dockerNode) error { return n.resume(ctx, r) })
+	return r.act(ctx, "resume", id, func(ctx context.Context, n *dockerNode) error { return n.resume(ctx, r) })
 }
 
 // State reports the node's lifecycle state.
 func (r *DockerRuntime) State(id int32) (NodeState, error) {
 	var s NodeState
-	err := r.do(context.Background(), "state of", id, func(_ context.Context, n *dockerNode) error {
-		s = n.currentState()
-		return nil
-	})
+	err := r.do("state of", id, func(n *dockerNode) error { s = n.currentState(); return nil })
 	return s, err
 }
 
 // LogTail returns the last n lines of the container's output: the
 // launcher, storage format and the broker's log4j (WARN and start/stop).
 func (r *DockerRuntime) LogTail(id int32, n int) string {
-	r.mu.Lock()
-	node := r.nodes[id]
-	r.mu.Unlock()
-	if node == nil {
+	node, ok := r.lookup(id)
+	if !ok {
 		return fmt.Sprintf("(unknown node %d)", id)
 	}
 	return node.logTail(r, n)
@@ -286,31 +236,20 @@ func (r *DockerRuntime) LogTail(id int32, n int) string {
 // and releases its lock. Concurrent and repeated calls wait for the first
 // and return its result.
 func (r *DockerRuntime) Close(ctx context.Context) error {
-	r.closeOnce.Do(func() { r.closeErr = r.close(ctx) })
-	return r.closeErr
+	return r.closeRun(func() error { return r.close(ctx) })
 }
 
 func (r *DockerRuntime) close(ctx context.Context) error {
 	// Removal must happen even when ctx is done, e.g. closing on a signal.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
-	r.mu.Lock()
-	r.closed = true
-	for _, n := range r.nodes {
-		n.markClosed()
-	}
-	r.mu.Unlock()
-	r.cancel()
+	r.shut((*dockerNode).markClosed)
 	r.inflight.Wait()
 	// By label, not by what this runtime remembers: a create that was cut
 	// short may have left a container it never learned the id of.
-	_, err := removeLeftovers(ctx, r.cli, labelRun+"="+r.opts.RunID,
+	_, err := removeLeftovers(ctx, r.cli, labelRun+"="+r.runID,
 		func(map[string]string) bool { return true }, func(string, ...any) {})
-	errs := []error{err}
-	if err := os.RemoveAll(r.runDir); err != nil {
-		errs = append(errs, fmt.Errorf("remove run dir: %w", err))
-	}
-	r.lock.Close()
+	err = errors.Join(err, r.release())
 	r.cli.Close()
-	return errors.Join(errs...)
+	return err
 }

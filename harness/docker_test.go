@@ -43,8 +43,8 @@ func TestDockerPropertiesUseAliasesAndTheProxy(t *testing.T) {
 // to plan and to check transitions that never reach docker.
 func unitDockerRuntime(t *testing.T) *DockerRuntime {
 	t.Helper()
-	r := &DockerRuntime{opts: dockerDefaults(DockerOptions{RunID: "unit"}), nodes: map[int32]*dockerNode{}}
-	r.ctx, r.cancel = context.WithCancel(context.Background())
+	r := &DockerRuntime{opts: dockerDefaults(DockerOptions{RunID: "unit"})}
+	r.init("unit", "", nil)
 	t.Cleanup(r.cancel)
 	return r
 }

@@ -40,7 +40,7 @@ func createNets(ctx context.Context, cli *dockerClient, runID, runDir string) (d
 // from the other nodes move to the new leaders. The node must have been
 // started once.
 func (r *DockerRuntime) IsolateNode(ctx context.Context, id int32) error {
-	return r.do(ctx, "isolate", id, func(ctx context.Context, n *dockerNode) error {
+	return r.act(ctx, "isolate", id, func(ctx context.Context, n *dockerNode) error {
 		return n.partition(ctx, r, true)
 	})
 }
@@ -48,7 +48,7 @@ func (r *DockerRuntime) IsolateNode(ctx context.Context, id int32) error {
 // RejoinNode reconnects an isolated node's container to the peers network
 // under its alias; the node catches up by itself.
 func (r *DockerRuntime) RejoinNode(ctx context.Context, id int32) error {
-	return r.do(ctx, "rejoin", id, func(ctx context.Context, n *dockerNode) error {
+	return r.act(ctx, "rejoin", id, func(ctx context.Context, n *dockerNode) error {
 		return n.partition(ctx, r, false)
 	})
 }

@@ -2,14 +2,10 @@ package harness
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
-	"sync"
 	"time"
 )
 
@@ -49,28 +45,14 @@ func DefaultJavaOpts() []string {
 // toolJavaOpts start short-lived tool JVMs (storage format) fast.
 var toolJavaOpts = []string{"-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Xmx256m"}
 
-var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
-
 // ProcessRuntime runs each node as a local JVM child process. Its files live
 // in <Root>/run-<RunID>/node-<id>/: server.properties, log4j2.properties,
 // data/ (log.dirs), kafka.log (log4j, WARN) and stdout.log (JVM output).
 type ProcessRuntime struct {
+	runBase[*procNode]
+
 	opts    ProcessOptions
 	version string
-	runDir  string
-	lock    *os.File
-
-	ctx    context.Context // canceled by Close to abort formats in flight
-	cancel context.CancelFunc
-
-	mu       sync.Mutex
-	planned  bool
-	closed   bool
-	nodes    map[int32]*procNode
-	inflight sync.WaitGroup
-
-	closeOnce sync.Once
-	closeErr  error
 }
 
 var _ Runtime = (*ProcessRuntime)(nil)
@@ -82,8 +64,8 @@ func NewProcessRuntime(opts ProcessOptions) (*ProcessRuntime, error) {
 	if err := requireTools("java"); err != nil {
 		return nil, err
 	}
-	if !runIDPattern.MatchString(opts.RunID) {
-		return nil, fmt.Errorf("run id %q: use letters, digits, '.', '_' or '-'", opts.RunID)
+	if err := checkRunID(opts.RunID); err != nil {
+		return nil, err
 	}
 	if opts.LibsDir == "" {
 		libs, err := KafkaLibs(context.Background(), opts.Version, opts.Logf)
@@ -96,76 +78,16 @@ func NewProcessRuntime(opts ProcessOptions) (*ProcessRuntime, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(opts.Root, 0o755); err != nil {
-		return nil, fmt.Errorf("create root: %w", err)
-	}
-	if _, err := CleanLeftovers(opts.Root, opts.Logf); err != nil {
-		opts.Logf("cleaning leftovers: %v", err)
-	}
-	runDir, lock, err := createRunDir(opts.Root, opts.RunID)
-	if err != nil {
+	r := &ProcessRuntime{opts: opts, version: version}
+	if err := r.open(opts.Root, opts.RunID, opts.Logf); err != nil {
 		return nil, err
 	}
-	r := &ProcessRuntime{opts: opts, version: version, runDir: runDir, lock: lock, nodes: map[int32]*procNode{}}
-	r.ctx, r.cancel = context.WithCancel(context.Background())
 	return r, nil
 }
 
 func withDefaults(o ProcessOptions) ProcessOptions {
 	runDefaults(&o.Logf, &o.RunID, &o.Root, &o.JavaOpts, &o.StopTimeout)
 	return o
-}
-
-// runDefaults fills the options both runtimes share.
-func runDefaults(logf *func(string, ...any), runID, root *string, javaOpts *[]string, stopTimeout *time.Duration) {
-	*logf = orNop(*logf)
-	if *runID == "" {
-		*runID = NewRunID()
-	}
-	if *root == "" {
-		*root = DefaultRoot()
-	}
-	if *javaOpts == nil {
-		*javaOpts = DefaultJavaOpts()
-	}
-	if *stopTimeout <= 0 {
-		*stopTimeout = 30 * time.Second
-	}
-}
-
-// NewRunID names a run: UTC start time, sortable, plus a random suffix.
-func NewRunID() string {
-	b := make([]byte, 3)
-	rand.Read(b)
-	return time.Now().UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b)
-}
-
-// createRunDir makes <root>/run-<id> holding a locked lock file. It locks a
-// temp dir and renames it, so CleanLeftovers never sees an unlocked run dir.
-func createRunDir(root, id string) (string, *os.File, error) {
-	dir := filepath.Join(root, runDirPrefix+id)
-	if _, err := os.Stat(dir); err == nil {
-		return "", nil, fmt.Errorf("run dir %s already exists", dir)
-	}
-	tmp, err := os.MkdirTemp(root, tmpDirPrefix+id+"-")
-	if err != nil {
-		return "", nil, fmt.Errorf("create run dir: %w", err)
-	}
-	lock, ok, err := tryLock(filepath.Join(tmp, lockName))
-	if err == nil && !ok {
-		err = errors.New("lock taken")
-	}
-	if err == nil {
-		err = os.Rename(tmp, dir)
-	}
-	if err != nil {
-		if lock != nil {
-			lock.Close()
-		}
-		os.RemoveAll(tmp)
-		return "", nil, fmt.Errorf("create run dir %s: %w", dir, err)
-	}
-	return dir, lock, nil
 }
 
 // Name returns "process".
@@ -175,7 +97,7 @@ func (r *ProcessRuntime) Name() string { return "process" }
 func (r *ProcessRuntime) KafkaVersion() string { return r.version }
 
 // RunID identifies this run; its JVMs carry -Dchaosrun.run=<RunID>.
-func (r *ProcessRuntime) RunID() string { return r.opts.RunID }
+func (r *ProcessRuntime) RunID() string { return r.runID }
 
 // RunDir is <Root>/run-<RunID>; Close removes it.
 func (r *ProcessRuntime) RunDir() string { return r.runDir }
@@ -188,59 +110,26 @@ func (r *ProcessRuntime) NodeDir(id int32) string {
 // Plan lays out ports, dirs and properties for every node and writes the
 // config files. Ports are fixed for the runtime's lifetime.
 func (r *ProcessRuntime) Plan(ctx context.Context, specs []NodeSpec) ([]NodePlan, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
-		return nil, errClosed
-	}
-	if r.planned {
-		return nil, errors.New("plan: already planned")
-	}
-	if err := validateSpecs(specs); err != nil {
-		return nil, fmt.Errorf("plan: %w", err)
-	}
+	return r.plan(specs, r.layout)
+}
+
+// layout picks every node's ports and writes its files.
+func (r *ProcessRuntime) layout(specs []NodeSpec) (map[int32]*procNode, []NodePlan, error) {
 	addrs, err := processAddrs(specs)
 	if err != nil {
-		return nil, fmt.Errorf("plan: %w", err)
+		return nil, nil, fmt.Errorf("plan: %w", err)
 	}
 	voters := quorumVoters(specs, addrs)
-	plans := make([]NodePlan, 0, len(specs))
+	nodes, plans := map[int32]*procNode{}, make([]NodePlan, 0, len(specs))
 	for _, s := range specs {
 		n, err := r.planNode(s, addrs[s.ID], voters)
 		if err != nil {
-			return nil, fmt.Errorf("plan node %d: %w", s.ID, err)
+			return nil, nil, fmt.Errorf("plan node %d: %w", s.ID, err)
 		}
-		r.nodes[s.ID] = n
+		nodes[s.ID] = n
 		plans = append(plans, NodePlan{ID: s.ID, Upstream: addrs[s.ID].ClientBind, Properties: n.props})
 	}
-	r.planned = true
-	return plans, nil
-}
-
-func validateSpecs(specs []NodeSpec) error {
-	if len(specs) == 0 {
-		return errors.New("no nodes")
-	}
-	seen, controllers := map[int32]bool{}, 0
-	for _, s := range specs {
-		switch {
-		case s.ID < 0 || seen[s.ID]:
-			return fmt.Errorf("node id %d: negative or duplicate", s.ID)
-		case s.ClientAdvertised == "" || s.ClusterID == "":
-			return fmt.Errorf("node %d: client address and cluster id are required", s.ID)
-		}
-		if err := ValidateBrokerConfig(s.Overrides); err != nil {
-			return fmt.Errorf("node %d: %w", s.ID, err)
-		}
-		seen[s.ID] = true
-		if s.Controller {
-			controllers++
-		}
-	}
-	if controllers == 0 {
-		return errors.New("no controller node")
-	}
-	return nil
+	return nodes, plans, nil
 }
 
 // processAddrs picks loopback ports: CLIENT, INTERNAL and, for
@@ -306,36 +195,6 @@ func writeLog4j(path, logFile string) error {
 	})
 }
 
-var errClosed = errors.New("runtime closed")
-
-// node returns a planned node and registers an operation in flight.
-func (r *ProcessRuntime) node(id int32) (*procNode, func(), error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
-		return nil, nil, errClosed
-	}
-	n, ok := r.nodes[id]
-	if !ok {
-		return nil, nil, fmt.Errorf("unknown node %d", id)
-	}
-	r.inflight.Add(1)
-	return n, r.inflight.Done, nil
-}
-
-// do runs op on node id, wrapping its error with the verb.
-func (r *ProcessRuntime) do(verb string, id int32, op func(*procNode) error) error {
-	n, done, err := r.node(id)
-	if err != nil {
-		return fmt.Errorf("%s node %d: %w", verb, id, err)
-	}
-	defer done()
-	if err := op(n); err != nil {
-		return fmt.Errorf("%s node %d: %w", verb, id, err)
-	}
-	return nil
-}
-
 // StartNode formats storage on the first start, then launches the JVM. It
 // does not wait for the broker to serve.
 func (r *ProcessRuntime) StartNode(ctx context.Context, id int32) error {
@@ -389,27 +248,14 @@ func (r *ProcessRuntime) LogTail(id int32, n int) string {
 // operations in flight, removes the run dir and releases its lock.
 // Concurrent and repeated calls wait for the first and return its result.
 func (r *ProcessRuntime) Close(ctx context.Context) error {
-	r.closeOnce.Do(func() { r.closeErr = r.close(ctx) })
-	return r.closeErr
+	return r.closeRun(func() error { return r.close(ctx) })
 }
 
 func (r *ProcessRuntime) close(ctx context.Context) error {
-	r.mu.Lock()
-	r.closed = true
-	nodes := make([]*procNode, 0, len(r.nodes))
-	for _, n := range r.nodes {
-		nodes = append(nodes, n)
-	}
-	r.mu.Unlock()
-	r.cancel()
 	var errs []error
-	for _, n := range nodes {
+	for _, n := range r.shut(nil) {
 		errs = append(errs, n.shutdown(ctx))
 	}
 	r.inflight.Wait()
-	if err := os.RemoveAll(r.runDir); err != nil {
-		errs = append(errs, fmt.Errorf("remove run dir: %w", err))
-	}
-	r.lock.Close()
-	return errors.Join(errs...)
+	return errors.Join(append(errs, r.release())...)
 }

@@ -115,9 +115,8 @@ func (n *procNode) setState(s NodeState) {
 
 // format runs kafka.tools.StorageTool for this node's data dir.
 func (n *procNode) format(ctx context.Context, r *ProcessRuntime) error {
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := r.bound(ctx) // Close aborts a format in flight
 	defer cancel()
-	defer context.AfterFunc(r.ctx, cancel)()
 	args := slices.Concat(toolJavaOpts, r.jvmMarkers(n), []string{
 		"kafka.tools.StorageTool", "format",
 		"--cluster-id=" + n.clusterID, "--config=" + n.path("server.properties"),
@@ -148,7 +147,7 @@ func (n *procNode) format(ctx context.Context, r *ProcessRuntime) error {
 func (r *ProcessRuntime) jvmMarkers(n *procNode) []string {
 	return []string{
 		"-Dlog4j2.configurationFile=" + n.path("log4j2.properties"),
-		markerRun + r.opts.RunID,
+		markerRun + r.runID,
 		markerDir + r.runDir,
 		"-cp", filepath.Join(r.opts.LibsDir, "*"),
 	}

@@ -1,0 +1,256 @@
+package harness
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sync"
+	"time"
+)
+
+// runBase is what every runtime shares, whatever runs its nodes (N is the
+// runtime's node type): a run dir under a root, held by a lock so cleanups
+// know the run lives; the nodes Plan made once; the operations in flight,
+// which Close waits for; and a Close that runs once.
+type runBase[N any] struct {
+	runID  string
+	runDir string
+	lock   *os.File
+
+	ctx    context.Context // canceled by Close: aborts work in flight
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	planned  bool
+	closed   bool
+	nodes    map[int32]N
+	inflight sync.WaitGroup
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var errClosed = errors.New("runtime closed")
+
+var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+
+// checkRunID refuses ids that cannot name a dir, a container and a label.
+func checkRunID(id string) error {
+	if !runIDPattern.MatchString(id) {
+		return fmt.Errorf("run id %q: use letters, digits, '.', '_' or '-'", id)
+	}
+	return nil
+}
+
+// runDefaults fills the options both runtimes share.
+func runDefaults(logf *func(string, ...any), runID, root *string, javaOpts *[]string, stopTimeout *time.Duration) {
+	*logf = orNop(*logf)
+	if *runID == "" {
+		*runID = NewRunID()
+	}
+	if *root == "" {
+		*root = DefaultRoot()
+	}
+	if *javaOpts == nil {
+		*javaOpts = DefaultJavaOpts()
+	}
+	if *stopTimeout <= 0 {
+		*stopTimeout = 30 * time.Second
+	}
+}
+
+// NewRunID names a run: UTC start time, sortable, plus a random suffix.
+func NewRunID() string {
+	b := make([]byte, 3)
+	rand.Read(b)
+	return time.Now().UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b)
+}
+
+// open cleans what dead runs left under root, then creates and locks this
+// run's dir there.
+func (b *runBase[N]) open(root, runID string, logf func(string, ...any)) error {
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return fmt.Errorf("create root: %w", err)
+	}
+	if _, err := CleanLeftovers(root, logf); err != nil {
+		logf("cleaning leftovers: %v", err)
+	}
+	dir, lock, err := createRunDir(root, runID)
+	if err != nil {
+		return err
+	}
+	b.init(runID, dir, lock)
+	return nil
+}
+
+// init readies a base for the run dir that lock holds.
+func (b *runBase[N]) init(runID, dir string, lock *os.File) {
+	b.runID, b.runDir, b.lock = runID, dir, lock
+	b.nodes = map[int32]N{}
+	b.ctx, b.cancel = context.WithCancel(context.Background())
+}
+
+// createRunDir makes <root>/run-<id> holding a locked lock file. It locks a
+// temp dir and renames it, so CleanLeftovers never sees an unlocked run dir.
+func createRunDir(root, id string) (string, *os.File, error) {
+	dir := filepath.Join(root, runDirPrefix+id)
+	if _, err := os.Stat(dir); err == nil {
+		return "", nil, fmt.Errorf("run dir %s already exists", dir)
+	}
+	tmp, err := os.MkdirTemp(root, tmpDirPrefix+id+"-")
+	if err != nil {
+		return "", nil, fmt.Errorf("create run dir: %w", err)
+	}
+	lock, ok, err := tryLock(filepath.Join(tmp, lockName))
+	if err == nil && !ok {
+		err = errors.New("lock taken")
+	}
+	if err == nil {
+		err = os.Rename(tmp, dir)
+	}
+	if err != nil {
+		if lock != nil {
+			lock.Close()
+		}
+		os.RemoveAll(tmp)
+		return "", nil, fmt.Errorf("create run dir %s: %w", dir, err)
+	}
+	return dir, lock, nil
+}
+
+// plan checks specs and registers the nodes layout makes from them, once.
+// layout runs under the lock and wraps its own errors.
+func (b *runBase[N]) plan(specs []NodeSpec, layout func([]NodeSpec) (map[int32]N, []NodePlan, error)) ([]NodePlan, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil, errClosed
+	}
+	if b.planned {
+		return nil, errors.New("plan: already planned")
+	}
+	if err := validateSpecs(specs); err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	nodes, plans, err := layout(specs)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(b.nodes, nodes)
+	b.planned = true
+	return plans, nil
+}
+
+func validateSpecs(specs []NodeSpec) error {
+	if len(specs) == 0 {
+		return errors.New("no nodes")
+	}
+	seen, controllers := map[int32]bool{}, 0
+	for _, s := range specs {
+		switch {
+		case s.ID < 0 || seen[s.ID]:
+			return fmt.Errorf("node id %d: negative or duplicate", s.ID)
+		case s.ClientAdvertised == "" || s.ClusterID == "":
+			return fmt.Errorf("node %d: client address and cluster id are required", s.ID)
+		}
+		if err := ValidateBrokerConfig(s.Overrides); err != nil {
+			return fmt.Errorf("node %d: %w", s.ID, err)
+		}
+		seen[s.ID] = true
+		if s.Controller {
+			controllers++
+		}
+	}
+	if controllers == 0 {
+		return errors.New("no controller node")
+	}
+	return nil
+}
+
+// node returns a planned node and registers an operation in flight, which
+// the caller ends with done.
+func (b *runBase[N]) node(id int32) (n N, done func(), err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return n, nil, errClosed
+	}
+	n, ok := b.nodes[id]
+	if !ok {
+		return n, nil, fmt.Errorf("unknown node %d", id)
+	}
+	b.inflight.Add(1)
+	return n, b.inflight.Done, nil
+}
+
+// lookup returns a planned node, closed or not, without registering
+// anything: for reads such as log tails.
+func (b *runBase[N]) lookup(id int32) (N, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n, ok := b.nodes[id]
+	return n, ok
+}
+
+// do runs op on node id as an operation in flight, wrapping its error with
+// the verb: "stop node 2: ...".
+func (b *runBase[N]) do(verb string, id int32, op func(N) error) error {
+	n, done, err := b.node(id)
+	if err != nil {
+		return fmt.Errorf("%s node %d: %w", verb, id, err)
+	}
+	defer done()
+	if err := op(n); err != nil {
+		return fmt.Errorf("%s node %d: %w", verb, id, err)
+	}
+	return nil
+}
+
+// bound derives from ctx a context that Close ends too.
+func (b *runBase[N]) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(b.ctx, cancel)
+	return ctx, func() { stop(); cancel() }
+}
+
+// closeRun runs close once; concurrent and later calls wait for it and
+// return its result.
+func (b *runBase[N]) closeRun(close func() error) error {
+	b.closeOnce.Do(func() { b.closeErr = close() })
+	return b.closeErr
+}
+
+// shut bars new operations, hands each node to mark (when not nil) before
+// anything else can touch it, cancels the run's context and returns the
+// nodes, in id order.
+func (b *runBase[N]) shut(mark func(N)) []N {
+	b.mu.Lock()
+	b.closed = true
+	nodes := make([]N, 0, len(b.nodes))
+	for _, id := range slices.Sorted(maps.Keys(b.nodes)) {
+		if mark != nil {
+			mark(b.nodes[id])
+		}
+		nodes = append(nodes, b.nodes[id])
+	}
+	b.mu.Unlock()
+	b.cancel()
+	return nodes
+}
+
+// release removes the run dir and lets go of its lock, which tells
+// cleanups the run is over.
+func (b *runBase[N]) release() error {
+	defer b.lock.Close()
+	if err := os.RemoveAll(b.runDir); err != nil {
+		return fmt.Errorf("remove run dir: %w", err)
+	}
+	return nil
+}
