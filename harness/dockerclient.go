@@ -23,6 +23,11 @@ type dockerClient = testcontainers.DockerClient
 
 var tcOnce sync.Once
 
+// dockerOff, when set, says why no docker client may be made: this
+// package's tests set it under -short, which must not reach a daemon even
+// when one answers (cleanups would otherwise look for containers).
+var dockerOff string
+
 // configureTestcontainers applies chaosrun's settings before testcontainers
 // first reads its config. Ryuk (its reaper) is off unless the environment
 // asks for it: its image cannot be pulled offline, and chaosrun removes what
@@ -43,6 +48,9 @@ func configureTestcontainers() {
 // client chaosrun uses comes from here, so all see the same daemon and
 // settings. The caller closes it.
 func NewDockerClient(ctx context.Context) (*testcontainers.DockerClient, error) {
+	if dockerOff != "" {
+		return nil, fmt.Errorf("docker is off: %s", dockerOff)
+	}
 	configureTestcontainers()
 	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
 	if err != nil {
