@@ -5,7 +5,7 @@ import (
 	"context"
 	"net"
 	"os"
-	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,54 +15,64 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// testLibs resolves the Kafka jars, or skips when a real cluster can't run.
-func testLibs(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("starts a real Kafka cluster; skipped with -short")
-	}
-	if _, err := exec.LookPath("java"); err != nil {
-		t.Skip("java not on PATH: install a Java 17+ runtime to run Kafka")
-	}
-	if _, err := exec.LookPath("mvn"); err != nil && os.Getenv("KAFKA_HOME") == "" {
-		t.Skip("neither mvn on PATH nor KAFKA_HOME set: no way to get the Kafka jars")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	libs, err := KafkaLibs(ctx, DefaultKafkaVersion, t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return libs
+// clusterCheck is one check on a running 3-node cluster. The checks run in
+// order on one cluster; each leaves every node serving.
+type clusterCheck struct {
+	name string
+	// only names the one runtime the check applies to; "" is every runtime.
+	only string
+	run  func(ctx context.Context, t *testing.T, c *Cluster, rt Runtime)
+}
+
+var clusterChecks = []clusterCheck{
+	{name: "config and features", run: configAndFeatures},
+	{name: "produce and consume", run: produceConsume},
+	{name: "kill and restart", run: killRestart},
+	{name: "invalid transitions", run: invalidTransitions},
+	{name: "pause and resume", run: pauseResume},
+	{name: "disabled proxy", run: disabledProxy},
+	{name: "paused node killed and stopped", run: pausedStopKill},
+	{name: "unexpected exit", run: unexpectedExit},
+	{name: "isolate and rejoin", only: "docker", run: isolateRejoin},
+	{name: "log tail", only: "docker", run: logTail},
 }
 
 func TestClusterIntegration(t *testing.T) {
-	libs := testLibs(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
-	defer cancel()
-	rt, err := NewProcessRuntime(ProcessOptions{LibsDir: libs, Root: t.TempDir(), Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { killRun(t, rt.RunID()) })
-	c, err := Start(ctx, rt, Config{
-		Logf:         t.Logf,
-		BrokerConfig: map[string]string{"num.partitions": "2"},
-		Features:     map[string]int{"eligible.leader.replicas.version": 0},
+	forEachRuntime(t, func(t *testing.T, it itRuntime) {
+		ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
+		defer cancel()
+		rt, err := it.open(ctx, itOptions{root: t.TempDir(), logf: t.Logf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { it.remove(t, rt.RunID()) })
+		c, err := Start(ctx, rt, Config{
+			Logf:         t.Logf,
+			BrokerConfig: map[string]string{"num.partitions": "2"},
+			Features:     map[string]int{"eligible.leader.replicas.version": 0},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close(context.Background()) })
+		t.Logf("3-node %s cluster ready in %s (Kafka %s, bootstrap %v)", c.Runtime(), c.ReadyIn(), c.KafkaVersion(), c.Bootstrap())
+		if c.Runtime() != it.name() {
+			t.Errorf("runtime %q", c.Runtime())
+		}
+		for _, check := range clusterChecks {
+			t.Run(check.name, func(t *testing.T) {
+				if check.only != "" && check.only != it.name() {
+					t.Skipf("%s runtime only", check.only)
+				}
+				check.run(ctx, t, c, rt)
+			})
+		}
+		closeLeavesNothing(ctx, t, c, it, rt)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close(context.Background()) })
-	t.Logf("3-node cluster ready in %s (Kafka %s, bootstrap %v)", c.ReadyIn(), c.KafkaVersion(), c.Bootstrap())
+}
 
-	t.Run("config and features", func(t *testing.T) { configAndFeatures(ctx, t, c) })
-	t.Run("produce and consume", func(t *testing.T) { produceConsume(ctx, t, c) })
-	t.Run("kill and restart", func(t *testing.T) { killRestart(ctx, t, c) })
-	t.Run("invalid transitions", func(t *testing.T) { invalidTransitions(ctx, t, c) })
-	t.Run("pause and resume", func(t *testing.T) { pauseResume(ctx, t, c) })
-	t.Run("disabled proxy", func(t *testing.T) { disabledProxy(ctx, t, c) })
-
+// closeLeavesNothing closes c twice and checks nothing of the run is left.
+func closeLeavesNothing(ctx context.Context, t *testing.T, c *Cluster, it itRuntime, rt itRun) {
 	runDir := rt.RunDir()
 	if err := c.Close(ctx); err != nil {
 		t.Fatal(err)
@@ -70,15 +80,15 @@ func TestClusterIntegration(t *testing.T) {
 	if err := c.Close(ctx); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-	if p := runProcs(rt.RunID()); len(p) > 0 {
-		t.Errorf("processes of run left after Close: %+v", p)
+	if left := it.left(t, rt.RunID()); len(left) > 0 {
+		t.Errorf("left after Close: %v", left)
 	}
 	if _, err := os.Stat(runDir); !os.IsNotExist(err) {
 		t.Errorf("run dir %s left after Close: %v", runDir, err)
 	}
 }
 
-func configAndFeatures(ctx context.Context, t *testing.T, c *Cluster) {
+func configAndFeatures(ctx context.Context, t *testing.T, c *Cluster, _ Runtime) {
 	for id, p := range c.NodeConfigs() {
 		if p["num.partitions"] != "2" || !strings.HasPrefix(p["advertised.listeners"], "CLIENT://"+c.Addr(id)+",") {
 			t.Errorf("node %d config: %v", id, p)
@@ -102,7 +112,7 @@ func configAndFeatures(ctx context.Context, t *testing.T, c *Cluster) {
 	}
 }
 
-func produceConsume(ctx context.Context, t *testing.T, c *Cluster) {
+func produceConsume(ctx context.Context, t *testing.T, c *Cluster, _ Runtime) {
 	const topic, count = "harness-it", 10
 	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Bootstrap()...), kgo.DefaultProduceTopic(topic),
 		kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
@@ -136,7 +146,7 @@ func produceConsume(ctx context.Context, t *testing.T, c *Cluster) {
 	}
 }
 
-func killRestart(ctx context.Context, t *testing.T, c *Cluster) {
+func killRestart(ctx context.Context, t *testing.T, c *Cluster, _ Runtime) {
 	if err := c.Kill(ctx, 2); err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +167,7 @@ func killRestart(ctx context.Context, t *testing.T, c *Cluster) {
 	assertBrokers(ctx, t, c.Bootstrap(), 3)
 }
 
-func invalidTransitions(ctx context.Context, t *testing.T, c *Cluster) {
+func invalidTransitions(ctx context.Context, t *testing.T, c *Cluster, _ Runtime) {
 	for name, op := range map[string]func(context.Context, int32) error{
 		"resume running": c.Resume, "start running": c.Start,
 	} {
@@ -170,7 +180,7 @@ func invalidTransitions(ctx context.Context, t *testing.T, c *Cluster) {
 	}
 }
 
-func pauseResume(ctx context.Context, t *testing.T, c *Cluster) {
+func pauseResume(ctx context.Context, t *testing.T, c *Cluster, _ Runtime) {
 	if err := c.Pause(ctx, 3); err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +199,7 @@ func pauseResume(ctx context.Context, t *testing.T, c *Cluster) {
 	assertBrokers(ctx, t, c.Bootstrap(), 3)
 }
 
-func disabledProxy(ctx context.Context, t *testing.T, c *Cluster) {
+func disabledProxy(ctx context.Context, t *testing.T, c *Cluster, _ Runtime) {
 	p := c.Proxy(1)
 	p.Stop()
 	if conn, err := net.DialTimeout("tcp", c.Addr(1), time.Second); err == nil {
@@ -216,6 +226,69 @@ func disabledProxy(ctx context.Context, t *testing.T, c *Cluster) {
 	}
 }
 
+// pausedStopKill ends paused nodes both ways; both come back.
+func pausedStopKill(ctx context.Context, t *testing.T, c *Cluster, _ Runtime) {
+	for id, end := range map[int32]func(context.Context, int32) error{2: c.Kill, 3: c.Stop} {
+		if err := c.Pause(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		begin := time.Now()
+		if err := end(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if took := time.Since(begin); took > 20*time.Second {
+			t.Errorf("ending paused node %d took %s: SIGTERM waited for the stop timeout", id, took)
+		}
+		if st, _ := c.State(id); st != StateStopped {
+			t.Errorf("node %d state %s, want stopped", id, st)
+		}
+		if err := c.Start(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	assertBrokers(ctx, t, c.Bootstrap(), 3)
+}
+
+// unexpectedExit kills node 1's broker behind the runtime's back: the node
+// shows as exited with its status, and starts again.
+func unexpectedExit(ctx context.Context, t *testing.T, c *Cluster, rt Runtime) {
+	status := killBehindBack(ctx, t, rt, 1)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if st, _ := c.State(1); st == StateExited {
+			break
+		}
+	}
+	err := c.Stop(ctx, 1)
+	if want := "node is exited (" + status + ")"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("stop an exited node: err = %v, want it to say %q", err, want)
+	}
+	if err := c.Start(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	assertBrokers(ctx, t, c.Bootstrap(), 3)
+}
+
+// killBehindBack SIGKILLs node id's broker without telling its runtime and
+// returns the exit status the runtime should report.
+func killBehindBack(ctx context.Context, t *testing.T, rt Runtime, id int32) string {
+	switch rt := rt.(type) {
+	case *ProcessRuntime:
+		n, _ := rt.lookup(id)
+		n.mu.Lock()
+		err := n.cmd.Process.Kill()
+		n.mu.Unlock()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return "signal: killed"
+	case *DockerRuntime:
+		killContainer(ctx, t, rt, id)
+		return "exit code 137"
+	}
+	t.Fatalf("no way to kill a %s node behind its back", rt.Name())
+	return ""
+}
+
 // assertBrokers checks metadata fetched via seeds lists want brokers.
 func assertBrokers(ctx context.Context, t *testing.T, seeds []string, want int) {
 	t.Helper()
@@ -235,43 +308,49 @@ func assertBrokers(ctx context.Context, t *testing.T, seeds []string, want int) 
 	}
 }
 
+// TestCrashedRunIsCleaned kills a child that started a cluster: what
+// outlives it (JVMs, containers, networks, the run dir) is what the next
+// CleanLeftovers removes.
 func TestCrashedRunIsCleaned(t *testing.T) {
-	libs := testLibs(t)
-	root := t.TempDir()
-	cmd := helperCmd("cluster", []string{"CHAOSRUN_HELPER_LIBS=" + libs, "CHAOSRUN_HELPER_ROOT=" + root})
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Wait()
-	defer cmd.Process.Kill()
-	runID, runDir := awaitReady(t, out)
-	t.Cleanup(func() { killRun(t, runID) })
+	forEachRuntime(t, func(t *testing.T, it itRuntime) {
+		root := t.TempDir()
+		cmd := it.helper(root)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer cmd.Wait()
+		defer cmd.Process.Kill()
+		runID, runDir := awaitReady(t, out)
+		t.Cleanup(func() { it.remove(t, runID) })
 
-	cmd.Process.Kill() // the run dies without closing anything
-	cmd.Wait()
-	if n := len(runProcs(runID)); n == 0 {
-		t.Fatal("no JVM outlived the crashed run: nothing left to clean")
-	} else {
-		t.Logf("%d JVMs outlived the crashed run", n)
-	}
-	removed, err := CleanLeftovers(root, t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !containsString(removed, runDir) {
-		t.Errorf("removed %v, want %s among them", removed, runDir)
-	}
-	if p := runProcs(runID); len(p) > 0 {
-		t.Errorf("processes of crashed run left: %+v", p)
-	}
-	if _, err := os.Stat(runDir); !os.IsNotExist(err) {
-		t.Errorf("crashed run dir %s left: %v", runDir, err)
-	}
+		cmd.Process.Kill() // the run dies without closing anything
+		cmd.Wait()
+		before := it.left(t, runID)
+		if len(before) == 0 {
+			t.Fatal("nothing outlived the crashed run: nothing left to clean")
+		}
+		t.Logf("left by the crashed run: %v", before)
+		removed, err := CleanLeftovers(root, t.Logf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range append(before, runDir) {
+			if !slices.Contains(removed, want) {
+				t.Errorf("removed %v, want %q among them", removed, want)
+			}
+		}
+		if left := it.left(t, runID); len(left) > 0 {
+			t.Errorf("left after cleanup: %v", left)
+		}
+		if _, err := os.Stat(runDir); !os.IsNotExist(err) {
+			t.Errorf("crashed run dir %s left: %v", runDir, err)
+		}
+	})
 }
 
 // awaitReady reads the helper's "READY <id> <dir>" line.
@@ -306,56 +385,56 @@ func awaitReady(t *testing.T, out interface{ Read([]byte) (int, error) }) (id, d
 	}
 }
 
-func containsString(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
+// TestStartFailuresTearDown: a cluster that cannot start says why, with
+// the node's log, and leaves nothing behind.
 func TestStartFailuresTearDown(t *testing.T) {
-	libs := testLibs(t)
-	for name, tc := range map[string]struct {
-		opts      ProcessOptions
-		cfg       Config
-		wantInErr []string
-	}{
-		"bad broker config": {
-			cfg:       Config{Nodes: 1, BrokerConfig: map[string]string{"num.network.threads": "many"}},
-			wantInErr: []string{"format storage", "Invalid value many for configuration num.network.threads"},
+	cases := []struct {
+		name     string
+		javaOpts []string
+		cfg      Config
+		want     []string            // in the error on every runtime
+		wantOn   map[string][]string // and on one runtime
+	}{{
+		name: "bad broker config",
+		cfg:  Config{Nodes: 1, BrokerConfig: map[string]string{"num.network.threads": "many"}},
+		want: []string{"Invalid value many for configuration num.network.threads"},
+		wantOn: map[string][]string{
+			"process": {"format storage"},        // a JVM of its own
+			"docker":  {"exited while starting"}, // the container's launcher
 		},
-		"broker JVM exits": {
-			opts:      ProcessOptions{JavaOpts: []string{"-XX:+NoSuchFlag"}},
-			cfg:       Config{Nodes: 2},
-			wantInErr: []string{"exited while starting", "stdout.log", "NoSuchFlag"},
-		},
-	} {
-		t.Run(name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-			defer cancel()
-			tc.opts.LibsDir, tc.opts.Root = libs, t.TempDir()
-			rt, err := NewProcessRuntime(tc.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { killRun(t, rt.RunID()) })
-			_, err = Start(ctx, rt, tc.cfg)
-			if err == nil {
-				t.Fatal("Start succeeded")
-			}
-			for _, want := range tc.wantInErr {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("error lacks %q:\n%v", want, err)
+	}, {
+		name:     "broker JVM exits",
+		javaOpts: []string{"-XX:+NoSuchFlag"},
+		cfg:      Config{Nodes: 2},
+		want:     []string{"exited while starting", "NoSuchFlag"},
+		wantOn:   map[string][]string{"process": {"stdout.log"}},
+	}}
+	forEachRuntime(t, func(t *testing.T, it itRuntime) {
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+				defer cancel()
+				rt, err := it.open(ctx, itOptions{root: t.TempDir(), javaOpts: tc.javaOpts})
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			if p := runProcs(rt.RunID()); len(p) > 0 {
-				t.Errorf("processes left after failed Start: %+v", p)
-			}
-			if _, err := os.Stat(rt.RunDir()); !os.IsNotExist(err) {
-				t.Errorf("run dir left after failed Start: %v", err)
-			}
-		})
-	}
+				t.Cleanup(func() { it.remove(t, rt.RunID()) })
+				_, err = Start(ctx, rt, tc.cfg)
+				if err == nil {
+					t.Fatal("Start succeeded")
+				}
+				for _, want := range slices.Concat(tc.want, tc.wantOn[it.name()]) {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("error lacks %q:\n%v", want, err)
+					}
+				}
+				if left := it.left(t, rt.RunID()); len(left) > 0 {
+					t.Errorf("left after failed Start: %v", left)
+				}
+				if _, err := os.Stat(rt.RunDir()); !os.IsNotExist(err) {
+					t.Errorf("run dir left after failed Start: %v", err)
+				}
+			})
+		}
+	})
 }
