@@ -30,8 +30,8 @@ func TestMalformedScenarioExitsTwoWithFileAndLine(t *testing.T) {
 		if code != exitBadInput {
 			t.Errorf("%s: exit %d, want %d", cmd, code, exitBadInput)
 		}
-		if (!strings.Contains(stderr, file+":3:") || !strings.Contains(stderr, "workload.duration") ||
-			!strings.Contains(stderr, file+":4:") || !strings.Contains(stderr, "workload.colour")) {
+		if !strings.Contains(stderr, file+":3:") || !strings.Contains(stderr, "workload.duration") ||
+			!strings.Contains(stderr, file+":4:") || !strings.Contains(stderr, "workload.colour") {
 			t.Errorf("%s: stderr does not point at file:line and field:\n%s", cmd, stderr)
 		}
 	}
