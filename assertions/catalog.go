@@ -53,6 +53,16 @@ var Catalog = []Assertion{
 			duration("recover_within", func(c *Criteria) *time.Duration { return &c.RecoverWithin }, 60*time.Second, "",
 				"all partitions at lag 0 within this after producers stop"),
 		}},
+	{Name: "db-consistent", Enforced: true, judge: (*Ledger).dbConsistent,
+		Judges: "the kitchen database does not show an order at the last step the log holds for it, with all its dishes (poison orders aside)"},
+	{Name: "no-stuck-partition", Enforced: true, judge: (*Ledger).noStuckPartition,
+		Judges: "a partition's committed offset stands still longer than max_stall while it has lag and other partitions move",
+		Thresholds: []Threshold{
+			duration("max_stall", func(c *Criteria) *time.Duration { return &c.MaxStall }, 30*time.Second, "",
+				"longest a lagging partition's commit may stand still while others move"),
+		}},
+	{Name: "no-healthy-diverted", Enforced: true, judge: (*Ledger).noHealthyDiverted,
+		Judges: "a record that is not poison was skipped, dead-lettered or given up by the kitchen display"},
 	{Name: "ack-gap", EnforcedBy: "max_ack_gap", judge: (*Ledger).ackGap,
 		Judges: "the longest gap between successful acks exceeds max_ack_gap",
 		Thresholds: []Threshold{

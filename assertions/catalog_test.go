@@ -118,7 +118,7 @@ func TestThresholds(t *testing.T) {
 			t.Errorf("default of %s refused: %s", th.Key, msg)
 		}
 	}
-	want := Criteria{MaxLag: 30 * time.Second, RecoverWithin: time.Minute}
+	want := Criteria{MaxLag: 30 * time.Second, RecoverWithin: time.Minute, MaxStall: 30 * time.Second}
 	if def != want || (Criteria{}).withDefaults() != want {
 		t.Errorf("defaults: %+v and %+v, want %+v", def, (Criteria{}).withDefaults(), want)
 	}

@@ -4,7 +4,10 @@ package assertions
 // with what was processed and what the log holds.
 type comparison struct {
 	lostKafka    tally // acked, not in the log
-	lostConsumer tally // in the log (and this run's), never processed
+	lostConsumer tally // in the log (and this run's), never processed nor diverted
+
+	diverted [diversions]tally // by Diversion-1
+	healthy  [diversions]tally // diverted without being poison
 
 	failedProcessed, neverProcessed tally // processed, but not sent
 	failedLogged, neverLogged       tally // in the log, but not sent
@@ -41,7 +44,28 @@ func (l *Ledger) compare() comparison {
 		ours := func(s *seqSet) runs { return minus(upTo(runsOf(s), top, known), runsOf(failed)) }
 		c.processed += int64(total(ours(proc)))
 		c.inLog += int64(total(ours(logged)))
-		c.lostConsumer.take(p, minus(ours(logged), runsOf(proc)), "")
+		l.compareKitchen(&c, p, func() runs { return minus(ours(logged), runsOf(proc)) })
 	}
 	return c
+}
+
+// compareKitchen sorts the logged records the group never processed: those
+// it diverted (skipped, given up, dead-lettered into the dead-letter topic)
+// are its own findings; the rest are consumer-level loss.
+func (l *Ledger) compareKitchen(c *comparison, p uint32, unprocessed func() runs) {
+	k, i := &l.cons.kitchen, int(p)
+	dl, parked := k.diverted[DeadLettered-1].get(i), k.parked.get(i)
+	undisposed := func() runs {
+		r := minus(unprocessed(), runsOf(k.diverted[Skipped-1].get(i)))
+		r = minus(r, runsOf(k.diverted[GaveUp-1].get(i)))
+		return minus(r, and(runsOf(dl), runsOf(k.inDLQ.get(i))))
+	}
+	c.lostConsumer.take(p, minus(minus(undisposed(), runsOf(parked)), runsOf(dl)), "")
+	c.lostConsumer.take(p, and(undisposed(), runsOf(parked)), " parked in the retry table, never applied")
+	c.lostConsumer.take(p, and(minus(undisposed(), runsOf(parked)), runsOf(dl)), " dead-lettered, but not in the dead-letter topic")
+	for d := range diversions {
+		set := k.diverted[d].get(i)
+		c.diverted[d].take(p, runsOf(set), "")
+		c.healthy[d].take(p, minus(runsOf(set), runsOf(k.poison.get(i))), " "+Diversion(d+1).String())
+	}
 }

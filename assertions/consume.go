@@ -27,6 +27,8 @@ type consumerSide struct {
 	orderFirst           []string
 
 	fromIntended, fromSent *hdrhistogram.Histogram
+
+	kitchen kitchenSide
 }
 
 // Processed records that the group processed e at now. Processing the same

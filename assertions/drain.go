@@ -27,6 +27,9 @@ type drainSide struct {
 	last       map[uint64]logPos // by producer<<32 | partition
 	orderBad   int64
 	orderFirst []string
+
+	steps orderSteps // which steps of each order the log holds
+	sink  sinkRows   // what the kitchen database shows at the end
 }
 
 // Drained records a record found by the final drain. Records of a partition
@@ -52,6 +55,7 @@ func (l *Ledger) Drained(e *Event) {
 		d.parts[e.Partition].records++
 	}
 	d.checkOrder(e)
+	d.steps.add(e.Order, e.Step)
 }
 
 // checkOrder: within one partition a producer's sequences must only grow

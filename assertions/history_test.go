@@ -26,10 +26,22 @@ type history struct {
 	behind int64           // offsets the group has left per partition at the end
 	next   map[int32]int64 // next offset per partition
 	log    map[int32][]Event
+	// db is the kitchen database at the end; nil: every order of the log
+	// at its last step, complete (a consistent database).
+	db map[uint64]dbRow
 }
 
+type dbRow struct {
+	step             Step
+	complete, failed bool
+}
+
+// newHistory starts a history whose kitchen database counts as read, so
+// cases that judge lag alone need not model it.
 func newHistory(c Criteria) *history {
-	return &history{l: NewLedger(testRun, testEnv, t0, c), now: at(1.01), next: map[int32]int64{}, log: map[int32][]Event{}}
+	h := &history{l: NewLedger(testRun, testEnv, t0, c), now: at(1.01), next: map[int32]int64{}, log: map[int32][]Event{}}
+	h.l.SinkRead()
+	return h
 }
 
 // event is record (producer, seq) of this run, not yet written anywhere.
@@ -77,11 +89,30 @@ func (h *history) finish() Report {
 			h.l.Drained(&recs[i])
 		}
 	}
+	for order, row := range h.database() {
+		h.l.SinkRow(order, row.step, row.complete, row.failed)
+	}
 	h.l.ProduceStopped(at(10))
 	for p := range h.next {
 		h.l.SampleLag(at(10.5), p, h.next[p], h.next[p]-h.behind)
 	}
 	return h.l.Verify()
+}
+
+// database is h.db, or the consistent one the log implies.
+func (h *history) database() map[uint64]dbRow {
+	if h.db != nil {
+		return h.db
+	}
+	db := map[uint64]dbRow{}
+	for _, recs := range h.log {
+		for _, e := range recs {
+			if e.Step != StepUnknown && e.Step.Rank() >= db[e.Order].step.Rank() {
+				db[e.Order] = dbRow{step: e.Step, complete: true}
+			}
+		}
+	}
+	return db
 }
 
 // verdictCase is one synthetic history and what one verdict must say of it.

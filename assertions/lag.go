@@ -29,6 +29,8 @@ type lagPart struct {
 	bucket    LagPoint // max of the current second, for the report series
 	bucketSec int64
 	inBucket  bool
+
+	commits commitTrack
 }
 
 // lagSide is the ledger's record of the group's lag.
@@ -43,6 +45,7 @@ type lagSide struct {
 	lastAt      time.Time
 
 	series []LagPoint
+	stalls []stall
 }
 
 // SampleLag records one partition's log end and committed offsets at a time.
@@ -60,6 +63,7 @@ func (l *Ledger) SampleLag(at time.Time, partition int32, end, committed int64) 
 		g.lagging--
 	}
 	pt := pa.observe(at, partition, end, max(committed, 0))
+	g.trackCommit(partition, at, max(committed, 0), pt.Offsets, l.crit.MaxStall)
 	if pt.Offsets > 0 {
 		g.lagging++
 	}

@@ -98,6 +98,7 @@ type Criteria struct {
 	RecoverWithin    time.Duration // lag-recovers: all partitions at lag 0 within this after producers stop
 	ForbidDuplicates bool          // no-duplicates is enforced
 	MaxAckGap        time.Duration // ack-gap: longest gap between acks (0: reported only)
+	MaxStall         time.Duration // no-stuck-partition: longest a lagging partition's commit may stand still
 }
 
 // LateAfter is how long after its intended time a send counts as late.
