@@ -85,7 +85,7 @@ func (f *brokerRestart) Inject(ctx context.Context, env *Env, t Target) (string,
 
 func (f *brokerRestart) Heal(context.Context, *Env) error { return nil }
 
-func (f *brokerRestart) Momentary() {}
+func (f *brokerRestart) Momentary() bool { return true }
 
 func (f *brokerRestart) Needs() harness.Ability { return harness.AbilityStop }
 

@@ -32,9 +32,16 @@ type Needer interface {
 	Needs() harness.Ability
 }
 
-// Momentary is implemented by faults that have nothing to heal (a restart).
+// Momentary is implemented by faults that may have nothing to heal (a
+// restart; a count of poison records).
 type Momentary interface {
-	Momentary()
+	Momentary() bool
+}
+
+// IsMomentary reports whether f happens at once, taking no duration.
+func IsMomentary(f Fault) bool {
+	m, ok := f.(Momentary)
+	return ok && m.Momentary()
 }
 
 // FieldError is a bad parameter, named by its yaml key.
@@ -58,16 +65,37 @@ type Brokers interface {
 
 // Consumers is what consumer faults need from the consumer group.
 type Consumers interface {
-	Crash(ctx context.Context, i int) error
+	// Crash kills member i: after its next poll, or with afterProcessing
+	// once that poll is processed but before it is committed.
+	Crash(ctx context.Context, i int, afterProcessing bool) error
+	// StopMember stops member i gracefully; Restart starts it again.
+	StopMember(i int) error
 	Restart(i int) error
+	Members() int
+}
+
+// Downstream finds the proxies of services the run started (the order
+// service); harness.Cluster is one.
+type Downstream interface {
+	DownstreamProxy(name string) *toxiproxy.Proxy
+}
+
+// Producers is what workload faults need from the running producers.
+type Producers interface {
+	// Poison makes sends unprocessable: the next count of them, or each
+	// with probability fraction until StopPoison.
+	Poison(kind string, count int, fraction float64) error
+	StopPoison()
 }
 
 // Env is everything faults act on.
 type Env struct {
-	Brokers   Brokers
-	Admin     *kadm.Client // resolves "leader of" targets at inject time
-	Consumers Consumers
-	Rand      *rand.Rand // seeded: random targets repeat with the seed
+	Brokers    Brokers
+	Admin      *kadm.Client // resolves "leader of" targets at inject time
+	Consumers  Consumers
+	Downstream Downstream
+	Producers  Producers
+	Rand       *rand.Rand // seeded: random targets repeat with the seed
 }
 
 // kinds is the registry of fault types: an explicit map, no init() magic.
@@ -83,6 +111,8 @@ var kinds = map[string]func() Fault{
 	"reset-peer":       func() Fault { return &timedToxic{toxicOp: toxicOp{defStream: "both"}, kind: "reset_peer"} },
 	"proxy-down":       func() Fault { return &proxyDown{} },
 	"consumer-crash":   func() Fault { return &consumerCrash{} },
+	"consumer-stop":    func() Fault { return &consumerStop{} },
+	"poison":           func() Fault { return &poison{} },
 }
 
 // New returns a zero fault of the named type, ready to decode parameters into.
@@ -104,13 +134,15 @@ func Kinds() []string {
 	return out
 }
 
+// targeted is implemented by faults whose targets are not brokers.
+type targeted interface {
+	targets() []string // the target forms it accepts; none: it takes no target
+}
+
 // TargetKinds says which target forms a fault accepts.
 func TargetKinds(f Fault) []string {
-	switch f.(type) {
-	case *consumerCrash:
-		return []string{"consumer"}
-	case networkFault:
-		return []string{"node", "leader", "follower", "random", "all"}
+	if t, ok := f.(targeted); ok {
+		return t.targets()
 	}
 	return []string{"node", "leader", "follower", "random"}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
@@ -32,6 +33,12 @@ type added struct {
 
 func (toxicOp) network() {}
 
+// networkTargets are where a proxy sits: in front of brokers, or of a
+// service the run started.
+var networkTargets = []string{"node", "leader", "follower", "random", "all", "service"}
+
+func (toxicOp) targets() []string { return networkTargets }
+
 func (o *toxicOp) validateStream() []FieldError {
 	switch o.Stream {
 	case "", "downstream", "upstream", "both":
@@ -55,38 +62,50 @@ func (o *toxicOp) streams() []string {
 	return []string{o.stream()}
 }
 
-// proxiesOf resolves t to its brokers' client proxies.
-func proxiesOf(ctx context.Context, env *Env, t Target) ([]int32, []*toxiproxy.Proxy, error) {
+// proxiesOf resolves t to its brokers' client proxies, or the service's,
+// each with its name for the timeline.
+func proxiesOf(ctx context.Context, env *Env, t Target) ([]string, []*toxiproxy.Proxy, error) {
+	if t.Service != "" {
+		var p *toxiproxy.Proxy
+		if env.Downstream != nil {
+			p = env.Downstream.DownstreamProxy(t.Service)
+		}
+		if p == nil {
+			return nil, nil, fmt.Errorf("no %s runs in this scenario", t.Service)
+		}
+		return []string{t.Service}, []*toxiproxy.Proxy{p}, nil
+	}
 	ids, err := t.brokers(ctx, env)
 	if err != nil {
 		return nil, nil, err
 	}
+	names := make([]string, len(ids))
 	proxies := make([]*toxiproxy.Proxy, len(ids))
 	for i, id := range ids {
+		names[i] = describe([]int32{id})
 		if proxies[i] = env.Brokers.Proxy(id); proxies[i] == nil {
 			return nil, nil, fmt.Errorf("node %d has no proxy", id)
 		}
 	}
-	return ids, proxies, nil
+	return names, proxies, nil
 }
 
 func (o *toxicOp) add(ctx context.Context, env *Env, t Target, kind string, attrs map[string]any) (string, error) {
-	ids, proxies, err := proxiesOf(ctx, env, t)
+	names, proxies, err := proxiesOf(ctx, env, t)
 	if err != nil {
 		return "", err
 	}
 	for i, p := range proxies {
-		id := ids[i]
 		for _, stream := range o.streams() {
 			name := "chaosrun-" + kind + "-" + stream
 			body, _ := json.Marshal(map[string]any{"name": name, "type": kind, "stream": stream, "toxicity": 1.0, "attributes": attrs})
 			if _, err := p.Toxics.AddToxicJson(bytes.NewReader(body)); err != nil {
-				return describe(ids), fmt.Errorf("add %s toxic to node %d: %w", kind, id, err)
+				return strings.Join(names, ", "), fmt.Errorf("add %s toxic to %s: %w", kind, names[i], err)
 			}
 			o.added = append(o.added, added{p, name})
 		}
 	}
-	return fmt.Sprintf("%s (%s)", describe(ids), o.stream()), nil
+	return fmt.Sprintf("%s (%s)", strings.Join(names, ", "), o.stream()), nil
 }
 
 func (o *toxicOp) remove(ctx context.Context) error {
@@ -170,8 +189,10 @@ type proxyDown struct {
 
 func (proxyDown) network() {}
 
+func (proxyDown) targets() []string { return networkTargets }
+
 func (f *proxyDown) Inject(ctx context.Context, env *Env, t Target) (string, error) {
-	ids, proxies, err := proxiesOf(ctx, env, t)
+	names, proxies, err := proxiesOf(ctx, env, t)
 	if err != nil {
 		return "", err
 	}
@@ -179,7 +200,7 @@ func (f *proxyDown) Inject(ctx context.Context, env *Env, t Target) (string, err
 		p.Stop()
 		f.proxies = append(f.proxies, p)
 	}
-	return describe(ids), nil
+	return strings.Join(names, ", "), nil
 }
 
 func (f *proxyDown) Heal(context.Context, *Env) error {

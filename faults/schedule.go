@@ -76,7 +76,7 @@ func (s *Schedule) run(ctx context.Context, start time.Time, i int) {
 	// way (a restart waiting for its broker) finishes within its own limits.
 	hit, err := p.Fault.Inject(context.WithoutCancel(ctx), s.env, p.Target)
 	s.record(began, p.Type, "inject", hit, err)
-	if _, momentary := p.Fault.(Momentary); momentary {
+	if IsMomentary(p.Fault) {
 		return
 	}
 	// Open even when the inject failed part way: heal undoes what it did.

@@ -3,6 +3,7 @@ package faults
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -14,8 +15,9 @@ type Target struct {
 	Leader   *TopicPartition `yaml:"leader"`   // that partition's leader at inject time
 	Follower *TopicPartition `yaml:"follower"` // its first replica that is not the leader
 	Random   bool            `yaml:"random"`   // a seeded random broker
-	All      bool            `yaml:"all"`      // every broker (network faults only)
+	All      bool            `yaml:"all"`      // every broker (network faults), every member (consumer-stop)
 	Consumer *int            `yaml:"consumer"` // a consumer instance index (consumer faults only)
+	Service  string          `yaml:"service"`  // a service the run started, behind its own proxy (network faults only)
 }
 
 // Kind names which form the target has, "" when none is set.
@@ -39,6 +41,9 @@ func (t Target) Kind() string {
 	if t.Consumer != nil {
 		kinds = append(kinds, "consumer")
 	}
+	if t.Service != "" {
+		kinds = append(kinds, "service")
+	}
 	return strings.Join(kinds, "+")
 }
 
@@ -46,6 +51,12 @@ func (t Target) Kind() string {
 func ValidateTarget(f Fault, t Target) error {
 	kind := t.Kind()
 	allowed := TargetKinds(f)
+	if len(allowed) == 0 {
+		if kind != "" {
+			return fmt.Errorf("this fault takes no target")
+		}
+		return nil
+	}
 	if kind == "" || strings.Contains(kind, "+") {
 		return fmt.Errorf("need exactly one of %s", strings.Join(allowed, ", "))
 	}
@@ -64,8 +75,17 @@ func checkTargetValue(t Target) error {
 	if t.Consumer != nil && *t.Consumer < 0 {
 		return fmt.Errorf("consumer instances are numbered from 0")
 	}
+	if t.Service != "" && !slices.Contains(Services, t.Service) {
+		return fmt.Errorf("unknown service %q (known: %s)", t.Service, strings.Join(Services, ", "))
+	}
 	return nil
 }
+
+// Services are the services a run may start behind a proxy of their own.
+var Services = []string{OrderService}
+
+// OrderService is the order system's query service the kitchen display calls.
+const OrderService = "order-service"
 
 // TopicPartition names one partition, written "topic/partition".
 type TopicPartition struct {

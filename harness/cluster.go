@@ -45,7 +45,9 @@ type Cluster struct {
 	plans     map[int32]NodePlan
 	srv       *toxiproxy.ApiServer
 	proxies   map[int32]*toxiproxy.Proxy
-	readyIn   time.Duration
+	// downstream are the proxies of services the run started (AddProxy).
+	downstream map[string]*toxiproxy.Proxy
+	readyIn    time.Duration
 
 	closeOnce sync.Once
 	closeErr  error

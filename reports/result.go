@@ -45,11 +45,14 @@ type Result struct {
 	Counts assertions.Counts `json:"counts"`
 	// SinkOrders is how many orders the kitchen display's database holds at
 	// the end: evidence that processing really wrote somewhere.
-	SinkOrders int64                     `json:"sink_orders"`
-	Assertions []assertions.Verdict      `json:"assertions"`
-	Latency    map[string]Latency        `json:"latency"` // keyed like the histograms: produce_ack, e2e_from_intended, e2e_from_sent
-	Lag        []assertions.LagPoint     `json:"lag"`
-	AckSeries  []assertions.LatencyPoint `json:"produce_ack_series,omitempty"` // produce-ack latency per second
+	SinkOrders int64 `json:"sink_orders"`
+	// OrderService counts what the order service answered, when the kitchen
+	// display looked orders up (requests, complete, partial, overloaded...).
+	OrderService map[string]int64          `json:"order_service,omitempty"`
+	Assertions   []assertions.Verdict      `json:"assertions"`
+	Latency      map[string]Latency        `json:"latency"` // keyed like the histograms: produce_ack, e2e_from_intended, e2e_from_sent
+	Lag          []assertions.LagPoint     `json:"lag"`
+	AckSeries    []assertions.LatencyPoint `json:"produce_ack_series,omitempty"` // produce-ack latency per second
 
 	Verdict        string      `json:"verdict"` // VerdictPass, VerdictFail or VerdictError; set by Judge
 	Expect         Expectation `json:"expect"`

@@ -135,19 +135,21 @@ func (r *run) withCluster(ctx context.Context, cluster *harness.Cluster, runDir 
 	if err := createTopic(ctx, r.s, admCl); err != nil {
 		return stage("topic", err)
 	}
-	kind, _ := workloads.LookupSink(r.s.Sink.Type) // validated by spec
-	sink, err := kind.Open(ctx, runDir)
-	if err != nil {
-		return fmt.Errorf("kitchen database %s: %w", kind.Name, err)
+	if r.s.Consumer.OnFailure == workloads.OnFailureDeadLetter {
+		if err := createDeadLetterTopic(ctx, r.s, admCl); err != nil {
+			return stage("dead-letter topic", err)
+		}
 	}
-	defer sink.Close()
-	if err := r.drive(ctx, cluster, adm, sink); err != nil {
+	down, err := r.openDownstream(ctx, cluster, runDir)
+	if err != nil {
 		return err
 	}
-	if r.res.SinkOrders, err = sink.Rows(ctx); err != nil {
-		return fmt.Errorf("kitchen database: %w", err)
-	}
-	return nil
+	defer func() {
+		if err := down.close(); err != nil {
+			r.logf("downstream: %v", err)
+		}
+	}()
+	return r.drive(ctx, cluster, adm, down)
 }
 
 // stage names the run stage an error comes from; bad input keeps its own
@@ -161,7 +163,7 @@ func stage(name string, err error) error {
 }
 
 // drive runs the workload with its faults, then settles, drains and judges.
-func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Client, sink workloads.Sink) error {
+func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Client, down *downstream) error {
 	s := r.s
 	r.res.Producer, r.res.Consumer = s.Workload.ProducerConfig.Resolved, s.Consumer.ClientConfig.Resolved
 	id := workloads.Identity{Run: r.id, Env: s.Env}
@@ -170,10 +172,7 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	start := time.Now()
 	r.res.StartedAt = start
 	ledger := assertions.NewLedger(r.id, s.Env, start, s.Assertions.Criteria)
-	group, err := workloads.StartGroup(bootstrap, workloads.ConsumeSpec{
-		Topic: s.Topic.Name, Group: s.Consumer.Group, Instances: s.Consumer.Instances, Workers: s.Consumer.Workers,
-		ProcessingTime: s.Consumer.ProcessingTime, Identity: id, Config: s.Consumer.ClientConfig,
-	}, sink, ledger)
+	group, err := workloads.StartGroup(bootstrap, r.consumeSpec(id, down), down.db, ledger)
 	if err != nil {
 		return fmt.Errorf("consumer group: %w", err)
 	}
@@ -187,15 +186,25 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	stopLag := sampleInBackground(ctx, sampler)
 	defer stopLag()
 
-	env := &faults.Env{Brokers: cluster, Admin: adm, Consumers: group, Rand: seededRand(s.Seed)}
-	if err := r.produceUnderFaults(ctx, env, bootstrap, produceSpec(s, id), ledger); err != nil {
+	env := &faults.Env{Brokers: cluster, Admin: adm, Consumers: group, Downstream: cluster, Producers: down.poison,
+		Rand: seededRand(s.Seed)}
+	ps := produceSpec(s, id)
+	ps.Poison = down.poison
+	if down.service != nil {
+		ps.Book = down.service
+	}
+	if err := r.produceUnderFaults(ctx, env, bootstrap, ps, ledger); err != nil {
 		return err
 	}
 	stopLag() // settle samples on its own from here: one sampler, samples in time order
-	r.settle(ctx, sampler, s)
+	r.settle(ctx, sampler, group)
 	stopGroup()
 	for e, n := range group.Errors() {
 		r.logf("consumer errors: %d× %s", n, e)
+	}
+	r.res.OrderService = down.serviceStats()
+	if r.res.SinkOrders, err = workloads.ReadBack(ctx, down.db, ledger); err != nil {
+		return err
 	}
 	return r.judge(ctx, bootstrap, id, ledger)
 }
@@ -249,27 +258,34 @@ func (r *run) judge(ctx context.Context, bootstrap []string, id workloads.Identi
 	if err := workloads.Drain(dctx, bootstrap, r.s.Topic.Name, id, ledger); err != nil {
 		return fmt.Errorf("drain: %w", err)
 	}
+	if r.s.Consumer.OnFailure == workloads.OnFailureDeadLetter {
+		if err := workloads.DrainDeadLetters(dctx, bootstrap, r.s.Consumer.DeadLetterTopic, id, ledger); err != nil {
+			return fmt.Errorf("drain %s: %w", r.s.Consumer.DeadLetterTopic, err)
+		}
+	}
 	rep := ledger.Verify()
 	r.res.EndedAt = time.Now()
 	r.recordReport(rep)
 	return nil
 }
 
-// settle waits for the group to catch up after producing stops, bounded by
-// the recovery allowance (lag-recovers judges how long it took).
-// The samples it takes are the ones lag-recovers judges.
-func (r *run) settle(ctx context.Context, sampler *workloads.LagSampler, s *spec.Scenario) {
-	deadline := time.Now().Add(s.Assertions.RecoverWithin + 5*time.Second)
+// settle waits for the group to catch up after producing stops, and for
+// the retry table to empty, bounded by the recovery allowance (lag-recovers
+// judges how long it took). The samples it takes are the ones lag-recovers
+// judges.
+func (r *run) settle(ctx context.Context, sampler *workloads.LagSampler, group *workloads.Group) {
+	limit := r.s.Assertions.RecoverWithin
+	deadline := time.Now().Add(limit + 5*time.Second)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		sctx, cancel := context.WithTimeout(ctx, 2*lagEvery)
 		behind, ok := sampler.Sample(sctx)
 		cancel()
-		if ok && behind == 0 {
+		if ok && behind == 0 && group.Parked() == 0 {
 			return
 		}
 		time.Sleep(lagEvery)
 	}
-	r.logf("consumer group still behind after %s", s.Assertions.RecoverWithin)
+	r.logf("consumer group still behind (or events still parked: %d) after %s", group.Parked(), limit)
 }
 
 func (r *run) write() error {

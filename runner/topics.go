@@ -153,3 +153,23 @@ func leaderless(td kadm.TopicDetail) string {
 	}
 	return ""
 }
+
+// createDeadLetterTopic creates the kitchen display's dead-letter topic: one
+// partition, replicated like the scenario's topic.
+func createDeadLetterTopic(ctx context.Context, s *spec.Scenario, cl *kgo.Client) error {
+	name := s.Consumer.DeadLetterTopic
+	rt := kmsg.NewCreateTopicsRequestTopic()
+	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = name, 1, replicationFactor(s.Topic)
+	req := kmsg.NewPtrCreateTopicsRequest()
+	req.Topics, req.TimeoutMillis = []kmsg.CreateTopicsRequestTopic{rt}, 30000
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return fmt.Errorf("create topic %s: %w", name, err)
+	}
+	for _, t := range resp.Topics {
+		if err := kerr.ErrorForCode(t.ErrorCode); err != nil {
+			return fmt.Errorf("create topic %s: %w", name, err)
+		}
+	}
+	return waitLeaders(ctx, kadm.NewClient(cl), name, 60*time.Second)
+}

@@ -11,19 +11,20 @@ import (
 // Scenario is one scenario file: a cluster, a workload, faults on a schedule,
 // the thresholds its assertions judge by, and what the run is expected to show.
 type Scenario struct {
-	Name        string     `yaml:"name"`
-	Description string     `yaml:"description"`
-	Seed        uint64     `yaml:"seed"`
-	Env         string     `yaml:"env"`
-	Requires    []string   `yaml:"requires"` // runtimes the scenario can run on; empty: any that fits its faults
-	Cluster     Cluster    `yaml:"cluster"`
-	Topic       Topic      `yaml:"topic"`
-	Workload    Workload   `yaml:"workload"`
-	Consumer    Consumer   `yaml:"consumer"`
-	Sink        Sink       `yaml:"sink"`
-	Faults      []Fault    `yaml:"faults"`
-	Assertions  Assertions `yaml:"assertions"`
-	Expect      Expect     `yaml:"expect"`
+	Name        string        `yaml:"name"`
+	Description string        `yaml:"description"`
+	Seed        uint64        `yaml:"seed"`
+	Env         string        `yaml:"env"`
+	Requires    []string      `yaml:"requires"` // runtimes the scenario can run on; empty: any that fits its faults
+	Cluster     Cluster       `yaml:"cluster"`
+	Topic       Topic         `yaml:"topic"`
+	Workload    Workload      `yaml:"workload"`
+	Consumer    Consumer      `yaml:"consumer"`
+	Sink        Sink          `yaml:"sink"`
+	Service     *OrderService `yaml:"order_service"`
+	Faults      []Fault       `yaml:"faults"`
+	Assertions  Assertions    `yaml:"assertions"`
+	Expect      Expect        `yaml:"expect"`
 
 	File string         `yaml:"-"`
 	pos  map[string]Pos // field path → where it was written
@@ -68,13 +69,35 @@ type Consumer struct {
 	ProcessingTime time.Duration `yaml:"processing_time"` // simulated work per event
 	Config         Settings      `yaml:"config"`          // Java consumer settings
 
+	OnFailure       string        `yaml:"on_failure"`        // block (default), skip, retry-table, dead-letter
+	MaxAttempts     int           `yaml:"max_attempts"`      // dead-letter: tries; retry-table: retries before giving up (default 3)
+	RetryBackoff    time.Duration `yaml:"retry_backoff"`     // after a failed try, growing (default 100ms)
+	DeadLetterTopic string        `yaml:"dead_letter_topic"` // default <topic>.dlq
+	Lookup          *Lookup       `yaml:"lookup"`            // ask the order service for each order's dishes
+
 	// ClientConfig is Config mapped onto franz-go, filled by validation.
 	ClientConfig workloads.ConsumerConfig `yaml:"-"`
+}
+
+// Lookup is the kitchen display's call to the order service.
+type Lookup struct {
+	Timeout    time.Duration `yaml:"timeout"`     // per lookup (default 1s)
+	RetryEmpty bool          `yaml:"retry_empty"` // an empty or partial answer is a failure (seed 001's fix)
+}
+
+// OrderService is the order system's query service the run starts.
+type OrderService struct {
+	ServiceTime time.Duration `yaml:"service_time"` // per request
+	Capacity    int           `yaml:"capacity"`     // requests served at once; 0: unlimited
+	Overload    string        `yaml:"overload"`     // beyond capacity: reject (503, default) or queue
+	ReplicaLag  time.Duration `yaml:"replica_lag"`  // details readable only this long after the order was written
+	StaleReads  string        `yaml:"stale_reads"`  // inside the lag: partial (default) or not-found
 }
 
 // Sink is the kitchen display's database.
 type Sink struct {
 	Type string `yaml:"type"` // a workloads sink kind; default sqlite
+	Mode string `yaml:"mode"` // upsert (default, idempotent) or insert (seed 000's plain INSERT)
 }
 
 // Assertions are the thresholds verdicts are judged by: one field per
@@ -164,5 +187,13 @@ func (s *Scenario) applyDefaults() {
 	}
 	if unset("workload.rate") {
 		s.Workload.Rate = 1000
+	}
+	defStr("sink.mode", &s.Sink.Mode, workloads.ModeUpsert)
+	defStr("consumer.on_failure", &s.Consumer.OnFailure, workloads.OnFailureBlock)
+	defStr("consumer.dead_letter_topic", &s.Consumer.DeadLetterTopic, s.Topic.Name+".dlq")
+	defInt("consumer.max_attempts", &s.Consumer.MaxAttempts, 3)
+	defDur("consumer.retry_backoff", &s.Consumer.RetryBackoff, 100*time.Millisecond)
+	if s.Consumer.Lookup != nil {
+		defDur("consumer.lookup.timeout", &s.Consumer.Lookup.Timeout, time.Second)
 	}
 }

@@ -40,6 +40,7 @@ func (s *Scenario) validate(errs *Errors) {
 	c.workload()
 	c.consumer()
 	c.sink()
+	c.kitchen()
 	c.faults()
 	c.assertions()
 	c.expect()
@@ -188,7 +189,7 @@ func (c check) fault(f Fault, path string) {
 	if f.Fault == nil {
 		return
 	}
-	_, momentary := f.Fault.(faults.Momentary)
+	momentary := faults.IsMomentary(f.Fault)
 	switch {
 	case momentary && f.Duration != 0:
 		c.at(path+".duration", "%s happens at once; it takes no duration", f.Type)
@@ -209,6 +210,7 @@ func (c check) fault(f Fault, path string) {
 	if f.Target.Consumer != nil && *f.Target.Consumer >= c.s.Consumer.Instances {
 		c.at(path+".target.consumer", "consumer %d does not exist (instances are 0..%d)", *f.Target.Consumer, c.s.Consumer.Instances-1)
 	}
+	c.needsLookup(f, path)
 	if v, ok := f.Fault.(faults.Validator); ok {
 		for _, fe := range v.Validate() {
 			c.at(path+"."+fe.Field, "%s", fe.Msg)

@@ -1,6 +1,7 @@
 package workloads
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,37 +23,55 @@ type ConsumeSpec struct {
 	ProcessingTime time.Duration // simulated kitchen work per event, on top of the sink write
 	Identity       Identity
 	Config         ConsumerConfig
-}
 
-// Processings is where each processed event goes; assertions.Ledger is one.
-type Processings interface {
-	Processed(e *assertions.Event, now time.Time)
-}
-
-// Sink stores a processed event; the kitchen display's database.
-type Sink interface {
-	Apply(ctx context.Context, e *assertions.Event) error
+	// Lookup asks the order service for each order's dishes; nil: the
+	// record's order is taken as complete.
+	Lookup *Lookup
+	// RetryEmpty makes a lookup that finds no order, or one without its
+	// dishes, a failure (seed 001's fix for replica lag).
+	RetryEmpty bool
+	// OnFailure is the failure policy (default block).
+	OnFailure string
+	// MaxAttempts: dead-letter after this many tries; retry-table gives an
+	// order up after this many retries.
+	MaxAttempts int
+	// RetryBackoff is the wait after a failed try (growing with attempts).
+	RetryBackoff time.Duration
+	// DeadLetterTopic receives what dead-letter gives up on.
+	DeadLetterTopic string
 }
 
 // Group is the running consumer group: one franz-go client per instance.
 type Group struct {
 	bootstrap []string
 	spec      ConsumeSpec
-	sink      Sink
-	out       Processings
+	kitchen   *kitchen
+	retrier   *retrier
 	errs      *errorTally
 
 	mu        sync.Mutex
 	instances []*instance // nil slot: crashed and not restarted
 }
 
-// StartGroup starts spec.Instances consumers.
-func StartGroup(bootstrap []string, spec ConsumeSpec, sink Sink, out Processings) (*Group, error) {
+// StartGroup starts spec.Instances consumers writing to db.
+func StartGroup(bootstrap []string, spec ConsumeSpec, db KitchenDB, out Processings) (*Group, error) {
 	if spec.Instances < 1 || spec.Workers < 1 {
 		return nil, fmt.Errorf("consumer group: need at least one instance and one worker")
 	}
-	g := &Group{bootstrap: bootstrap, spec: spec, sink: sink, out: out, errs: &errorTally{counts: map[string]int64{}},
+	if spec.OnFailure == "" {
+		spec.OnFailure = OnFailureBlock
+	}
+	if spec.OnFailure == OnFailureDeadLetter && spec.DeadLetterTopic == "" {
+		return nil, fmt.Errorf("consumer group: dead-letter needs a dead-letter topic")
+	}
+	spec.MaxAttempts = max(spec.MaxAttempts, 1)
+	spec.RetryBackoff = cmp.Or(spec.RetryBackoff, 100*time.Millisecond)
+	g := &Group{bootstrap: bootstrap, spec: spec, errs: &errorTally{counts: map[string]int64{}},
 		instances: make([]*instance, spec.Instances)}
+	g.kitchen = &kitchen{spec: spec, db: db, out: out, errs: g.errs}
+	if spec.OnFailure == OnFailureRetryTable {
+		g.retrier = startRetrier(g.kitchen)
+	}
 	for i := range g.instances {
 		if err := g.Restart(i); err != nil {
 			g.Stop()
@@ -65,7 +84,9 @@ func StartGroup(bootstrap []string, spec ConsumeSpec, sink Sink, out Processings
 // Crash stops instance i the way a dying process does: right after its next
 // poll (and, in the naive mode, the commit that comes before processing) it
 // drops everything it holds unprocessed and leaves without committing more.
-func (g *Group) Crash(ctx context.Context, i int) error {
+// With afterProcessing it dies later: its next batch is processed and
+// written, but not committed, so the new owner gets it again.
+func (g *Group) Crash(ctx context.Context, i int, afterProcessing bool) error {
 	g.mu.Lock()
 	if i < 0 || i >= len(g.instances) {
 		g.mu.Unlock()
@@ -77,7 +98,7 @@ func (g *Group) Crash(ctx context.Context, i int) error {
 	if in == nil {
 		return fmt.Errorf("consumer instance %d is not running", i)
 	}
-	in.crash(ctx)
+	in.crash(ctx, afterProcessing)
 	return nil
 }
 
@@ -99,18 +120,48 @@ func (g *Group) Restart(i int) error {
 	return nil
 }
 
-// Stop stops every instance gracefully: queued work is finished and committed.
+// Stop stops every instance gracefully: queued work is finished and
+// committed; then the retrier stops, leaving what is still parked.
 func (g *Group) Stop() {
 	g.mu.Lock()
 	ins := g.instances
 	g.instances = make([]*instance, len(ins))
 	g.mu.Unlock()
+	// All at once: a member stuck on a record holds the group's rebalance,
+	// and the others' leave waits for that rebalance.
+	var wg sync.WaitGroup
 	for _, in := range ins {
 		if in != nil {
-			in.stop()
+			wg.Go(in.stop)
 		}
 	}
+	wg.Wait()
+	if g.retrier != nil {
+		g.retrier.close()
+		g.retrier = nil
+	}
 }
+
+// StopMember stops member i gracefully: its queued work is finished and
+// committed and it leaves the group; Restart starts it again.
+func (g *Group) StopMember(i int) error {
+	g.mu.Lock()
+	if i < 0 || i >= len(g.instances) || g.instances[i] == nil {
+		g.mu.Unlock()
+		return fmt.Errorf("consumer instance %d is not running", i)
+	}
+	in := g.instances[i]
+	g.instances[i] = nil
+	g.mu.Unlock()
+	in.stop()
+	return nil
+}
+
+// Members is how many member slots the group has, running or not.
+func (g *Group) Members() int { return len(g.instances) }
+
+// Parked is how many events wait in the retry table.
+func (g *Group) Parked() int { return g.kitchen.parked.total() }
 
 // Errors are the consumers' fetch, commit and sink errors by text.
 func (g *Group) Errors() map[string]int64 { return g.errs.snapshot() }
@@ -121,11 +172,12 @@ type instance struct {
 	cl         *kgo.Client
 	cancelPoll context.CancelFunc // stops polling; queued work still finishes
 	cancelWork context.CancelFunc // abandons work in progress (crash)
-	queues     []chan assertions.Event
+	queues     []chan item
 	workers    sync.WaitGroup
 	batch      sync.WaitGroup // safe mode: records of the current poll not yet processed
 	loop       chan struct{}  // closed when the poll loop has returned
 	crashAt    atomic.Bool    // crash after the next non-empty poll
+	crashLate  atomic.Bool    // crash after processing the next batch, before its commit
 	dropped    atomic.Bool    // workers discard instead of processing
 }
 
@@ -147,10 +199,10 @@ func startInstance(g *Group, slot int) (*instance, error) {
 	workCtx, cancelWork := context.WithCancel(context.Background())
 	in := &instance{g: g, cl: cl, cancelPoll: cancelPoll, cancelWork: cancelWork, loop: make(chan struct{})}
 	for w := 0; w < g.spec.Workers; w++ {
-		q := make(chan assertions.Event, 256)
+		q := make(chan item, 256)
 		in.queues = append(in.queues, q)
 		in.workers.Add(1)
-		go in.work(workCtx, q)
+		go in.work(workCtx, pollCtx, q)
 	}
 	go in.poll(pollCtx)
 	return in, nil
@@ -185,8 +237,8 @@ func (in *instance) poll(ctx context.Context) {
 		in.dispatch(recs)
 		if !spec.Config.AutoCommit {
 			in.batch.Wait()
-			if in.dropped.Load() {
-				return
+			if in.dropped.Load() || in.crashLate.Load() {
+				return // abandoned, or dying between processing and commit
 			}
 			in.commit(recs)
 			in.allowRebalance()
@@ -198,12 +250,13 @@ func (in *instance) dispatch(recs []*kgo.Record) {
 	if !in.g.spec.Config.AutoCommit {
 		in.batch.Add(len(recs))
 	}
-	var e assertions.Event
 	for _, r := range recs {
-		if err := in.g.spec.Identity.Decode(r, &e); err != nil {
-			e = assertions.Event{Run: "(" + err.Error() + ")", Partition: r.Partition, Offset: r.Offset}
+		it := item{rec: r}
+		if err := in.g.spec.Identity.Decode(r, &it.e); err != nil {
+			// Not a record of ours: accounted as a stray, never processed.
+			it = item{e: assertions.Event{Run: "(" + err.Error() + ")", Partition: r.Partition, Offset: r.Offset}}
 		}
-		in.queues[e.Order%uint64(len(in.queues))] <- e
+		in.queues[it.e.Order%uint64(len(in.queues))] <- it
 	}
 }
 
@@ -228,13 +281,19 @@ func (in *instance) allowRebalance() {
 	}
 }
 
-// work processes one worker's queue in order: sink write, then the ledger.
-func (in *instance) work(ctx context.Context, q chan assertions.Event) {
+// work processes one worker's queue in order.
+// stopping ends when the member begins to stop: a record being retried is
+// abandoned then, uncommitted, rather than hold the stop.
+func (in *instance) work(ctx, stopping context.Context, q chan item) {
 	defer in.workers.Done()
 	safe := !in.g.spec.Config.AutoCommit
-	for e := range q {
-		if !in.dropped.Load() && in.process(ctx, &e) {
-			in.g.out.Processed(&e, time.Now())
+	for it := range q {
+		switch {
+		case in.dropped.Load():
+		case it.rec == nil:
+			in.g.kitchen.out.Processed(&it.e, time.Now()) // the ledger counts it a stray
+		case !in.g.kitchen.handle(ctx, stopping, &it, in.deadLetter):
+			in.dropped.Store(true) // abandoned mid-work: commit nothing more
 		}
 		if safe {
 			in.batch.Done()
@@ -242,26 +301,21 @@ func (in *instance) work(ctx context.Context, q chan assertions.Event) {
 	}
 }
 
-func (in *instance) process(ctx context.Context, e *assertions.Event) bool {
-	if d := in.g.spec.ProcessingTime; d > 0 {
-		time.Sleep(d)
-	}
-	for attempt := 0; ; attempt++ {
-		err := in.g.sink.Apply(ctx, e)
-		if err == nil {
-			return true
-		}
-		if ctx.Err() != nil || in.dropped.Load() {
-			return false
-		}
-		in.g.errs.add(fmt.Errorf("sink: %w", err))
-		time.Sleep(min(time.Duration(attempt+1)*50*time.Millisecond, time.Second))
-	}
+// deadLetter publishes one record to the dead-letter topic and waits for
+// its ack.
+func (in *instance) deadLetter(it *item, cause error, attempts int) error {
+	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+	defer cancel()
+	return in.cl.ProduceSync(ctx, deadLetterRecord(in.g.spec.DeadLetterTopic, it.rec, cause, attempts)).FirstErr()
 }
 
 // crash waits (bounded) for the next non-empty poll, then drops everything.
-func (in *instance) crash(ctx context.Context) {
-	in.crashAt.Store(true)
+func (in *instance) crash(ctx context.Context, afterProcessing bool) {
+	if afterProcessing {
+		in.crashLate.Store(true)
+	} else {
+		in.crashAt.Store(true)
+	}
 	select {
 	case <-in.loop:
 	case <-time.After(10 * time.Second): // nothing to poll: crash idle
@@ -279,13 +333,14 @@ func (in *instance) stop() {
 
 func (in *instance) shutdown() {
 	in.cancelPoll()
+	// Work that does not finish must not hang the stop: past the deadline
+	// it is abandoned (and stays uncommitted), which also frees a poll loop
+	// waiting for its batch.
+	stopAbandon := context.AfterFunc(timeoutCtx(drainTimeout), in.cancelWork)
 	<-in.loop
 	for _, q := range in.queues {
 		close(q)
 	}
-	// A sink that keeps failing must not hang the stop: past the deadline
-	// the remaining work is abandoned (and stays uncommitted).
-	stopAbandon := context.AfterFunc(timeoutCtx(drainTimeout), in.cancelWork)
 	in.workers.Wait()
 	if !stopAbandon() {
 		in.dropped.Store(true) // work was abandoned: commit nothing more

@@ -128,3 +128,26 @@ func listBounds(ctx context.Context, adm *kadm.Client, topic string) (map[int32]
 	e.Each(func(o kadm.ListedOffset) { ends[o.Partition] = o.Offset })
 	return starts, ends, nil
 }
+
+// DeadLetters is where the drain of the dead-letter topic reports.
+type DeadLetters interface {
+	DrainedDeadLetter(e *assertions.Event)
+}
+
+// DrainDeadLetters reads the dead-letter topic to its end, as Drain does,
+// so every record the kitchen display claims it dead-lettered is found
+// there (or missed).
+func DrainDeadLetters(ctx context.Context, bootstrap []string, topic string, id Identity, out DeadLetters) error {
+	return Drain(ctx, bootstrap, topic, id, deadLetterDrain{out})
+}
+
+type deadLetterDrain struct{ out DeadLetters }
+
+func (d deadLetterDrain) Drained(e *assertions.Event) { d.out.DrainedDeadLetter(e) }
+
+// DrainedForeign: a record without identity is a stray of the topic.
+func (d deadLetterDrain) DrainedForeign(partition int32, offset int64, why string) {
+	d.out.DrainedDeadLetter(&assertions.Event{Run: "(" + why + ")", Partition: partition, Offset: offset})
+}
+
+func (deadLetterDrain) DrainEnd(int32, int64, int64) {}

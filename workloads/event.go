@@ -176,6 +176,17 @@ func (b *eventBuf) fillValue(o orderEvent, size int) []byte {
 	return v
 }
 
+// garble replaces the value with bytes no kitchen can decode, keeping its
+// size and the identity headers (so the ledger still knows the record).
+func (b *eventBuf) garble() {
+	v := b.value[:0]
+	for len(v) < max(len(b.rec.Value), 8) {
+		v = append(v, 0xde, 0xad, 0xbe, 0xef)
+	}
+	b.value = v
+	b.rec.Value = v
+}
+
 // unsafeBytes views a string as bytes without copying; the client only reads
 // header values, and the strings live for the whole run.
 func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }

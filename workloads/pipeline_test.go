@@ -25,7 +25,7 @@ func runPipeline(t *testing.T, consumer []Setting, crash bool) assertions.Report
 	start := time.Now()
 	ledger := assertions.NewLedger(id.Run, id.Env, start, assertions.Criteria{})
 
-	sink, err := OpenSQLite(filepath.Join(t.TempDir(), "kitchen.db"))
+	sink, err := OpenSQLite(filepath.Join(t.TempDir(), "kitchen.db"), ModeUpsert)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func runPipeline(t *testing.T, consumer []Setting, crash bool) assertions.Report
 	if crash {
 		go func() {
 			time.Sleep(700 * time.Millisecond)
-			if err := group.Crash(context.Background(), 0); err != nil {
+			if err := group.Crash(context.Background(), 0, false); err != nil {
 				t.Error(err)
 			}
 			if err := group.Restart(0); err != nil {
@@ -73,6 +73,9 @@ func runPipeline(t *testing.T, consumer []Setting, crash bool) assertions.Report
 		time.Sleep(100 * time.Millisecond)
 	}
 	group.Stop()
+	if _, err := ReadBack(context.Background(), sink, ledger); err != nil {
+		t.Fatal(err)
+	}
 	dctx, dcancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer dcancel()
 	if err := Drain(dctx, boot, "orders", id, ledger); err != nil {

@@ -32,6 +32,11 @@ type ProduceSpec struct {
 	// FlushTimeout bounds the wait for in-flight sends after the schedule ends;
 	// sends still open then are closed out as unknown.
 	FlushTimeout time.Duration
+	// Book hears of every new order before it is sent (the order system
+	// writes its database, then publishes); nil when nothing reads it.
+	Book OrderBook
+	// Poison turns sends into poison when the poison fault fires; may be nil.
+	Poison *Poisoner
 }
 
 // Outcomes is where each send's outcome goes; assertions.Ledger is one.
@@ -39,6 +44,7 @@ type Outcomes interface {
 	Acked(id assertions.ID, partition int32, offset int64, intended, sent, now time.Time)
 	Failed(id assertions.ID, intended, sent, now time.Time)
 	Unknown(id assertions.ID, intended, sent, now time.Time)
+	Poisoned(id assertions.ID, order uint64)
 }
 
 // ProduceStats summarises the producers' errors for the log.
@@ -129,7 +135,17 @@ func (p *producer) run(ctx context.Context, start time.Time) error {
 			time.Sleep(wait) // waits are one interval at most; ctx is checked every send
 		}
 		b := p.pool.Get().(*eventBuf)
-		b.fill(p.spec.Identity, p.spec.Topic, p.id, seq, p.gen.nextEvent(), p.spec.Key, intended, time.Now(), p.spec.MessageSize)
+		ev := p.gen.nextEvent()
+		if p.spec.Book != nil && ev.step == assertions.StepCreated {
+			p.spec.Book.Written(ev.order, time.Now())
+		}
+		b.fill(p.spec.Identity, p.spec.Topic, p.id, seq, ev, p.spec.Key, intended, time.Now(), p.spec.MessageSize)
+		if poison, garble := p.spec.Poison.take(ev.order); poison {
+			if garble {
+				b.garble()
+			}
+			p.out.Poisoned(b.id, ev.order)
+		}
 		// The client's own context, not ctx: stopping the schedule must not cancel sends already made.
 		p.cl.Produce(context.Background(), &b.rec, promise)
 	}

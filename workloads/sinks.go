@@ -2,16 +2,39 @@ package workloads
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"time"
+
+	"github.com/chaosrun/chaosrun/assertions"
 )
 
-// KitchenDB is the kitchen display's database as a run uses it: the sink
-// the consumer writes to, counted at the end, closed with the run.
+// KitchenDB is the kitchen display's database as a run uses it: the rows
+// the consumer writes, its retry table, read back at the end.
 type KitchenDB interface {
 	Sink
+	RetryTable
+	// Each calls fn for every order row, for db-consistent.
+	Each(ctx context.Context, fn func(Row)) error
 	// Rows counts the orders stored, for the summary.
 	Rows(ctx context.Context) (int64, error)
 	Close() error
+}
+
+// RetryTable parks events that failed, and the later events of their order
+// behind them, until an asynchronous retrier applies them (seed 001).
+type RetryTable interface {
+	Park(ctx context.Context, e *assertions.Event, value []byte, err error, next time.Time) error
+	Due(ctx context.Context, now time.Time, limit int) ([]ParkedEvent, error)
+	ParkedOf(ctx context.Context, order uint64) ([]ParkedEvent, error)
+	Retried(ctx context.Context, id int64, err error, next time.Time) error
+	Unpark(ctx context.Context, id int64) error
+	GiveUp(ctx context.Context, order uint64) error
+}
+
+// SinkOptions configure a kitchen database.
+type SinkOptions struct {
+	Mode string // ModeUpsert or ModeInsert
 }
 
 // SinkKind is one kind of kitchen database.
@@ -19,14 +42,14 @@ type SinkKind struct {
 	Name string
 	// Open creates the database for one run; dir is the run's own
 	// directory, removed when the run ends.
-	Open func(ctx context.Context, dir string) (KitchenDB, error)
+	Open func(ctx context.Context, dir string, o SinkOptions) (KitchenDB, error)
 }
 
 // sinkKinds is the registry; the first is the default. Adding a database is
 // its Sink in its own file plus one entry here.
 var sinkKinds = []SinkKind{
-	{Name: "sqlite", Open: func(_ context.Context, dir string) (KitchenDB, error) {
-		return OpenSQLite(filepath.Join(dir, "kitchen.db"))
+	{Name: "sqlite", Open: func(_ context.Context, dir string, o SinkOptions) (KitchenDB, error) {
+		return OpenSQLite(filepath.Join(dir, "kitchen.db"), o.Mode)
 	}},
 }
 
@@ -53,3 +76,25 @@ func SinkNames() []string {
 }
 
 var _ KitchenDB = (*SQLiteSink)(nil)
+
+// SinkRows is where the kitchen database's rows go after a run; the ledger
+// is one.
+type SinkRows interface {
+	SinkRead()
+	SinkRow(order uint64, step assertions.Step, complete, failed bool)
+}
+
+// ReadBack reports every row of db to out, complete when it holds all of
+// the order's dishes, and returns how many there were.
+func ReadBack(ctx context.Context, db KitchenDB, out SinkRows) (int64, error) {
+	var n int64
+	err := db.Each(ctx, func(r Row) {
+		n++
+		out.SinkRow(r.Order, r.Step, r.Dishes == Dishes(r.Order), r.Failed)
+	})
+	if err != nil {
+		return n, fmt.Errorf("read back the kitchen database: %w", err)
+	}
+	out.SinkRead()
+	return n, nil
+}

@@ -1,0 +1,105 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/chaosrun/chaosrun/faults"
+	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/workloads"
+)
+
+// downstream is what the kitchen display works against: its database and,
+// when it looks orders up, the order service behind its own proxy; plus the
+// poisoner the poison fault drives.
+type downstream struct {
+	db      workloads.KitchenDB
+	service *workloads.OrderService
+	lookup  *workloads.Lookup
+	poison  *workloads.Poisoner
+}
+
+func (r *run) openDownstream(ctx context.Context, cluster *harness.Cluster, runDir string) (*downstream, error) {
+	s := r.s
+	kind, _ := workloads.LookupSink(s.Sink.Type) // validated by spec
+	db, err := kind.Open(ctx, runDir, workloads.SinkOptions{Mode: s.Sink.Mode})
+	if err != nil {
+		return nil, fmt.Errorf("kitchen database %s: %w", kind.Name, err)
+	}
+	d := &downstream{db: db}
+	if s.Consumer.Lookup != nil {
+		if err := d.startService(r, cluster); err != nil {
+			d.close()
+			return nil, err
+		}
+	}
+	var book workloads.OrderBook
+	if d.service != nil {
+		book = d.service
+	}
+	d.poison = workloads.NewPoisoner(s.Seed, book)
+	return d, nil
+}
+
+// startService starts the order service and its proxy.
+func (d *downstream) startService(r *run, cluster *harness.Cluster) error {
+	spec := workloads.ServiceSpec{}
+	if svc := r.s.Service; svc != nil {
+		spec = workloads.ServiceSpec{ServiceTime: svc.ServiceTime, Capacity: svc.Capacity, Overload: svc.Overload,
+			ReplicaLag: svc.ReplicaLag, StaleReads: svc.StaleReads}
+	}
+	svc, err := workloads.StartOrderService(spec)
+	if err != nil {
+		return err
+	}
+	d.service = svc
+	_, addr, err := cluster.AddProxy(faults.OrderService, svc.Addr())
+	if err != nil {
+		return fmt.Errorf("order service: %w", err)
+	}
+	d.lookup = workloads.NewLookup(addr, r.s.Consumer.Lookup.Timeout)
+	r.logf("order service on %s behind its proxy %s", svc.Addr(), addr)
+	return nil
+}
+
+func (d *downstream) close() error {
+	var errs []error
+	if d.lookup != nil {
+		d.lookup.Close()
+	}
+	if d.service != nil {
+		errs = append(errs, d.service.Close())
+	}
+	return errors.Join(append(errs, d.db.Close())...)
+}
+
+// serviceStats are the order service's counters for the result.
+func (d *downstream) serviceStats() map[string]int64 {
+	if d.service == nil {
+		return nil
+	}
+	st := d.service.Stats()
+	return map[string]int64{
+		"requests": st.Requests, "complete": st.Complete, "partial": st.Partial, "not_found": st.NotFound,
+		"rejected": st.Rejected, "overloaded": st.Overloaded, "client_gone": st.ClientGone,
+		"max_in_flight": st.MaxInFlight, "max_queued": st.MaxQueued,
+	}
+}
+
+// consumeSpec is the kitchen display the scenario describes.
+func (r *run) consumeSpec(id workloads.Identity, d *downstream) workloads.ConsumeSpec {
+	c := r.s.Consumer
+	spec := workloads.ConsumeSpec{
+		Topic: r.s.Topic.Name, Group: c.Group, Instances: c.Instances, Workers: c.Workers,
+		ProcessingTime: c.ProcessingTime, Identity: id, Config: c.ClientConfig,
+		Lookup: d.lookup, OnFailure: c.OnFailure, MaxAttempts: c.MaxAttempts, RetryBackoff: c.RetryBackoff,
+	}
+	if c.Lookup != nil {
+		spec.RetryEmpty = c.Lookup.RetryEmpty
+	}
+	if c.OnFailure == workloads.OnFailureDeadLetter {
+		spec.DeadLetterTopic = c.DeadLetterTopic
+	}
+	return spec
+}

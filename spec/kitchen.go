@@ -1,0 +1,84 @@
+package spec
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/chaosrun/chaosrun/faults"
+	"github.com/chaosrun/chaosrun/workloads"
+)
+
+// kitchen checks how the kitchen display handles failures, its lookup and
+// the order service it calls.
+func (c check) kitchen() {
+	cs := c.s.Consumer
+	_, dlqWritten := c.s.pos["consumer.dead_letter_topic"]
+	switch {
+	case !slices.Contains(workloads.FailurePolicies, cs.OnFailure):
+		c.at("consumer.on_failure", "want %s, got %q", strings.Join(workloads.FailurePolicies, ", "), cs.OnFailure)
+	case dlqWritten && cs.OnFailure != workloads.OnFailureDeadLetter:
+		c.at("consumer.dead_letter_topic", "only on_failure: dead-letter publishes to a dead-letter topic")
+	case cs.OnFailure == workloads.OnFailureDeadLetter && (cs.DeadLetterTopic == "" || cs.DeadLetterTopic == c.s.Topic.Name):
+		c.at("consumer.dead_letter_topic", "want a topic other than the scenario's own")
+	}
+	if cs.MaxAttempts < 1 {
+		c.at("consumer.max_attempts", "want at least 1 attempt")
+	}
+	if cs.RetryBackoff <= 0 {
+		c.at("consumer.retry_backoff", "want a positive duration")
+	}
+	if cs.Lookup != nil && cs.Lookup.Timeout <= 0 {
+		c.at("consumer.lookup.timeout", "want a positive duration")
+	}
+	if c.s.Sink.Mode != workloads.ModeUpsert && c.s.Sink.Mode != workloads.ModeInsert {
+		c.at("sink.mode", "want upsert (idempotent) or insert (a plain INSERT of new orders), got %q", c.s.Sink.Mode)
+	}
+	c.orderService()
+}
+
+// orderService checks the service against the lookup that calls it.
+func (c check) orderService() {
+	svc, lookup := c.s.Service, c.s.Consumer.Lookup != nil
+	switch {
+	case svc != nil && !lookup:
+		c.at("order_service", "nothing calls the order service: add consumer.lookup")
+		return
+	case svc == nil:
+		return
+	}
+	if svc.Capacity < 0 {
+		c.at("order_service.capacity", "want 0 (unlimited) or a positive number of requests")
+	}
+	switch svc.Overload {
+	case "":
+	case workloads.OverloadReject, workloads.OverloadQueue:
+		if svc.Capacity == 0 {
+			c.at("order_service.overload", "nothing is over an unlimited capacity: set capacity")
+		}
+	default:
+		c.at("order_service.overload", "want reject (503 at once) or queue (wait for a slot), got %q", svc.Overload)
+	}
+	switch svc.StaleReads {
+	case "":
+	case workloads.StalePartial, workloads.StaleNotFound:
+		if svc.ReplicaLag == 0 {
+			c.at("order_service.stale_reads", "no read is stale without a replica lag: set replica_lag")
+		}
+	default:
+		c.at("order_service.stale_reads", "want partial (the order without its dishes) or not-found, got %q", svc.StaleReads)
+	}
+}
+
+// needsLookup refuses faults that act on the order service, or poison it
+// rejects, where the kitchen display looks nothing up.
+func (c check) needsLookup(f Fault, path string) {
+	if c.s.Consumer.Lookup != nil {
+		return
+	}
+	if f.Target.Service == faults.OrderService {
+		c.at(path+".target.service", "the scenario runs no order service (add consumer.lookup)")
+	}
+	if n, ok := f.Fault.(interface{ NeedsOrderService() bool }); ok && n.NeedsOrderService() {
+		c.at(path+".kind", "the order service rejects nothing here: the kitchen display looks nothing up (add consumer.lookup)")
+	}
+}
