@@ -1,0 +1,307 @@
+package workloads
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/chaosrun/chaosrun/assertions"
+)
+
+// journal records what the kitchen reports, in order.
+type journal struct {
+	mu       sync.Mutex
+	lines    []string
+	failures []string
+}
+
+func (j *journal) add(s string) { j.mu.Lock(); j.lines = append(j.lines, s); j.mu.Unlock() }
+func (j *journal) Processed(e *assertions.Event, _ time.Time) {
+	j.add("processed " + e.Step.String())
+}
+func (j *journal) Diverted(e *assertions.Event, how assertions.Diversion) {
+	j.add(how.String() + " " + e.Step.String())
+}
+func (j *journal) Parked(e *assertions.Event) { j.add("parked " + e.Step.String()) }
+func (j *journal) Failing(_ *assertions.Event, err error, _ int, _ time.Time) {
+	j.mu.Lock()
+	j.failures = append(j.failures, err.Error())
+	j.mu.Unlock()
+}
+func (j *journal) got() []string { j.mu.Lock(); defer j.mu.Unlock(); return slices.Clone(j.lines) }
+
+func newKitchen(t *testing.T, mode string, spec ConsumeSpec) (*kitchen, *journal, *SQLiteSink) {
+	t.Helper()
+	db, err := OpenSQLite(filepath.Join(t.TempDir(), "k.db"), mode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	spec.Identity = Identity{Run: "r", Env: "prod"}
+	spec.MaxAttempts = max(spec.MaxAttempts, 1)
+	spec.RetryBackoff = 10 * time.Millisecond
+	j := &journal{}
+	return &kitchen{spec: spec, db: db, out: j, errs: &errorTally{counts: map[string]int64{}}}, j, db
+}
+
+// step is order's event with a valid payload.
+func step(order uint64, s assertions.Step, seq uint64) *item {
+	rec := &kgo.Record{Value: []byte(`{"order":` + itoa(order) + `,"step":"` + s.String() + `"}`)}
+	return &item{e: assertions.Event{Run: "r", Env: "prod", Order: order, Step: s, Seq: seq, Offset: int64(seq)}, rec: rec}
+}
+
+func itoa(n uint64) string { return string(appendUint(nil, n)) }
+
+func appendUint(b []byte, n uint64) []byte {
+	if n >= 10 {
+		b = appendUint(b, n/10)
+	}
+	return append(b, byte('0'+n%10))
+}
+
+func poisoned(it *item) *item { it.rec.Value = []byte{0xde, 0xad}; return it }
+
+func rows(t *testing.T, db *SQLiteSink) map[uint64]Row {
+	t.Helper()
+	out := map[uint64]Row{}
+	if err := db.Each(context.Background(), func(r Row) { out[r.Order] = r }); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func noDLQ(*item, error, int) error { return errors.New("no dead-letter topic here") }
+
+func TestValueMatches(t *testing.T) {
+	for v, ok := range map[string]bool{
+		`{"order":12,"step":"paid"}`: true, `{"order":12}`: true, `{"order":123,"step":"paid"}`: false,
+		`{"order":1`: false, "\xde\xad": false, ``: false, `{"order":12x`: false,
+	} {
+		if valueMatches([]byte(v), 12) != ok {
+			t.Errorf("valueMatches(%q, 12) = %v", v, !ok)
+		}
+	}
+}
+
+// Seed 000: a redelivered first event violates the key of a plain INSERT;
+// block retries it until the member stops, and reports each failure.
+func TestBlockRetriesInPlaceUntilStopped(t *testing.T) {
+	k, j, _ := newKitchen(t, ModeInsert, ConsumeSpec{OnFailure: OnFailureBlock})
+	ctx := context.Background()
+	if !k.handle(ctx, ctx, step(1, assertions.StepCreated, 0), noDLQ) {
+		t.Fatal("first insert failed")
+	}
+	stopping, stop := context.WithCancel(ctx)
+	time.AfterFunc(150*time.Millisecond, stop)
+	if k.handle(ctx, stopping, step(1, assertions.StepCreated, 0), noDLQ) {
+		t.Fatal("a redelivered insert was handled; want it abandoned at the stop")
+	}
+	if len(j.failures) < 3 || !strings.Contains(j.failures[0], "UNIQUE constraint failed") {
+		t.Errorf("failures %q: want several primary-key violations", j.failures)
+	}
+	if got := j.got(); !slices.Equal(got, []string{"processed created"}) {
+		t.Errorf("journal %q", got)
+	}
+}
+
+// Upsert makes the same redelivery harmless (the fix).
+func TestUpsertRewritesRedelivery(t *testing.T) {
+	k, j, db := newKitchen(t, ModeUpsert, ConsumeSpec{OnFailure: OnFailureBlock})
+	ctx := context.Background()
+	for range 2 {
+		if !k.handle(ctx, ctx, step(1, assertions.StepCreated, 0), noDLQ) {
+			t.Fatal("upsert failed")
+		}
+	}
+	if r := rows(t, db)[1]; r.Step != assertions.StepCreated || r.Dishes != Dishes(1) || len(j.failures) > 0 {
+		t.Errorf("row %+v, failures %q", r, j.failures)
+	}
+}
+
+// In insert mode a later step of an order without a row changes nothing:
+// the kitchen never shows the order (seed 001).
+func TestInsertModeUpdateWithoutRow(t *testing.T) {
+	k, _, db := newKitchen(t, ModeInsert, ConsumeSpec{})
+	ctx := context.Background()
+	k.handle(ctx, ctx, step(5, assertions.StepPaid, 1), noDLQ)
+	if _, ok := rows(t, db)[5]; ok {
+		t.Error("an UPDATE created a row")
+	}
+}
+
+func TestSkipDivertsAndGoesOn(t *testing.T) {
+	k, j, _ := newKitchen(t, ModeUpsert, ConsumeSpec{OnFailure: OnFailureSkip})
+	ctx := context.Background()
+	if !k.handle(ctx, ctx, poisoned(step(1, assertions.StepCreated, 0)), noDLQ) {
+		t.Fatal("skip did not go on")
+	}
+	if got := j.got(); !slices.Equal(got, []string{"skipped created"}) {
+		t.Errorf("journal %q", got)
+	}
+}
+
+func TestDeadLetterAfterMaxAttempts(t *testing.T) {
+	k, j, _ := newKitchen(t, ModeUpsert, ConsumeSpec{OnFailure: OnFailureDeadLetter, MaxAttempts: 3})
+	var published []int
+	dlq := func(it *item, err error, attempts int) error {
+		if len(published) == 0 && attempts == 3 {
+			published = append(published, attempts)
+			return errors.New("broker busy") // the publish itself is retried
+		}
+		published = append(published, attempts)
+		return nil
+	}
+	ctx := context.Background()
+	if !k.handle(ctx, ctx, poisoned(step(1, assertions.StepCreated, 0)), dlq) {
+		t.Fatal("dead-letter did not go on")
+	}
+	if len(j.failures) != 3 || !slices.Equal(published, []int{3, 3}) {
+		t.Errorf("%d failures, publishes %v: want 3 tries, then a retried publish", len(j.failures), published)
+	}
+	if got := j.got(); !slices.Equal(got, []string{"dead-lettered created"}) {
+		t.Errorf("journal %q", got)
+	}
+}
+
+func TestDeadLetterRecordCarriesItsOrigin(t *testing.T) {
+	rec := &kgo.Record{Key: []byte("7"), Value: []byte("v"), Partition: 3, Offset: 42,
+		Headers: []kgo.RecordHeader{{Key: HeaderRun, Value: []byte("r")}}}
+	d := deadLetterRecord("orders.dlq", rec, errUndecodable, 3)
+	want := map[string]string{HeaderRun: "r", HeaderDLQPartition: "3", HeaderDLQOffset: "42",
+		HeaderDLQError: "undecodable payload", HeaderDLQAttempts: "3"}
+	got := map[string]string{}
+	for _, h := range d.Headers {
+		got[h.Key] = string(h.Value)
+	}
+	if d.Topic != "orders.dlq" || string(d.Key) != "7" || string(d.Value) != "v" || len(got) != len(want) {
+		t.Fatalf("record %+v", d)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("header %s = %q, want %q", k, got[k], v)
+		}
+	}
+}
+
+// Seed 001's fix: a lookup inside the replica lag parks the event and the
+// order's later events behind it; the retrier applies them in order once
+// the replica has caught up.
+func TestRetryTableParksBehindAndAppliesInOrder(t *testing.T) {
+	svc, err := StartOrderService(ServiceSpec{ReplicaLag: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	lk := NewLookup(svc.Addr(), time.Second)
+	defer lk.Close()
+	k, j, db := newKitchen(t, ModeInsert, ConsumeSpec{OnFailure: OnFailureRetryTable, MaxAttempts: 10, Lookup: lk, RetryEmpty: true})
+	svc.Written(9, time.Now())
+	ctx := context.Background()
+	for i, s := range []assertions.Step{assertions.StepCreated, assertions.StepPaid, assertions.StepCompleted} {
+		if !k.handle(ctx, ctx, step(9, s, uint64(i)), noDLQ) {
+			t.Fatal("not handled")
+		}
+	}
+	r := startRetrier(k)
+	deadline := time.Now().Add(5 * time.Second)
+	for k.parked.total() > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	r.close()
+	want := []string{"parked created", "parked paid", "parked completed", "processed created", "processed paid", "processed completed"}
+	if got := j.got(); !slices.Equal(got, want) {
+		t.Errorf("journal %q\nwant    %q", got, want)
+	}
+	if row := rows(t, db)[9]; row.Step != assertions.StepCompleted || row.Dishes != Dishes(9) {
+		t.Errorf("row %+v", row)
+	}
+}
+
+// After max_attempts the retrier gives the order up: its events are
+// diverted and the order is marked failed.
+func TestRetryTableGivesUp(t *testing.T) {
+	svc, err := StartOrderService(ServiceSpec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	lk := NewLookup(svc.Addr(), time.Second)
+	defer lk.Close()
+	k, j, db := newKitchen(t, ModeUpsert, ConsumeSpec{OnFailure: OnFailureRetryTable, MaxAttempts: 2, Lookup: lk})
+	svc.Written(4, time.Now())
+	svc.Reject(4)
+	ctx := context.Background()
+	k.handle(ctx, ctx, step(4, assertions.StepCreated, 0), noDLQ)
+	k.handle(ctx, ctx, step(4, assertions.StepPaid, 1), noDLQ)
+	r := startRetrier(k)
+	deadline := time.Now().Add(5 * time.Second)
+	for k.parked.total() > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	r.close()
+	want := []string{"parked created", "parked paid", "given up created", "given up paid"}
+	if got := j.got(); !slices.Equal(got, want) {
+		t.Errorf("journal %q\nwant    %q", got, want)
+	}
+	if row := rows(t, db)[4]; !row.Failed {
+		t.Errorf("order not marked failed: %+v", row)
+	}
+}
+
+type book struct{ rejected []uint64 }
+
+func (b *book) Written(uint64, time.Time) {}
+func (b *book) Reject(o uint64)           { b.rejected = append(b.rejected, o) }
+
+func TestPoisoner(t *testing.T) {
+	p := NewPoisoner(1, nil)
+	if poison, _ := p.take(1); poison {
+		t.Fatal("idle poisoner poisoned")
+	}
+	if err := p.Poison(PoisonRejected, 1, 0); err == nil {
+		t.Error("rejected poison without an order service was accepted")
+	}
+	if err := p.Poison(PoisonUndecodable, 2, 0); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	for o := range uint64(10) {
+		if poison, garble := p.take(o); poison && garble {
+			n++
+		}
+	}
+	if n != 2 || p.busy.Load() {
+		t.Errorf("count 2 poisoned %d (busy %v)", n, p.busy.Load())
+	}
+	b := &book{}
+	p = NewPoisoner(1, b)
+	p.Poison(PoisonRejected, 1, 0)
+	if poison, garble := p.take(7); !poison || garble {
+		t.Fatal("rejected order 7 not poisoned (or garbled)")
+	}
+	if poison, _ := p.take(8); poison {
+		t.Error("count 1 poisoned a second order")
+	}
+	if poison, _ := p.take(7); !poison || !slices.Equal(b.rejected, []uint64{7}) {
+		t.Errorf("a later step of rejected order 7 is not poison (rejected %v)", b.rejected)
+	}
+	p = NewPoisoner(1, nil)
+	p.Poison(PoisonUndecodable, 0, 0.5)
+	n = 0
+	for o := range uint64(1000) {
+		if poison, _ := p.take(o); poison {
+			n++
+		}
+	}
+	p.StopPoison()
+	if poison, _ := p.take(1); n < 400 || n > 600 || poison {
+		t.Errorf("fraction 0.5 poisoned %d of 1000 (and after the stop: %v)", n, poison)
+	}
+}
