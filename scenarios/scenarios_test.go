@@ -179,6 +179,41 @@ var checks = map[string]func(*testing.T, *reports.Result){
 			t.Errorf("Kafka-level loss of acked records not detected: %+v", res.Counts)
 		}
 	},
+	// Incident pairs (seeds 000, 001, 003): the broken side's evidence names
+	// the cause; the fixed side shows the fix at work.
+	"incidents/poison-record/broken.yaml": evidence("no-stuck-partition", "undecodable payload"),
+	"incidents/poison-record/fixed.yaml":       evidence("no-healthy-diverted", "(1 diverted in all, 1 poison sent)"),
+	"incidents/duplicate-dead-loop/broken.yaml": evidence("no-stuck-partition", "UNIQUE constraint failed"),
+	"incidents/first-event-failed/broken.yaml":  evidence("db-consistent", "missing from the kitchen database"),
+	"incidents/replica-lag/broken.yaml":         evidence("db-consistent", "without all its dishes"),
+	"incidents/replica-lag/fixed.yaml": func(t *testing.T, res *reports.Result) {
+		if res.OrderService["partial"] == 0 {
+			t.Errorf("the replica was never behind: %v", res.OrderService)
+		}
+	},
+	"incidents/pool-overload/broken.yaml": func(t *testing.T, res *reports.Result) {
+		if res.OrderService["client_gone"] == 0 {
+			t.Errorf("no lookup outlived its client: %v", res.OrderService)
+		}
+	},
+}
+
+// evidence checks that the named verdict's summary, first ids or details
+// mention want.
+func evidence(name, want string) func(*testing.T, *reports.Result) {
+	return func(t *testing.T, res *reports.Result) {
+		t.Helper()
+		for _, v := range res.Assertions {
+			if v.Name == name {
+				all := v.Summary + "\n" + strings.Join(v.First, "\n") + "\n" + strings.Join(v.Details, "\n")
+				if !strings.Contains(all, want) {
+					t.Errorf("%s's evidence does not mention %q:\n%s", name, want, all)
+				}
+				return
+			}
+		}
+		t.Errorf("no %s verdict", name)
+	}
 }
 
 // checkJitterVisible compares the seconds under 100ms±50ms broker→client
