@@ -63,6 +63,8 @@ var Catalog = []Assertion{
 		}},
 	{Name: "no-healthy-diverted", Enforced: true, judge: (*Ledger).noHealthyDiverted,
 		Judges: "a record that is not poison was skipped, dead-lettered or given up by the kitchen display"},
+	{Name: "no-downstream-overload", Enforced: true, judge: (*Ledger).noDownstreamOverload,
+		Judges: "the kitchen display drove a service it calls past its capacity: requests refused as overloaded, or served after their caller gave up"},
 	{Name: "ack-gap", EnforcedBy: "max_ack_gap", judge: (*Ledger).ackGap,
 		Judges: "the longest gap between successful acks exceeds max_ack_gap",
 		Thresholds: []Threshold{

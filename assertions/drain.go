@@ -28,8 +28,9 @@ type drainSide struct {
 	orderBad   int64
 	orderFirst []string
 
-	steps orderSteps // which steps of each order the log holds
-	sink  sinkRows   // what the kitchen database shows at the end
+	steps      orderSteps     // which steps of each order the log holds
+	sink       sinkRows       // what the kitchen database shows at the end
+	downstream downstreamSide // what the services the kitchen called saw
 }
 
 // Drained records a record found by the final drain. Records of a partition

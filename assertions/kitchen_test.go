@@ -255,3 +255,36 @@ func TestConsumerLossNamesParkedAndDeadLettered(t *testing.T) {
 		t.Errorf("no-consumer-loss: count %d, first %q, want %q", v.Count, v.First, want)
 	}
 }
+
+func TestNoDownstreamOverload(t *testing.T) {
+	runCases(t, "no-downstream-overload", []verdictCase{
+		{
+			name: "no service",
+			run:  func(h *history) Report { h.flow(0, 0, 5, 0); return h.finish() },
+			want: want{passed: true, enforced: true, summary: "no downstream service in this run"},
+		},
+		{
+			name: "pool sized to the service",
+			run: func(h *history) Report {
+				h.flow(0, 0, 5, 0)
+				h.l.Downstream("order-service", DownstreamStats{Requests: 900, Capacity: 10, Callers: 10})
+				return h.finish()
+			},
+			want: want{passed: true, enforced: true, summary: "0 requests over a downstream service's capacity",
+				details: []string{"order-service: 0 of 900 requests refused as overloaded, 0 served after their caller gave up (capacity 10, the kitchen runs up to 10 lookups at once)"}},
+		},
+		{
+			name: "fifty workers against ten slots",
+			run: func(h *history) Report {
+				h.flow(0, 0, 5, 0)
+				h.l.Downstream("order-service", DownstreamStats{Requests: 5000, Overloaded: 1200, ClientGone: 3, Capacity: 10, Callers: 50})
+				return h.finish()
+			},
+			want: want{
+				enforced: true, count: 1203,
+				first:   []string{"order-service: 1200 of 5000 requests refused as overloaded, 3 served after their caller gave up (capacity 10, the kitchen runs up to 50 lookups at once)"},
+				failing: []string{"no-downstream-overload"},
+			},
+		},
+	})
+}

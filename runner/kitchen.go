@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/workloads"
@@ -74,13 +75,20 @@ func (d *downstream) close() error {
 	return errors.Join(append(errs, d.db.Close())...)
 }
 
-// serviceStats are the order service's counters for the result.
-func (d *downstream) serviceStats() map[string]int64 {
+// report gives the ledger and the result the order service's counters.
+func (d *downstream) report(r *run, ledger *assertions.Ledger) {
 	if d.service == nil {
-		return nil
+		return
 	}
 	st := d.service.Stats()
-	return map[string]int64{
+	c := r.s.Consumer
+	capacity := 0
+	if r.s.Service != nil {
+		capacity = r.s.Service.Capacity
+	}
+	ledger.Downstream(faults.OrderService, assertions.DownstreamStats{Requests: st.Requests, Overloaded: st.Overloaded,
+		ClientGone: st.ClientGone, Capacity: int64(capacity), Callers: int64(c.Instances * c.Workers)})
+	r.res.OrderService = map[string]int64{
 		"requests": st.Requests, "complete": st.Complete, "partial": st.Partial, "not_found": st.NotFound,
 		"rejected": st.Rejected, "overloaded": st.Overloaded, "client_gone": st.ClientGone,
 		"max_in_flight": st.MaxInFlight, "max_queued": st.MaxQueued,

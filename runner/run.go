@@ -202,7 +202,7 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	for e, n := range group.Errors() {
 		r.logf("consumer errors: %d× %s", n, e)
 	}
-	r.res.OrderService = down.serviceStats()
+	down.report(r, ledger)
 	if r.res.SinkOrders, err = workloads.ReadBack(ctx, down.db, ledger); err != nil {
 		return err
 	}

@@ -191,11 +191,7 @@ var checks = map[string]func(*testing.T, *reports.Result){
 			t.Errorf("the replica was never behind: %v", res.OrderService)
 		}
 	},
-	"incidents/pool-overload/broken.yaml": func(t *testing.T, res *reports.Result) {
-		if res.OrderService["client_gone"] == 0 {
-			t.Errorf("no lookup outlived its client: %v", res.OrderService)
-		}
-	},
+	"incidents/pool-overload/broken.yaml": evidence("no-downstream-overload", "the kitchen runs up to 50 lookups at once"),
 }
 
 // evidence checks that the named verdict's summary, first ids or details

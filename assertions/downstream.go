@@ -1,0 +1,57 @@
+package assertions
+
+import "fmt"
+
+// DownstreamStats is what a service the kitchen display called saw of it.
+type DownstreamStats struct {
+	Requests   int64 // lookups that reached the service
+	Overloaded int64 // refused at once: over capacity (503)
+	ClientGone int64 // served to the end after the caller had given up
+	Capacity   int64 // requests the service serves at once (0: unlimited)
+	Callers    int64 // how many lookups the kitchen display may run at once
+}
+
+// downstreamSide holds the services' figures, by name.
+type downstreamSide struct {
+	names []string
+	stats []DownstreamStats
+}
+
+// Downstream records what service name saw during the run.
+func (l *Ledger) Downstream(name string, s DownstreamStats) {
+	l.drainMu.Lock()
+	defer l.drainMu.Unlock()
+	d := &l.drain.downstream
+	d.names, d.stats = append(d.names, name), append(d.stats, s)
+}
+
+// noDownstreamOverload: the kitchen display never drives a service past
+// what it can serve (seed 001: 50 threads against a query service sized for
+// far fewer took two of its nodes down). Refused lookups and lookups the
+// service worked on after their caller gave up are the evidence.
+func (l *Ledger) noDownstreamOverload(_ *comparison, v *Verdict) {
+	d := &l.drain.downstream
+	if len(d.names) == 0 {
+		v.Summary = "no downstream service in this run"
+		return
+	}
+	for i, name := range d.names {
+		s := d.stats[i]
+		n := s.Overloaded + s.ClientGone
+		v.Count += n
+		line := fmt.Sprintf("%s: %d of %d requests refused as overloaded, %d served after their caller gave up (capacity %s, the kitchen runs up to %d lookups at once)",
+			name, s.Overloaded, s.Requests, s.ClientGone, capacity(s.Capacity), s.Callers)
+		if n > 0 {
+			keep(&v.First, line)
+		}
+		v.Details = append(v.Details, line)
+	}
+	v.Summary = fmt.Sprintf("%d requests over a downstream service's capacity", v.Count)
+}
+
+func capacity(c int64) string {
+	if c == 0 {
+		return "unlimited"
+	}
+	return fmt.Sprint(c)
+}
