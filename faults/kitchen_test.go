@@ -20,9 +20,15 @@ func (g *fakeGroup) Crash(_ context.Context, i int, late bool) error {
 	g.calls = append(g.calls, fmt.Sprintf("crash %d late=%v", i, late))
 	return nil
 }
-func (g *fakeGroup) StopMember(i int) error { g.calls = append(g.calls, fmt.Sprint("stop ", i)); return nil }
-func (g *fakeGroup) Restart(i int) error    { g.calls = append(g.calls, fmt.Sprint("restart ", i)); return nil }
-func (g *fakeGroup) Members() int           { return 3 }
+func (g *fakeGroup) StopMember(i int) error {
+	g.calls = append(g.calls, fmt.Sprint("stop ", i))
+	return nil
+}
+func (g *fakeGroup) Restart(i int) error {
+	g.calls = append(g.calls, fmt.Sprint("restart ", i))
+	return nil
+}
+func (g *fakeGroup) Members() int { return 3 }
 
 type fakePoison struct{ calls []string }
 

@@ -181,8 +181,8 @@ var checks = map[string]func(*testing.T, *reports.Result){
 	},
 	// Incident pairs (seeds 000, 001, 003): the broken side's evidence names
 	// the cause; the fixed side shows the fix at work.
-	"incidents/poison-record/broken.yaml": evidence("no-stuck-partition", "undecodable payload"),
-	"incidents/poison-record/fixed.yaml":       evidence("no-healthy-diverted", "(1 diverted in all, 1 poison sent)"),
+	"incidents/poison-record/broken.yaml":       evidence("no-stuck-partition", "undecodable payload"),
+	"incidents/poison-record/fixed.yaml":        evidence("no-healthy-diverted", "(1 diverted in all, 1 poison sent)"),
 	"incidents/duplicate-dead-loop/broken.yaml": evidence("no-stuck-partition", "UNIQUE constraint failed"),
 	"incidents/first-event-failed/broken.yaml":  evidence("db-consistent", "missing from the kitchen database"),
 	"incidents/replica-lag/broken.yaml":         evidence("db-consistent", "without all its dishes"),
