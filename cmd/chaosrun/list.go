@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -39,19 +40,21 @@ func listScenarios(dir string) error {
 	}
 	sort.Strings(files)
 	var bad error
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	for _, f := range files {
 		s, err := spec.Load(f)
 		if err != nil {
 			bad = err
-			fmt.Printf("%-45s INVALID (run chaosrun validate %s)\n", f, f)
+			fmt.Fprintf(w, "%s\tINVALID\t(run chaosrun validate %s)\n", f, f)
 			continue
 		}
-		expect := "pass"
+		expect := "expect pass"
 		if s.Expect.Verdict == "fail" {
-			expect = "fail " + strings.Join(s.Expect.Failing, ",")
+			expect = "expect fail " + strings.Join(s.Expect.Failing, ",")
 		}
-		fmt.Printf("%-42s expect %-22s %s\n", f, expect, firstSentence(s.Description))
+		fmt.Fprintf(w, "%s\t%s\t%s\n", f, expect, firstSentence(s.Description))
 	}
+	w.Flush()
 	if bad != nil {
 		return &exitError{exitBadInput, bad}
 	}
