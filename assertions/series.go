@@ -11,6 +11,7 @@ import (
 type LatencyPoint struct {
 	At    time.Time `json:"at"` // start of the second
 	Count int64     `json:"count"`
+	Min   float64   `json:"min_ms"`
 	P50   float64   `json:"p50_ms"`
 	P99   float64   `json:"p99_ms"`
 	Max   float64   `json:"max_ms"`
@@ -41,21 +42,22 @@ func (s *latencySeries) flush() {
 	if s.h.TotalCount() == 0 {
 		return
 	}
-	ms := func(us int64) float64 { return float64(us) / 1000 }
-	s.points = append(s.points, LatencyPoint{
-		At: s.from, Count: s.h.TotalCount(),
-		P50: ms(s.h.ValueAtQuantile(50)), P99: ms(s.h.ValueAtQuantile(99)), Max: ms(s.h.Max()),
-	})
+	s.points = append(s.points, s.point())
 	s.h.Reset()
+}
+
+// point summarises the current second.
+func (s *latencySeries) point() LatencyPoint {
+	ms := func(us int64) float64 { return float64(us) / 1000 }
+	return LatencyPoint{At: s.from, Count: s.h.TotalCount(), Min: ms(s.h.Min()),
+		P50: ms(s.h.ValueAtQuantile(50)), P99: ms(s.h.ValueAtQuantile(99)), Max: ms(s.h.Max())}
 }
 
 // snapshot returns the closed seconds plus the one in progress.
 func (s *latencySeries) snapshot() []LatencyPoint {
 	out := append([]LatencyPoint(nil), s.points...)
 	if s.h.TotalCount() > 0 {
-		ms := func(us int64) float64 { return float64(us) / 1000 }
-		out = append(out, LatencyPoint{At: s.from, Count: s.h.TotalCount(),
-			P50: ms(s.h.ValueAtQuantile(50)), P99: ms(s.h.ValueAtQuantile(99)), Max: ms(s.h.Max())})
+		out = append(out, s.point())
 	}
 	return out
 }

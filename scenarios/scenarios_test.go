@@ -213,26 +213,29 @@ func evidence(name, want string) func(*testing.T, *reports.Result) {
 }
 
 // checkJitterVisible compares the seconds under 100ms±50ms broker→client
-// delay with the seconds after it healed, in the same run: the median of the
-// per-second p50 must rise by at least half the injected delay.
+// delay with the seconds after it healed, in the same run. Each ack under
+// the toxic waited at least 50ms on the wire, whatever the brokers' own
+// queueing; after the heal the fastest acks are fast again. So the median
+// of the per-second minimum must be at least 45ms under the toxic and rise
+// by at least 40ms over the seconds after the heal.
 func checkJitterVisible(t *testing.T, res *reports.Result) {
 	inject, heal := res.Timeline[0].At, res.Timeline[1].At
 	var during, after []float64
 	for _, p := range res.AckSeries {
 		switch {
 		case p.At.After(inject.Add(2*time.Second)) && p.At.Before(heal.Add(-time.Second)):
-			during = append(during, p.P50)
+			during = append(during, p.Min)
 		case p.At.After(heal.Add(2 * time.Second)):
-			after = append(after, p.P50)
+			after = append(after, p.Min)
 		}
 	}
 	if len(during) < 10 || len(after) < 3 {
 		t.Fatalf("too few seconds to compare: %d during, %d after", len(during), len(after))
 	}
 	d, a := median(during), median(after)
-	t.Logf("median per-second p50 produce-ack: %.1fms under latency, %.1fms after heal", d, a)
-	if d < a+50 {
-		t.Errorf("injected latency not visible: %.1fms under the toxic vs %.1fms after", d, a)
+	t.Logf("median per-second fastest produce-ack: %.1fms under latency, %.1fms after heal", d, a)
+	if d < 45 || d < a+40 {
+		t.Errorf("injected latency not visible: fastest acks %.1fms under the toxic vs %.1fms after", d, a)
 	}
 }
 
