@@ -66,6 +66,8 @@ func (l *Ledger) compareKitchen(c *comparison, p uint32, unprocessed func() runs
 	for d := range diversions {
 		set := k.diverted[d].get(i)
 		c.diverted[d].take(p, runsOf(set), "")
-		c.healthy[d].take(p, minus(runsOf(set), runsOf(k.poison.get(i))), " "+Diversion(d+1).String())
+		// Diverted, then redelivered and processed after all: no loss.
+		healthy := minus(minus(runsOf(set), runsOf(k.poison.get(i))), runsOf(l.cons.processed.get(i)))
+		c.healthy[d].take(p, healthy, " "+Diversion(d+1).String())
 	}
 }

@@ -6,7 +6,7 @@ import "fmt"
 type DownstreamStats struct {
 	Requests   int64 // lookups that reached the service
 	Overloaded int64 // refused at once: over capacity (503)
-	ClientGone int64 // served to the end after the caller had given up
+	Abandoned  int64 // waited for a slot, then served after the caller had given up
 	Capacity   int64 // requests the service serves at once (0: unlimited)
 	Callers    int64 // how many lookups the kitchen display may run at once
 }
@@ -37,10 +37,10 @@ func (l *Ledger) noDownstreamOverload(_ *comparison, v *Verdict) {
 	}
 	for i, name := range d.names {
 		s := d.stats[i]
-		n := s.Overloaded + s.ClientGone
+		n := s.Overloaded + s.Abandoned
 		v.Count += n
-		line := fmt.Sprintf("%s: %d of %d requests refused as overloaded, %d served after their caller gave up (capacity %s, the kitchen runs up to %d lookups at once)",
-			name, s.Overloaded, s.Requests, s.ClientGone, capacity(s.Capacity), s.Callers)
+		line := fmt.Sprintf("%s: %d of %d requests refused as overloaded, %d queued for a slot and served after their caller gave up (capacity %s, the kitchen runs up to %d lookups at once)",
+			name, s.Overloaded, s.Requests, s.Abandoned, capacity(s.Capacity), s.Callers)
 		if n > 0 {
 			keep(&v.First, line)
 		}

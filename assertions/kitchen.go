@@ -35,6 +35,7 @@ type kitchenSide struct {
 	parked       seqSets             // ever parked in the retry table
 	poison       seqSets             // sends whose value cannot be processed, by producer
 	poisonOrders seqSets             // ordinals of orders that hold poison, by producer
+	wholeOrders  seqSets             // of those, orders poison as a whole (the service refuses them)
 	inDLQ        seqSets             // dead-lettered records the drain found in the dead-letter topic
 	dlqStrays    strays
 	failing      []failure // per partition: its latest failed attempt
@@ -54,7 +55,9 @@ type failure struct {
 
 // Poisoned records that the producers sent a record whose value cannot be
 // processed (an undecodable payload, or an order the service rejects).
-func (l *Ledger) Poisoned(id ID, order uint64) {
+// wholeOrder: every record of the order is unprocessable from now on, also
+// an earlier step not processed yet (the service refuses the order itself).
+func (l *Ledger) Poisoned(id ID, order uint64, wholeOrder bool) {
 	l.consMu.Lock()
 	defer l.consMu.Unlock()
 	k := &l.cons.kitchen
@@ -63,6 +66,9 @@ func (l *Ledger) Poisoned(id ID, order uint64) {
 	}
 	if p, o := splitOrder(order); p < maxProducers && o < maxSeq {
 		k.poisonOrders.at(p).add(o)
+		if wholeOrder {
+			k.wholeOrders.at(p).add(o)
+		}
 	}
 }
 
@@ -78,7 +84,14 @@ func (l *Ledger) Diverted(e *Event, how Diversion) {
 		l.cons.strays.note(how.String()+" from", e, why)
 		return
 	}
-	l.cons.kitchen.diverted[how-1].at(uint64(e.Producer)).add(e.Seq)
+	k := &l.cons.kitchen
+	k.diverted[how-1].at(uint64(e.Producer)).add(e.Seq)
+	// Poison's doing, though the record itself is sound: any record of an
+	// order the service refuses, and records given up behind a poison one.
+	p, o := splitOrder(e.Order)
+	if k.wholeOrders.get(int(p)).has(o) || (how == GaveUp && k.poisonOrders.get(int(p)).has(o)) {
+		k.poison.at(uint64(e.Producer)).add(e.Seq)
+	}
 }
 
 // Parked records that e went to the retry table; it ends processed when a

@@ -78,7 +78,7 @@ func TestDBConsistent(t *testing.T) {
 			name: "poison orders are the dead-letter path's business",
 			run: func(h *history) Report {
 				h.order(0, 7, StepCreated, StepPaid)
-				h.l.Poisoned(ID{0, 1}, 7)
+				h.l.Poisoned(ID{0, 1}, 7, false)
 				h.db = map[uint64]dbRow{7: {StepCreated, true, false}}
 				return h.finish()
 			},
@@ -199,7 +199,7 @@ func TestNoHealthyDiverted(t *testing.T) {
 			run: func(h *history) Report {
 				h.flow(0, 0, 10, 0)
 				p := h.acked(event(0, 10), 0)
-				h.l.Poisoned(ID{0, 10}, 0)
+				h.l.Poisoned(ID{0, 10}, 0, false)
 				h.l.Diverted(&p, DeadLettered)
 				h.l.DrainedDeadLetter(&p)
 				h.flow(0, 11, 20, 0)
@@ -227,10 +227,39 @@ func TestNoHealthyDiverted(t *testing.T) {
 			},
 		},
 		{
+			name: "a refused order is poison as a whole, an earlier step included",
+			run: func(h *history) Report {
+				created := h.orderStep(0, 0, 9, StepCreated)
+				paid := h.orderStep(0, 1, 9, StepPaid)
+				h.l.Poisoned(ID{0, 1}, 9, true) // the service refuses order 9 from its paid step on
+				h.l.Diverted(&created, DeadLettered)
+				h.l.DrainedDeadLetter(&created)
+				h.l.Diverted(&paid, DeadLettered)
+				h.l.DrainedDeadLetter(&paid)
+				return h.finish()
+			},
+			want: want{passed: true, enforced: true, summary: "0 healthy records skipped, dead-lettered or given up (2 diverted in all, 2 poison sent)"},
+		},
+		{
+			name: "given up behind a poison record, or diverted then processed after all",
+			run: func(h *history) Report {
+				bad := h.orderStep(0, 0, 4, StepCreated)
+				behind := h.orderStep(0, 1, 4, StepPaid)
+				h.l.Poisoned(ID{0, 0}, 4, false)
+				h.l.Diverted(&bad, GaveUp)
+				h.l.Diverted(&behind, GaveUp)
+				skipped := h.acked(event(0, 2), 0)
+				h.l.Diverted(&skipped, Skipped)
+				h.l.Processed(&skipped, at(3)) // redelivered after a crash and processed
+				return h.finish()
+			},
+			want: want{passed: true, enforced: true, summary: "0 healthy records skipped"},
+		},
+		{
 			name: "dead-lettered but missing from the dead-letter topic is consumer loss",
 			run: func(h *history) Report {
 				e := h.acked(event(0, 0), 0)
-				h.l.Poisoned(ID{0, 0}, 0)
+				h.l.Poisoned(ID{0, 0}, 0, false)
 				h.l.Diverted(&e, DeadLettered)
 				f := h.acked(event(0, 1), 0)
 				h.l.Parked(&f)
@@ -271,18 +300,18 @@ func TestNoDownstreamOverload(t *testing.T) {
 				return h.finish()
 			},
 			want: want{passed: true, enforced: true, summary: "0 requests over a downstream service's capacity",
-				details: []string{"order-service: 0 of 900 requests refused as overloaded, 0 served after their caller gave up (capacity 10, the kitchen runs up to 10 lookups at once)"}},
+				details: []string{"order-service: 0 of 900 requests refused as overloaded, 0 queued for a slot and served after their caller gave up (capacity 10, the kitchen runs up to 10 lookups at once)"}},
 		},
 		{
 			name: "fifty workers against ten slots",
 			run: func(h *history) Report {
 				h.flow(0, 0, 5, 0)
-				h.l.Downstream("order-service", DownstreamStats{Requests: 5000, Overloaded: 1200, ClientGone: 3, Capacity: 10, Callers: 50})
+				h.l.Downstream("order-service", DownstreamStats{Requests: 5000, Overloaded: 1200, Abandoned: 3, Capacity: 10, Callers: 50})
 				return h.finish()
 			},
 			want: want{
 				enforced: true, count: 1203,
-				first:   []string{"order-service: 1200 of 5000 requests refused as overloaded, 3 served after their caller gave up (capacity 10, the kitchen runs up to 50 lookups at once)"},
+				first:   []string{"order-service: 1200 of 5000 requests refused as overloaded, 3 queued for a slot and served after their caller gave up (capacity 10, the kitchen runs up to 50 lookups at once)"},
 				failing: []string{"no-downstream-overload"},
 			},
 		},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // consumerCrash kills a consumer instance mid-batch; heal starts a new one.
@@ -25,6 +26,10 @@ func (f *consumerCrash) Validate() []FieldError {
 }
 
 func (*consumerCrash) targets() []string { return []string{"consumer"} }
+
+// AfterProcessing says the member dies between processing and committing,
+// a moment only the commit-after-processing mode has.
+func (f *consumerCrash) AfterProcessing() bool { return f.When == "processed" }
 
 func (f *consumerCrash) Inject(ctx context.Context, env *Env, t Target) (string, error) {
 	if env.Consumers == nil {
@@ -70,13 +75,20 @@ func (f *consumerStop) Inject(_ context.Context, env *Env, t Target) (string, er
 			members = append(members, i)
 		}
 	}
-	for _, i := range members {
-		if err := env.Consumers.StopMember(i); err != nil {
-			return describeMembers(f.stopped), err
-		}
-		f.stopped = append(f.stopped, i)
+	// All at once: one member's leave waits for a rebalance that a member
+	// stuck on a record holds until it, too, is told to stop.
+	errs := make([]error, len(members))
+	var wg sync.WaitGroup
+	for k, i := range members {
+		wg.Go(func() { errs[k] = env.Consumers.StopMember(i) })
 	}
-	return describeMembers(members), nil
+	wg.Wait()
+	for k, i := range members {
+		if errs[k] == nil {
+			f.stopped = append(f.stopped, i)
+		}
+	}
+	return describeMembers(members), errors.Join(errs...)
 }
 
 func (f *consumerStop) Heal(_ context.Context, env *Env) error {

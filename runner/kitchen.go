@@ -86,11 +86,15 @@ func (d *downstream) report(r *run, ledger *assertions.Ledger) {
 	if r.s.Service != nil {
 		capacity = r.s.Service.Capacity
 	}
+	callers := c.Instances * c.Workers
+	if c.OnFailure == workloads.OnFailureRetryTable {
+		callers++ // the retrier looks up too
+	}
 	ledger.Downstream(faults.OrderService, assertions.DownstreamStats{Requests: st.Requests, Overloaded: st.Overloaded,
-		ClientGone: st.ClientGone, Capacity: int64(capacity), Callers: int64(c.Instances * c.Workers)})
+		Abandoned: st.Abandoned, Capacity: int64(capacity), Callers: int64(callers)})
 	r.res.OrderService = map[string]int64{
 		"requests": st.Requests, "complete": st.Complete, "partial": st.Partial, "not_found": st.NotFound,
-		"rejected": st.Rejected, "overloaded": st.Overloaded, "client_gone": st.ClientGone,
+		"rejected": st.Rejected, "overloaded": st.Overloaded, "client_gone": st.ClientGone, "abandoned": st.Abandoned,
 		"max_in_flight": st.MaxInFlight, "max_queued": st.MaxQueued,
 	}
 }

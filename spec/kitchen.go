@@ -1,12 +1,17 @@
 package spec
 
 import (
+	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/workloads"
 )
+
+// topicName is what Kafka accepts as a topic name.
+var topicName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,249}$`)
 
 // kitchen checks how the kitchen display handles failures, its lookup and
 // the order service it calls.
@@ -20,12 +25,14 @@ func (c check) kitchen() {
 		c.at("consumer.dead_letter_topic", "only on_failure: dead-letter publishes to a dead-letter topic")
 	case cs.OnFailure == workloads.OnFailureDeadLetter && (cs.DeadLetterTopic == "" || cs.DeadLetterTopic == c.s.Topic.Name):
 		c.at("consumer.dead_letter_topic", "want a topic other than the scenario's own")
+	case cs.OnFailure == workloads.OnFailureDeadLetter && !topicName.MatchString(cs.DeadLetterTopic):
+		c.at("consumer.dead_letter_topic", "Kafka topic names are 1 to 249 letters, digits, '.', '_' or '-', got %q", cs.DeadLetterTopic)
 	}
 	if cs.MaxAttempts < 1 {
 		c.at("consumer.max_attempts", "want at least 1 attempt")
 	}
-	if cs.RetryBackoff <= 0 {
-		c.at("consumer.retry_backoff", "want a positive duration")
+	if cs.RetryBackoff <= 0 || cs.RetryBackoff > time.Minute {
+		c.at("consumer.retry_backoff", "want a positive duration up to 1m")
 	}
 	if cs.Lookup != nil && cs.Lookup.Timeout <= 0 {
 		c.at("consumer.lookup.timeout", "want a positive duration")

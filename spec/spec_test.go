@@ -117,6 +117,9 @@ func TestParseRefusesBadInput(t *testing.T) {
 		{"poison fraction needs a duration", "  - type: latency", "  - type: poison\n    at: 1s\n    fraction: 0.1\n  - type: latency", `faults[1].duration: poison needs a duration`},
 		{"bad sink mode", "expect:", "sink:\n  mode: merge\nexpect:", `sink.mode: want upsert (idempotent) or insert`},
 		{"bad crash moment", "  - type: latency", "  - type: consumer-crash\n    at: 1s\n    duration: 1s\n    when: later\n    target: {consumer: 0}\n  - type: latency", `faults[1].when: want polled`},
+		{"crash after processing with auto-commit", "    max.poll.records: \"100\"\nfaults:", "    max.poll.records: \"100\"\n    enable.auto.commit: \"true\"\nfaults:\n  - type: consumer-crash\n    at: 1s\n    duration: 1s\n    when: processed\n    target: {consumer: 0}", `faults[0].when: with enable.auto.commit the consumer commits before processing`},
+		{"dead-letter topic Kafka refuses", "consumer:\n", "consumer:\n  on_failure: dead-letter\n  dead_letter_topic: orders dlq\n", `consumer.dead_letter_topic: Kafka topic names are 1 to 249`},
+		{"retry backoff beyond a minute", "consumer:\n", "consumer:\n  retry_backoff: 2h\n", `consumer.retry_backoff: want a positive duration up to 1m`},
 		{"negative lag offsets", "expect:", "assertions:\n  max_lag_offsets: -5\nexpect:", `assertions.max_lag_offsets: want 0 (no limit)`},
 	}
 	for _, c := range cases {

@@ -211,6 +211,9 @@ func (c check) fault(f Fault, path string) {
 		c.at(path+".target.consumer", "consumer %d does not exist (instances are 0..%d)", *f.Target.Consumer, c.s.Consumer.Instances-1)
 	}
 	c.needsLookup(f, path)
+	if a, ok := f.Fault.(interface{ AfterProcessing() bool }); ok && a.AfterProcessing() && c.s.Consumer.ClientConfig.AutoCommit {
+		c.at(path+".when", "with enable.auto.commit the consumer commits before processing: there is no moment after processing and before the commit")
+	}
 	if v, ok := f.Fault.(faults.Validator); ok {
 		for _, fe := range v.Validate() {
 			c.at(path+"."+fe.Field, "%s", fe.Msg)

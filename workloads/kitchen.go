@@ -159,9 +159,10 @@ func tallied(err error) error {
 	return err
 }
 
-// backoff grows with the attempts, up to a second.
+// backoff grows with the attempts, up to a second (or retry_backoff, when
+// that is longer): a record retried in place holds its partition.
 func (k *kitchen) backoff(attempt int) time.Duration {
-	return min(k.spec.RetryBackoff*time.Duration(attempt), time.Second)
+	return min(k.spec.RetryBackoff*time.Duration(attempt), max(time.Second, k.spec.RetryBackoff))
 }
 
 // park puts the event in the retry table (behind its order's earlier ones).

@@ -262,7 +262,7 @@ func (b *book) Reject(o uint64)           { b.rejected = append(b.rejected, o) }
 
 func TestPoisoner(t *testing.T) {
 	p := NewPoisoner(1, nil)
-	if poison, _ := p.take(1); poison {
+	if poison, _ := p.take(1, false); poison {
 		t.Fatal("idle poisoner poisoned")
 	}
 	if err := p.Poison(PoisonRejected, 1, 0); err == nil {
@@ -273,7 +273,7 @@ func TestPoisoner(t *testing.T) {
 	}
 	var n int
 	for o := range uint64(10) {
-		if poison, garble := p.take(o); poison && garble {
+		if poison, garble := p.take(o, false); poison && garble {
 			n++
 		}
 	}
@@ -283,25 +283,25 @@ func TestPoisoner(t *testing.T) {
 	b := &book{}
 	p = NewPoisoner(1, b)
 	p.Poison(PoisonRejected, 1, 0)
-	if poison, garble := p.take(7); !poison || garble {
+	if poison, garble := p.take(7, false); !poison || garble {
 		t.Fatal("rejected order 7 not poisoned (or garbled)")
 	}
-	if poison, _ := p.take(8); poison {
+	if poison, _ := p.take(8, false); poison {
 		t.Error("count 1 poisoned a second order")
 	}
-	if poison, _ := p.take(7); !poison || !slices.Equal(b.rejected, []uint64{7}) {
+	if poison, _ := p.take(7, false); !poison || !slices.Equal(b.rejected, []uint64{7}) {
 		t.Errorf("a later step of rejected order 7 is not poison (rejected %v)", b.rejected)
 	}
 	p = NewPoisoner(1, nil)
 	p.Poison(PoisonUndecodable, 0, 0.5)
 	n = 0
 	for o := range uint64(1000) {
-		if poison, _ := p.take(o); poison {
+		if poison, _ := p.take(o, false); poison {
 			n++
 		}
 	}
 	p.StopPoison()
-	if poison, _ := p.take(1); n < 400 || n > 600 || poison {
+	if poison, _ := p.take(1, false); n < 400 || n > 600 || poison {
 		t.Errorf("fraction 0.5 poisoned %d of 1000 (and after the stop: %v)", n, poison)
 	}
 }

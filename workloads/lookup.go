@@ -97,7 +97,7 @@ func decodeAnswer(order uint64, status int, body []byte) (LookupResult, error) {
 	case http.StatusNotFound:
 		return LookupResult{}, nil
 	case http.StatusUnprocessableEntity:
-		return LookupResult{}, fmt.Errorf("order %d: %w", order, ErrRejected)
+		return LookupResult{}, &LookupError{Order: order, Err: ErrRejected}
 	case http.StatusServiceUnavailable:
 		return LookupResult{}, ErrOverloaded
 	default:

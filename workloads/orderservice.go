@@ -99,6 +99,7 @@ type ServiceStats struct {
 	Overloaded  int64 // 503 at once: over capacity with reject
 	BadRequests int64 // 400: not a decimal order id
 	ClientGone  int64 // served to the end after the client had given up
+	Abandoned   int64 // of those, requests that had queued for a slot: the overload's doing
 	MaxInFlight int64 // most requests served at once (never above Capacity)
 	MaxQueued   int64 // most requests waiting for a slot (queue)
 }
@@ -128,7 +129,7 @@ type OrderService struct {
 
 type serviceCounters struct {
 	requests, complete, partial, notFound, rejected atomic.Int64
-	overloaded, badRequests, clientGone             atomic.Int64
+	overloaded, badRequests, clientGone, abandoned  atomic.Int64
 	maxInFlight, maxQueued                          atomic.Int64
 }
 
@@ -188,7 +189,7 @@ func (s *OrderService) Stats() ServiceStats {
 	return ServiceStats{
 		Requests: c.requests.Load(), Complete: c.complete.Load(), Partial: c.partial.Load(),
 		NotFound: c.notFound.Load(), Rejected: c.rejected.Load(), Overloaded: c.overloaded.Load(),
-		BadRequests: c.badRequests.Load(), ClientGone: c.clientGone.Load(),
+		BadRequests: c.badRequests.Load(), ClientGone: c.clientGone.Load(), Abandoned: c.abandoned.Load(),
 		MaxInFlight: c.maxInFlight.Load(), MaxQueued: c.maxQueued.Load(),
 	}
 }
@@ -241,7 +242,8 @@ func (s *OrderService) serveOrder(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad order id", http.StatusBadRequest)
 		return
 	}
-	if err := s.acquire(); err != nil {
+	queued, err := s.acquire()
+	if err != nil {
 		if err == errOverloaded {
 			s.counts.overloaded.Add(1)
 		}
@@ -256,6 +258,9 @@ func (s *OrderService) serveOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Context().Err() != nil {
 		s.counts.clientGone.Add(1) // the thread did the work for nobody
+		if queued {
+			s.counts.abandoned.Add(1)
+		}
 	}
 	s.answer(w, order, time.Now())
 }
@@ -271,22 +276,24 @@ func (s *OrderService) enter() bool {
 	return true
 }
 
-// acquire takes a slot of the thread pool, by the overload policy.
-func (s *OrderService) acquire() error {
+// acquire takes a slot of the thread pool, by the overload policy; queued
+// says the request had to wait for one.
+func (s *OrderService) acquire() (queued bool, err error) {
 	if s.slots != nil {
 		select {
 		case s.slots <- struct{}{}:
 		default:
 			if s.spec.Overload == OverloadReject {
-				return errOverloaded
+				return false, errOverloaded
 			}
 			if err := s.wait(); err != nil {
-				return err
+				return true, err
 			}
+			queued = true
 		}
 	}
 	raiseMax(&s.counts.maxInFlight, s.inFlight.Add(1))
-	return nil
+	return queued, nil
 }
 
 // wait queues for a slot; the client's context is ignored on purpose: a

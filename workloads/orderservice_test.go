@@ -120,7 +120,7 @@ func TestServiceReject(t *testing.T) {
 	if !errors.Is(err, ErrRejected) {
 		t.Fatalf("rejected order: %v, want ErrRejected", err)
 	}
-	if want := "order 7: order service rejected the order"; err.Error() != want {
+	if want := "order service: lookup of order 7: order service rejected the order"; err.Error() != want {
 		t.Errorf("error %q, want %q", err, want)
 	}
 	if got := get(t, l, OrderID(0, 8)); got.Found {
@@ -216,8 +216,23 @@ func TestServiceQueueServesAbandoned(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the abandoned lookup served", func() bool { return s.Stats().NotFound == 2 })
-	if st := s.Stats(); st.ClientGone != 1 || st.MaxInFlight != 1 || st.MaxQueued != 1 {
+	if st := s.Stats(); st.ClientGone != 1 || st.Abandoned != 1 || st.MaxInFlight != 1 || st.MaxQueued != 1 {
 		t.Errorf("stats %+v: want the abandoned request served to nobody, one at a time", st)
+	}
+}
+
+// A caller that gives up on a request that never queued (a timeout under
+// a network fault) is not the overload's doing.
+func TestServiceCallerGoneWithoutQueueIsNotAbandoned(t *testing.T) {
+	s, _ := startService(t, ServiceSpec{ServiceTime: 150 * time.Millisecond})
+	impatient := NewLookup(s.Addr(), 50*time.Millisecond)
+	defer impatient.Close()
+	if _, err := impatient.Get(context.Background(), OrderID(0, 1)); err == nil {
+		t.Fatal("a 150ms request beat a 50ms timeout")
+	}
+	waitFor(t, "the request served", func() bool { return s.Stats().NotFound == 1 })
+	if st := s.Stats(); st.ClientGone != 1 || st.Abandoned != 0 {
+		t.Errorf("stats %+v: want one caller gone, none abandoned in a queue", st)
 	}
 }
 

@@ -65,15 +65,20 @@ func (p *Poisoner) StopPoison() {
 	p.busy.Store(len(p.rejected) > 0)
 }
 
-// take decides whether the send of order is poison, and whether its value
-// must be garbled (undecodable) rather than refused by the service.
-func (p *Poisoner) take(order uint64) (poison, garble bool) {
+// take decides whether the send of order (final: its last step) is
+// poison, and whether its value must be garbled (undecodable) rather than
+// refused by the service.
+func (p *Poisoner) take(order uint64, final bool) (poison, garble bool) {
 	if p == nil || !p.busy.Load() {
 		return false, false
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.rejected[order] {
+		if final { // no step of it follows: the send path need not look again
+			delete(p.rejected, order)
+			p.busy.Store(p.left > 0 || p.fraction > 0 || len(p.rejected) > 0)
+		}
 		return true, false // every later step of a rejected order fails too
 	}
 	hit := p.left > 0 || (p.fraction > 0 && p.rng.Float64() < p.fraction)
@@ -85,8 +90,10 @@ func (p *Poisoner) take(order uint64) (poison, garble bool) {
 	}
 	garble = p.kind == PoisonUndecodable
 	if !garble {
-		p.rejected[order] = true
 		p.book.Reject(order)
+		if !final {
+			p.rejected[order] = true
+		}
 	}
 	p.busy.Store(p.left > 0 || p.fraction > 0 || len(p.rejected) > 0)
 	return true, garble

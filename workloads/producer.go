@@ -44,7 +44,7 @@ type Outcomes interface {
 	Acked(id assertions.ID, partition int32, offset int64, intended, sent, now time.Time)
 	Failed(id assertions.ID, intended, sent, now time.Time)
 	Unknown(id assertions.ID, intended, sent, now time.Time)
-	Poisoned(id assertions.ID, order uint64)
+	Poisoned(id assertions.ID, order uint64, wholeOrder bool)
 }
 
 // ProduceStats summarises the producers' errors for the log.
@@ -140,11 +140,11 @@ func (p *producer) run(ctx context.Context, start time.Time) error {
 			p.spec.Book.Written(ev.order, time.Now())
 		}
 		b.fill(p.spec.Identity, p.spec.Topic, p.id, seq, ev, p.spec.Key, intended, time.Now(), p.spec.MessageSize)
-		if poison, garble := p.spec.Poison.take(ev.order); poison {
+		if poison, garble := p.spec.Poison.take(ev.order, ev.step.Final()); poison {
 			if garble {
 				b.garble()
 			}
-			p.out.Poisoned(b.id, ev.order)
+			p.out.Poisoned(b.id, ev.order, !garble) // a refused order is poison as a whole
 		}
 		// The client's own context, not ctx: stopping the schedule must not cancel sends already made.
 		p.cl.Produce(context.Background(), &b.rec, promise)
