@@ -83,18 +83,19 @@ func DockerAvailable(ctx context.Context, image string) (ok bool, why string) {
 // ensureImage returns nil when image is present, else tries to pull it
 // within timeout.
 func ensureImage(ctx context.Context, cli *dockerClient, image string, timeout time.Duration) error {
-	if present, err := imagePresent(ctx, cli, image); err != nil || present {
+	if present, err := ImagePresent(ctx, cli, image); err != nil || present {
 		return err
 	}
 	pctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := pullImage(pctx, cli, image); err != nil {
+	if err := PullImage(pctx, cli, image); err != nil {
 		return fmt.Errorf("image %s is not present and cannot be pulled (%v); build it offline with `chaosrun image build`", image, err)
 	}
 	return nil
 }
 
-func imagePresent(ctx context.Context, cli *dockerClient, image string) (bool, error) {
+// ImagePresent tells whether the daemon has image.
+func ImagePresent(ctx context.Context, cli *testcontainers.DockerClient, image string) (bool, error) {
 	_, err := cli.ImageInspect(ctx, image)
 	switch {
 	case err == nil:
@@ -106,7 +107,8 @@ func imagePresent(ctx context.Context, cli *dockerClient, image string) (bool, e
 	}
 }
 
-func pullImage(ctx context.Context, cli *dockerClient, image string) error {
+// PullImage pulls image and waits for the pull to end.
+func PullImage(ctx context.Context, cli *testcontainers.DockerClient, image string) error {
 	resp, err := cli.ImagePull(ctx, image, client.ImagePullOptions{})
 	if err != nil {
 		return err

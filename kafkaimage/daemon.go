@@ -1,39 +1,12 @@
 package kafkaimage
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
-
-	cerrdefs "github.com/containerd/errdefs"
-	"github.com/moby/moby/client"
 )
-
-// imagePresent tells whether the daemon has image.
-func imagePresent(ctx context.Context, cli *dockerClient, image string) (bool, error) {
-	_, err := cli.ImageInspect(ctx, image)
-	switch {
-	case err == nil:
-		return true, nil
-	case cerrdefs.IsNotFound(err):
-		return false, nil
-	default:
-		return false, fmt.Errorf("inspect image %s: %w", image, err)
-	}
-}
-
-// pullImage pulls image and waits for the pull to end.
-func pullImage(ctx context.Context, cli *dockerClient, image string) error {
-	resp, err := cli.ImagePull(ctx, image, client.ImagePullOptions{})
-	if err != nil {
-		return err
-	}
-	defer resp.Close()
-	return resp.Wait(ctx)
-}
 
 // streamMessage is one line of the daemon's JSON progress stream.
 type streamMessage struct {

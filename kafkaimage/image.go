@@ -110,7 +110,7 @@ func withDefaults(ctx context.Context, o Options) (Options, error) {
 // ensureBase makes sure the base image is present: the default one is
 // created with debootstrap, any other is pulled.
 func ensureBase(ctx context.Context, cli *dockerClient, base string, logf func(string, ...any)) error {
-	if present, err := imagePresent(ctx, cli, base); err != nil || present {
+	if present, err := harness.ImagePresent(ctx, cli, base); err != nil || present {
 		return err
 	}
 	if base == DefaultBase {
@@ -119,7 +119,7 @@ func ensureBase(ctx context.Context, cli *dockerClient, base string, logf func(s
 	logf("pulling base image %s", base)
 	pctx, cancel := context.WithTimeout(ctx, pullTimeout)
 	defer cancel()
-	if err := pullImage(pctx, cli, base); err != nil {
+	if err := harness.PullImage(pctx, cli, base); err != nil {
 		return fmt.Errorf("base image %s is not present and cannot be pulled (%v); name a local image with a JRE 17+, or leave the base out to create %s with debootstrap",
 			base, err, DefaultBase)
 	}
