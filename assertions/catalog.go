@@ -26,6 +26,13 @@ type Assertion struct {
 var Catalog = []Assertion{
 	{Name: "no-kafka-loss", Enforced: true, judge: (*Ledger).kafkaLoss,
 		Judges: "an acked record is absent from the final drain"},
+	{Name: "no-retention-loss", Enforced: true, judge: (*Ledger).noRetentionLoss,
+		Judges: "an acked record was deleted by retention before the group processed it (the log start passed the group's position)"},
+	{Name: "unconfirmed-lost", EnforcedBy: "forbid_unconfirmed_loss", judge: (*Ledger).unconfirmedLost,
+		Judges: "a send of unknown outcome (acks=0, timeout) is neither in the log nor processed",
+		Thresholds: []Threshold{
+			flag("forbid_unconfirmed_loss", func(c *Criteria) *bool { return &c.ForbidUnconfirmedLoss }, "make unconfirmed-lost enforced"),
+		}},
 	{Name: "no-consumer-loss", Enforced: true, judge: (*Ledger).consumerLoss,
 		Judges: "a record in the log was never processed by the group"},
 	{Name: "no-unexpected", Enforced: true, judge: (*Ledger).unexpected,

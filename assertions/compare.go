@@ -3,8 +3,11 @@ package assertions
 // comparison is what Verify learns by comparing, per producer, what was sent
 // with what was processed and what the log holds.
 type comparison struct {
-	lostKafka    tally // acked, not in the log
-	lostConsumer tally // in the log (and this run's), never processed nor diverted
+	lostKafka    tally   // acked, not in the log, and not deleted by retention
+	retention    tally   // acked, deleted by retention before the group processed it
+	retentionBy  []int64 // retention's count by partition
+	unconfirmed  tally   // sent with unknown outcome, neither in the log nor processed
+	lostConsumer tally   // in the log (and this run's), never processed nor diverted
 
 	diverted [diversions]tally // by Diversion-1
 	healthy  [diversions]tally // diverted without being poison
@@ -34,7 +37,10 @@ func (l *Ledger) compare() comparison {
 		proc, logged := l.cons.processed.get(i), l.drain.drained.get(i)
 		p := uint32(i)
 
-		c.lostKafka.take(p, minus(runsOf(acked), runsOf(logged)), "")
+		l.compareLost(&c, p, acked, logged, proc)
+		if s := l.prod.sender(i); s != nil {
+			c.unconfirmed.take(p, minus(minus(runsOf(&s.unknown), runsOf(logged)), runsOf(proc)), "")
+		}
 
 		c.failedProcessed.take(p, and(runsOf(proc), runsOf(failed)), " processed: its send failed")
 		c.neverProcessed.take(p, above(runsOf(proc), top, known), " processed: never sent")
@@ -70,4 +76,51 @@ func (l *Ledger) compareKitchen(c *comparison, p uint32, unprocessed func() runs
 		healthy := minus(minus(runsOf(set), runsOf(k.poison.get(i))), runsOf(l.cons.processed.get(i)))
 		c.healthy[d].take(p, healthy, " "+Diversion(d+1).String())
 	}
+}
+
+// compareLost sorts producer p's acked records missing from the final drain:
+// those acked below their partition's log start were deleted by retention
+// (loss only when the group never processed them: the consumer fell behind
+// retention), the rest Kafka lost.
+func (l *Ledger) compareLost(c *comparison, p uint32, acked, logged, proc *seqSet) {
+	s := l.prod.sender(int(p))
+	deleted := func(seq uint64) bool {
+		if s == nil {
+			return false
+		}
+		part, off, ok := s.where.get(seq)
+		if !ok || int(part) >= len(l.drain.parts) {
+			return false
+		}
+		d := l.drain.parts[part]
+		return d.ended && off < d.start
+	}
+	missing := func() runs { return minus(runsOf(acked), runsOf(logged)) }
+	c.lostKafka.take(p, filterRuns(missing(), func(seq uint64) bool { return !deleted(seq) }), "")
+	unread := minus(filterRuns(missing(), deleted), runsOf(proc))
+	for sp, ok := unread.next(); ok; sp, ok = unread.next() {
+		c.retention.take(p, &oneSpan{sp: sp}, "")
+		for seq := sp.lo; ; seq++ {
+			part, _, _ := s.where.get(seq)
+			c.retentionBy = growTo(c.retentionBy, int(part))
+			c.retentionBy[part]++
+			if seq == sp.hi {
+				break
+			}
+		}
+	}
+}
+
+// oneSpan yields a single span.
+type oneSpan struct {
+	sp   span
+	done bool
+}
+
+func (o *oneSpan) next() (span, bool) {
+	if o.done {
+		return span{}, false
+	}
+	o.done = true
+	return o.sp, true
 }

@@ -26,6 +26,7 @@ type history struct {
 	behind int64           // offsets the group has left per partition at the end
 	next   map[int32]int64 // next offset per partition
 	log    map[int32][]Event
+	start  map[int32]int64 // log start per partition at the drain: retention deleted what is below
 	// db is the kitchen database at the end; nil: every order of the log
 	// at its last step, complete (a consistent database).
 	db map[uint64]dbRow
@@ -39,8 +40,10 @@ type dbRow struct {
 // newHistory starts a history whose kitchen database counts as read, so
 // cases that judge lag alone need not model it.
 func newHistory(c Criteria) *history {
-	h := &history{l: NewLedger(testRun, testEnv, t0, c), now: at(1.01), next: map[int32]int64{}, log: map[int32][]Event{}}
+	h := &history{l: NewLedger(testRun, testEnv, t0, c), now: at(1.01), next: map[int32]int64{}, log: map[int32][]Event{},
+		start: map[int32]int64{}}
 	h.l.SinkRead()
+	h.l.TrackPositions()
 	return h
 }
 
@@ -84,9 +87,11 @@ func (h *history) orderStep(p uint32, seq, order uint64, step Step) Event {
 // group caught up (unless behind) right after the producers stopped.
 func (h *history) finish() Report {
 	for p, recs := range h.log {
-		h.l.DrainEnd(p, 0, h.next[p])
+		h.l.DrainEnd(p, h.start[p], h.next[p])
 		for i := range recs {
-			h.l.Drained(&recs[i])
+			if recs[i].Offset >= h.start[p] {
+				h.l.Drained(&recs[i])
+			}
 		}
 	}
 	for order, row := range h.database() {

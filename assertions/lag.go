@@ -31,6 +31,7 @@ type lagPart struct {
 	inBucket  bool
 
 	commits commitTrack
+	passed  startPassed // retention overtook the group
 }
 
 // lagSide is the ledger's record of the group's lag.

@@ -29,7 +29,7 @@ func TestCounts(t *testing.T) {
 
 	want := Counts{
 		Sent: 12, Acked: 9, Failed: 1, Unknown: 2, Late: 2,
-		Processed: 10, InLog: 10,
+		Processed: 10, InLog: 10, LostUnconfirmed: 1,
 		Unexpected: 2, Duplicates: 1, LogDuplicate: 1,
 	}
 	if r.Counts != want {

@@ -9,7 +9,8 @@ import (
 // sends are one producer's outcomes.
 type sends struct {
 	acked, failed, unknown seqSet
-	top                    uint64 // highest seq with any outcome
+	where                  positions // where each acked send landed
+	top                    uint64    // highest seq with any outcome
 	any                    bool
 }
 
@@ -25,6 +26,9 @@ type producerSide struct {
 	parts     []ackedPart
 	counts    Counts // Sent, Acked, Failed, Unknown, Late
 	untracked int64  // sends whose id is outside the tracked range
+	// trackWhere keeps each ack's position (8 bytes a record), so records
+	// retention deleted are told from lost ones; see TrackPositions.
+	trackWhere bool
 
 	ackLatency *hdrhistogram.Histogram
 	ackSeries  latencySeries
@@ -43,6 +47,9 @@ func (l *Ledger) Acked(id ID, partition int32, offset int64, intended, sent, now
 	p.counts.Acked++
 	if s := p.outcome(id, intended, sent, LateAfter); s != nil {
 		s.acked.add(id.Seq)
+		if p.trackWhere {
+			s.where.set(id.Seq, partition, offset)
+		}
 	}
 	if partitionOK(partition) {
 		p.parts = growTo(p.parts, int(partition))
@@ -118,4 +125,14 @@ func (p *producerSide) sender(i int) *sends {
 		return nil
 	}
 	return p.senders[i]
+}
+
+// TrackPositions makes the ledger remember where each acked record landed,
+// at 8 bytes a record, so that records retention deleted are judged by
+// no-retention-loss instead of no-kafka-loss. Call it before the first ack,
+// for runs whose topic can lose records to retention while they last.
+func (l *Ledger) TrackPositions() {
+	l.prodMu.Lock()
+	l.prod.trackWhere = true
+	l.prodMu.Unlock()
 }

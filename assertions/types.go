@@ -62,18 +62,20 @@ type ID struct {
 
 // Counts are the run's totals.
 type Counts struct {
-	Sent         int64 `json:"sent"`
-	Acked        int64 `json:"acked"`
-	Failed       int64 `json:"failed"`
-	Unknown      int64 `json:"unknown"`
-	Late         int64 `json:"late_sends"` // sent more than LateAfter after the intended time
-	Processed    int64 `json:"processed"`  // distinct records processed by the consumer group
-	InLog        int64 `json:"in_log"`     // distinct records of this run found by the final drain
-	LostKafka    int64 `json:"lost_kafka"`
-	LostConsumer int64 `json:"lost_consumer"`
-	Unexpected   int64 `json:"unexpected"`
-	Duplicates   int64 `json:"duplicates"`     // extra processings of an already processed record
-	LogDuplicate int64 `json:"log_duplicates"` // extra copies of one send in the log
+	Sent            int64 `json:"sent"`
+	Acked           int64 `json:"acked"`
+	Failed          int64 `json:"failed"`
+	Unknown         int64 `json:"unknown"`
+	Late            int64 `json:"late_sends"` // sent more than LateAfter after the intended time
+	Processed       int64 `json:"processed"`  // distinct records processed by the consumer group
+	InLog           int64 `json:"in_log"`     // distinct records of this run found by the final drain
+	LostKafka       int64 `json:"lost_kafka"`
+	LostConsumer    int64 `json:"lost_consumer"`
+	LostRetention   int64 `json:"lost_retention"`   // acked, deleted by retention before the group read them
+	LostUnconfirmed int64 `json:"lost_unconfirmed"` // sent with unknown outcome, never in the log
+	Unexpected      int64 `json:"unexpected"`
+	Duplicates      int64 `json:"duplicates"`     // extra processings of an already processed record
+	LogDuplicate    int64 `json:"log_duplicates"` // extra copies of one send in the log
 }
 
 // Verdict is one assertion's judgement with the evidence behind it.
@@ -93,12 +95,13 @@ const MaxEvidence = 10
 // Criteria are the thresholds the verdicts are judged by; Catalog declares
 // each with its scenario field, default and validation.
 type Criteria struct {
-	MaxLag           time.Duration // lag-bounded: per-partition lag in seconds
-	MaxLagOffsets    int64         // lag-bounded: per-partition lag in offsets (0: unbounded)
-	RecoverWithin    time.Duration // lag-recovers: all partitions at lag 0 within this after producers stop
-	ForbidDuplicates bool          // no-duplicates is enforced
-	MaxAckGap        time.Duration // ack-gap: longest gap between acks (0: reported only)
-	MaxStall         time.Duration // no-stuck-partition: longest a lagging partition's commit may stand still
+	MaxLag                time.Duration // lag-bounded: per-partition lag in seconds
+	MaxLagOffsets         int64         // lag-bounded: per-partition lag in offsets (0: unbounded)
+	RecoverWithin         time.Duration // lag-recovers: all partitions at lag 0 within this after producers stop
+	ForbidDuplicates      bool          // no-duplicates is enforced
+	ForbidUnconfirmedLoss bool          // unconfirmed-lost is enforced
+	MaxAckGap             time.Duration // ack-gap: longest gap between acks (0: reported only)
+	MaxStall              time.Duration // no-stuck-partition: longest a lagging partition's commit may stand still
 }
 
 // LateAfter is how long after its intended time a send counts as late.

@@ -44,8 +44,12 @@ func (l *Ledger) partitionLoss(lost bool) []string {
 		if lost && d.records < pa.acked {
 			lines = append(lines, fmt.Sprintf("partition %d: %d acked but %d records of this run in the log", p, pa.acked, d.records))
 		}
-		if lost && d.start > 0 {
-			lines = append(lines, fmt.Sprintf("partition %d: log starts at offset %d; earlier records were deleted", p, d.start))
+		switch {
+		case !lost || d.start == 0:
+		case l.prod.trackWhere:
+			lines = append(lines, fmt.Sprintf("partition %d: log starts at offset %d; acked records below it count under no-retention-loss, not here", p, d.start))
+		default:
+			lines = append(lines, fmt.Sprintf("partition %d: log starts at offset %d; earlier records were deleted, and without a retention setting in the scenario their positions were not kept to tell retention from loss", p, d.start))
 		}
 	}
 	return lines

@@ -80,6 +80,8 @@ func (l *Ledger) counts(c *comparison) Counts {
 	n.InLog = c.inLog
 	n.LostKafka = c.lostKafka.n
 	n.LostConsumer = c.lostConsumer.n
+	n.LostRetention = c.retention.n
+	n.LostUnconfirmed = c.unconfirmed.n
 	n.Unexpected = l.cons.strays.total() + l.drain.strays.total() + c.unexpected()
 	n.Duplicates = l.cons.dups
 	n.LogDuplicate = l.drain.dups

@@ -134,7 +134,8 @@ func counts(p *printer, r *Result) {
 	}{
 		{"sent", c.Sent}, {"acked", c.Acked}, {"failed", c.Failed}, {"unknown", c.Unknown},
 		{"late", c.Late}, {"processed", c.Processed}, {"in log", c.InLog},
-		{"lost kafka", c.LostKafka}, {"lost consumer", c.LostConsumer},
+		{"lost kafka", c.LostKafka}, {"lost retention", c.LostRetention}, {"lost consumer", c.LostConsumer},
+		{"lost unconfirmed", c.LostUnconfirmed},
 		{"unexpected", c.Unexpected}, {"duplicates", c.Duplicates}, {"log duplicates", c.LogDuplicate},
 		{"orders in db", r.SinkOrders},
 	}

@@ -172,6 +172,9 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	start := time.Now()
 	r.res.StartedAt = start
 	ledger := assertions.NewLedger(r.id, s.Env, start, s.Assertions.Criteria)
+	if s.SetsRetention() {
+		ledger.TrackPositions()
+	}
 	group, err := workloads.StartGroup(bootstrap, r.consumeSpec(id, down), down.db, ledger)
 	if err != nil {
 		return fmt.Errorf("consumer group: %w", err)

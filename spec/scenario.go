@@ -197,3 +197,20 @@ func (s *Scenario) applyDefaults() {
 		defDur("consumer.lookup.timeout", &s.Consumer.Lookup.Timeout, time.Second)
 	}
 }
+
+// SetsRetention says whether the scenario configures retention (on the
+// topic or the brokers), so records may be deleted while the run lasts and
+// the ledger must keep their positions to tell retention from loss.
+func (s *Scenario) SetsRetention() bool {
+	for _, st := range s.Topic.Config {
+		if strings.HasPrefix(st.Key, "retention.") {
+			return true
+		}
+	}
+	for _, st := range s.Cluster.Broker {
+		if strings.HasPrefix(st.Key, "log.retention.") && st.Key != "log.retention.check.interval.ms" {
+			return true
+		}
+	}
+	return false
+}

@@ -11,6 +11,7 @@ import (
 // LagSamples is where per-partition lag samples go; assertions.Ledger is one.
 type LagSamples interface {
 	SampleLag(at time.Time, partition int32, end, committed int64)
+	SampleLogStart(at time.Time, partition int32, start int64)
 }
 
 // LagSampler samples the group's committed offsets against the topic's end
@@ -79,6 +80,14 @@ func (s *LagSampler) Sample(ctx context.Context) (behind int64, ok bool) {
 		s.out.SampleLag(at, o.Partition, o.Offset, c)
 		sampled++
 	})
+	// After the lag, so the start is compared with this sample's commit.
+	if starts, err := s.adm.ListStartOffsets(ctx, s.topic); err == nil {
+		starts.Each(func(o kadm.ListedOffset) {
+			if o.Err == nil {
+				s.out.SampleLogStart(at, o.Partition, o.Offset)
+			}
+		})
+	}
 	return behind, sampled > 0 && skipped == 0
 }
 
