@@ -72,6 +72,12 @@ var Catalog = []Assertion{
 		Judges: "a record that is not poison was skipped, dead-lettered or given up by the kitchen display"},
 	{Name: "no-downstream-overload", Enforced: true, judge: (*Ledger).noDownstreamOverload,
 		Judges: "the kitchen display drove a service it calls past its capacity: requests refused as overloaded, or served after their caller gave up"},
+	{Name: "recovery", EnforcedBy: "max_recovery", judge: (*Ledger).recovery,
+		Judges: "after a fault is healed or a flood sent, the group's lag is not back to its level before within max_recovery",
+		Thresholds: []Threshold{
+			duration("max_recovery", func(c *Criteria) *time.Duration { return &c.MaxRecovery }, 0, "reported only",
+				"lag back to its level before each fault and flood within this after it ends; makes recovery enforced"),
+		}},
 	{Name: "ack-gap", EnforcedBy: "max_ack_gap", judge: (*Ledger).ackGap,
 		Judges: "the longest gap between successful acks exceeds max_ack_gap",
 		Thresholds: []Threshold{

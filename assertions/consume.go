@@ -52,6 +52,7 @@ func (l *Ledger) Processed(e *Event, now time.Time) {
 	if !e.Intended.IsZero() {
 		recordLatency(c.fromIntended, now.Sub(e.Intended))
 	}
+	l.phaseProcessed(ID{e.Producer, e.Seq}, e.Intended, now)
 	if !e.Sent.IsZero() {
 		recordLatency(c.fromSent, now.Sub(e.Sent))
 	}

@@ -47,6 +47,12 @@ type lagSide struct {
 
 	series []LagPoint
 	stalls []stall
+
+	total      int64 // offsets behind over all partitions, at their latest samples
+	sweepAt    time.Time
+	recent     [recentSweeps]sweep
+	recentNext int
+	dist       []disturbance
 }
 
 // SampleLag records one partition's log end and committed offsets at a time.
@@ -63,7 +69,10 @@ func (l *Ledger) SampleLag(at time.Time, partition int32, end, committed int64) 
 	if pa.seen && pa.cur.Offsets > 0 {
 		g.lagging--
 	}
+	g.closeSweep(at)
+	g.total -= pa.cur.Offsets
 	pt := pa.observe(at, partition, end, max(committed, 0))
+	g.total += pt.Offsets
 	g.trackCommit(partition, at, max(committed, 0), pt.Offsets, l.crit.MaxStall)
 	if pt.Offsets > 0 {
 		g.lagging++

@@ -104,6 +104,22 @@ func TestLagBounded(t *testing.T) {
 			},
 		},
 		{
+			name: "a hot partition: the spread of acked records is shown",
+			crit: Criteria{MaxLag: 5 * time.Second},
+			run: func(h *history) Report {
+				h.flow(0, 0, 30, 1)
+				h.flow(0, 30, 40, 0)
+				healthy(h, 0, 0, 7)
+				stuck(h, 1, 0, 6.25, 0)
+				return h.finish()
+			},
+			want: want{
+				enforced: true, count: 1,
+				details: []string{"partition 1: 6s behind", "acked records per partition: 0: 10 (25%), 1: 30 (75%)"},
+				failing: []string{"lag-bounded"},
+			},
+		},
+		{
 			name: "tighter limit in seconds",
 			crit: Criteria{MaxLag: 5 * time.Second},
 			run: func(h *history) Report {

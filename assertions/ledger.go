@@ -26,6 +26,8 @@ type Ledger struct {
 
 	drainMu sync.Mutex
 	drain   drainSide
+
+	phases phaseSide // its own leaf lock
 }
 
 // NewLedger starts the ledger of run in env; start anchors the relative times
@@ -45,6 +47,10 @@ func NewLedger(run, env string, start time.Time, c Criteria) *Ledger {
 		drain: drainSide{last: map[uint64]logPos{}},
 	}
 }
+
+// StartAt moves the time evidence is relative to (t+…) to when the workload
+// started; call it before anything is recorded.
+func (l *Ledger) StartAt(t time.Time) { l.start = t }
 
 // Latencies are recorded in microseconds from 1µs to one hour.
 const (

@@ -36,6 +36,8 @@ type producerSide struct {
 	lastAck        time.Time
 	gap            time.Duration
 	gapFrom, gapTo time.Time
+
+	waitingAcks []ackWait // first ack after each disturbance
 }
 
 // Acked records a send the broker acknowledged at partition/offset; now is
@@ -60,6 +62,9 @@ func (l *Ledger) Acked(id ID, partition int32, offset int64, intended, sent, now
 	recordLatency(p.ackLatency, now.Sub(sent))
 	p.ackSeries.record(now, now.Sub(sent))
 	p.ackAt(now)
+	l.phaseSent(id, now)
+	l.phaseAcked(id, sent, now)
+	p.ackWatch(now)
 }
 
 // Failed records a send that was definitely not written.
@@ -70,6 +75,7 @@ func (l *Ledger) Failed(id ID, intended, sent, now time.Time) {
 	if s := l.prod.outcome(id, intended, sent, LateAfter); s != nil {
 		s.failed.add(id.Seq)
 	}
+	l.phaseSent(id, now)
 }
 
 // Unknown records a send that may or may not have been written (timeout,
@@ -81,6 +87,7 @@ func (l *Ledger) Unknown(id ID, intended, sent, now time.Time) {
 	if s := l.prod.outcome(id, intended, sent, LateAfter); s != nil {
 		s.unknown.add(id.Seq)
 	}
+	l.phaseSent(id, now)
 }
 
 // outcome counts one send and returns its producer's sets, or nil when the id

@@ -53,7 +53,7 @@ func TestNoRetentionLoss(t *testing.T) {
 			},
 			want: want{
 				enforced: true, count: 4, first: []string{"p0/s0-s3"},
-				failing:  []string{"no-kafka-loss", "no-retention-loss"},
+				failing: []string{"no-kafka-loss", "no-retention-loss"},
 			},
 		},
 	})

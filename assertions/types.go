@@ -102,6 +102,7 @@ type Criteria struct {
 	ForbidUnconfirmedLoss bool          // unconfirmed-lost is enforced
 	MaxAckGap             time.Duration // ack-gap: longest gap between acks (0: reported only)
 	MaxStall              time.Duration // no-stuck-partition: longest a lagging partition's commit may stand still
+	MaxRecovery           time.Duration // recovery: lag back to its level within this after each fault and flood (0: reported only)
 }
 
 // LateAfter is how long after its intended time a send counts as late.

@@ -3,6 +3,7 @@ package assertions
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -151,6 +152,9 @@ func (l *Ledger) lagBounded(_ *comparison, v *Verdict) {
 		}
 	}
 	v.Details = capLines(v.Details)
+	if over := v.Count; over > 0 && over < int64(len(l.lag.parts)) {
+		v.Details = append(v.Details, l.skew())
+	}
 	if !sampled {
 		// A lag check that never measured anything must not pass.
 		v.Count = 1
@@ -163,6 +167,23 @@ func (l *Ledger) lagBounded(_ *comparison, v *Verdict) {
 	if maxOff > 0 {
 		v.Summary += fmt.Sprintf(" (limit %d)", maxOff)
 	}
+}
+
+// skew describes how the acked records spread over partitions: when only
+// some partitions lag, an uneven key (a hot merchant) is the first suspect.
+func (l *Ledger) skew() string {
+	var total int64
+	for _, pa := range l.prod.parts {
+		total += pa.acked
+	}
+	if total == 0 {
+		return "no acked records to show how load spread over partitions"
+	}
+	parts := make([]string, len(l.prod.parts))
+	for p, pa := range l.prod.parts {
+		parts[p] = fmt.Sprintf("%d: %d (%.0f%%)", p, pa.acked, 100*float64(pa.acked)/float64(total))
+	}
+	return "acked records per partition: " + strings.Join(parts, ", ")
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

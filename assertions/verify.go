@@ -19,6 +19,10 @@ type Report struct {
 	// second (that second's maxima, stamped with its start) plus the last sample.
 	Lag       []LagPoint
 	MaxAckGap time.Duration
+	// Phases are the load phases, when the workload declared them.
+	Phases []PhaseReport
+	// Recoveries are every fault and flood and how the run came back.
+	Recoveries []Recovery
 }
 
 // Passed reports whether every enforced verdict passed.
@@ -57,8 +61,10 @@ func (l *Ledger) Verify() Report {
 			"e2e_from_intended": l.cons.fromIntended.Clone(),
 			"e2e_from_sent":     l.cons.fromSent.Clone(),
 		},
-		Lag:       l.lag.report(),
-		MaxAckGap: l.prod.gap,
+		Lag:        l.lag.report(),
+		MaxAckGap:  l.prod.gap,
+		Phases:     l.phases.report(),
+		Recoveries: l.recoveries(),
 	}
 }
 

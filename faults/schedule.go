@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -36,6 +37,40 @@ type Schedule struct {
 	timeline []Happening
 	open     map[int]string // injected, not yet healed: plan index → what it hit
 	wg       sync.WaitGroup
+
+	watch Watcher
+	dist  map[int]int // plan index → the watcher's disturbance
+}
+
+// Watcher hears of each fault from its injection to its heal, so recovery
+// can be measured from it; assertions.Ledger is one.
+type Watcher interface {
+	Disturbed(what string, from time.Time) int
+	DisturbanceEnded(i int, to time.Time)
+}
+
+// Watch makes w hear of every fault; call it before Start.
+func (s *Schedule) Watch(w Watcher) { s.watch = w }
+
+func (s *Schedule) disturbed(i int, what string, from time.Time) {
+	if s.watch == nil {
+		return
+	}
+	d := s.watch.Disturbed(what, from)
+	s.mu.Lock()
+	s.dist[i] = d
+	s.mu.Unlock()
+}
+
+// ended tells the watcher plan i is over (healed, or done at once).
+func (s *Schedule) ended(i int) {
+	s.mu.Lock()
+	d, ok := s.dist[i]
+	delete(s.dist, i)
+	s.mu.Unlock()
+	if ok {
+		s.watch.DisturbanceEnded(d, time.Now())
+	}
 }
 
 // NewSchedule prepares plans against env. Random targets are drawn here, in
@@ -48,7 +83,7 @@ func NewSchedule(env *Env, plans []Planned) *Schedule {
 			*t = Target{Node: ids[env.Rand.IntN(len(ids))]}
 		}
 	}
-	return &Schedule{env: env, plans: plans, open: map[int]string{}}
+	return &Schedule{env: env, plans: plans, open: map[int]string{}, dist: map[int]int{}}
 }
 
 // Start runs every plan relative to start, each in its own goroutine, until
@@ -76,7 +111,9 @@ func (s *Schedule) run(ctx context.Context, start time.Time, i int) {
 	// way (a restart waiting for its broker) finishes within its own limits.
 	hit, err := p.Fault.Inject(context.WithoutCancel(ctx), s.env, p.Target)
 	s.record(began, p.Type, "inject", hit, err)
+	s.disturbed(i, strings.TrimSpace(p.Type+" "+hit), began)
 	if IsMomentary(p.Fault) {
+		s.ended(i)
 		return
 	}
 	// Open even when the inject failed part way: heal undoes what it did.
@@ -103,6 +140,7 @@ func (s *Schedule) heal(ctx context.Context, i int, why string) {
 	began := time.Now()
 	err := s.plans[i].Fault.Heal(ctx, s.env)
 	s.record(began, s.plans[i].Type, "heal", hit+why, err)
+	s.ended(i)
 }
 
 // HealAll heals every fault still in effect: before the final drain, the

@@ -53,6 +53,10 @@ type Result struct {
 	Latency      map[string]Latency        `json:"latency"` // keyed like the histograms: produce_ack, e2e_from_intended, e2e_from_sent
 	Lag          []assertions.LagPoint     `json:"lag"`
 	AckSeries    []assertions.LatencyPoint `json:"produce_ack_series,omitempty"` // produce-ack latency per second
+	// Phases are the load phases, when the workload declared them.
+	Phases []Phase `json:"phases,omitempty"`
+	// Recoveries are every fault and flood and how the run came back from it.
+	Recoveries []Recovery `json:"recoveries,omitempty"`
 
 	Verdict        string      `json:"verdict"` // VerdictPass, VerdictFail or VerdictError; set by Judge
 	Expect         Expectation `json:"expect"`
@@ -83,15 +87,74 @@ type Topic struct {
 
 // Workload describes the order workload that was driven.
 type Workload struct {
-	Rate        float64 `json:"rate"` // messages per second over all producers
-	Producers   int     `json:"producers"`
-	Duration    float64 `json:"duration_s"` // seconds the producers ran for
-	KeyMode     string  `json:"key_mode"`
-	MessageSize int     `json:"message_size"` // bytes
-	Topic       string  `json:"topic"`
-	Env         string  `json:"env"`
-	Consumers   int     `json:"consumers"`
-	Workers     int     `json:"workers"` // processing workers per consumer
+	Rate        float64  `json:"rate"`             // messages per second over all producers (0 with phases)
+	Phases      []string `json:"phases,omitempty"` // the load shape, when phases were given
+	Producers   int      `json:"producers"`
+	Duration    float64  `json:"duration_s"` // seconds the producers ran for
+	KeyMode     string   `json:"key_mode"`
+	MessageSize int      `json:"message_size"` // bytes
+	Topic       string   `json:"topic"`
+	Env         string   `json:"env"`
+	Consumers   int      `json:"consumers"`
+	Workers     int      `json:"workers"` // processing workers per consumer
+}
+
+// Phase is one load phase as it ran.
+type Phase struct {
+	Name       string    `json:"name"`
+	Began      time.Time `json:"began"`
+	Ended      time.Time `json:"ended"` // its last record handed to a producer's client
+	T          float64   `json:"t"`     // seconds since the workload started
+	Sent       int64     `json:"sent"`
+	Acked      int64     `json:"acked"`
+	Throughput float64   `json:"acks_per_s"`
+	MaxAckGap  float64   `json:"max_ack_gap_s"`
+	ProduceAck Latency   `json:"produce_ack"`
+	E2E        Latency   `json:"e2e_from_intended"`
+}
+
+// Recovery is one fault or flood and how the run came back from it.
+type Recovery struct {
+	What     string    `json:"what"`
+	Kind     string    `json:"kind"` // fault or flood
+	From     time.Time `json:"from"`
+	To       time.Time `json:"to"`
+	LagLevel int64     `json:"lag_level"` // total offsets behind before it (highest of the 5 s before)
+	// Seconds from its end; null: never within the run.
+	FirstAck *float64 `json:"first_ack_after_s"`
+	LagBack  *float64 `json:"lag_back_after_s"`
+}
+
+// PhasesOf converts the ledger's phase reports.
+func PhasesOf(start time.Time, ps []assertions.PhaseReport) []Phase {
+	var out []Phase
+	for _, p := range ps {
+		out = append(out, Phase{Name: p.Name, Began: p.Began, Ended: p.Ended, T: p.Began.Sub(start).Seconds(),
+			Sent: p.Sent, Acked: p.Acked, Throughput: p.Throughput, MaxAckGap: p.MaxAckGap.Seconds(),
+			ProduceAck: LatencyOf(p.AckLatency), E2E: LatencyOf(p.E2E)})
+	}
+	return out
+}
+
+// RecoveriesOf converts the ledger's recoveries.
+func RecoveriesOf(rs []assertions.Recovery) []Recovery {
+	secs := func(d time.Duration) *float64 {
+		if d < 0 {
+			return nil
+		}
+		s := d.Seconds()
+		return &s
+	}
+	var out []Recovery
+	for _, r := range rs {
+		kind := "fault"
+		if r.Flood {
+			kind = "flood"
+		}
+		out = append(out, Recovery{What: r.What, Kind: kind, From: r.From, To: r.To, LagLevel: r.LagLevel,
+			FirstAck: secs(r.FirstAck), LagBack: secs(r.LagBack)})
+	}
+	return out
 }
 
 // Fault timeline actions.

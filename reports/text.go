@@ -18,7 +18,7 @@ import (
 func Summary(w io.Writer, r *Result) error {
 	p := &printer{w: w}
 	sections := []func(*printer, *Result){
-		header, assertionLines, verdictLine, counts, latencyTable, timeline, lagTable, resultPath,
+		header, assertionLines, verdictLine, counts, latencyTable, phaseTable, timeline, recoveryTable, lagTable, resultPath,
 	}
 	for _, section := range sections {
 		section(p, r)
@@ -163,6 +163,39 @@ func latencyTable(p *printer, r *Result) {
 		p.f("  %-26s %9.2f %9.2f %9.2f %9.2f %9.2f %9d\n",
 			row.label, l.P50, l.P90, l.P99, l.P999, l.Max, l.Count)
 	}
+}
+
+func phaseTable(p *printer, r *Result) {
+	if len(r.Phases) == 0 {
+		return
+	}
+	p.f("\n%-28s %7s %9s %9s %9s %9s %9s\n", "phases", "t", "acked", "acks/s", "ack p99", "e2e p99", "ack gap")
+	for _, ph := range r.Phases {
+		p.f("  %-26s %7s %9d %9.0f %9.2f %9.2f %9s\n", ph.Name, fmt.Sprintf("%+.1fs", ph.T), ph.Acked, ph.Throughput,
+			ph.ProduceAck.P99, ph.E2E.P99, (time.Duration(ph.MaxAckGap * float64(time.Second))).Round(time.Millisecond))
+	}
+}
+
+func recoveryTable(p *printer, r *Result) {
+	if len(r.Recoveries) == 0 {
+		return
+	}
+	p.f("\n%-40s %9s %12s %12s\n", "recovery", "lag before", "first ack", "lag back")
+	for _, rc := range r.Recoveries {
+		first := after(rc.FirstAck)
+		if rc.Kind == "flood" {
+			first = "-" // acks go on through a flood
+		}
+		p.f("  %-38s %9d %12s %12s\n", rc.What, rc.LagLevel, first, after(rc.LagBack))
+	}
+}
+
+// after prints seconds after an end, or "never".
+func after(s *float64) string {
+	if s == nil {
+		return "never"
+	}
+	return fmt.Sprintf("+%.2fs", *s)
 }
 
 func timeline(p *printer, r *Result) {

@@ -1,7 +1,9 @@
 package runner
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/chaosrun/chaosrun/assertions"
@@ -23,6 +25,8 @@ func replicationFactor(t spec.Topic) int16 {
 const (
 	lagEvery     = 250 * time.Millisecond // four samples a second per partition
 	drainTimeout = 3 * time.Minute
+	// groupSettleTimeout bounds the wait for the group before the load.
+	groupSettleTimeout = 30 * time.Second
 )
 
 func (r *run) baseResult() *reports.Result {
@@ -35,7 +39,7 @@ func (r *run) baseResult() *reports.Result {
 			Config: s.Topic.Config.Map(), Assignment: s.Topic.Assignment,
 		}},
 		Workload: reports.Workload{
-			Rate: s.Workload.Rate, Producers: s.Workload.Producers, Duration: s.Workload.Duration.Seconds(),
+			Rate: s.Workload.Rate, Phases: phaseNames(s.Workload), Producers: s.Workload.Producers, Duration: s.Workload.Duration.Seconds(),
 			KeyMode: string(s.Workload.Key), MessageSize: s.Workload.MessageSize, Topic: s.Topic.Name, Env: s.Env,
 			Consumers: s.Consumer.Instances, Workers: s.Consumer.Workers,
 		},
@@ -67,6 +71,8 @@ func (r *run) recordReport(rep assertions.Report) {
 	r.res.Assertions = rep.Verdicts
 	r.res.Lag = rep.Lag
 	r.res.AckSeries = rep.AckSeries
+	r.res.Phases = reports.PhasesOf(r.res.StartedAt, rep.Phases)
+	r.res.Recoveries = reports.RecoveriesOf(rep.Recoveries)
 	r.res.Latency = map[string]reports.Latency{}
 	for name, h := range rep.Latency {
 		r.res.Latency[name] = reports.LatencyOf(h)
@@ -84,10 +90,37 @@ func plans(s *spec.Scenario) []faults.Planned {
 func produceSpec(s *spec.Scenario, id workloads.Identity) workloads.ProduceSpec {
 	w := s.Workload
 	return workloads.ProduceSpec{
-		Topic: s.Topic.Name, Rate: w.Rate, Producers: w.Producers, Duration: w.Duration,
+		Topic: s.Topic.Name, Phases: w.Load(), Producers: w.Producers,
 		Key: w.Key, Merchants: w.Merchants, MessageSize: w.MessageSize, Seed: s.Seed,
 		Identity: id, Config: w.ProducerConfig,
 	}
 }
 
 func seededRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x6661756c7473)) }
+
+func phaseDecls(phases []workloads.Phase) []assertions.PhaseDecl {
+	out := make([]assertions.PhaseDecl, len(phases))
+	for i, p := range phases {
+		out[i] = assertions.PhaseDecl{Name: fmt.Sprintf("%d: %s", i+1, p.Name())}
+		if p.Kind == workloads.PhaseFlood {
+			out[i].Flood = p.Records
+		}
+	}
+	return out
+}
+
+func describeLoad(phases []workloads.Phase) string {
+	names := make([]string, len(phases))
+	for i, p := range phases {
+		names[i] = p.Name()
+	}
+	return strings.Join(names, ", then ")
+}
+
+func phaseNames(w spec.Workload) []string {
+	var out []string
+	for _, p := range w.Phases {
+		out = append(out, p.Load().Name())
+	}
+	return out
+}

@@ -169,11 +169,12 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	id := workloads.Identity{Run: r.id, Env: s.Env}
 	bootstrap := cluster.Bootstrap()
 
-	start := time.Now()
-	r.res.StartedAt = start
-	ledger := assertions.NewLedger(r.id, s.Env, start, s.Assertions.Criteria)
+	ledger := assertions.NewLedger(r.id, s.Env, time.Now(), s.Assertions.Criteria)
 	if s.SetsRetention() {
 		ledger.TrackPositions()
+	}
+	if len(s.Workload.Phases) > 0 {
+		ledger.DeclarePhases(phaseDecls(s.Workload.Load()), s.Workload.Producers)
 	}
 	group, err := workloads.StartGroup(bootstrap, r.consumeSpec(id, down), down.db, ledger)
 	if err != nil {
@@ -181,6 +182,12 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	}
 	stopGroup := sync.OnceFunc(group.Stop)
 	defer stopGroup()
+	// Load starts on a settled group, as in production: members joining one
+	// by one under load would show up as lag of the harness's making.
+	r.waitGroupSettled(ctx, adm, s.Consumer.Group, s.Consumer.Instances, s.Topic.Partitions)
+	start := time.Now()
+	r.res.StartedAt = start
+	ledger.StartAt(start)
 	sampler, err := workloads.NewLagSampler(bootstrap, s.Topic.Name, s.Consumer.Group, ledger)
 	if err != nil {
 		return fmt.Errorf("lag sampler: %w", err)
@@ -228,7 +235,8 @@ func sampleInBackground(ctx context.Context, sampler *workloads.LagSampler) (sto
 func (r *run) produceUnderFaults(ctx context.Context, env *faults.Env, bootstrap []string, ps workloads.ProduceSpec,
 	ledger *assertions.Ledger) error {
 	sched := faults.NewSchedule(env, plans(r.s))
-	r.logf("workload: %.0f records/s for %s, %d faults scheduled", ps.Rate, ps.Duration, len(r.s.Faults))
+	sched.Watch(ledger)
+	r.logf("workload: %s, %d faults scheduled", describeLoad(ps.Phases), len(r.s.Faults))
 	schedCtx, stopSched := context.WithCancel(ctx)
 	defer stopSched()
 	sched.Start(schedCtx, r.res.StartedAt)
@@ -300,4 +308,27 @@ func (r *run) write() error {
 	}
 	r.res.Path = filepath.Join(r.opts.OutDir, "result.json")
 	return nil
+}
+
+// waitGroupSettled waits, up to groupSettleTimeout, until the group is
+// stable with every member joined and every partition assigned.
+func (r *run) waitGroupSettled(ctx context.Context, adm *kadm.Client, group string, members int, partitions int32) {
+	deadline := time.Now().Add(groupSettleTimeout)
+	var last string
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		described, err := adm.DescribeGroups(ctx, group)
+		if err == nil {
+			d := described[group]
+			assigned := 0
+			for _, ps := range d.AssignedPartitions() {
+				assigned += len(ps)
+			}
+			if d.Err == nil && d.State == "Stable" && len(d.Members) == members && assigned == int(partitions) {
+				return
+			}
+			last = fmt.Sprintf("state %s, %d of %d members, %d of %d partitions assigned", d.State, len(d.Members), members, assigned, partitions)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	r.logf("consumer group not settled after %s (%s); starting the workload anyway", groupSettleTimeout, last)
 }

@@ -192,6 +192,26 @@ var checks = map[string]func(*testing.T, *reports.Result){
 		}
 	},
 	"incidents/pool-overload/broken.yaml": evidence("no-downstream-overload", "the kitchen runs up to 50 lookups at once"),
+	// Seeds 001 and 002: load shape and loss by layer.
+	"incidents/retention-expiry/broken.yaml": func(t *testing.T, res *reports.Result) {
+		evidence("no-retention-loss", "deleted unread")(t, res)
+		if res.Counts.LostRetention == 0 || !verdict(t, res, "no-kafka-loss") {
+			t.Errorf("retention's deletions must be no-retention-loss, not Kafka loss: %+v", res.Counts)
+		}
+	},
+	"incidents/fire-and-forget/broken.yaml": func(t *testing.T, res *reports.Result) {
+		evidence("unconfirmed-lost", "never reached the log")(t, res)
+		if res.Counts.LostUnconfirmed == 0 || res.Counts.Acked != 0 {
+			t.Errorf("acks=0: nothing acked, some unconfirmed sends lost: %+v", res.Counts)
+		}
+	},
+	"incidents/hot-merchant/broken.yaml": evidence("lag-bounded", "acked records per partition"),
+	"incidents/batch-flood/broken.yaml":  evidence("recovery", "flood 8000 records"),
+	"incidents/batch-flood/fixed.yaml": func(t *testing.T, res *reports.Result) {
+		if len(res.Phases) != 3 || res.Phases[1].Acked != 8000 || len(res.Recoveries) != 1 {
+			t.Errorf("want 3 phases, the flood's 8000 records acked, and its recovery: %+v %+v", res.Phases, res.Recoveries)
+		}
+	},
 }
 
 // evidence checks that the named verdict's summary, first ids or details

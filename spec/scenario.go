@@ -49,6 +49,7 @@ type Topic struct {
 
 // Workload is the producing side of the order workload.
 type Workload struct {
+	Phases      []Phase           `yaml:"phases"`       // load shape; instead of rate and duration
 	Rate        float64           `yaml:"rate"`         // records/s over all producers; default 1000
 	Producers   int               `yaml:"producers"`    // default 2
 	Duration    time.Duration     `yaml:"duration"`     // default 30s
@@ -59,6 +60,21 @@ type Workload struct {
 
 	// ProducerConfig is Producer mapped onto franz-go, filled by validation.
 	ProducerConfig workloads.ProducerConfig `yaml:"-"`
+}
+
+// Phase is one stretch of the load shape.
+type Phase struct {
+	Type     string        `yaml:"type"`     // steady, ramp or flood
+	Rate     float64       `yaml:"rate"`     // steady: records/s
+	From     float64       `yaml:"from"`     // ramp: records/s at its start
+	To       float64       `yaml:"to"`       // ramp: records/s at its end
+	Duration time.Duration `yaml:"duration"` // steady, ramp
+	Records  int64         `yaml:"records"`  // flood: records sent as fast as the producers can
+}
+
+// Load is the phase as the producers run it.
+func (p Phase) Load() workloads.Phase {
+	return workloads.Phase{Kind: p.Type, Rate: p.Rate, From: p.From, To: p.To, Duration: p.Duration, Records: p.Records}
 }
 
 // Consumer is the kitchen display consumer group.
@@ -170,7 +186,12 @@ func (s *Scenario) applyDefaults() {
 			*v = d
 		}
 	}
-	defDur("workload.duration", &s.Workload.Duration, 30*time.Second)
+	if len(s.Workload.Phases) > 0 && unset("workload.duration") {
+		// The timed phases are how long the workload lasts at least.
+		s.Workload.Duration = workloads.Timed(s.Workload.Load())
+	} else {
+		defDur("workload.duration", &s.Workload.Duration, 30*time.Second)
+	}
 	if unset("workload.key") {
 		s.Workload.Key = workloads.KeyOrder
 	}
@@ -185,7 +206,7 @@ func (s *Scenario) applyDefaults() {
 	if unset("topic.replication_factor") && len(s.Topic.Assignment) == 0 {
 		s.Topic.ReplicationFactor = int16(min(3, s.Cluster.Nodes))
 	}
-	if unset("workload.rate") {
+	if unset("workload.rate") && len(s.Workload.Phases) == 0 {
 		s.Workload.Rate = 1000
 	}
 	defStr("sink.mode", &s.Sink.Mode, workloads.ModeUpsert)
@@ -213,4 +234,16 @@ func (s *Scenario) SetsRetention() bool {
 		}
 	}
 	return false
+}
+
+// Load is the workload's load shape: its phases, or one steady phase.
+func (w Workload) Load() []workloads.Phase {
+	if len(w.Phases) == 0 {
+		return []workloads.Phase{{Kind: workloads.PhaseSteady, Rate: w.Rate, Duration: w.Duration}}
+	}
+	out := make([]workloads.Phase, len(w.Phases))
+	for i, p := range w.Phases {
+		out[i] = p.Load()
+	}
+	return out
 }

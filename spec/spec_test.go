@@ -120,6 +120,11 @@ func TestParseRefusesBadInput(t *testing.T) {
 		{"crash after processing with auto-commit", "    max.poll.records: \"100\"\nfaults:", "    max.poll.records: \"100\"\n    enable.auto.commit: \"true\"\nfaults:\n  - type: consumer-crash\n    at: 1s\n    duration: 1s\n    when: processed\n    target: {consumer: 0}", `faults[0].when: with enable.auto.commit the consumer commits before processing`},
 		{"dead-letter topic Kafka refuses", "consumer:\n", "consumer:\n  on_failure: dead-letter\n  dead_letter_topic: orders dlq\n", `consumer.dead_letter_topic: Kafka topic names are 1 to 249`},
 		{"retry backoff beyond a minute", "consumer:\n", "consumer:\n  retry_backoff: 2h\n", `consumer.retry_backoff: want a positive duration up to 1m`},
+		{"phases with a rate", "  duration: 20s\n", "  duration: 20s\n  phases:\n    - {type: steady, rate: 100, duration: 5s}\n", `bad.yaml:10:3: workload.rate: with phases, each phase has its own rate`},
+		{"phase field of another type", "  rate: 500\n  duration: 20s\n", "  phases:\n    - {type: flood, records: 100, duration: 5s}\n", `workload.phases[0].duration: a flood phase takes no duration`},
+		{"unknown phase type", "  rate: 500\n  duration: 20s\n", "  phases:\n    - {type: wave, rate: 5}\n", `workload.phases[0].type: unknown phase type "wave"`},
+		{"ramp without a duration", "  rate: 500\n  duration: 20s\n", "  phases:\n    - {type: ramp, from: 1, to: 5}\n", `workload.phases[0].type: a ramp needs`},
+		{"fault beyond the timed phases", "  rate: 500\n  duration: 20s\n", "  phases:\n    - {type: steady, rate: 100, duration: 5s}\n    - {type: flood, records: 100}\n", `faults[0].at: the fault must be over by the end of the workload (at 5s + duration 5s > 5s)`},
 		{"negative lag offsets", "expect:", "assertions:\n  max_lag_offsets: -5\nexpect:", `assertions.max_lag_offsets: want 0 (no limit)`},
 	}
 	for _, c := range cases {
@@ -136,6 +141,18 @@ func TestParseRefusesBadInput(t *testing.T) {
 				t.Errorf("error\n  %v\nwant it to contain\n  %s", err, c.want)
 			}
 		})
+	}
+}
+
+func TestPhasesSetTheDuration(t *testing.T) {
+	src := strings.Replace(good, "  rate: 500\n  duration: 20s\n",
+		"  phases:\n    - {type: steady, rate: 100, duration: 12s}\n    - {type: flood, records: 100}\n    - {type: ramp, from: 10, to: 50, duration: 8s}\n", 1)
+	s, err := Parse("good.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Workload.Duration != 20*time.Second || len(s.Workload.Load()) != 3 || s.Workload.Load()[1].Records != 100 {
+		t.Errorf("workload = %+v", s.Workload)
 	}
 }
 

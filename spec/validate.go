@@ -26,6 +26,9 @@ func (c check) at(path, format string, args ...any) {
 	c.errs.add(&Error{File: c.s.File, Line: p.Line, Column: p.Column, Field: path, Msg: fmt.Sprintf(format, args...)})
 }
 
+// written says whether the file wrote path (defaults are not written).
+func (c check) written(path string) bool { _, ok := c.s.pos[path]; return ok }
+
 func (s *Scenario) validate(errs *Errors) {
 	c := check{s, errs}
 	if !namePattern.MatchString(s.Name) {
@@ -122,7 +125,8 @@ func (c check) topic() {
 
 func (c check) workload() {
 	w := &c.s.Workload
-	if w.Rate <= 0 {
+	c.phases()
+	if w.Rate <= 0 && len(w.Phases) == 0 {
 		c.at("workload.rate", "want a positive rate (records/s)")
 	}
 	if w.Producers < 1 || w.Producers > 64 {
@@ -141,6 +145,45 @@ func (c check) workload() {
 	if w.ProducerConfig, err = workloads.ProducerOptions(w.Producer.Client()); err != nil {
 		c.settingError("workload.producer", err)
 	}
+}
+
+// phases checks the load shape; with phases, rate and duration are theirs.
+func (c check) phases() {
+	w := &c.s.Workload
+	if w.Phases == nil {
+		return
+	}
+	if len(w.Phases) == 0 {
+		c.at("workload.phases", "want at least one phase, or no phases field (one steady phase of rate for duration)")
+	}
+	for _, k := range []string{"rate", "duration"} {
+		if c.written("workload." + k) {
+			c.at("workload."+k, "with phases, each phase has its own %s: remove workload.%s", k, k)
+		}
+	}
+	for i, p := range w.Phases {
+		path := fmt.Sprintf("workload.phases[%d]", i)
+		if msg := p.Load().Check(); msg != "" {
+			c.at(path+".type", "%s", msg)
+			continue
+		}
+		// A field that does not belong to the phase's type is refused, not ignored.
+		for _, field := range []string{"rate", "from", "to", "duration", "records"} {
+			if c.written(path+"."+field) && !phaseTakes(p.Type, field) {
+				c.at(path+"."+field, "a %s phase takes no %s", p.Type, field)
+			}
+		}
+	}
+}
+
+func phaseTakes(kind, field string) bool {
+	switch kind {
+	case workloads.PhaseSteady:
+		return field == "rate" || field == "duration"
+	case workloads.PhaseRamp:
+		return field == "from" || field == "to" || field == "duration"
+	}
+	return field == "records"
 }
 
 func (c check) consumer() {

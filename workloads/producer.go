@@ -18,7 +18,9 @@ import (
 
 // ProduceSpec describes the producing half of the order workload.
 type ProduceSpec struct {
-	Topic       string
+	Topic string
+	// Phases is the load shape; empty: one steady phase of Rate for Duration.
+	Phases      []Phase
 	Rate        float64 // records per second over all producers, on an open-model schedule
 	Producers   int
 	Duration    time.Duration
@@ -45,6 +47,10 @@ type Outcomes interface {
 	Failed(id assertions.ID, intended, sent, now time.Time)
 	Unknown(id assertions.ID, intended, sent, now time.Time)
 	Poisoned(id assertions.ID, order uint64, wholeOrder bool)
+	// PhaseBegins: producer's sends from seq on are phase's; PhaseEnds: it
+	// handed the phase's last record over at at.
+	PhaseBegins(producer uint32, seq uint64, phase int, at time.Time)
+	PhaseEnds(producer uint32, phase int, at time.Time)
 }
 
 // ProduceStats summarises the producers' errors for the log.
@@ -55,8 +61,16 @@ type ProduceStats struct {
 // Produce runs the producers until the schedule ends or ctx is done, then
 // waits for outstanding sends so every send has an outcome.
 func Produce(ctx context.Context, bootstrap []string, spec ProduceSpec, out Outcomes) (ProduceStats, error) {
-	if spec.Producers < 1 || spec.Rate <= 0 {
-		return ProduceStats{}, fmt.Errorf("produce: need at least one producer and a positive rate")
+	if len(spec.Phases) == 0 {
+		spec.Phases = []Phase{{Kind: PhaseSteady, Rate: spec.Rate, Duration: spec.Duration}}
+	}
+	if spec.Producers < 1 {
+		return ProduceStats{}, fmt.Errorf("produce: need at least one producer")
+	}
+	for i, ph := range spec.Phases {
+		if msg := ph.Check(); msg != "" {
+			return ProduceStats{}, fmt.Errorf("produce: phase %d: %s", i+1, msg)
+		}
 	}
 	errs := &errorTally{counts: map[string]int64{}}
 	start := spec.Start
@@ -98,7 +112,6 @@ type producer struct {
 	out      Outcomes
 	errs     *errorTally
 	pool     sync.Pool
-	interval float64 // nanoseconds between this producer's sends
 	acksZero bool
 }
 
@@ -111,26 +124,46 @@ func newProducer(bootstrap []string, spec ProduceSpec, id uint32, out Outcomes, 
 	p := &producer{
 		cl: cl, spec: spec, id: id, out: out, errs: errs,
 		gen:      newOrders(spec.Seed, id, spec.Merchants),
-		interval: float64(time.Second) * float64(spec.Producers) / spec.Rate,
 		acksZero: spec.Config.Acks == "0",
 	}
 	p.pool.New = func() any { return &eventBuf{value: make([]byte, 0, spec.MessageSize+64)} }
 	return p, nil
 }
 
-// run is the send loop: each send is due at a fixed time from the start, so a
-// stalled cluster makes sends late (and measured) instead of fewer.
+// run is the send loop, phase after phase: each send is due at a fixed time
+// from its phase's start, so a stalled cluster makes sends late (and
+// measured) instead of fewer. A timed phase begins when the one before was
+// due to end; the phase after a flood begins when the flood is handed over.
 func (p *producer) run(ctx context.Context, start time.Time) error {
 	defer p.cl.Close()
-	// Stagger producers so their schedules interleave instead of bursting together.
-	phase := p.interval * float64(p.id) / float64(p.spec.Producers)
-	end := start.Add(p.spec.Duration)
-	promise := p.promise
-	for seq := uint64(0); ctx.Err() == nil; seq++ {
-		intended := start.Add(time.Duration(phase + float64(seq)*p.interval))
-		if !intended.Before(end) {
+	seq := uint64(0)
+	began := start
+	for i, ph := range p.spec.Phases {
+		if ctx.Err() != nil {
 			break
 		}
+		p.out.PhaseBegins(p.id, seq, i, began)
+		seq = p.phase(ctx, newSlot(ph, p.id, p.spec.Producers), began, seq)
+		ended := time.Now()
+		p.out.PhaseEnds(p.id, i, ended)
+		if ph.Kind == PhaseFlood {
+			began = ended
+		} else {
+			began = began.Add(ph.Duration)
+		}
+	}
+	return p.flush()
+}
+
+// phase sends one phase's records from seq on and returns the next seq.
+func (p *producer) phase(ctx context.Context, s slot, began time.Time, seq uint64) uint64 {
+	promise := p.promise
+	for k := int64(0); ctx.Err() == nil; k++ {
+		at, ok := s.due(k)
+		if !ok {
+			break
+		}
+		intended := began.Add(time.Duration(at * float64(time.Second)))
 		if wait := time.Until(intended); wait > 200*time.Microsecond {
 			time.Sleep(wait) // waits are one interval at most; ctx is checked every send
 		}
@@ -147,9 +180,11 @@ func (p *producer) run(ctx context.Context, start time.Time) error {
 			p.out.Poisoned(b.id, ev.order, !garble) // a refused order is poison as a whole
 		}
 		// The client's own context, not ctx: stopping the schedule must not cancel sends already made.
+		// A flood blocks here when the client's buffer is full: as fast as the producer can send.
 		p.cl.Produce(context.Background(), &b.rec, promise)
+		seq++
 	}
-	return p.flush()
+	return seq
 }
 
 func (p *producer) flush() error {
