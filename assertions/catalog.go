@@ -14,9 +14,9 @@ type Assertion struct {
 	// Judges says in one line when the verdict fails.
 	Judges string
 	// Enforced verdicts fail the run; the others are reported only, unless
-	// their EnforcedBy threshold is set (non-zero) in the scenario.
+	// one of their EnforcedBy thresholds is set (non-zero) in the scenario.
 	Enforced   bool
-	EnforcedBy string
+	EnforcedBy []string
 	Thresholds []Threshold
 	judge      func(*Ledger, *comparison, *Verdict)
 }
@@ -28,7 +28,7 @@ var Catalog = []Assertion{
 		Judges: "an acked record is absent from the final drain"},
 	{Name: "no-retention-loss", Enforced: true, judge: (*Ledger).noRetentionLoss,
 		Judges: "an acked record was deleted by retention before the group processed it (the log start passed the group's position)"},
-	{Name: "unconfirmed-lost", EnforcedBy: "forbid_unconfirmed_loss", judge: (*Ledger).unconfirmedLost,
+	{Name: "unconfirmed-lost", EnforcedBy: []string{"forbid_unconfirmed_loss"}, judge: (*Ledger).unconfirmedLost,
 		Judges: "a send of unknown outcome (acks=0, timeout) is neither in the log nor processed",
 		Thresholds: []Threshold{
 			flag("forbid_unconfirmed_loss", func(c *Criteria) *bool { return &c.ForbidUnconfirmedLoss }, "make unconfirmed-lost enforced"),
@@ -37,7 +37,7 @@ var Catalog = []Assertion{
 		Judges: "a record in the log was never processed by the group"},
 	{Name: "no-unexpected", Enforced: true, judge: (*Ledger).unexpected,
 		Judges: "a processed or logged record was never sent by this run/env, or its send definitely failed"},
-	{Name: "no-duplicates", EnforcedBy: "forbid_duplicates", judge: (*Ledger).duplicates,
+	{Name: "no-duplicates", EnforcedBy: []string{"forbid_duplicates"}, judge: (*Ledger).duplicates,
 		Judges: "a record was processed twice or is in the log twice",
 		Thresholds: []Threshold{
 			flag("forbid_duplicates", func(c *Criteria) *bool { return &c.ForbidDuplicates }, "make no-duplicates enforced"),
@@ -72,13 +72,21 @@ var Catalog = []Assertion{
 		Judges: "a record that is not poison was skipped, dead-lettered or given up by the kitchen display"},
 	{Name: "no-downstream-overload", Enforced: true, judge: (*Ledger).noDownstreamOverload,
 		Judges: "the kitchen display drove a service it calls past its capacity: requests refused as overloaded, or served after their caller gave up"},
-	{Name: "recovery", EnforcedBy: "max_recovery", judge: (*Ledger).recovery,
+	{Name: "rebalances", EnforcedBy: []string{"max_rebalances", "max_unowned"}, judge: (*Ledger).rebalances,
+		Judges: "the group rebalanced more than max_rebalances times during the workload, or a partition stayed without an owner longer than max_unowned",
+		Thresholds: []Threshold{
+			count("max_rebalances", func(c *Criteria) *int64 { return &c.MaxRebalances }, "reported only", "rebalances",
+				"most group generations allowed during the workload; makes rebalances enforced"),
+			duration("max_unowned", func(c *Criteria) *time.Duration { return &c.MaxUnowned }, 0, "reported only",
+				"longest a partition may go without an owner; makes rebalances enforced"),
+		}},
+	{Name: "recovery", EnforcedBy: []string{"max_recovery"}, judge: (*Ledger).recovery,
 		Judges: "after a fault is healed or a flood sent, the group's lag is not back to its level before within max_recovery",
 		Thresholds: []Threshold{
 			duration("max_recovery", func(c *Criteria) *time.Duration { return &c.MaxRecovery }, 0, "reported only",
 				"lag back to its level before each fault and flood within this after it ends; makes recovery enforced"),
 		}},
-	{Name: "ack-gap", EnforcedBy: "max_ack_gap", judge: (*Ledger).ackGap,
+	{Name: "ack-gap", EnforcedBy: []string{"max_ack_gap"}, judge: (*Ledger).ackGap,
 		Judges: "the longest gap between successful acks exceeds max_ack_gap",
 		Thresholds: []Threshold{
 			duration("max_ack_gap", func(c *Criteria) *time.Duration { return &c.MaxAckGap }, 0, "reported only",
@@ -100,8 +108,12 @@ func (a Assertion) enforced(c Criteria) bool {
 	if a.Enforced {
 		return true
 	}
-	t, ok := ThresholdByKey(a.EnforcedBy)
-	return ok && !t.isZero(c)
+	for _, key := range a.EnforcedBy {
+		if t, ok := ThresholdByKey(key); ok && !t.isZero(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // Threshold is one setting verdicts are judged by, written under

@@ -108,8 +108,10 @@ func TestThresholds(t *testing.T) {
 		keys[th.Key] = true
 	}
 	for _, a := range Catalog {
-		if a.EnforcedBy != "" && !slices.ContainsFunc(a.Thresholds, func(th Threshold) bool { return th.Key == a.EnforcedBy }) {
-			t.Errorf("%s is enforced by %q, which is not one of its thresholds", a.Name, a.EnforcedBy)
+		for _, key := range a.EnforcedBy {
+			if !slices.ContainsFunc(a.Thresholds, func(th Threshold) bool { return th.Key == key }) {
+				t.Errorf("%s is enforced by %q, which is not one of its thresholds", a.Name, key)
+			}
 		}
 	}
 	def := DefaultCriteria()

@@ -28,12 +28,13 @@ type Ledger struct {
 	drain   drainSide
 
 	phases phaseSide // its own leaf lock
+	group  groupSide // its own leaf lock
 }
 
 // NewLedger starts the ledger of run in env; start anchors the relative times
 // in evidence; zero criteria take their documented defaults.
 func NewLedger(run, env string, start time.Time, c Criteria) *Ledger {
-	return &Ledger{
+	l := &Ledger{
 		run:   run,
 		env:   env,
 		start: start,
@@ -46,11 +47,18 @@ func NewLedger(run, env string, start time.Time, c Criteria) *Ledger {
 		},
 		drain: drainSide{last: map[uint64]logPos{}},
 	}
+	l.group.start = start
+	return l
 }
 
 // StartAt moves the time evidence is relative to (t+…) to when the workload
 // started; call it before anything is recorded.
-func (l *Ledger) StartAt(t time.Time) { l.start = t }
+func (l *Ledger) StartAt(t time.Time) {
+	l.start = t
+	l.group.mu.Lock()
+	l.group.start = t // the group's callbacks may already be running
+	l.group.mu.Unlock()
+}
 
 // Latencies are recorded in microseconds from 1µs to one hour.
 const (

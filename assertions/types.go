@@ -102,6 +102,8 @@ type Criteria struct {
 	ForbidUnconfirmedLoss bool          // unconfirmed-lost is enforced
 	MaxAckGap             time.Duration // ack-gap: longest gap between acks (0: reported only)
 	MaxStall              time.Duration // no-stuck-partition: longest a lagging partition's commit may stand still
+	MaxRebalances         int64         // rebalances: group generations during the workload (0: reported only)
+	MaxUnowned            time.Duration // rebalances: longest a partition may go without an owner (0: reported only)
 	MaxRecovery           time.Duration // recovery: lag back to its level within this after each fault and flood (0: reported only)
 }
 

@@ -23,6 +23,8 @@ type Report struct {
 	Phases []PhaseReport
 	// Recoveries are every fault and flood and how the run came back.
 	Recoveries []Recovery
+	// Group is the consumer group's membership changes.
+	Group GroupReport
 }
 
 // Passed reports whether every enforced verdict passed.
@@ -65,6 +67,7 @@ func (l *Ledger) Verify() Report {
 		MaxAckGap:  l.prod.gap,
 		Phases:     l.phases.report(),
 		Recoveries: l.recoveries(),
+		Group:      l.groupReport(l.lag.lastAt),
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 )
 
 // consumerCrash kills a consumer instance mid-batch; heal starts a new one.
@@ -106,4 +107,120 @@ func describeMembers(ms []int) string {
 		parts[i] = fmt.Sprintf("consumer %d", m)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// consumerSlow raises the kitchen's processing time per event for the
+// fault's duration: seed 001's table that grew until each event took 2 s
+// instead of 500 ms.
+type consumerSlow struct {
+	ProcessingTime time.Duration `yaml:"processing_time"`
+}
+
+func (f *consumerSlow) Validate() []FieldError {
+	if f.ProcessingTime <= 0 {
+		return []FieldError{{"processing_time", "want the processing time per event while the fault lasts, e.g. 50ms"}}
+	}
+	return nil
+}
+
+func (*consumerSlow) targets() []string { return nil }
+
+func (f *consumerSlow) Inject(_ context.Context, env *Env, _ Target) (string, error) {
+	if env.Consumers == nil {
+		return "", fmt.Errorf("no consumer group is running")
+	}
+	env.Consumers.Slow(f.ProcessingTime)
+	return fmt.Sprintf("processing %s per event", f.ProcessingTime), nil
+}
+
+func (f *consumerSlow) Heal(_ context.Context, env *Env) error {
+	env.Consumers.Slow(0)
+	return nil
+}
+
+// consumerScale changes the group's size for the fault's duration, as an
+// autoscaler or a deploy does: members join in new slots, or the highest
+// ones stop gracefully; heal returns to the configured size.
+type consumerScale struct {
+	Members int `yaml:"members"`
+	was     int
+}
+
+func (f *consumerScale) Validate() []FieldError {
+	if f.Members < 1 || f.Members > 32 {
+		return []FieldError{{"members", "want the group's size while the fault lasts, 1 to 32"}}
+	}
+	return nil
+}
+
+func (*consumerScale) targets() []string { return nil }
+
+func (f *consumerScale) Inject(_ context.Context, env *Env, _ Target) (string, error) {
+	if env.Consumers == nil {
+		return "", fmt.Errorf("no consumer group is running")
+	}
+	f.was = env.Consumers.Members()
+	return fmt.Sprintf("%d → %d members", f.was, f.Members), env.Consumers.Scale(f.Members)
+}
+
+func (f *consumerScale) Heal(_ context.Context, env *Env) error {
+	return env.Consumers.Scale(f.was)
+}
+
+// rollingRestart restarts every member in turn, as a deploy does: each is
+// stopped gracefully, started again after Down, and the next follows
+// Between later. With static membership and a session timeout longer than
+// Down the group does not rebalance.
+type rollingRestart struct {
+	Down    time.Duration `yaml:"down"`
+	Between time.Duration `yaml:"between"`
+}
+
+func (f *rollingRestart) Validate() []FieldError {
+	var errs []FieldError
+	if f.Down <= 0 {
+		errs = append(errs, FieldError{"down", "want how long each member is down, e.g. 1s"})
+	}
+	if f.Between <= 0 {
+		errs = append(errs, FieldError{"between", "want the pause between members, e.g. 5s"})
+	}
+	return errs
+}
+
+func (*rollingRestart) targets() []string { return nil }
+
+// Momentary: the restart is done when Inject returns; there is nothing to heal.
+func (*rollingRestart) Momentary() bool { return true }
+
+func (f *rollingRestart) Inject(ctx context.Context, env *Env, _ Target) (string, error) {
+	if env.Consumers == nil {
+		return "", fmt.Errorf("no consumer group is running")
+	}
+	n := env.Consumers.Members()
+	for i := range n {
+		if err := env.Consumers.StopMember(i); err != nil {
+			return describeRange(n), err
+		}
+		sleepCtx(ctx, f.Down)
+		if err := env.Consumers.Restart(i); err != nil {
+			return describeRange(n), err
+		}
+		if i < n-1 {
+			sleepCtx(ctx, f.Between)
+		}
+	}
+	return describeRange(n), nil
+}
+
+func (*rollingRestart) Heal(context.Context, *Env) error { return nil }
+
+func describeRange(n int) string { return fmt.Sprintf("consumers 0-%d in turn", n-1) }
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -72,6 +73,10 @@ type Consumers interface {
 	StopMember(i int) error
 	Restart(i int) error
 	Members() int
+	// Scale changes the group to n members; Slow sets the processing time
+	// per event (0: the configured one).
+	Scale(n int) error
+	Slow(d time.Duration)
 }
 
 // Downstream finds the proxies of services the run started (the order
@@ -112,7 +117,12 @@ var kinds = map[string]func() Fault{
 	"proxy-down":       func() Fault { return &proxyDown{} },
 	"consumer-crash":   func() Fault { return &consumerCrash{} },
 	"consumer-stop":    func() Fault { return &consumerStop{} },
-	"poison":           func() Fault { return &poison{} },
+	"consumer-slow":    func() Fault { return &consumerSlow{} },
+	"consumer-scale":   func() Fault { return &consumerScale{} },
+	"consumer-rolling-restart": func() Fault {
+		return &rollingRestart{Down: time.Second, Between: 5 * time.Second}
+	},
+	"poison": func() Fault { return &poison{} },
 }
 
 // New returns a zero fault of the named type, ready to decode parameters into.

@@ -28,6 +28,8 @@ func (g *fakeGroup) Crash(_ context.Context, i int, late bool) error {
 func (g *fakeGroup) StopMember(i int) error { g.add(fmt.Sprint("stop ", i)); return nil }
 func (g *fakeGroup) Restart(i int) error    { g.add(fmt.Sprint("restart ", i)); return nil }
 func (g *fakeGroup) Members() int           { return 3 }
+func (g *fakeGroup) Scale(n int) error      { g.add(fmt.Sprint("scale ", n)); return nil }
+func (g *fakeGroup) Slow(d time.Duration)   { g.add(fmt.Sprint("slow ", d)) }
 
 type fakePoison struct{ calls []string }
 
@@ -62,6 +64,36 @@ func TestConsumerFaults(t *testing.T) {
 	}
 	if err := ValidateTarget(stop, Target{Node: 1}); err == nil {
 		t.Error("consumer-stop took a broker target")
+	}
+}
+
+func TestGroupShapeFaults(t *testing.T) {
+	g := &fakeGroup{}
+	env := &Env{Consumers: g}
+	ctx := context.Background()
+	roll := &rollingRestart{Down: time.Millisecond, Between: time.Millisecond}
+	if hit, err := roll.Inject(ctx, env, Target{}); err != nil || hit != "consumers 0-2 in turn" {
+		t.Fatalf("rolling restart: %q, %v", hit, err)
+	}
+	slow := &consumerSlow{ProcessingTime: 50 * time.Millisecond}
+	slow.Inject(ctx, env, Target{})
+	slow.Heal(ctx, env)
+	scale := &consumerScale{Members: 5}
+	if hit, _ := scale.Inject(ctx, env, Target{}); hit != "3 → 5 members" {
+		t.Errorf("scale: %q", hit)
+	}
+	scale.Heal(ctx, env)
+	want := []string{"stop 0", "restart 0", "stop 1", "restart 1", "stop 2", "restart 2", "slow 50ms", "slow 0s", "scale 5", "scale 3"}
+	if !slices.Equal(g.calls, want) {
+		t.Errorf("calls %q\nwant  %q", g.calls, want)
+	}
+	for _, bad := range []Validator{&consumerSlow{}, &consumerScale{}, &consumerScale{Members: 40}, &rollingRestart{}} {
+		if len(bad.Validate()) == 0 {
+			t.Errorf("%T %+v: want validation errors", bad, bad)
+		}
+	}
+	if !IsMomentary(roll) || IsMomentary(slow) {
+		t.Error("a rolling restart is done when injected; a slowdown lasts")
 	}
 }
 

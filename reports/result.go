@@ -57,6 +57,8 @@ type Result struct {
 	Phases []Phase `json:"phases,omitempty"`
 	// Recoveries are every fault and flood and how the run came back from it.
 	Recoveries []Recovery `json:"recoveries,omitempty"`
+	// Group is the consumer group's membership during the run.
+	Group *Group `json:"group,omitempty"`
 
 	Verdict        string      `json:"verdict"` // VerdictPass, VerdictFail or VerdictError; set by Judge
 	Expect         Expectation `json:"expect"`
@@ -123,6 +125,37 @@ type Recovery struct {
 	// Seconds from its end; null: never within the run.
 	FirstAck *float64 `json:"first_ack_after_s"`
 	LagBack  *float64 `json:"lag_back_after_s"`
+}
+
+// Group is the consumer group's side of the run.
+type Group struct {
+	Rebalances int `json:"rebalances"` // group generations first seen during the workload
+	// UnownedS is, per partition, the seconds it had no owner during the workload.
+	UnownedS []float64         `json:"unowned_s"`
+	Changes  []OwnershipChange `json:"changes"`
+}
+
+// OwnershipChange is one assignment, revocation or loss, as a member saw it.
+type OwnershipChange struct {
+	At         time.Time `json:"at"`
+	T          float64   `json:"t"` // seconds since the workload started (negative: the group forming)
+	Member     int       `json:"member"`
+	Kind       string    `json:"kind"` // assigned, revoked, lost
+	Generation int32     `json:"generation"`
+	Partitions []int32   `json:"partitions"`
+}
+
+// GroupOf converts the ledger's group report.
+func GroupOf(start time.Time, g assertions.GroupReport) *Group {
+	out := &Group{Rebalances: g.Rebalances, UnownedS: []float64{}, Changes: []OwnershipChange{}}
+	for _, d := range g.Unowned {
+		out.UnownedS = append(out.UnownedS, d.Seconds())
+	}
+	for _, c := range g.Changes {
+		out.Changes = append(out.Changes, OwnershipChange{At: c.At, T: c.At.Sub(start).Seconds(), Member: c.Member,
+			Kind: c.Kind, Generation: c.Generation, Partitions: c.Partitions})
+	}
+	return out
 }
 
 // PhasesOf converts the ledger's phase reports.

@@ -18,7 +18,7 @@ import (
 func Summary(w io.Writer, r *Result) error {
 	p := &printer{w: w}
 	sections := []func(*printer, *Result){
-		header, assertionLines, verdictLine, counts, latencyTable, phaseTable, timeline, recoveryTable, lagTable, resultPath,
+		header, assertionLines, verdictLine, counts, latencyTable, phaseTable, groupLine, timeline, recoveryTable, lagTable, resultPath,
 	}
 	for _, section := range sections {
 		section(p, r)
@@ -196,6 +196,26 @@ func after(s *float64) string {
 		return "never"
 	}
 	return fmt.Sprintf("+%.2fs", *s)
+}
+
+func groupLine(p *printer, r *Result) {
+	if r.Group == nil {
+		return
+	}
+	var total, worst float64
+	worstP := -1
+	for i, s := range r.Group.UnownedS {
+		total += s
+		if s > worst {
+			worst, worstP = s, i
+		}
+	}
+	p.f("\ngroup\n  %d rebalances during the workload, %d membership changes; partitions without an owner %.1fs in all",
+		r.Group.Rebalances, len(r.Group.Changes), total)
+	if worstP >= 0 {
+		p.f(" (most: partition %d, %.1fs)", worstP, worst)
+	}
+	p.f("\n")
 }
 
 func timeline(p *printer, r *Result) {

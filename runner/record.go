@@ -73,6 +73,7 @@ func (r *run) recordReport(rep assertions.Report) {
 	r.res.AckSeries = rep.AckSeries
 	r.res.Phases = reports.PhasesOf(r.res.StartedAt, rep.Phases)
 	r.res.Recoveries = reports.RecoveriesOf(rep.Recoveries)
+	r.res.Group = reports.GroupOf(r.res.StartedAt, rep.Group)
 	r.res.Latency = map[string]reports.Latency{}
 	for name, h := range rep.Latency {
 		r.res.Latency[name] = reports.LatencyOf(h)

@@ -205,8 +205,14 @@ var checks = map[string]func(*testing.T, *reports.Result){
 			t.Errorf("acks=0: nothing acked, some unconfirmed sends lost: %+v", res.Counts)
 		}
 	},
-	"incidents/hot-merchant/broken.yaml": evidence("lag-bounded", "acked records per partition"),
-	"incidents/batch-flood/broken.yaml":  evidence("recovery", "flood 8000 records"),
+	"incidents/hot-merchant/broken.yaml":    evidence("lag-bounded", "acked records per partition"),
+	"incidents/batch-flood/broken.yaml":     evidence("recovery", "flood 8000 records"),
+	"incidents/rebalance-storm/broken.yaml": evidence("rebalances", "poll-timeout"),
+	"incidents/rebalance-storm/fixed.yaml": func(t *testing.T, res *reports.Result) {
+		if res.Group == nil || res.Group.Rebalances != 0 || len(res.Group.Changes) == 0 {
+			t.Errorf("static members coming back, and a rolling restart, must not rebalance: %+v", res.Group)
+		}
+	},
 	"incidents/batch-flood/fixed.yaml": func(t *testing.T, res *reports.Result) {
 		if len(res.Phases) != 3 || res.Phases[1].Acked != 8000 || len(res.Recoveries) != 1 {
 			t.Errorf("want 3 phases, the flood's 8000 records acked, and its recovery: %+v %+v", res.Phases, res.Recoveries)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -157,6 +158,45 @@ func (g *Group) StopMember(i int) error {
 	return nil
 }
 
+// Scale changes the group to n members: new members join in new slots, or
+// the highest slots stop gracefully and are removed.
+func (g *Group) Scale(n int) error {
+	if n < 1 {
+		return fmt.Errorf("a group needs at least one member, not %d", n)
+	}
+	g.mu.Lock()
+	var gone []*instance
+	if n < len(g.instances) {
+		gone = g.instances[n:]
+		g.instances = g.instances[:n:n]
+	}
+	for len(g.instances) < n {
+		g.instances = append(g.instances, nil)
+	}
+	g.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, in := range gone {
+		if in != nil {
+			wg.Go(in.stop)
+		}
+	}
+	wg.Wait()
+	var errs []error
+	for i := range n {
+		g.mu.Lock()
+		empty := g.instances[i] == nil
+		g.mu.Unlock()
+		if empty && i >= g.spec.Instances {
+			errs = append(errs, g.Restart(i))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Slow sets the kitchen's processing time per event (0: back to the
+// configured one).
+func (g *Group) Slow(d time.Duration) { g.kitchen.slow.Store(int64(d)) }
+
 // Members is how many member slots the group has, running or not.
 func (g *Group) Members() int { return len(g.instances) }
 
@@ -169,7 +209,10 @@ func (g *Group) Errors() map[string]int64 { return g.errs.snapshot() }
 // instance is one group member: a poll loop feeding per-key ordered workers.
 type instance struct {
 	g          *Group
-	cl         *kgo.Client
+	slot       int
+	mu         sync.Mutex
+	cl         *kgo.Client        // replaced when the member rejoins after a poll timeout
+	owned      []int32            // partitions assigned to it now, as its callbacks said
 	cancelPoll context.CancelFunc // stops polling; queued work still finishes
 	cancelWork context.CancelFunc // abandons work in progress (crash)
 	queues     []chan item
@@ -182,22 +225,15 @@ type instance struct {
 }
 
 func startInstance(g *Group, slot int) (*instance, error) {
-	opts := append([]kgo.Opt{
-		kgo.SeedBrokers(g.bootstrap...),
-		kgo.ConsumerGroup(g.spec.Group),
-		kgo.ConsumeTopics(g.spec.Topic),
-	}, g.spec.Config.Opts...)
-	if id := g.spec.Config.Resolved["group.instance.id"]; id != "" {
-		// Static members need distinct ids: instance i is "<id>-<i>".
-		opts = append(opts, kgo.InstanceID(fmt.Sprintf("%s-%d", id, slot)))
-	}
-	cl, err := kgo.NewClient(opts...)
+	in := &instance{g: g, slot: slot, loop: make(chan struct{})}
+	cl, err := in.newClient()
 	if err != nil {
-		return nil, fmt.Errorf("consumer instance %d: %w", slot, err)
+		return nil, err
 	}
+	in.cl = cl
 	pollCtx, cancelPoll := context.WithCancel(context.Background())
 	workCtx, cancelWork := context.WithCancel(context.Background())
-	in := &instance{g: g, cl: cl, cancelPoll: cancelPoll, cancelWork: cancelWork, loop: make(chan struct{})}
+	in.cancelPoll, in.cancelWork = cancelPoll, cancelWork
 	for w := 0; w < g.spec.Workers; w++ {
 		q := make(chan item, 256)
 		in.queues = append(in.queues, q)
@@ -208,11 +244,61 @@ func startInstance(g *Group, slot int) (*instance, error) {
 	return in, nil
 }
 
+// newClient connects this member's client; each assignment, revocation and
+// loss is reported with the group generation it came with.
+func (in *instance) newClient() (*kgo.Client, error) {
+	g := in.g
+	owned := func(kind string) func(context.Context, *kgo.Client, map[string][]int32) {
+		return func(_ context.Context, cl *kgo.Client, ps map[string][]int32) {
+			if parts := ps[g.spec.Topic]; len(parts) > 0 {
+				_, gen := cl.GroupMetadata()
+				in.track(kind, parts)
+				g.kitchen.out.OwnershipChanged(time.Now(), in.slot, kind, gen, parts)
+			}
+		}
+	}
+	opts := append([]kgo.Opt{
+		kgo.SeedBrokers(g.bootstrap...),
+		kgo.ConsumerGroup(g.spec.Group),
+		kgo.ConsumeTopics(g.spec.Topic),
+		kgo.OnPartitionsAssigned(owned(assertions.Assigned)),
+		kgo.OnPartitionsRevoked(owned(assertions.Revoked)),
+		kgo.OnPartitionsLost(owned(assertions.Lost)),
+	}, g.spec.Config.Opts...)
+	if id := g.spec.Config.Resolved["group.instance.id"]; id != "" {
+		// Static members need distinct ids: instance i is "<id>-<i>".
+		opts = append(opts, kgo.InstanceID(fmt.Sprintf("%s-%d", id, in.slot)))
+	}
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("consumer instance %d: %w", in.slot, err)
+	}
+	return cl, nil
+}
+
+// track keeps the member's own view of what it owns.
+func (in *instance) track(kind string, parts []int32) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if kind == assertions.Assigned {
+		in.owned = append(in.owned, parts...)
+		return
+	}
+	in.owned = slices.DeleteFunc(in.owned, func(p int32) bool { return slices.Contains(parts, p) })
+}
+
+// client is the member's current client.
+func (in *instance) client() *kgo.Client {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.cl
+}
+
 func (in *instance) poll(ctx context.Context) {
 	defer close(in.loop)
 	spec := in.g.spec
 	for ctx.Err() == nil {
-		fetches := in.cl.PollRecords(ctx, spec.Config.MaxPollRecords)
+		fetches := in.client().PollRecords(ctx, spec.Config.MaxPollRecords)
 		if fetches.IsClientClosed() {
 			return
 		}
@@ -236,9 +322,19 @@ func (in *instance) poll(ctx context.Context) {
 		}
 		in.dispatch(recs)
 		if !spec.Config.AutoCommit {
-			in.batch.Wait()
+			timedOut := in.waitBatch()
 			if in.dropped.Load() || in.crashLate.Load() {
 				return // abandoned, or dying between processing and commit
+			}
+			if timedOut {
+				// Out of the group: the commit would be refused (the Java
+				// client's CommitFailedException); the next owner gets the
+				// batch again. Rejoin, as the next poll does.
+				if err := in.rejoin(); err != nil {
+					in.g.errs.add(err)
+					return
+				}
+				continue
 			}
 			in.commit(recs)
 			in.allowRebalance()
@@ -260,12 +356,64 @@ func (in *instance) dispatch(recs []*kgo.Record) {
 	}
 }
 
+// waitBatch waits for the batch to be processed. Processing a poll longer
+// than max.poll.interval.ms puts the member out of the group then, as the
+// Java client's poll timeout does: a dynamic member leaves at once (the
+// group rebalances without it); a static one sends nothing and keeps its
+// partitions until its session times out. It reports the timeout.
+func (in *instance) waitBatch() (timedOut bool) {
+	limit := in.g.spec.Config.MaxPollInterval
+	if limit <= 0 {
+		in.batch.Wait()
+		return false
+	}
+	done := make(chan struct{})
+	go func() { in.batch.Wait(); close(done) }()
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	select {
+	case <-done:
+		return false
+	case <-t.C:
+	}
+	in.g.errs.add(errPollTimeout)
+	in.mu.Lock()
+	owned := slices.Clone(in.owned)
+	in.owned = nil
+	in.mu.Unlock()
+	_, gen := in.client().GroupMetadata()
+	in.g.kitchen.out.OwnershipChanged(time.Now(), in.slot, assertions.PollTimeout, gen, owned)
+	if !in.g.spec.Config.Static {
+		cl := in.client()
+		cl.AllowRebalance()
+		_ = cl.LeaveGroupContext(nil) // nil: leave in the background
+	}
+	<-done
+	return true
+}
+
+var errPollTimeout = errors.New("processing a poll took longer than max.poll.interval.ms: the member left the group, its batch's commit is refused and it rejoins")
+
+// rejoin replaces the member's client, as the Java client's next poll after
+// a poll timeout joins the group again (a static member under its old id).
+func (in *instance) rejoin() error {
+	in.client().CloseAllowingRebalance()
+	cl, err := in.newClient()
+	if err != nil {
+		return err
+	}
+	in.mu.Lock()
+	in.cl = cl
+	in.mu.Unlock()
+	return nil
+}
+
 // commit commits recs with its own deadline, so a stop that cancels polling
 // does not cancel the commit of work already done.
 func (in *instance) commit(recs []*kgo.Record) {
 	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 	defer cancel()
-	if err := in.cl.CommitRecords(ctx, recs...); err != nil {
+	if err := in.client().CommitRecords(ctx, recs...); err != nil {
 		in.g.errs.add(fmt.Errorf("commit: %w", err))
 	}
 }
@@ -277,7 +425,7 @@ const (
 
 func (in *instance) allowRebalance() {
 	if !in.g.spec.Config.AutoCommit {
-		in.cl.AllowRebalance()
+		in.client().AllowRebalance()
 	}
 }
 
@@ -306,7 +454,7 @@ func (in *instance) work(ctx, stopping context.Context, q chan item) {
 func (in *instance) deadLetter(it *item, cause error, attempts int) error {
 	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 	defer cancel()
-	return in.cl.ProduceSync(ctx, deadLetterRecord(in.g.spec.DeadLetterTopic, it.rec, cause, attempts)).FirstErr()
+	return in.client().ProduceSync(ctx, deadLetterRecord(in.g.spec.DeadLetterTopic, it.rec, cause, attempts)).FirstErr()
 }
 
 // crash waits (bounded) for the next non-empty poll, then drops everything.
@@ -347,13 +495,13 @@ func (in *instance) shutdown() {
 	}
 	if !in.g.spec.Config.AutoCommit && !in.dropped.Load() {
 		ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
-		if err := in.cl.CommitUncommittedOffsets(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		if err := in.client().CommitUncommittedOffsets(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			in.g.errs.add(fmt.Errorf("final commit: %w", err))
 		}
 		cancel()
 	}
 	in.cancelWork()
-	in.cl.CloseAllowingRebalance()
+	in.client().CloseAllowingRebalance()
 }
 
 // timeoutCtx is a context that is done after d; its timer is released when

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -33,6 +34,8 @@ type Processings interface {
 	Diverted(e *assertions.Event, how assertions.Diversion)
 	Parked(e *assertions.Event)
 	Failing(e *assertions.Event, err error, attempts int, now time.Time)
+	// OwnershipChanged: member was assigned, had revoked or lost partitions.
+	OwnershipChanged(at time.Time, member int, kind string, generation int32, partitions []int32)
 }
 
 // Sink stores a processed event; the kitchen display's database.
@@ -61,6 +64,7 @@ type kitchen struct {
 	out    Processings
 	errs   *errorTally
 	parked parkedOrders
+	slow   atomic.Int64 // processing time per event while a consumer-slow fault lasts; 0: spec's
 }
 
 // try processes one event once: decode the payload, look the order up,
@@ -69,7 +73,11 @@ func (k *kitchen) try(ctx context.Context, e *assertions.Event, value []byte) er
 	if value != nil && !valueMatches(value, e.Order) {
 		return errUndecodable
 	}
-	if d := k.spec.ProcessingTime; d > 0 {
+	d := k.spec.ProcessingTime
+	if s := time.Duration(k.slow.Load()); s > 0 {
+		d = s
+	}
+	if d > 0 {
 		time.Sleep(d)
 	}
 	dishes := Dishes(e.Order)

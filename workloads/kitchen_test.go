@@ -29,7 +29,9 @@ func (j *journal) Processed(e *assertions.Event, _ time.Time) {
 func (j *journal) Diverted(e *assertions.Event, how assertions.Diversion) {
 	j.add(how.String() + " " + e.Step.String())
 }
-func (j *journal) Parked(e *assertions.Event) { j.add("parked " + e.Step.String()) }
+func (j *journal) Parked(e *assertions.Event)                              { j.add("parked " + e.Step.String()) }
+func (j *journal) OwnershipChanged(time.Time, int, string, int32, []int32) {}
+
 func (j *journal) Failing(_ *assertions.Event, err error, _ int, _ time.Time) {
 	j.mu.Lock()
 	j.failures = append(j.failures, err.Error())

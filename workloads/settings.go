@@ -45,6 +45,10 @@ type ConsumerConfig struct {
 	Resolved       map[string]string
 	AutoCommit     bool // naive mode: offsets are committed as polled, before processing
 	MaxPollRecords int
+	// MaxPollInterval is how long processing one poll may take before the
+	// member is out of the group (the Java client's poll timeout).
+	MaxPollInterval time.Duration
+	Static          bool // group.instance.id is set: a static member
 }
 
 // knob maps one Java client setting onto franz-go.
@@ -62,6 +66,7 @@ type clientBuild struct {
 	retries     int
 	autoCommit  bool
 	maxPoll     int
+	pollTimeout time.Duration
 }
 
 var producerKnobs = map[string]knob{
@@ -142,8 +147,18 @@ var consumerKnobs = map[string]knob{
 	}},
 	"session.timeout.ms":    {"45000", msOpt(func(d time.Duration) kgo.Opt { return kgo.SessionTimeout(d) })},
 	"heartbeat.interval.ms": {"3000", msOpt(func(d time.Duration) kgo.Opt { return kgo.HeartbeatInterval(d) })},
-	// franz-go has no poll deadline; the rebalance timeout is what bounds a slow member.
-	"max.poll.interval.ms":      {"300000", msOpt(func(d time.Duration) kgo.Opt { return kgo.RebalanceTimeout(d) })},
+	// franz-go has no poll deadline: the kitchen display keeps it (a member
+	// whose poll takes longer leaves the group, as the Java client's does),
+	// and it is also the rebalance timeout, as in the Java client.
+	"max.poll.interval.ms": {"300000", func(v string, c *clientBuild) error {
+		n, err := parseInt(v, 1)
+		if err != nil {
+			return err
+		}
+		c.pollTimeout = time.Duration(n) * time.Millisecond
+		c.opts = append(c.opts, kgo.RebalanceTimeout(c.pollTimeout))
+		return nil
+	}},
 	"fetch.max.wait.ms":         {"500", msOpt(func(d time.Duration) kgo.Opt { return kgo.FetchMaxWait(d) })},
 	"fetch.min.bytes":           {"1", intOpt(1, func(n int) kgo.Opt { return kgo.FetchMinBytes(int32(n)) })},
 	"fetch.max.bytes":           {"52428800", intOpt(1, func(n int) kgo.Opt { return kgo.FetchMaxBytes(int32(n)) })},
@@ -270,7 +285,8 @@ func ConsumerOptions(settings []Setting) (ConsumerConfig, error) {
 	if !c.autoCommit {
 		c.opts = append(c.opts, kgo.BlockRebalanceOnPoll())
 	}
-	return ConsumerConfig{Opts: c.opts, Resolved: resolved, AutoCommit: c.autoCommit, MaxPollRecords: c.maxPoll}, nil
+	return ConsumerConfig{Opts: c.opts, Resolved: resolved, AutoCommit: c.autoCommit, MaxPollRecords: c.maxPoll,
+		MaxPollInterval: c.pollTimeout, Static: resolved["group.instance.id"] != ""}, nil
 }
 
 func applyAll(settings []Setting, knobs map[string]knob, c *clientBuild) (map[string]string, error) {
