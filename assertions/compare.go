@@ -3,11 +3,12 @@ package assertions
 // comparison is what Verify learns by comparing, per producer, what was sent
 // with what was processed and what the log holds.
 type comparison struct {
-	lostKafka    tally   // acked, not in the log, and not deleted by retention
-	retention    tally   // acked, deleted by retention before the group processed it
-	retentionBy  []int64 // retention's count by partition
-	unconfirmed  tally   // sent with unknown outcome, neither in the log nor processed
-	lostConsumer tally   // in the log (and this run's), never processed nor diverted
+	lostKafka    tally            // acked, not in the log, and not deleted by retention
+	retention    tally            // acked, deleted by retention before the group processed it
+	retentionBy  []int64          // retention's count by partition
+	unconfirmed  tally            // sent with unknown outcome, neither in the log nor processed
+	lostConsumer tally            // in the log (and this run's), never processed nor diverted
+	lostTo       map[string]int64 // of lostConsumer, taken by another environment's consumer
 
 	diverted [diversions]tally // by Diversion-1
 	healthy  [diversions]tally // diverted without being poison
@@ -66,9 +67,25 @@ func (l *Ledger) compareKitchen(c *comparison, p uint32, unprocessed func() runs
 		r = minus(r, runsOf(k.diverted[GaveUp-1].get(i)))
 		return minus(r, and(runsOf(dl), runsOf(k.inDLQ.get(i))))
 	}
-	c.lostConsumer.take(p, minus(minus(undisposed(), runsOf(parked)), runsOf(dl)), "")
-	c.lostConsumer.take(p, and(undisposed(), runsOf(parked)), " parked in the retry table, never applied")
-	c.lostConsumer.take(p, and(minus(undisposed(), runsOf(parked)), runsOf(dl)), " dead-lettered, but not in the dead-letter topic")
+	for _, env := range l.cons.foreign.envs() {
+		took := runsOf(l.cons.foreign.takenBy(env, i))
+		before := c.lostConsumer.n
+		c.lostConsumer.take(p, and(undisposed(), took), " taken by env "+env)
+		if c.lostTo == nil {
+			c.lostTo = map[string]int64{}
+		}
+		c.lostTo[env] += c.lostConsumer.n - before
+	}
+	undisposedHere := func() runs {
+		r := undisposed()
+		for _, env := range l.cons.foreign.envs() {
+			r = minus(r, runsOf(l.cons.foreign.takenBy(env, i)))
+		}
+		return r
+	}
+	c.lostConsumer.take(p, minus(minus(undisposedHere(), runsOf(parked)), runsOf(dl)), "")
+	c.lostConsumer.take(p, and(undisposedHere(), runsOf(parked)), " parked in the retry table, never applied")
+	c.lostConsumer.take(p, and(minus(undisposedHere(), runsOf(parked)), runsOf(dl)), " dead-lettered, but not in the dead-letter topic")
 	for d := range diversions {
 		set := k.diverted[d].get(i)
 		c.diverted[d].take(p, runsOf(set), "")

@@ -29,6 +29,7 @@ type consumerSide struct {
 	fromIntended, fromSent *hdrhistogram.Histogram
 
 	kitchen kitchenSide
+	foreign foreignSide
 }
 
 // Processed records that the group processed e at now. Processing the same

@@ -59,13 +59,14 @@ func (l *Ledger) partitionLoss(lost bool) []string {
 func (l *Ledger) consumerLoss(c *comparison, v *Verdict) {
 	v.Count, v.First = c.lostConsumer.n, c.lostConsumer.first
 	v.Summary = fmt.Sprintf("%d records in the log never processed (%d in log)", v.Count, c.inLog)
+	v.Details = l.cons.foreign.details(c.lostTo)
 	if v.Count > 0 {
 		var behind int64
 		for _, pa := range l.lag.parts {
 			behind += pa.cur.Offsets
 		}
 		if behind > 0 {
-			v.Details = []string{fmt.Sprintf("the group still lagged %d offsets at the last lag sample (%s)", behind, rel(l.start, l.lag.lastAt))}
+			v.Details = append(v.Details, fmt.Sprintf("the group still lagged %d offsets at the last lag sample (%s)", behind, rel(l.start, l.lag.lastAt)))
 		}
 	}
 }

@@ -93,14 +93,22 @@ type Producers interface {
 	StopPoison()
 }
 
+// Deployments starts consumers of other environments.
+type Deployments interface {
+	// StartForeign starts a one-member consumer of env on topic in group
+	// (empty: the scenario's); stop takes it away again.
+	StartForeign(env, topic, group string, guard bool) (stop func(), err error)
+}
+
 // Env is everything faults act on.
 type Env struct {
-	Brokers    Brokers
-	Admin      *kadm.Client // resolves "leader of" targets at inject time
-	Consumers  Consumers
-	Downstream Downstream
-	Producers  Producers
-	Rand       *rand.Rand // seeded: random targets repeat with the seed
+	Brokers     Brokers
+	Admin       *kadm.Client // resolves "leader of" targets at inject time
+	Consumers   Consumers
+	Downstream  Downstream
+	Producers   Producers
+	Deployments Deployments
+	Rand        *rand.Rand // seeded: random targets repeat with the seed
 }
 
 // kinds is the registry of fault types: an explicit map, no init() magic.
@@ -118,6 +126,7 @@ var kinds = map[string]func() Fault{
 	"consumer-crash":   func() Fault { return &consumerCrash{} },
 	"consumer-stop":    func() Fault { return &consumerStop{} },
 	"consumer-slow":    func() Fault { return &consumerSlow{} },
+	"foreign-consumer": func() Fault { return &foreignConsumer{Env: "pre"} },
 	"consumer-scale":   func() Fault { return &consumerScale{} },
 	"consumer-rolling-restart": func() Fault {
 		return &rollingRestart{Down: time.Second, Between: 5 * time.Second}

@@ -87,7 +87,8 @@ func TestGroupShapeFaults(t *testing.T) {
 	if !slices.Equal(g.calls, want) {
 		t.Errorf("calls %q\nwant  %q", g.calls, want)
 	}
-	for _, bad := range []Validator{&consumerSlow{}, &consumerScale{}, &consumerScale{Members: 40}, &rollingRestart{}} {
+	for _, bad := range []Validator{&consumerSlow{}, &consumerScale{}, &consumerScale{Members: 40}, &rollingRestart{},
+		&foreignConsumer{Env: "Pre Prod"}, &foreignConsumer{}} {
 		if len(bad.Validate()) == 0 {
 			t.Errorf("%T %+v: want validation errors", bad, bad)
 		}
@@ -153,5 +154,29 @@ func TestNetworkFaultOnTheOrderService(t *testing.T) {
 	}
 	if _, err := down.Inject(context.Background(), &Env{}, Target{Service: OrderService}); err == nil {
 		t.Error("a service fault without the service succeeded")
+	}
+}
+
+type fakeDeployments struct{ started, stopped []string }
+
+func (d *fakeDeployments) StartForeign(env, topic, group string, guard bool) (func(), error) {
+	d.started = append(d.started, fmt.Sprintf("%s %s %s %v", env, topic, group, guard))
+	return func() { d.stopped = append(d.stopped, env) }, nil
+}
+
+func TestForeignConsumerFault(t *testing.T) {
+	d := &fakeDeployments{}
+	f, _ := New("foreign-consumer")
+	fc := f.(*foreignConsumer)
+	fc.Guard = true
+	if hit, err := f.Inject(context.Background(), &Env{Deployments: d}, Target{}); err != nil || hit != "a consumer of env pre, with its header guard" {
+		t.Fatalf("inject: %q, %v", hit, err)
+	}
+	f.Heal(context.Background(), &Env{Deployments: d})
+	if !slices.Equal(d.started, []string{"pre   true"}) || !slices.Equal(d.stopped, []string{"pre"}) {
+		t.Errorf("started %q, stopped %q", d.started, d.stopped)
+	}
+	if _, err := f.Inject(context.Background(), &Env{}, Target{}); err == nil {
+		t.Error("injected with nothing to deploy on")
 	}
 }

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -197,7 +198,7 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	defer stopLag()
 
 	env := &faults.Env{Brokers: cluster, Admin: adm, Consumers: group, Downstream: cluster, Producers: down.poison,
-		Rand: seededRand(s.Seed)}
+		Deployments: &deployments{r: r, bootstrap: bootstrap, out: ledger}, Rand: seededRand(s.Seed)}
 	ps := produceSpec(s, id)
 	ps.Poison = down.poison
 	if down.service != nil {
@@ -331,4 +332,27 @@ func (r *run) waitGroupSettled(ctx context.Context, adm *kadm.Client, group stri
 		time.Sleep(200 * time.Millisecond)
 	}
 	r.logf("consumer group not settled after %s (%s); starting the workload anyway", groupSettleTimeout, last)
+}
+
+// deployments starts consumers of other environments for the
+// foreign-consumer fault, with the kitchen display's client settings.
+type deployments struct {
+	r         *run
+	bootstrap []string
+	out       workloads.Foreigners
+}
+
+func (d *deployments) StartForeign(env, topic, group string, guard bool) (func(), error) {
+	s := d.r.s
+	spec := workloads.ForeignSpec{Env: env, Topic: cmp.Or(topic, s.Topic.Name), Group: cmp.Or(group, s.Consumer.Group),
+		Guard: guard, Config: s.Consumer.ClientConfig}
+	f, err := workloads.StartForeign(d.bootstrap, spec, d.out)
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		for e, n := range f.Stop() {
+			d.r.logf("consumer of env %s: %d× %s", env, n, e)
+		}
+	}, nil
 }

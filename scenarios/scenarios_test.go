@@ -208,6 +208,8 @@ var checks = map[string]func(*testing.T, *reports.Result){
 	"incidents/hot-merchant/broken.yaml":    evidence("lag-bounded", "acked records per partition"),
 	"incidents/batch-flood/broken.yaml":     evidence("recovery", "flood 8000 records"),
 	"incidents/rebalance-storm/broken.yaml": evidence("rebalances", "poll-timeout"),
+	"incidents/misrouted-env/broken.yaml":   evidence("no-consumer-loss", "taken by env pre"),
+	"incidents/misrouted-env/fixed.yaml":    evidence("no-consumer-loss", "a consumer of env pre refused"),
 	"incidents/rebalance-storm/fixed.yaml": func(t *testing.T, res *reports.Result) {
 		if res.Group == nil || res.Group.Rebalances != 0 || len(res.Group.Changes) == 0 {
 			t.Errorf("static members coming back, and a rolling restart, must not rebalance: %+v", res.Group)

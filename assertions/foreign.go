@@ -1,0 +1,77 @@
+package assertions
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Records consumed by a deployment of another environment (seed 001's pre
+// consumer configured with prod's topic and group): what it took and never
+// handed back is consumer-level loss, attributed to that environment.
+
+// foreignSide is what other environments' consumers took; under consMu.
+type foreignSide struct {
+	taken   map[string]seqSets // by env, by producer
+	refused map[string]int64   // by env: records a guard refused, uncommitted
+}
+
+// TakenBy records that a consumer of env consumed e and committed past it
+// without processing it for this run's environment.
+func (l *Ledger) TakenBy(env string, e *Event) {
+	l.consMu.Lock()
+	defer l.consMu.Unlock()
+	f := &l.cons.foreign
+	if e.Run != l.run || e.Producer >= maxProducers || e.Seq >= maxSeq {
+		return
+	}
+	if f.taken == nil {
+		f.taken = map[string]seqSets{}
+	}
+	sets := f.taken[env]
+	sets.at(uint64(e.Producer)).add(e.Seq)
+	f.taken[env] = sets
+}
+
+// RefusedBy records that a consumer of env refused e, of another
+// environment, without committing it (its header guard).
+func (l *Ledger) RefusedBy(env string, e *Event) {
+	l.consMu.Lock()
+	defer l.consMu.Unlock()
+	f := &l.cons.foreign
+	if f.refused == nil {
+		f.refused = map[string]int64{}
+	}
+	f.refused[env]++
+}
+
+// envs lists the environments that took records, sorted.
+func (f *foreignSide) envs() []string {
+	var out []string
+	for env := range f.taken {
+		out = append(out, env)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// takenRuns yields producer i's records taken by any other environment.
+func (f *foreignSide) takenBy(env string, i int) *seqSet { return f.taken[env].get(i) }
+
+func (f *foreignSide) details(lost map[string]int64) []string {
+	var lines []string
+	for _, env := range f.envs() {
+		var took uint64
+		for _, s := range f.taken[env] {
+			if s != nil {
+				took += s.count()
+			}
+		}
+		lines = append(lines, fmt.Sprintf("a consumer of env %s took %d records of this run and committed past them; %d of them were never processed here: consumer-level loss in env %s's deployment (its topic or group is this environment's)",
+			env, took, lost[env], env))
+	}
+	for env, n := range f.refused {
+		lines = append(lines, fmt.Sprintf("a consumer of env %s refused %d records of this environment without committing them (its header guard)", env, n))
+	}
+	sort.Strings(lines[len(f.taken):])
+	return lines
+}

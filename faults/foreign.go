@@ -1,0 +1,55 @@
+package faults
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+)
+
+// foreignConsumer deploys, for the fault's duration, a consumer of another
+// environment: seed 001's pre kitchen display pointed at prod's topic and
+// group, whose new version could not process prod's records. Guard gives it
+// the fix's header guard: records of another environment are refused, not
+// committed.
+type foreignConsumer struct {
+	Env   string `yaml:"env"`
+	Topic string `yaml:"topic"` // default: the scenario's topic (the misrouting)
+	Group string `yaml:"group"` // default: the scenario's group
+	Guard bool   `yaml:"guard"`
+	stop  func()
+}
+
+var envName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+
+func (f *foreignConsumer) Validate() []FieldError {
+	if !envName.MatchString(f.Env) {
+		return []FieldError{{"env", fmt.Sprintf("want an environment name such as pre, got %q", f.Env)}}
+	}
+	return nil
+}
+
+func (*foreignConsumer) targets() []string { return nil }
+
+func (f *foreignConsumer) Inject(_ context.Context, env *Env, _ Target) (string, error) {
+	if env.Deployments == nil {
+		return "", fmt.Errorf("no deployments can be started here")
+	}
+	stop, err := env.Deployments.StartForeign(f.Env, f.Topic, f.Group, f.Guard)
+	if err != nil {
+		return "", err
+	}
+	f.stop = stop
+	guard := ""
+	if f.Guard {
+		guard = ", with its header guard"
+	}
+	return fmt.Sprintf("a consumer of env %s%s", f.Env, guard), nil
+}
+
+func (f *foreignConsumer) Heal(context.Context, *Env) error {
+	if f.stop != nil {
+		f.stop()
+		f.stop = nil
+	}
+	return nil
+}

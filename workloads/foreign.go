@@ -1,0 +1,110 @@
+package workloads
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/chaosrun/chaosrun/assertions"
+)
+
+// ForeignSpec is a consumer deployment of another environment: seed 001's
+// pre kitchen display configured with a topic and group of its own choosing
+// (prod's, by mistake), running a version that cannot process the other
+// environment's records.
+type ForeignSpec struct {
+	Env   string // its environment
+	Topic string
+	Group string
+	// Guard refuses records whose environment header is not Env: it pauses
+	// their partitions without committing them, and they wait for an owner
+	// of the right environment. Without it, records it cannot process are
+	// skipped and committed past, as a failing deployment's are.
+	Guard  bool
+	Config ConsumerConfig // the client settings it joins the group with
+}
+
+// Foreigners is where a foreign consumer reports; assertions.Ledger is one.
+type Foreigners interface {
+	TakenBy(env string, e *assertions.Event)
+	RefusedBy(env string, e *assertions.Event)
+}
+
+// Foreign is a running foreign consumer.
+type Foreign struct {
+	cl     *kgo.Client
+	cancel context.CancelFunc
+	done   chan struct{}
+	errs   *errorTally
+}
+
+// StartForeign joins spec.Group on spec.Topic as one member.
+func StartForeign(bootstrap []string, spec ForeignSpec, out Foreigners) (*Foreign, error) {
+	opts := append([]kgo.Opt{kgo.SeedBrokers(bootstrap...), kgo.ConsumerGroup(spec.Group), kgo.ConsumeTopics(spec.Topic)},
+		spec.Config.Opts...)
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("consumer of env %s: %w", spec.Env, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &Foreign{cl: cl, cancel: cancel, done: make(chan struct{}), errs: &errorTally{counts: map[string]int64{}}}
+	go f.run(ctx, spec, out)
+	return f, nil
+}
+
+func (f *Foreign) run(ctx context.Context, spec ForeignSpec, out Foreigners) {
+	defer close(f.done)
+	id := Identity{Env: spec.Env}
+	var e assertions.Event
+	var once sync.Once
+	for ctx.Err() == nil {
+		fetches := f.cl.PollRecords(ctx, spec.Config.MaxPollRecords)
+		if fetches.IsClientClosed() {
+			return
+		}
+		var done []*kgo.Record
+		refused := map[string][]int32{}
+		fetches.EachRecord(func(r *kgo.Record) {
+			if err := id.Decode(r, &e); err != nil {
+				done = append(done, r) // not a record it can read at all: skipped
+				return
+			}
+			if spec.Guard && e.Env != spec.Env {
+				out.RefusedBy(spec.Env, &e)
+				refused[r.Topic] = append(refused[r.Topic], r.Partition)
+				return
+			}
+			if e.Env != spec.Env {
+				// Its version cannot process the other environment's payload:
+				// the record fails and is skipped.
+				out.TakenBy(spec.Env, &e)
+			}
+			done = append(done, r)
+		})
+		if len(refused) > 0 {
+			// Not committed, not read further: the partition waits.
+			f.cl.PauseFetchPartitions(refused)
+			once.Do(func() { f.errs.add(fmt.Errorf("env %s: refused records of another environment", spec.Env)) })
+		}
+		if len(done) > 0 {
+			cctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+			if err := f.cl.CommitRecords(cctx, done...); err != nil {
+				f.errs.add(err)
+			}
+			cancel()
+		}
+		f.cl.AllowRebalance()
+	}
+}
+
+// Stop takes the deployment away: it leaves the group without committing
+// anything more; paused partitions go back to the group at their committed
+// offsets.
+func (f *Foreign) Stop() map[string]int64 {
+	f.cancel()
+	<-f.done
+	f.cl.CloseAllowingRebalance()
+	return f.errs.snapshot()
+}
