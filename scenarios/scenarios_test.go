@@ -99,12 +99,20 @@ func run(t *testing.T, file string) *reports.Result {
 // skipUnlessRunnable skips, with the reason, a scenario that does not fit the
 // runtime asked for, that no usable runtime here can run, or, with
 // CHAOSRUN_SCENARIOS=runtime-faults, that has no fault acting on a broker
-// (it runs the same on every runtime, so one pass of the suite covers it).
+// (it runs the same on every runtime, so one pass of the suite covers it)
+// or is an incident pair.
 func skipUnlessRunnable(t *testing.T, s *spec.Scenario, opts runner.Options) {
 	t.Helper()
-	if mode := os.Getenv("CHAOSRUN_SCENARIOS"); mode == "runtime-faults" && !runner.ActsOnBrokers(s) {
+	mode := os.Getenv("CHAOSRUN_SCENARIOS")
+	switch {
+	case mode == "runtime-faults" && !runner.ActsOnBrokers(s):
 		t.Skip("CHAOSRUN_SCENARIOS=runtime-faults: no fault acts on a broker, so the scenario runs the same on every runtime")
-	} else if mode != "" && mode != "all" && mode != "runtime-faults" {
+	case mode == "runtime-faults" && strings.HasPrefix(filepath.ToSlash(s.File), "incidents/"):
+		// An incident pair is about a client's configuration; the broker
+		// faults it uses are covered on every runtime by the other files.
+		t.Skip("CHAOSRUN_SCENARIOS=runtime-faults: an incident pair tests client configuration, not the runtime's faults")
+	}
+	if mode != "" && mode != "all" && mode != "runtime-faults" {
 		t.Fatalf("CHAOSRUN_SCENARIOS=%q: want all or runtime-faults", mode)
 	}
 	if opts.Runtime != harness.RuntimeAuto {
@@ -167,6 +175,22 @@ var checks = map[string]func(*testing.T, *reports.Result){
 		}
 	},
 	"network-jitter.yaml": checkJitterVisible,
+	"consumer-faults.yaml": func(t *testing.T, res *reports.Result) {
+		if len(res.Recoveries) != 3 || res.Group == nil || res.Group.Rebalances == 0 {
+			t.Fatalf("want three faults with their recoveries and the group rebalancing: %+v %+v", res.Recoveries, res.Group)
+		}
+		// The slowdown really slowed the kitchen: lag built up while it lasted.
+		slow := res.Recoveries[0]
+		var peak int64
+		for _, p := range res.Lag {
+			if p.At.After(slow.From) && p.At.Before(slow.To.Add(time.Second)) {
+				peak = max(peak, p.Offsets)
+			}
+		}
+		if peak < 100 {
+			t.Errorf("lag during consumer-slow peaked at %d offsets on a partition; the slowdown did not bite", peak)
+		}
+	},
 	// Negative controls: configurations that really lose. The harness must
 	// catch them, under the right assertion.
 	"negative/auto-commit-crash.yaml": func(t *testing.T, res *reports.Result) {
