@@ -29,7 +29,8 @@ type phaseStats struct {
 	began, ended    time.Time // first phase start, last phase end over producers
 	begun, done     int       // producers that began, ended the phase
 	outcomes        int64     // sends of the phase with an outcome
-	dist            int       // a flood's disturbance
+	dist            int       // a flood's disturbance; -1 until registered
+	landed          time.Time // a flood's last outcome, if it came before dist was registered
 	index           int       // in decl
 	sent, acked     int64
 	firstAck        time.Time
@@ -59,6 +60,7 @@ func (l *Ledger) DeclarePhases(phases []PhaseDecl, producers int) {
 	ph.stats = make([]phaseStats, len(phases))
 	for i := range ph.stats {
 		ph.stats[i].index = i
+		ph.stats[i].dist = -1
 		ph.stats[i].ack, ph.stats[i].fromIntent = newLatency(), newLatency()
 	}
 }
@@ -85,7 +87,11 @@ func (l *Ledger) PhaseBegins(producer uint32, seq uint64, phase int, at time.Tim
 		i := l.disturbed(d.Name, at, true) // outside mu: the lag lock is never taken inside it
 		ph.mu.Lock()
 		s.dist = i
+		landed := s.landed
 		ph.mu.Unlock()
+		if !landed.IsZero() {
+			l.endDisturbance(i, landed) // a tiny flood, all in before it was registered
+		}
 	}
 }
 
@@ -131,8 +137,11 @@ func (l *Ledger) phaseSent(id ID, now time.Time) {
 	s.outcomes++
 	landed := ph.decl[s.index].Flood > 0 && s.outcomes == ph.decl[s.index].Flood
 	dist := s.dist
+	if landed && dist < 0 {
+		s.landed = now // PhaseBegins ends it once registered
+	}
 	ph.mu.Unlock()
-	if landed {
+	if landed && dist >= 0 {
 		l.endDisturbance(dist, now)
 	}
 }

@@ -58,7 +58,7 @@ func (l *Ledger) OwnershipChanged(at time.Time, member int, kind string, gen int
 		g.changes = append(g.changes, OwnershipChange{At: at, Member: member, Kind: kind, Generation: gen,
 			Partitions: slices.Clone(partitions)})
 	}
-	if kind == Assigned && gen > 0 {
+	if gen > 0 { // a cooperative rebalance's revoke-only generation counts too
 		if g.gens == nil {
 			g.gens = map[int32]time.Time{}
 		}

@@ -52,9 +52,16 @@ func (l *Ledger) disturbed(what string, from time.Time, flood bool) int {
 	return i
 }
 
-// DisturbanceEnded records that disturbance i (healed, or its last record
-// sent) ended at to.
-func (l *Ledger) DisturbanceEnded(i int, to time.Time) {
+// DisturbanceEnded records that disturbance i ended (was healed) at to;
+// what, when not empty, names it better than Disturbed could (what it hit).
+func (l *Ledger) DisturbanceEnded(i int, what string, to time.Time) {
+	if what != "" {
+		l.lagMu.Lock()
+		if i >= 0 && i < len(l.lag.dist) {
+			l.lag.dist[i].what = what
+		}
+		l.lagMu.Unlock()
+	}
 	l.endDisturbance(i, to)
 	l.prodMu.Lock()
 	l.prod.waitingAcks = append(l.prod.waitingAcks, ackWait{dist: i, after: to})

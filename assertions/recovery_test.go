@@ -20,7 +20,7 @@ func disturb(h *history, back float64) Report {
 	for t := 4.0; t < 8; t++ {
 		sweep(t, 200)
 	}
-	h.l.DisturbanceEnded(i, at(8))
+	h.l.DisturbanceEnded(i, "", at(8))
 	h.now = at(8.4)
 	h.acked(event(0, 10), 0)
 	h.l.Processed(&h.log[0][10], at(8.5))
@@ -64,9 +64,9 @@ func TestRecovery(t *testing.T) {
 			run: func(h *history) Report {
 				h.flow(0, 0, 10, 0)
 				h.l.SampleLag(at(1), 0, 10, 10)
-				i := h.l.Disturbed("consumer-stop all", at(2))
+				i := h.l.Disturbed("consumer-stop", at(2))
 				h.l.SampleLag(at(3), 0, 500, 10)
-				h.l.DisturbanceEnded(i, at(4))
+				h.l.DisturbanceEnded(i, "consumer-stop all", at(4))
 				h.l.SampleLag(at(5), 0, 500, 20)
 				h.behind = 480
 				return h.finish()

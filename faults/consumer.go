@@ -214,6 +214,14 @@ func (f *rollingRestart) Inject(ctx context.Context, env *Env, _ Target) (string
 
 func (*rollingRestart) Heal(context.Context, *Env) error { return nil }
 
+// Course is how long the restart takes with members members.
+func (f *rollingRestart) Course(members int) time.Duration {
+	if members < 1 {
+		return 0
+	}
+	return time.Duration(members)*f.Down + time.Duration(members-1)*f.Between
+}
+
 func describeRange(n int) string { return fmt.Sprintf("consumers 0-%d in turn", n-1) }
 
 func sleepCtx(ctx context.Context, d time.Duration) {

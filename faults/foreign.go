@@ -30,6 +30,9 @@ func (f *foreignConsumer) Validate() []FieldError {
 
 func (*foreignConsumer) targets() []string { return nil }
 
+// ForeignEnv is the environment it stands for; it must not be the scenario's.
+func (f *foreignConsumer) ForeignEnv() string { return f.Env }
+
 func (f *foreignConsumer) Inject(_ context.Context, env *Env, _ Target) (string, error) {
 	if env.Deployments == nil {
 		return "", fmt.Errorf("no deployments can be started here")

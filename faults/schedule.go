@@ -39,14 +39,17 @@ type Schedule struct {
 	wg       sync.WaitGroup
 
 	watch Watcher
-	dist  map[int]int // plan index → the watcher's disturbance
+	dist  map[int]int    // plan index → the watcher's disturbance
+	hits  map[int]string // plan index → what it hit, for the watcher
 }
 
 // Watcher hears of each fault from its injection to its heal, so recovery
 // can be measured from it; assertions.Ledger is one.
 type Watcher interface {
+	// Disturbed is called as the injection begins (what is the fault's
+	// type), DisturbanceEnded when it is over, with what it hit.
 	Disturbed(what string, from time.Time) int
-	DisturbanceEnded(i int, to time.Time)
+	DisturbanceEnded(i int, what string, to time.Time)
 }
 
 // Watch makes w hear of every fault; call it before Start.
@@ -66,10 +69,11 @@ func (s *Schedule) disturbed(i int, what string, from time.Time) {
 func (s *Schedule) ended(i int) {
 	s.mu.Lock()
 	d, ok := s.dist[i]
+	what := s.hits[i]
 	delete(s.dist, i)
 	s.mu.Unlock()
 	if ok {
-		s.watch.DisturbanceEnded(d, time.Now())
+		s.watch.DisturbanceEnded(d, what, time.Now())
 	}
 }
 
@@ -83,7 +87,7 @@ func NewSchedule(env *Env, plans []Planned) *Schedule {
 			*t = Target{Node: ids[env.Rand.IntN(len(ids))]}
 		}
 	}
-	return &Schedule{env: env, plans: plans, open: map[int]string{}, dist: map[int]int{}}
+	return &Schedule{env: env, plans: plans, open: map[int]string{}, dist: map[int]int{}, hits: map[int]string{}}
 }
 
 // Start runs every plan relative to start, each in its own goroutine, until
@@ -107,11 +111,16 @@ func (s *Schedule) run(ctx context.Context, start time.Time, i int) {
 		return
 	}
 	began := time.Now()
+	// Before the injection: the lag level before it must not depend on how
+	// long injecting takes (a rolling restart takes its whole course).
+	s.disturbed(i, p.Type, began)
 	// ctx only decides whether to wait for the next action; an action under
 	// way (a restart waiting for its broker) finishes within its own limits.
 	hit, err := p.Fault.Inject(context.WithoutCancel(ctx), s.env, p.Target)
 	s.record(began, p.Type, "inject", hit, err)
-	s.disturbed(i, strings.TrimSpace(p.Type+" "+hit), began)
+	s.mu.Lock()
+	s.hits[i] = strings.TrimSpace(p.Type + " " + hit)
+	s.mu.Unlock()
 	if IsMomentary(p.Fault) {
 		s.ended(i)
 		return

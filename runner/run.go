@@ -344,8 +344,20 @@ type deployments struct {
 
 func (d *deployments) StartForeign(env, topic, group string, guard bool) (func(), error) {
 	s := d.r.s
+	// The kitchen display's settings, but never its static instance id: the
+	// deployment must leave the group when it is taken away.
+	var settings []workloads.Setting
+	for _, st := range s.Consumer.Config.Client() {
+		if st.Key != "group.instance.id" {
+			settings = append(settings, st)
+		}
+	}
+	cfg, err := workloads.ConsumerOptions(settings)
+	if err != nil {
+		return nil, err
+	}
 	spec := workloads.ForeignSpec{Env: env, Topic: cmp.Or(topic, s.Topic.Name), Group: cmp.Or(group, s.Consumer.Group),
-		Guard: guard, Config: s.Consumer.ClientConfig}
+		Guard: guard, Config: cfg}
 	f, err := workloads.StartForeign(d.bootstrap, spec, d.out)
 	if err != nil {
 		return nil, err

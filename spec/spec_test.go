@@ -125,6 +125,9 @@ func TestParseRefusesBadInput(t *testing.T) {
 		{"unknown phase type", "  rate: 500\n  duration: 20s\n", "  phases:\n    - {type: wave, rate: 5}\n", `workload.phases[0].type: unknown phase type "wave"`},
 		{"ramp without a duration", "  rate: 500\n  duration: 20s\n", "  phases:\n    - {type: ramp, from: 1, to: 5}\n", `workload.phases[0].type: a ramp needs`},
 		{"fault beyond the timed phases", "  rate: 500\n  duration: 20s\n", "  phases:\n    - {type: steady, rate: 100, duration: 5s}\n    - {type: flood, records: 100}\n", `faults[0].at: the fault must be over by the end of the workload (at 5s + duration 5s > 5s)`},
+		{"foreign consumer of the scenario's env", "faults:\n", "faults:\n  - type: foreign-consumer\n    at: 1s\n    duration: 2s\n    env: prod\n", `faults[0].env: the foreign consumer's env must differ from the scenario's (prod)`},
+		{"rolling restart beyond the workload", "faults:\n", "faults:\n  - type: consumer-rolling-restart\n    at: 10s\n    between: 10s\n", `faults[0].at: consumer-rolling-restart takes 12s with 2 members: it must be over by the end of the workload`},
+		{"flood beyond a billion", "  rate: 500\n  duration: 20s\n", "  phases:\n    - {type: flood, records: 2000000000}\n", `workload.phases[0].type: a flood needs a positive number of records, at most 1000000000`},
 		{"negative lag offsets", "expect:", "assertions:\n  max_lag_offsets: -5\nexpect:", `assertions.max_lag_offsets: want 0 (no limit)`},
 	}
 	for _, c := range cases {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/faults"
@@ -132,7 +133,7 @@ func (c check) workload() {
 	if w.Producers < 1 || w.Producers > 64 {
 		c.at("workload.producers", "want 1 to 64 producers")
 	}
-	if w.Duration <= 0 {
+	if w.Duration <= 0 && len(w.Phases) == 0 {
 		c.at("workload.duration", "want a positive duration")
 	}
 	if w.Merchants < 1 {
@@ -238,6 +239,17 @@ func (c check) fault(f Fault, path string) {
 		c.at(path+".duration", "%s happens at once; it takes no duration", f.Type)
 	case !momentary && f.Duration <= 0:
 		c.at(path+".duration", "%s needs a duration (when to heal it), e.g. 15s", f.Type)
+	}
+	if co, ok := f.Fault.(interface {
+		Course(members int) time.Duration
+	}); ok {
+		if took := co.Course(c.s.Consumer.Instances); f.At+took > c.s.Workload.Duration {
+			c.at(path+".at", "%s takes %s with %d members: it must be over by the end of the workload (at %s + %s > %s)",
+				f.Type, took, c.s.Consumer.Instances, f.At, took, c.s.Workload.Duration)
+		}
+	}
+	if fe, ok := f.Fault.(interface{ ForeignEnv() string }); ok && fe.ForeignEnv() == c.s.Env {
+		c.at(path+".env", "the foreign consumer's env must differ from the scenario's (%s): it stands for another environment's deployment", c.s.Env)
 	}
 	if f.At+f.Duration > c.s.Workload.Duration {
 		c.at(path+".at", "the fault must be over by the end of the workload (at %s + duration %s > %s)",

@@ -165,6 +165,7 @@ func (g *Group) Scale(n int) error {
 		return fmt.Errorf("a group needs at least one member, not %d", n)
 	}
 	g.mu.Lock()
+	was := len(g.instances)
 	var gone []*instance
 	if n < len(g.instances) {
 		gone = g.instances[n:]
@@ -181,14 +182,10 @@ func (g *Group) Scale(n int) error {
 		}
 	}
 	wg.Wait()
+	// Only the new slots: a slot emptied by another fault is that fault's to refill.
 	var errs []error
-	for i := range n {
-		g.mu.Lock()
-		empty := g.instances[i] == nil
-		g.mu.Unlock()
-		if empty && i >= g.spec.Instances {
-			errs = append(errs, g.Restart(i))
-		}
+	for i := was; i < n; i++ {
+		errs = append(errs, g.Restart(i))
 	}
 	return errors.Join(errs...)
 }
@@ -198,7 +195,11 @@ func (g *Group) Scale(n int) error {
 func (g *Group) Slow(d time.Duration) { g.kitchen.slow.Store(int64(d)) }
 
 // Members is how many member slots the group has, running or not.
-func (g *Group) Members() int { return len(g.instances) }
+func (g *Group) Members() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.instances)
+}
 
 // Parked is how many events wait in the retry table.
 func (g *Group) Parked() int { return g.kitchen.parked.total() }
@@ -326,6 +327,10 @@ func (in *instance) poll(ctx context.Context) {
 			if in.dropped.Load() || in.crashLate.Load() {
 				return // abandoned, or dying between processing and commit
 			}
+			if timedOut && ctx.Err() != nil {
+				in.dropped.Store(true) // stopping, and out of the group: no rejoin, no final commit
+				return
+			}
 			if timedOut {
 				// Out of the group: the commit would be refused (the Java
 				// client's CommitFailedException); the next owner gets the
@@ -359,8 +364,10 @@ func (in *instance) dispatch(recs []*kgo.Record) {
 // waitBatch waits for the batch to be processed. Processing a poll longer
 // than max.poll.interval.ms puts the member out of the group then, as the
 // Java client's poll timeout does: a dynamic member leaves at once (the
-// group rebalances without it); a static one sends nothing and keeps its
-// partitions until its session times out. It reports the timeout.
+// group rebalances without it); a static one sends nothing. (Unlike the
+// Java client's, franz-go's heartbeats go on meanwhile, so a static member
+// keeps its partitions until it rejoins, however long the batch takes.)
+// It reports the timeout.
 func (in *instance) waitBatch() (timedOut bool) {
 	limit := in.g.spec.Config.MaxPollInterval
 	if limit <= 0 {

@@ -66,7 +66,11 @@ func (f *Foreign) run(ctx context.Context, spec ForeignSpec, out Foreigners) {
 		}
 		var done []*kgo.Record
 		refused := map[string][]int32{}
+		held := map[int32]bool{} // refused partitions: nothing after their refusal is committed
 		fetches.EachRecord(func(r *kgo.Record) {
+			if held[r.Partition] {
+				return
+			}
 			if err := id.Decode(r, &e); err != nil {
 				done = append(done, r) // not a record it can read at all: skipped
 				return
@@ -74,6 +78,7 @@ func (f *Foreign) run(ctx context.Context, spec ForeignSpec, out Foreigners) {
 			if spec.Guard && e.Env != spec.Env {
 				out.RefusedBy(spec.Env, &e)
 				refused[r.Topic] = append(refused[r.Topic], r.Partition)
+				held[r.Partition] = true
 				return
 			}
 			if e.Env != spec.Env {

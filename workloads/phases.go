@@ -13,6 +13,9 @@ const (
 	PhaseFlood  = "flood"  // Records as fast as the producers can send (seed 001's promotion job)
 )
 
+// maxFlood bounds a flood: far beyond what a run on one machine sends.
+const maxFlood = 1e9
+
 // Phase is one stretch of the load shape. Rates are records per second over
 // all producers.
 type Phase struct {
@@ -46,8 +49,8 @@ func (p Phase) Check() string {
 			return "a ramp needs from and to rates (at least one positive) and a positive duration"
 		}
 	case PhaseFlood:
-		if p.Records <= 0 {
-			return "a flood needs a positive number of records"
+		if p.Records <= 0 || p.Records > maxFlood {
+			return fmt.Sprintf("a flood needs a positive number of records, at most %d", int64(maxFlood))
 		}
 	case "":
 		return fmt.Sprintf("every phase needs a type: %s, %s or %s", PhaseSteady, PhaseRamp, PhaseFlood)
