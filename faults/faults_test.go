@@ -3,8 +3,10 @@ package faults
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -118,6 +120,43 @@ func TestScheduleInjectsAndHealsOnTime(t *testing.T) {
 	}
 	if d := tl[2].At.Sub(start); d < 70*time.Millisecond {
 		t.Errorf("healed at %s, before at+duration", d)
+	}
+}
+
+// watchLog is a Watcher that writes down what it hears.
+type watchLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (w *watchLog) Disturbed(what string, _ time.Time) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.lines = append(w.lines, "begin "+what)
+	return len(w.lines) - 1
+}
+
+func (w *watchLog) DisturbanceEnded(i int, what string, _ time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.lines = append(w.lines, fmt.Sprintf("end %d %s", i, what))
+}
+
+// The watcher hears of each fault as its injection begins, and of its end
+// (its heal, or at once for a momentary one) with what it hit.
+func TestScheduleTellsTheWatcher(t *testing.T) {
+	b := &fakeBrokers{}
+	w := &watchLog{}
+	s := NewSchedule(&Env{Brokers: b}, []Planned{
+		{Type: "broker-kill", Fault: &brokerKill{}, Target: Target{Node: 2}, At: 0, Duration: 20 * time.Millisecond},
+		{Type: "broker-restart", Fault: &brokerRestart{}, Target: Target{Node: 3}, At: 50 * time.Millisecond},
+	})
+	s.Watch(w)
+	s.Start(context.Background(), time.Now())
+	s.HealAll(context.Background())
+	want := []string{"begin broker-kill", "end 0 broker-kill node 2", "begin broker-restart", "end 2 broker-restart node 3"}
+	if !slices.Equal(w.lines, want) {
+		t.Errorf("watcher heard %q\nwant %q", w.lines, want)
 	}
 }
 

@@ -69,8 +69,28 @@ func fixture() *Result {
 			{At: start.Add(30 * time.Second), Partition: 0, Offsets: 1800, Seconds: 9.1},
 			{At: start.Add(30 * time.Second), Partition: 2, Offsets: 0, Seconds: 0},
 		},
+		Phases: []Phase{
+			{Name: "1: steady 500/s 30s", Began: start, Ended: start.Add(30 * time.Second), Sent: 15000, Acked: 15000,
+				Throughput: 500.2, MaxAckGap: 0.051, ProduceAck: Latency{Count: 15000, P50: 2, P99: 9.5},
+				E2E: Latency{Count: 15000, P50: 5, P99: 20.25}},
+			{Name: "2: flood 15000 records", Began: start.Add(30 * time.Second), Ended: start.Add(31 * time.Second), T: 30,
+				Sent: 15000, Acked: 15000, Throughput: 14210, MaxAckGap: 0.012, ProduceAck: Latency{Count: 15000, P50: 40, P99: 310},
+				E2E: Latency{Count: 14963, P50: 4000, P99: 12000}},
+		},
+		Recoveries: []Recovery{
+			{What: "consumer-kill consumer 1", Kind: "fault", From: start.Add(12300 * time.Millisecond), To: start.Add(42 * time.Second),
+				LagLevel: 12, FirstAck: ptr(0.004), LagBack: nil},
+			{What: "2: flood 15000 records", Kind: "flood", From: start.Add(30 * time.Second), To: start.Add(31 * time.Second),
+				LagLevel: 30, LagBack: ptr(17.5)},
+		},
+		Group: &Group{Rebalances: 2, UnownedS: []float64{0.5, 0, 29.7}, Changes: []OwnershipChange{
+			{At: start.Add(-2 * time.Second), T: -2, Member: 0, Kind: "assigned", Generation: 1, Partitions: []int32{0, 1, 2}},
+			{At: start.Add(12300 * time.Millisecond), T: 12.3, Member: 1, Kind: "lost", Generation: 2, Partitions: []int32{2}},
+		}},
 		Expect: Expectation{Verdict: VerdictFail, Failing: []string{"no-consumer-loss"}},
 	}
 	r.Judge()
 	return r
 }
+
+func ptr(f float64) *float64 { return &f }
