@@ -158,6 +158,10 @@ func readMarker(pid int) (markedProc, bool) {
 			p.run = strings.TrimPrefix(a, markerRun)
 		case strings.HasPrefix(a, markerDir):
 			p.dir = strings.TrimPrefix(a, markerDir)
+		case strings.HasPrefix(a, pgMarkerRun): // a PostgreSQL server's (see postgres.go)
+			p.run = strings.TrimPrefix(a, pgMarkerRun)
+		case strings.HasPrefix(a, pgMarkerDir):
+			p.dir = strings.TrimPrefix(a, pgMarkerDir)
 		}
 	}
 	return p, p.run != ""

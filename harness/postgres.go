@@ -1,0 +1,249 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// PostgreSQL as a real server for the kitchen display's database, started
+// from the machine's own installation (Debian's postgresql package) in the
+// run's directory, on a free loopback port. Like the Kafka JVMs it carries
+// the run markers on its command line, so a dead run's server is killed by
+// the next run's CleanLeftovers.
+
+// pgMarkerRun and pgMarkerDir are the markers as postgres takes them: custom
+// settings (-c chaosrun.run=<id>), accepted as placeholders.
+const (
+	pgMarkerRun = "chaosrun.run="
+	pgMarkerDir = "chaosrun.dir="
+)
+
+// PostgresServer is a running PostgreSQL server of one run.
+type PostgresServer struct {
+	Port int
+	bin  string
+	dir  string
+	cmd  *exec.Cmd
+	done chan error
+	user string // the unprivileged user it runs as, "" for the current one
+}
+
+// URL is the server's connection URL for database db, as user chaosrun
+// (trust authentication on loopback: there is no password to leak).
+func (p *PostgresServer) URL(db string) string {
+	return fmt.Sprintf("postgres://chaosrun@127.0.0.1:%d/%s?sslmode=disable", p.Port, db)
+}
+
+// FindPostgres returns the directory holding initdb and postgres:
+// $CHAOSRUN_PG_BIN, `pg_config --bindir` on PATH, or the newest
+// /usr/lib/postgresql/<version>/bin.
+func FindPostgres() (string, error) {
+	if d := os.Getenv("CHAOSRUN_PG_BIN"); d != "" {
+		return checkPGBin(d)
+	}
+	if out, err := exec.Command("pg_config", "--bindir").Output(); err == nil {
+		if d, err := checkPGBin(strings.TrimSpace(string(out))); err == nil {
+			return d, nil
+		}
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	sort.Slice(dirs, func(i, j int) bool { return pgVersion(dirs[i]) > pgVersion(dirs[j]) })
+	for _, d := range dirs {
+		if d, err := checkPGBin(d); err == nil {
+			return d, nil
+		}
+	}
+	return "", errors.New("no PostgreSQL server installation found (initdb and postgres): install Debian's postgresql package, or set CHAOSRUN_PG_BIN")
+}
+
+func checkPGBin(d string) (string, error) {
+	for _, b := range []string{"initdb", "postgres"} {
+		if st, err := os.Stat(filepath.Join(d, b)); err != nil || st.Mode()&0o111 == 0 {
+			return "", fmt.Errorf("%s has no executable %s", d, b)
+		}
+	}
+	return d, nil
+}
+
+func pgVersion(binDir string) int {
+	v, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
+	return v
+}
+
+// StartPostgres initialises a database cluster under runDir/postgres and
+// starts its server, ready to accept connections, with database db. initdb
+// refuses to run as root, so as root it runs as the unprivileged user
+// "postgres" (Debian's package creates it), or "nobody".
+func StartPostgres(ctx context.Context, runDir, runID, db string, logf func(string, ...any)) (*PostgresServer, error) {
+	logf = orNop(logf)
+	bin, err := FindPostgres()
+	if err != nil {
+		return nil, err
+	}
+	p := &PostgresServer{bin: bin, dir: filepath.Join(runDir, "postgres"), done: make(chan error, 1)}
+	cred, err := p.unprivileged(runDir)
+	if err != nil {
+		return nil, err
+	}
+	began := time.Now()
+	if err := p.run(ctx, cred, filepath.Join(bin, "initdb"), "-D", p.data(), "-U", "chaosrun", "--auth=trust",
+		"-E", "UTF8", "--locale=C", "--no-sync"); err != nil {
+		if p.user != "" && strings.Contains(err.Error(), "permission denied") {
+			err = fmt.Errorf("%w (it runs as user %s, who must be able to pass through every directory above %s)", err, p.user, p.dir)
+		}
+		return nil, fmt.Errorf("initdb: %w", err)
+	}
+	ports, err := freePorts(1)
+	if err != nil {
+		return nil, err
+	}
+	p.Port = ports[0]
+	logFile, err := os.Create(filepath.Join(p.dir, "postgres.log"))
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close()
+	// fsync off: the run's data need not survive the machine, and a kitchen
+	// database's latency is what faults give it, not the disk's.
+	p.cmd = exec.Command(filepath.Join(bin, "postgres"), "-D", p.data(), "-p", strconv.Itoa(p.Port),
+		"-h", "127.0.0.1", "-k", p.dir, "-c", "fsync=off", "-c", "max_connections=300",
+		"-c", pgMarkerRun+runID, "-c", pgMarkerDir+runDir)
+	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
+	if err := p.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start postgres: %w", err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	if err := p.waitReady(ctx, db); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("postgres on port %d: %w (log: %s)", p.Port, err, p.logTail())
+	}
+	logf("postgres ready on 127.0.0.1:%d in %s", p.Port, time.Since(began).Round(10*time.Millisecond))
+	return p, nil
+}
+
+func (p *PostgresServer) data() string { return filepath.Join(p.dir, "data") }
+
+// unprivileged returns the credential to run the server with: nil when not
+// root; otherwise an unprivileged user, given the directory it needs.
+func (p *PostgresServer) unprivileged(runDir string) (*syscall.Credential, error) {
+	if err := os.MkdirAll(p.dir, 0o755); err != nil {
+		return nil, err
+	}
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	var u *user.User
+	var err error
+	for _, name := range []string{"postgres", "nobody"} {
+		if u, err = user.Lookup(name); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("running as root, and no unprivileged user (postgres, nobody) to run PostgreSQL as: %w", err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	p.user = u.Username
+	// The run dir is private to root; the server only needs to pass through it.
+	if err := os.Chmod(runDir, 0o711); err != nil {
+		return nil, err
+	}
+	if err := os.Chown(p.dir, uid, gid); err != nil {
+		return nil, err
+	}
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+}
+
+// run runs one setup command to its end, as cred.
+func (p *PostgresServer) run(ctx context.Context, cred *syscall.Credential, name string, args ...string) error {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	cmd.Dir = p.dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%w: %s", err, lastLines(string(out), 5))
+	}
+	return nil
+}
+
+// waitReady waits until the server takes connections, then creates db.
+func (p *PostgresServer) waitReady(ctx context.Context, db string) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		select {
+		case err := <-p.done:
+			p.done <- err
+			return fmt.Errorf("exited: %v", err)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		c, err := net.DialTimeout("tcp", hostPort(p.Port), time.Second)
+		if err != nil {
+			continue
+		}
+		c.Close()
+		// createdb fails while the server is still starting; it is retried
+		// until the deadline, and its last error is what a failure reports.
+		out, err := exec.CommandContext(ctx, filepath.Join(p.bin, "createdb"), "-h", "127.0.0.1",
+			"-p", strconv.Itoa(p.Port), "-U", "chaosrun", db).CombinedOutput()
+		if err == nil {
+			return nil
+		}
+		if !strings.Contains(string(out), "starting up") && !strings.Contains(string(out), "Connection refused") {
+			return fmt.Errorf("createdb %s: %s", db, lastLines(string(out), 3))
+		}
+	}
+}
+
+// Close stops the server (fast shutdown, then SIGKILL) and removes nothing:
+// its files go with the run dir.
+func (p *PostgresServer) Close() error {
+	if p.cmd == nil || p.cmd.Process == nil {
+		return nil
+	}
+	syscall.Kill(-p.cmd.Process.Pid, syscall.SIGINT) // fast shutdown
+	select {
+	case err := <-p.done:
+		p.done <- err
+	case <-time.After(10 * time.Second):
+		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		err := <-p.done
+		p.done <- err
+	}
+	return nil
+}
+
+// Kill stops the server at once, as a crash does.
+func (p *PostgresServer) Kill() {
+	if p.cmd != nil && p.cmd.Process != nil {
+		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	}
+}
+
+func (p *PostgresServer) logTail() string {
+	b, _ := os.ReadFile(filepath.Join(p.dir, "postgres.log"))
+	return lastLines(string(b), 5)
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}

@@ -1,0 +1,73 @@
+package harness
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// needPostgres skips without a PostgreSQL installation, unless CI is set.
+func needPostgres(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a PostgreSQL server; skipped under -short")
+	}
+	if _, err := FindPostgres(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI must have PostgreSQL: %v", err)
+		}
+		t.Skipf("no PostgreSQL here: %v", err)
+	}
+}
+
+// A run's server starts in its dir on a free loopback port, takes
+// connections, and a dead run's server is killed by the next run's cleanup.
+func TestPostgresStartsAndIsCleanedUp(t *testing.T) {
+	needPostgres(t)
+	// Not t.TempDir: its parent is private to root, and the server runs as
+	// an unprivileged user that must pass through.
+	root, err := os.MkdirTemp("", "chaosrun-pgtest-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(root) })
+	os.Chmod(root, 0o755)
+	dir, lock, err := createRunDir(root, "pgtest-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	p, err := StartPostgres(context.Background(), dir, "pgtest-1", "kitchen", t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("ready in %s", time.Since(began))
+	bin, _ := FindPostgres()
+	out, err := exec.Command(filepath.Join(bin, "psql"), "-h", "127.0.0.1", "-p", strconv.Itoa(p.Port), "-U", "chaosrun",
+		"-d", "kitchen", "-Atc", "select current_setting('chaosrun.run')").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "pgtest-1" {
+		t.Fatalf("psql: %v: %s", err, out)
+	}
+	if !strings.Contains(p.URL("kitchen"), "127.0.0.1:"+strconv.Itoa(p.Port)+"/kitchen") {
+		t.Errorf("url %s", p.URL("kitchen"))
+	}
+	// The run dies without closing: its lock goes, the server stays.
+	lock.Close()
+	removed, err := CleanLeftovers(root, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(removed) < 2 || !strings.Contains(strings.Join(removed, " "), "run pgtest-1") {
+		t.Errorf("removed %q; want the server's pid and the run dir", removed)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the dead run's server still runs")
+	}
+}
