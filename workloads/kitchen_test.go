@@ -3,7 +3,6 @@ package workloads
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -39,13 +38,9 @@ func (j *journal) Failing(_ *assertions.Event, err error, _ int, _ time.Time) {
 }
 func (j *journal) got() []string { j.mu.Lock(); defer j.mu.Unlock(); return slices.Clone(j.lines) }
 
-func newKitchen(t *testing.T, mode string, spec ConsumeSpec) (*kitchen, *journal, *SQLiteSink) {
+func newKitchen(t *testing.T, open func(*testing.T, string) KitchenDB, mode string, spec ConsumeSpec) (*kitchen, *journal, KitchenDB) {
 	t.Helper()
-	db, err := OpenSQLite(filepath.Join(t.TempDir(), "k.db"), mode)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := open(t, mode)
 	spec.Identity = Identity{Run: "r", Env: "prod"}
 	spec.MaxAttempts = max(spec.MaxAttempts, 1)
 	spec.RetryBackoff = 10 * time.Millisecond
@@ -70,7 +65,7 @@ func appendUint(b []byte, n uint64) []byte {
 
 func poisoned(it *item) *item { it.rec.Value = []byte{0xde, 0xad}; return it }
 
-func rows(t *testing.T, db *SQLiteSink) map[uint64]Row {
+func rows(t *testing.T, db KitchenDB) map[uint64]Row {
 	t.Helper()
 	out := map[uint64]Row{}
 	if err := db.Each(context.Background(), func(r Row) { out[r.Order] = r }); err != nil {
@@ -95,81 +90,93 @@ func TestValueMatches(t *testing.T) {
 // Seed 000: a redelivered first event violates the key of a plain INSERT;
 // block retries it until the member stops, and reports each failure.
 func TestBlockRetriesInPlaceUntilStopped(t *testing.T) {
-	k, j, _ := newKitchen(t, ModeInsert, ConsumeSpec{OnFailure: OnFailureBlock})
-	ctx := context.Background()
-	if !k.handle(ctx, ctx, step(1, assertions.StepCreated, 0), noDLQ) {
-		t.Fatal("first insert failed")
-	}
-	stopping, stop := context.WithCancel(ctx)
-	time.AfterFunc(150*time.Millisecond, stop)
-	if k.handle(ctx, stopping, step(1, assertions.StepCreated, 0), noDLQ) {
-		t.Fatal("a redelivered insert was handled; want it abandoned at the stop")
-	}
-	if len(j.failures) < 3 || !strings.Contains(j.failures[0], "UNIQUE constraint failed") {
-		t.Errorf("failures %q: want several primary-key violations", j.failures)
-	}
-	if got := j.got(); !slices.Equal(got, []string{"processed created"}) {
-		t.Errorf("journal %q", got)
-	}
+	eachSink(t, func(t *testing.T, open func(*testing.T, string) KitchenDB) {
+		k, j, _ := newKitchen(t, open, ModeInsert, ConsumeSpec{OnFailure: OnFailureBlock})
+		ctx := context.Background()
+		if !k.handle(ctx, ctx, step(1, assertions.StepCreated, 0), noDLQ) {
+			t.Fatal("first insert failed")
+		}
+		stopping, stop := context.WithCancel(ctx)
+		time.AfterFunc(150*time.Millisecond, stop)
+		if k.handle(ctx, stopping, step(1, assertions.StepCreated, 0), noDLQ) {
+			t.Fatal("a redelivered insert was handled; want it abandoned at the stop")
+		}
+		// SQLite's and PostgreSQL's words for it.
+		if len(j.failures) < 3 || !strings.Contains(j.failures[0], "UNIQUE constraint failed") &&
+			!strings.Contains(j.failures[0], "duplicate key value violates unique constraint") {
+			t.Errorf("failures %q: want several primary-key violations", j.failures)
+		}
+		if got := j.got(); !slices.Equal(got, []string{"processed created"}) {
+			t.Errorf("journal %q", got)
+		}
+	})
 }
 
 // Upsert makes the same redelivery harmless (the fix).
 func TestUpsertRewritesRedelivery(t *testing.T) {
-	k, j, db := newKitchen(t, ModeUpsert, ConsumeSpec{OnFailure: OnFailureBlock})
-	ctx := context.Background()
-	for range 2 {
-		if !k.handle(ctx, ctx, step(1, assertions.StepCreated, 0), noDLQ) {
-			t.Fatal("upsert failed")
+	eachSink(t, func(t *testing.T, open func(*testing.T, string) KitchenDB) {
+		k, j, db := newKitchen(t, open, ModeUpsert, ConsumeSpec{OnFailure: OnFailureBlock})
+		ctx := context.Background()
+		for range 2 {
+			if !k.handle(ctx, ctx, step(1, assertions.StepCreated, 0), noDLQ) {
+				t.Fatal("upsert failed")
+			}
 		}
-	}
-	if r := rows(t, db)[1]; r.Step != assertions.StepCreated || r.Dishes != Dishes(1) || len(j.failures) > 0 {
-		t.Errorf("row %+v, failures %q", r, j.failures)
-	}
+		if r := rows(t, db)[1]; r.Step != assertions.StepCreated || r.Dishes != Dishes(1) || len(j.failures) > 0 {
+			t.Errorf("row %+v, failures %q", r, j.failures)
+		}
+	})
 }
 
 // In insert mode a later step of an order without a row changes nothing:
 // the kitchen never shows the order (seed 001).
 func TestInsertModeUpdateWithoutRow(t *testing.T) {
-	k, _, db := newKitchen(t, ModeInsert, ConsumeSpec{})
-	ctx := context.Background()
-	k.handle(ctx, ctx, step(5, assertions.StepPaid, 1), noDLQ)
-	if _, ok := rows(t, db)[5]; ok {
-		t.Error("an UPDATE created a row")
-	}
+	eachSink(t, func(t *testing.T, open func(*testing.T, string) KitchenDB) {
+		k, _, db := newKitchen(t, open, ModeInsert, ConsumeSpec{})
+		ctx := context.Background()
+		k.handle(ctx, ctx, step(5, assertions.StepPaid, 1), noDLQ)
+		if _, ok := rows(t, db)[5]; ok {
+			t.Error("an UPDATE created a row")
+		}
+	})
 }
 
 func TestSkipDivertsAndGoesOn(t *testing.T) {
-	k, j, _ := newKitchen(t, ModeUpsert, ConsumeSpec{OnFailure: OnFailureSkip})
-	ctx := context.Background()
-	if !k.handle(ctx, ctx, poisoned(step(1, assertions.StepCreated, 0)), noDLQ) {
-		t.Fatal("skip did not go on")
-	}
-	if got := j.got(); !slices.Equal(got, []string{"skipped created"}) {
-		t.Errorf("journal %q", got)
-	}
+	eachSink(t, func(t *testing.T, open func(*testing.T, string) KitchenDB) {
+		k, j, _ := newKitchen(t, open, ModeUpsert, ConsumeSpec{OnFailure: OnFailureSkip})
+		ctx := context.Background()
+		if !k.handle(ctx, ctx, poisoned(step(1, assertions.StepCreated, 0)), noDLQ) {
+			t.Fatal("skip did not go on")
+		}
+		if got := j.got(); !slices.Equal(got, []string{"skipped created"}) {
+			t.Errorf("journal %q", got)
+		}
+	})
 }
 
 func TestDeadLetterAfterMaxAttempts(t *testing.T) {
-	k, j, _ := newKitchen(t, ModeUpsert, ConsumeSpec{OnFailure: OnFailureDeadLetter, MaxAttempts: 3})
-	var published []int
-	dlq := func(it *item, err error, attempts int) error {
-		if len(published) == 0 && attempts == 3 {
+	eachSink(t, func(t *testing.T, open func(*testing.T, string) KitchenDB) {
+		k, j, _ := newKitchen(t, open, ModeUpsert, ConsumeSpec{OnFailure: OnFailureDeadLetter, MaxAttempts: 3})
+		var published []int
+		dlq := func(it *item, err error, attempts int) error {
+			if len(published) == 0 && attempts == 3 {
+				published = append(published, attempts)
+				return errors.New("broker busy") // the publish itself is retried
+			}
 			published = append(published, attempts)
-			return errors.New("broker busy") // the publish itself is retried
+			return nil
 		}
-		published = append(published, attempts)
-		return nil
-	}
-	ctx := context.Background()
-	if !k.handle(ctx, ctx, poisoned(step(1, assertions.StepCreated, 0)), dlq) {
-		t.Fatal("dead-letter did not go on")
-	}
-	if len(j.failures) != 3 || !slices.Equal(published, []int{3, 3}) {
-		t.Errorf("%d failures, publishes %v: want 3 tries, then a retried publish", len(j.failures), published)
-	}
-	if got := j.got(); !slices.Equal(got, []string{"dead-lettered created"}) {
-		t.Errorf("journal %q", got)
-	}
+		ctx := context.Background()
+		if !k.handle(ctx, ctx, poisoned(step(1, assertions.StepCreated, 0)), dlq) {
+			t.Fatal("dead-letter did not go on")
+		}
+		if len(j.failures) != 3 || !slices.Equal(published, []int{3, 3}) {
+			t.Errorf("%d failures, publishes %v: want 3 tries, then a retried publish", len(j.failures), published)
+		}
+		if got := j.got(); !slices.Equal(got, []string{"dead-lettered created"}) {
+			t.Errorf("journal %q", got)
+		}
+	})
 }
 
 func TestDeadLetterRecordCarriesItsOrigin(t *testing.T) {
@@ -196,65 +203,69 @@ func TestDeadLetterRecordCarriesItsOrigin(t *testing.T) {
 // order's later events behind it; the retrier applies them in order once
 // the replica has caught up.
 func TestRetryTableParksBehindAndAppliesInOrder(t *testing.T) {
-	svc, err := StartOrderService(ServiceSpec{ReplicaLag: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer svc.Close()
-	lk := NewLookup(svc.Addr(), time.Second)
-	defer lk.Close()
-	k, j, db := newKitchen(t, ModeInsert, ConsumeSpec{OnFailure: OnFailureRetryTable, MaxAttempts: 10, Lookup: lk, RetryEmpty: true})
-	svc.Written(9, time.Now())
-	ctx := context.Background()
-	for i, s := range []assertions.Step{assertions.StepCreated, assertions.StepPaid, assertions.StepCompleted} {
-		if !k.handle(ctx, ctx, step(9, s, uint64(i)), noDLQ) {
-			t.Fatal("not handled")
+	eachSink(t, func(t *testing.T, open func(*testing.T, string) KitchenDB) {
+		svc, err := StartOrderService(ServiceSpec{ReplicaLag: 300 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	r := startRetrier(k)
-	deadline := time.Now().Add(5 * time.Second)
-	for k.parked.total() > 0 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	r.close()
-	want := []string{"parked created", "parked paid", "parked completed", "processed created", "processed paid", "processed completed"}
-	if got := j.got(); !slices.Equal(got, want) {
-		t.Errorf("journal %q\nwant    %q", got, want)
-	}
-	if row := rows(t, db)[9]; row.Step != assertions.StepCompleted || row.Dishes != Dishes(9) {
-		t.Errorf("row %+v", row)
-	}
+		defer svc.Close()
+		lk := NewLookup(svc.Addr(), time.Second)
+		defer lk.Close()
+		k, j, db := newKitchen(t, open, ModeInsert, ConsumeSpec{OnFailure: OnFailureRetryTable, MaxAttempts: 10, Lookup: lk, RetryEmpty: true})
+		svc.Written(9, time.Now())
+		ctx := context.Background()
+		for i, s := range []assertions.Step{assertions.StepCreated, assertions.StepPaid, assertions.StepCompleted} {
+			if !k.handle(ctx, ctx, step(9, s, uint64(i)), noDLQ) {
+				t.Fatal("not handled")
+			}
+		}
+		r := startRetrier(k)
+		deadline := time.Now().Add(5 * time.Second)
+		for k.parked.total() > 0 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		r.close()
+		want := []string{"parked created", "parked paid", "parked completed", "processed created", "processed paid", "processed completed"}
+		if got := j.got(); !slices.Equal(got, want) {
+			t.Errorf("journal %q\nwant    %q", got, want)
+		}
+		if row := rows(t, db)[9]; row.Step != assertions.StepCompleted || row.Dishes != Dishes(9) {
+			t.Errorf("row %+v", row)
+		}
+	})
 }
 
 // After max_attempts the retrier gives the order up: its events are
 // diverted and the order is marked failed.
 func TestRetryTableGivesUp(t *testing.T) {
-	svc, err := StartOrderService(ServiceSpec{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer svc.Close()
-	lk := NewLookup(svc.Addr(), time.Second)
-	defer lk.Close()
-	k, j, db := newKitchen(t, ModeUpsert, ConsumeSpec{OnFailure: OnFailureRetryTable, MaxAttempts: 2, Lookup: lk})
-	svc.Written(4, time.Now())
-	svc.Reject(4)
-	ctx := context.Background()
-	k.handle(ctx, ctx, step(4, assertions.StepCreated, 0), noDLQ)
-	k.handle(ctx, ctx, step(4, assertions.StepPaid, 1), noDLQ)
-	r := startRetrier(k)
-	deadline := time.Now().Add(5 * time.Second)
-	for k.parked.total() > 0 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	r.close()
-	want := []string{"parked created", "parked paid", "given up created", "given up paid"}
-	if got := j.got(); !slices.Equal(got, want) {
-		t.Errorf("journal %q\nwant    %q", got, want)
-	}
-	if row := rows(t, db)[4]; !row.Failed {
-		t.Errorf("order not marked failed: %+v", row)
-	}
+	eachSink(t, func(t *testing.T, open func(*testing.T, string) KitchenDB) {
+		svc, err := StartOrderService(ServiceSpec{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer svc.Close()
+		lk := NewLookup(svc.Addr(), time.Second)
+		defer lk.Close()
+		k, j, db := newKitchen(t, open, ModeUpsert, ConsumeSpec{OnFailure: OnFailureRetryTable, MaxAttempts: 2, Lookup: lk})
+		svc.Written(4, time.Now())
+		svc.Reject(4)
+		ctx := context.Background()
+		k.handle(ctx, ctx, step(4, assertions.StepCreated, 0), noDLQ)
+		k.handle(ctx, ctx, step(4, assertions.StepPaid, 1), noDLQ)
+		r := startRetrier(k)
+		deadline := time.Now().Add(5 * time.Second)
+		for k.parked.total() > 0 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		r.close()
+		want := []string{"parked created", "parked paid", "given up created", "given up paid"}
+		if got := j.got(); !slices.Equal(got, want) {
+			t.Errorf("journal %q\nwant    %q", got, want)
+		}
+		if row := rows(t, db)[4]; !row.Failed {
+			t.Errorf("order not marked failed: %+v", row)
+		}
+	})
 }
 
 type book struct{ rejected []uint64 }

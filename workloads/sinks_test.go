@@ -1,0 +1,98 @@
+package workloads
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/chaosrun/chaosrun/harness"
+)
+
+// Every kitchen database runs the same tests: SQLite always, PostgreSQL
+// when the machine has it (required when CHAOSRUN_POSTGRES=required, as CI
+// sets it). One PostgreSQL server serves the package's tests, each test in
+// a schema of its own.
+
+type sinkUnderTest struct {
+	name string
+	open func(t *testing.T, mode string) KitchenDB
+}
+
+var testPG struct {
+	once   sync.Once
+	server *harness.PostgresServer
+	root   string
+	err    error
+	next   atomic.Int64
+}
+
+func postgresForTests() (*harness.PostgresServer, error) {
+	testPG.once.Do(func() {
+		if _, err := harness.FindPostgres(); err != nil {
+			testPG.err = err
+			return
+		}
+		root, err := os.MkdirTemp("", "chaosrun-sinktest-")
+		if err != nil {
+			testPG.err = err
+			return
+		}
+		os.Chmod(root, 0o755) // the server runs as an unprivileged user when we are root
+		testPG.root = root
+		testPG.server, testPG.err = harness.StartPostgres(context.Background(), root, "sinktest", "kitchen", nil)
+	})
+	return testPG.server, testPG.err
+}
+
+func sinksUnderTest(t *testing.T) []sinkUnderTest {
+	t.Helper()
+	out := []sinkUnderTest{{"sqlite", func(t *testing.T, mode string) KitchenDB {
+		db, err := OpenSQLite(filepath.Join(t.TempDir(), "k.db"), mode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}}}
+	pg, err := postgresForTests()
+	if err != nil {
+		if os.Getenv("CHAOSRUN_POSTGRES") == "required" {
+			t.Fatalf("CHAOSRUN_POSTGRES=required: %v", err)
+		}
+		t.Logf("postgres sink not tested here: %v", err)
+		return out
+	}
+	return append(out, sinkUnderTest{"postgres", func(t *testing.T, mode string) KitchenDB {
+		schema := fmt.Sprintf("t%d", testPG.next.Add(1))
+		db, err := OpenPostgres(context.Background(), pg.URL("kitchen"), schema, mode, 4, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := db.Close(); err != nil {
+				t.Error(err)
+			}
+		})
+		return db
+	}})
+}
+
+// eachSink runs test once per kitchen database.
+func eachSink(t *testing.T, test func(t *testing.T, open func(t *testing.T, mode string) KitchenDB)) {
+	for _, s := range sinksUnderTest(t) {
+		t.Run(s.name, func(t *testing.T) { test(t, s.open) })
+	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if testPG.server != nil {
+		testPG.server.Close()
+		os.RemoveAll(testPG.root)
+	}
+	os.Exit(code)
+}
