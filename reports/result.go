@@ -46,6 +46,9 @@ type Result struct {
 	// SinkOrders is how many orders the kitchen display's database holds at
 	// the end: evidence that processing really wrote somewhere.
 	SinkOrders int64 `json:"sink_orders"`
+	// KitchenDB says which database the kitchen display wrote to, and where
+	// (never with a password).
+	KitchenDB string `json:"kitchen_db,omitempty"`
 	// OrderService counts what the order service answered, when the kitchen
 	// display looked orders up (requests, complete, partial, overloaded...).
 	OrderService map[string]int64          `json:"order_service,omitempty"`

@@ -44,6 +44,9 @@ func header(p *printer, r *Result) {
 	if r.RuntimeReason != "" {
 		p.f("  runtime: %s\n", r.RuntimeReason)
 	}
+	if r.KitchenDB != "" {
+		p.f("  kitchen database: %s\n", r.KitchenDB)
+	}
 	if r.Description != "" {
 		for _, line := range strings.Split(strings.TrimSpace(r.Description), "\n") {
 			p.f("  %s\n", line)

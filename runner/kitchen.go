@@ -16,6 +16,7 @@ import (
 // poisoner the poison fault drives.
 type downstream struct {
 	db      workloads.KitchenDB
+	stopDB  func() // stops the database server the run started, after db closes
 	service *workloads.OrderService
 	lookup  *workloads.Lookup
 	poison  *workloads.Poisoner
@@ -23,12 +24,12 @@ type downstream struct {
 
 func (r *run) openDownstream(ctx context.Context, cluster *harness.Cluster, runDir string) (*downstream, error) {
 	s := r.s
-	kind, _ := workloads.LookupSink(s.Sink.Type) // validated by spec
-	db, err := kind.Open(ctx, runDir, workloads.SinkOptions{Mode: s.Sink.Mode})
+	db, stopDB, desc, err := r.openKitchenDB(ctx, cluster, runDir)
 	if err != nil {
-		return nil, fmt.Errorf("kitchen database %s: %w", kind.Name, err)
+		return nil, err
 	}
-	d := &downstream{db: db}
+	r.res.KitchenDB = desc
+	d := &downstream{db: db, stopDB: stopDB}
 	if s.Consumer.Lookup != nil {
 		if err := d.startService(r, cluster); err != nil {
 			d.close()
@@ -72,7 +73,9 @@ func (d *downstream) close() error {
 	if d.service != nil {
 		errs = append(errs, d.service.Close())
 	}
-	return errors.Join(append(errs, d.db.Close())...)
+	errs = append(errs, d.db.Close())
+	d.stopDB()
+	return errors.Join(errs...)
 }
 
 // report gives the ledger and the result the order service's counters.

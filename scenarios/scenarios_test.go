@@ -115,6 +115,14 @@ func skipUnlessRunnable(t *testing.T, s *spec.Scenario, opts runner.Options) {
 	if mode != "" && mode != "all" && mode != "runtime-faults" {
 		t.Fatalf("CHAOSRUN_SCENARIOS=%q: want all or runtime-faults", mode)
 	}
+	if s.Sink.Type == "postgres" && s.Sink.URL == "" {
+		if _, err := harness.FindPostgres(); err != nil {
+			if os.Getenv("CHAOSRUN_POSTGRES") == "required" {
+				t.Fatalf("CHAOSRUN_POSTGRES=required: %v", err)
+			}
+			t.Skipf("the scenario's kitchen database is a PostgreSQL server, and none is installed here: %v", err)
+		}
+	}
 	if opts.Runtime != harness.RuntimeAuto {
 		if err := runner.Unfit(s, opts.Runtime); err != nil {
 			t.Skipf("cannot run on the %s runtime: %v", opts.Runtime, err)
@@ -175,6 +183,11 @@ var checks = map[string]func(*testing.T, *reports.Result){
 		}
 	},
 	"network-jitter.yaml": checkJitterVisible,
+	"postgres-sink.yaml": func(t *testing.T, res *reports.Result) {
+		if !strings.Contains(res.KitchenDB, "server started for the run") || res.SinkOrders < 1000 {
+			t.Errorf("want the run's own PostgreSQL server holding the orders: %q, %d orders", res.KitchenDB, res.SinkOrders)
+		}
+	},
 	"consumer-faults.yaml": func(t *testing.T, res *reports.Result) {
 		if len(res.Recoveries) != 3 || res.Group == nil || res.Group.Rebalances == 0 {
 			t.Fatalf("want three faults with their recoveries and the group rebalancing: %+v %+v", res.Recoveries, res.Group)

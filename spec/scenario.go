@@ -114,6 +114,9 @@ type OrderService struct {
 type Sink struct {
 	Type string `yaml:"type"` // a workloads sink kind; default sqlite
 	Mode string `yaml:"mode"` // upsert (default, idempotent) or insert (seed 000's plain INSERT)
+	// URL names an existing database server (postgres); empty: the run
+	// starts its own. Its password never appears in output or results.
+	URL string `yaml:"url"`
 }
 
 // Assertions are the thresholds verdicts are judged by: one field per

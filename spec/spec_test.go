@@ -100,7 +100,7 @@ func TestParseRefusesBadInput(t *testing.T) {
 		{"explicit zero threshold", "expect:", "assertions:\n  recover_within: 0s\nexpect:", `assertions.recover_within: want a positive duration`},
 		{"syntax error line", "  nodes: 3", "  nodes: [3", `bad.yaml:3:1: YAML syntax: did not find expected ',' or ']'`},
 		{"unknown anchor line", "  rate: 500", "  rate: *fast", `bad.yaml:10:1: YAML syntax: unknown anchor 'fast' referenced`},
-		{"unknown sink", "expect:", "sink:\n  type: oracle\nexpect:", `bad.yaml:29:3: sink.type: unknown kitchen database "oracle" (known: sqlite)`},
+		{"unknown sink", "expect:", "sink:\n  type: oracle\nexpect:", `bad.yaml:29:3: sink.type: unknown kitchen database "oracle" (known: sqlite, postgres)`},
 		{"unknown failure policy", "consumer:\n", "consumer:\n  on_failure: retry\n", `bad.yaml:15:3: consumer.on_failure: want block, skip, retry-table, dead-letter, got "retry"`},
 		{"dead-letter topic without dead-letter", "consumer:\n", "consumer:\n  on_failure: skip\n  dead_letter_topic: x\n", `consumer.dead_letter_topic: only on_failure: dead-letter publishes`},
 		{"dead-letter into its own topic", "consumer:\n", "consumer:\n  on_failure: dead-letter\n  dead_letter_topic: orders\n", `consumer.dead_letter_topic: want a topic other than the scenario's own`},
@@ -128,6 +128,8 @@ func TestParseRefusesBadInput(t *testing.T) {
 		{"foreign consumer of the scenario's env", "faults:\n", "faults:\n  - type: foreign-consumer\n    at: 1s\n    duration: 2s\n    env: prod\n", `faults[0].env: the foreign consumer's env must differ from the scenario's (prod)`},
 		{"rolling restart beyond the workload", "faults:\n", "faults:\n  - type: consumer-rolling-restart\n    at: 10s\n    between: 10s\n", `faults[0].at: consumer-rolling-restart takes 12s with 2 members: it must be over by the end of the workload`},
 		{"flood beyond a billion", "  rate: 500\n  duration: 20s\n", "  phases:\n    - {type: flood, records: 2000000000}\n", `workload.phases[0].type: a flood needs a positive number of records, at most 1000000000`},
+		{"url for an embedded database", "consumer:\n", "sink:\n  url: postgres://u:secret@db:5432/k\nconsumer:\n", `sink.url: a sqlite database is embedded: it takes no url`},
+		{"url of another scheme", "consumer:\n", "sink:\n  type: postgres\n  url: mysql://u:secret@db/k\nconsumer:\n", `sink.url: want a postgres:// URL, got scheme "mysql"`},
 		{"negative lag offsets", "expect:", "assertions:\n  max_lag_offsets: -5\nexpect:", `assertions.max_lag_offsets: want 0 (no limit)`},
 	}
 	for _, c := range cases {
@@ -144,6 +146,17 @@ func TestParseRefusesBadInput(t *testing.T) {
 				t.Errorf("error\n  %v\nwant it to contain\n  %s", err, c.want)
 			}
 		})
+	}
+}
+
+// A refused database URL is never repeated: it may hold a password.
+func TestSinkURLNeverEchoed(t *testing.T) {
+	for _, u := range []string{"postgres://u:s3cret@:5432/k", "postgres://u:s3cret@db:x/k", "mysql://u:s3cret@db/k"} {
+		src := strings.Replace(good, "consumer:\n", "sink:\n  type: postgres\n  url: \""+u+"\"\nconsumer:\n", 1)
+		_, err := Parse("bad.yaml", []byte(src))
+		if err == nil || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%s: %v", u, err)
+		}
 	}
 }
 

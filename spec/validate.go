@@ -3,6 +3,7 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -202,8 +203,26 @@ func (c check) consumer() {
 }
 
 func (c check) sink() {
-	if _, ok := workloads.LookupSink(c.s.Sink.Type); !ok {
+	kind, ok := workloads.LookupSink(c.s.Sink.Type)
+	if !ok {
 		c.at("sink.type", "unknown kitchen database %q (known: %s)", c.s.Sink.Type, strings.Join(workloads.SinkNames(), ", "))
+	}
+	if c.s.Sink.URL == "" {
+		return
+	}
+	if ok && !kind.Server {
+		c.at("sink.url", "a %s database is embedded: it takes no url", kind.Name)
+		return
+	}
+	// The message never repeats the URL: it may hold a password.
+	u, err := url.Parse(c.s.Sink.URL)
+	switch {
+	case err != nil:
+		c.at("sink.url", "not a URL (want postgres://user[:password]@host[:port]/database)")
+	case u.Scheme != "postgres" && u.Scheme != "postgresql":
+		c.at("sink.url", "want a postgres:// URL, got scheme %q", u.Scheme)
+	case u.Hostname() == "":
+		c.at("sink.url", "names no host (want postgres://user[:password]@host[:port]/database)")
 	}
 }
 

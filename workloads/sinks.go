@@ -35,11 +35,20 @@ type RetryTable interface {
 // SinkOptions configure a kitchen database.
 type SinkOptions struct {
 	Mode string // ModeUpsert or ModeInsert
+	// For a database server (SinkKind.Server): where to connect, the schema
+	// to use, the pool size, and whether to drop the schema at the end.
+	URL    string
+	Schema string
+	Conns  int
+	Drop   bool
 }
 
 // SinkKind is one kind of kitchen database.
 type SinkKind struct {
 	Name string
+	// Server: the database is a server reached over the network (the runner
+	// starts one, or the scenario names one by URL), through its own proxy.
+	Server bool
 	// Open creates the database for one run; dir is the run's own
 	// directory, removed when the run ends.
 	Open func(ctx context.Context, dir string, o SinkOptions) (KitchenDB, error)
@@ -50,6 +59,9 @@ type SinkKind struct {
 var sinkKinds = []SinkKind{
 	{Name: "sqlite", Open: func(_ context.Context, dir string, o SinkOptions) (KitchenDB, error) {
 		return OpenSQLite(filepath.Join(dir, "kitchen.db"), o.Mode)
+	}},
+	{Name: "postgres", Server: true, Open: func(ctx context.Context, _ string, o SinkOptions) (KitchenDB, error) {
+		return OpenPostgres(ctx, o.URL, o.Schema, o.Mode, o.Conns, o.Drop)
 	}},
 }
 

@@ -1,0 +1,81 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+
+	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/workloads"
+)
+
+// kitchenDBProxy names the proxy in front of a database server, the target
+// of database faults.
+const kitchenDBProxy = "kitchen-db"
+
+// openKitchenDB opens the run's kitchen database. A server database is
+// reached through its own proxy: the run's own PostgreSQL server, or the
+// scenario's by URL (then in a schema of the run's, dropped at the end).
+// stop closes what it started; desc says which it was, for the summary.
+func (r *run) openKitchenDB(ctx context.Context, cluster *harness.Cluster, runDir string) (db workloads.KitchenDB, stop func(), desc string, err error) {
+	s := r.s
+	kind, _ := workloads.LookupSink(s.Sink.Type) // validated by spec
+	o := workloads.SinkOptions{Mode: s.Sink.Mode}
+	if !kind.Server {
+		db, err = kind.Open(ctx, runDir, o)
+		if err != nil {
+			return nil, nil, "", fmt.Errorf("kitchen database %s: %w", kind.Name, err)
+		}
+		return db, func() {}, kind.Name + " (embedded)", nil
+	}
+	var server *harness.PostgresServer
+	target := s.Sink.URL
+	if target == "" {
+		server, err = harness.StartPostgres(ctx, runDir, r.id, "kitchen", r.logf)
+		if err != nil {
+			return nil, nil, "", fmt.Errorf("kitchen database %s: %w", kind.Name, err)
+		}
+		target = server.URL("kitchen")
+		desc = fmt.Sprintf("%s, a server started for the run on 127.0.0.1:%d", kind.Name, server.Port)
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("kitchen database url: not a URL")
+	}
+	upstream := u.Host
+	if u.Port() == "" {
+		upstream = net.JoinHostPort(u.Hostname(), "5432")
+	}
+	if desc == "" {
+		desc = fmt.Sprintf("%s at %s (schema %s, dropped at the end)", kind.Name, upstream, schemaOf(r.id))
+	}
+	_, addr, err := cluster.AddProxy(kitchenDBProxy, upstream)
+	if err != nil {
+		if server != nil {
+			server.Close()
+		}
+		return nil, nil, "", fmt.Errorf("kitchen database proxy: %w", err)
+	}
+	u.Host = addr
+	o.URL, o.Schema, o.Conns, o.Drop = u.String(), schemaOf(r.id), s.Consumer.Instances*s.Consumer.Workers+2, server == nil
+	db, err = kind.Open(ctx, runDir, o)
+	if err != nil {
+		if server != nil {
+			server.Close()
+		}
+		return nil, nil, "", fmt.Errorf("kitchen database %s: %w", kind.Name, err)
+	}
+	r.logf("kitchen database: %s, behind its proxy %s", desc, addr)
+	return db, func() {
+		if server != nil {
+			server.Close()
+		}
+	}, desc, nil
+}
+
+// schemaOf is the run's schema name in a database server.
+func schemaOf(runID string) string {
+	return "chaosrun_" + strings.NewReplacer("-", "_").Replace(strings.ToLower(runID))
+}
