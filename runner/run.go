@@ -91,6 +91,12 @@ type run struct {
 }
 
 func (r *run) execute(ctx context.Context) error {
+	// Before anything starts: a kitchen database server the run cannot start.
+	if kind, _ := workloads.LookupSink(r.s.Sink.Type); kind.Server && r.s.Sink.URL == "" {
+		if _, err := harness.FindPostgres(); err != nil {
+			return fmt.Errorf("kitchen database %s: %w", kind.Name, err)
+		}
+	}
 	c, err := chooseRuntime(ctx, r.s, r.opts.Runtime, r.image, r.imageNamed)
 	if err != nil {
 		return err
