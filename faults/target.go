@@ -82,10 +82,14 @@ func checkTargetValue(t Target) error {
 }
 
 // Services are the services a run may start behind a proxy of their own.
-var Services = []string{OrderService}
+var Services = []string{OrderService, KitchenDB}
 
 // OrderService is the order system's query service the kitchen display calls.
 const OrderService = "order-service"
+
+// KitchenDB is the kitchen display's database when it is a server
+// (sink: {type: postgres}).
+const KitchenDB = "kitchen-db"
 
 // TopicPartition names one partition, written "topic/partition".
 type TopicPartition struct {

@@ -7,13 +7,14 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/workloads"
 )
 
 // kitchenDBProxy names the proxy in front of a database server, the target
-// of database faults.
-const kitchenDBProxy = "kitchen-db"
+// of network faults with target: {service: kitchen-db}.
+const kitchenDBProxy = faults.KitchenDB
 
 // openKitchenDB opens the run's kitchen database. A server database is
 // reached through its own proxy: the run's own PostgreSQL server, or the

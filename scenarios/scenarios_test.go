@@ -183,6 +183,11 @@ var checks = map[string]func(*testing.T, *reports.Result){
 		}
 	},
 	"network-jitter.yaml": checkJitterVisible,
+	"database-outage.yaml": func(t *testing.T, res *reports.Result) {
+		if len(res.Recoveries) != 1 || res.Recoveries[0].LagBack == nil || res.Counts.LostConsumer != 0 {
+			t.Errorf("the outage must be recovered from without loss: %+v %+v", res.Recoveries, res.Counts)
+		}
+	},
 	"postgres-sink.yaml": func(t *testing.T, res *reports.Result) {
 		if !strings.Contains(res.KitchenDB, "server started for the run") || res.SinkOrders < 1000 {
 			t.Errorf("want the run's own PostgreSQL server holding the orders: %q, %d orders", res.KitchenDB, res.SinkOrders)

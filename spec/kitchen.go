@@ -79,6 +79,9 @@ func (c check) orderService() {
 // needsLookup refuses faults that act on the order service, or poison it
 // rejects, where the kitchen display looks nothing up.
 func (c check) needsLookup(f Fault, path string) {
+	if kind, ok := workloads.LookupSink(c.s.Sink.Type); f.Target.Service == faults.KitchenDB && ok && !kind.Server {
+		c.at(path+".target.service", "the kitchen database is %s, embedded in the consumer: no network to fault (use sink: {type: postgres})", kind.Name)
+	}
 	if c.s.Consumer.Lookup != nil {
 		return
 	}
