@@ -3,6 +3,7 @@ package workloads
 import (
 	"context"
 	"fmt"
+	"github.com/chaosrun/chaosrun/assertions"
 	"os"
 	"path/filepath"
 	"sync"
@@ -95,4 +96,48 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(testPG.root)
 	}
 	os.Exit(code)
+}
+
+// Upserts one kitchen database takes, from 8 writers at once (a member's
+// workers): go test -run '^$' -bench SinkApply ./workloads/
+func BenchmarkSinkApply(b *testing.B) {
+	for _, name := range []string{"sqlite", "postgres"} {
+		b.Run(name, func(b *testing.B) {
+			db := openForBench(b, name)
+			var next atomic.Uint64
+			b.SetParallelism(4) // 4×GOMAXPROCS writers
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				e := assertions.Event{Step: assertions.StepCreated}
+				for pb.Next() {
+					e.Order = next.Add(1)
+					if err := db.Apply(context.Background(), &e, 3); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
+		})
+	}
+}
+
+func openForBench(b *testing.B, name string) KitchenDB {
+	var db KitchenDB
+	var err error
+	switch name {
+	case "sqlite":
+		db, err = OpenSQLite(filepath.Join(b.TempDir(), "k.db"), ModeUpsert)
+	case "postgres":
+		pg, perr := postgresForTests()
+		if perr != nil {
+			b.Skip(perr)
+		}
+		db, err = OpenPostgres(context.Background(), pg.URL("kitchen"), fmt.Sprintf("b%d", testPG.next.Add(1)), ModeUpsert, 16, true)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db
 }
