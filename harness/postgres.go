@@ -2,6 +2,8 @@ package harness
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -31,18 +33,20 @@ const (
 
 // PostgresServer is a running PostgreSQL server of one run.
 type PostgresServer struct {
-	Port int
-	bin  string
-	dir  string
-	cmd  *exec.Cmd
-	done chan error
-	user string // the unprivileged user it runs as, "" for the current one
+	Port     int
+	password string // the run's own, random: trust on a TCP port would let any local user in
+	bin      string
+	dir      string
+	cmd      *exec.Cmd
+	exited   chan struct{} // closed when the server process is gone
+	exitErr  error         // why, once exited is closed
+	user     string        // the unprivileged user it runs as, "" for the current one
 }
 
 // URL is the server's connection URL for database db, as user chaosrun
-// (trust authentication on loopback: there is no password to leak).
+// with the run's random password; it is for connecting, never for output.
 func (p *PostgresServer) URL(db string) string {
-	return fmt.Sprintf("postgres://chaosrun@127.0.0.1:%d/%s?sslmode=disable", p.Port, db)
+	return fmt.Sprintf("postgres://chaosrun:%s@127.0.0.1:%d/%s?sslmode=disable", p.password, p.Port, db)
 }
 
 // FindPostgres returns the directory holding initdb and postgres:
@@ -68,7 +72,7 @@ func FindPostgres() (string, error) {
 }
 
 func checkPGBin(d string) (string, error) {
-	for _, b := range []string{"initdb", "postgres"} {
+	for _, b := range []string{"initdb", "postgres", "createdb"} {
 		if st, err := os.Stat(filepath.Join(d, b)); err != nil || st.Mode()&0o111 == 0 {
 			return "", fmt.Errorf("%s has no executable %s", d, b)
 		}
@@ -91,14 +95,20 @@ func StartPostgres(ctx context.Context, runDir, runID, db string, logf func(stri
 	if err != nil {
 		return nil, err
 	}
-	p := &PostgresServer{bin: bin, dir: filepath.Join(runDir, "postgres"), done: make(chan error, 1)}
+	p := &PostgresServer{bin: bin, dir: filepath.Join(runDir, "postgres"), exited: make(chan struct{})}
 	cred, err := p.unprivileged(runDir)
 	if err != nil {
 		return nil, err
 	}
 	began := time.Now()
-	if err := p.run(ctx, cred, filepath.Join(bin, "initdb"), "-D", p.data(), "-U", "chaosrun", "--auth=trust",
-		"-E", "UTF8", "--locale=C", "--no-sync"); err != nil {
+	pwfile, err := p.writePassword(cred)
+	if err != nil {
+		return nil, err
+	}
+	err = p.run(ctx, cred, filepath.Join(bin, "initdb"), "-D", p.data(), "-U", "chaosrun", "--auth=scram-sha-256",
+		"--pwfile="+pwfile, "-E", "UTF8", "--locale=C", "--no-sync")
+	os.Remove(pwfile)
+	if err != nil {
 		if p.user != "" && strings.Contains(err.Error(), "permission denied") {
 			err = fmt.Errorf("%w (it runs as user %s, who must be able to pass through every directory above %s)", err, p.user, p.dir)
 		}
@@ -117,14 +127,14 @@ func StartPostgres(ctx context.Context, runDir, runID, db string, logf func(stri
 	// fsync off: the run's data need not survive the machine, and a kitchen
 	// database's latency is what faults give it, not the disk's.
 	p.cmd = exec.Command(filepath.Join(bin, "postgres"), "-D", p.data(), "-p", strconv.Itoa(p.Port),
-		"-h", "127.0.0.1", "-k", p.dir, "-c", "fsync=off", "-c", "max_connections=300",
+		"-h", "127.0.0.1", "-k", "", "-c", "fsync=off", "-c", "max_connections=300",
 		"-c", pgMarkerRun+runID, "-c", pgMarkerDir+runDir)
 	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
 	if err := p.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start postgres: %w", err)
 	}
-	go func() { p.done <- p.cmd.Wait() }()
+	go func() { p.exitErr = p.cmd.Wait(); close(p.exited) }()
 	if err := p.waitReady(ctx, db); err != nil {
 		p.Close()
 		return nil, fmt.Errorf("postgres on port %d: %w (log: %s)", p.Port, err, p.logTail())
@@ -134,6 +144,45 @@ func StartPostgres(ctx context.Context, runDir, runID, db string, logf func(stri
 }
 
 func (p *PostgresServer) data() string { return filepath.Join(p.dir, "data") }
+
+// writePassword picks the run's password and writes it where initdb, run
+// as cred, reads it.
+func (p *PostgresServer) writePassword(cred *syscall.Credential) (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	p.password = hex.EncodeToString(b)
+	f := filepath.Join(p.dir, "pwfile")
+	if err := os.WriteFile(f, []byte(p.password+"\n"), 0o600); err != nil {
+		return "", err
+	}
+	if cred != nil {
+		if err := os.Chown(f, int(cred.Uid), int(cred.Gid)); err != nil {
+			return "", err
+		}
+	}
+	return f, nil
+}
+
+// traversable checks that user uid can pass through every directory above
+// dir, which a server running as that user needs.
+func traversable(dir string, uid int, name string) error {
+	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
+		st, err := os.Stat(d)
+		if err != nil {
+			return err
+		}
+		sys, ok := st.Sys().(*syscall.Stat_t)
+		owner := ok && int(sys.Uid) == uid
+		if !owner && st.Mode().Perm()&0o001 == 0 {
+			return fmt.Errorf("PostgreSQL runs as user %s, who cannot pass through %s (mode %s): put runs under a directory others can traverse (TMPDIR)", name, d, st.Mode().Perm())
+		}
+		if d == filepath.Dir(d) {
+			return nil
+		}
+	}
+}
 
 // unprivileged returns the credential to run the server with: nil when not
 // root; otherwise an unprivileged user, given the directory it needs.
@@ -161,6 +210,9 @@ func (p *PostgresServer) unprivileged(runDir string) (*syscall.Credential, error
 	if err := os.Chmod(runDir, 0o711); err != nil {
 		return nil, err
 	}
+	if err := traversable(p.dir, uid, u.Username); err != nil {
+		return nil, err
+	}
 	if err := os.Chown(p.dir, uid, gid); err != nil {
 		return nil, err
 	}
@@ -185,9 +237,8 @@ func (p *PostgresServer) waitReady(ctx context.Context, db string) error {
 	defer cancel()
 	for {
 		select {
-		case err := <-p.done:
-			p.done <- err
-			return fmt.Errorf("exited: %v", err)
+		case <-p.exited:
+			return fmt.Errorf("exited: %v", p.exitErr)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(50 * time.Millisecond):
@@ -199,13 +250,15 @@ func (p *PostgresServer) waitReady(ctx context.Context, db string) error {
 		c.Close()
 		// createdb fails while the server is still starting; it is retried
 		// until the deadline, and its last error is what a failure reports.
-		out, err := exec.CommandContext(ctx, filepath.Join(p.bin, "createdb"), "-h", "127.0.0.1",
-			"-p", strconv.Itoa(p.Port), "-U", "chaosrun", db).CombinedOutput()
+		cmd := exec.CommandContext(ctx, filepath.Join(p.bin, "createdb"), "-h", "127.0.0.1",
+			"-p", strconv.Itoa(p.Port), "-U", "chaosrun", db)
+		cmd.Env = append(os.Environ(), "PGPASSWORD="+p.password)
+		out, err := cmd.CombinedOutput()
 		if err == nil {
 			return nil
 		}
 		if !strings.Contains(string(out), "starting up") && !strings.Contains(string(out), "Connection refused") {
-			return fmt.Errorf("createdb %s: %s", db, lastLines(string(out), 3))
+			return fmt.Errorf("createdb %s: %v: %s", db, err, lastLines(string(out), 3))
 		}
 	}
 }
@@ -216,23 +269,20 @@ func (p *PostgresServer) Close() error {
 	if p.cmd == nil || p.cmd.Process == nil {
 		return nil
 	}
+	select {
+	case <-p.exited:
+		return nil
+	default:
+	}
 	syscall.Kill(-p.cmd.Process.Pid, syscall.SIGINT) // fast shutdown
 	select {
-	case err := <-p.done:
-		p.done <- err
+	case <-p.exited:
+		return nil
 	case <-time.After(10 * time.Second):
-		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-		err := <-p.done
-		p.done <- err
 	}
-	return nil
-}
-
-// Kill stops the server at once, as a crash does.
-func (p *PostgresServer) Kill() {
-	if p.cmd != nil && p.cmd.Process != nil {
-		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-	}
+	syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	<-p.exited
+	return errors.New("postgres did not shut down within 10s and was killed")
 }
 
 func (p *PostgresServer) logTail() string {

@@ -46,10 +46,19 @@ func TestPostgresStartsAndIsCleanedUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { p.Close() })
 	t.Logf("ready in %s", time.Since(began))
 	bin, _ := FindPostgres()
-	out, err := exec.Command(filepath.Join(bin, "psql"), "-h", "127.0.0.1", "-p", strconv.Itoa(p.Port), "-U", "chaosrun",
-		"-d", "kitchen", "-Atc", "select current_setting('chaosrun.run')").CombinedOutput()
+	psql := func(password string) ([]byte, error) {
+		cmd := exec.Command(filepath.Join(bin, "psql"), "-h", "127.0.0.1", "-p", strconv.Itoa(p.Port), "-U", "chaosrun",
+			"-d", "kitchen", "-Atc", "select current_setting('chaosrun.run')")
+		cmd.Env = append(os.Environ(), "PGPASSWORD="+password)
+		return cmd.CombinedOutput()
+	}
+	if out, err := psql("wrong"); err == nil {
+		t.Fatalf("a wrong password got in: %s", out)
+	}
+	out, err := psql(p.password)
 	if err != nil || strings.TrimSpace(string(out)) != "pgtest-1" {
 		t.Fatalf("psql: %v: %s", err, out)
 	}
@@ -66,7 +75,7 @@ func TestPostgresStartsAndIsCleanedUp(t *testing.T) {
 		t.Errorf("removed %q; want the server's pid and the run dir", removed)
 	}
 	select {
-	case <-p.done:
+	case <-p.exited:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the dead run's server still runs")
 	}

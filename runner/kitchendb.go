@@ -59,8 +59,8 @@ func (r *run) openKitchenDB(ctx context.Context, cluster *harness.Cluster, runDi
 		}
 		return nil, nil, "", fmt.Errorf("kitchen database proxy: %w", err)
 	}
-	u.Host = addr
-	o.URL, o.Schema, o.Conns, o.Drop = u.String(), schemaOf(r.id), s.Consumer.Instances*s.Consumer.Workers+2, server == nil
+	// Every connection goes to the proxy; the URL keeps its host for TLS.
+	o.URL, o.Dial, o.Schema, o.Conns, o.Drop = target, addr, schemaOf(r.id), s.Consumer.Instances*s.Consumer.Workers+2, server == nil
 	db, err = kind.Open(ctx, runDir, o)
 	if err != nil {
 		if server != nil {

@@ -185,7 +185,18 @@ var checks = map[string]func(*testing.T, *reports.Result){
 	"network-jitter.yaml": checkJitterVisible,
 	"database-outage.yaml": func(t *testing.T, res *reports.Result) {
 		if len(res.Recoveries) != 1 || res.Recoveries[0].LagBack == nil || res.Counts.LostConsumer != 0 {
-			t.Errorf("the outage must be recovered from without loss: %+v %+v", res.Recoveries, res.Counts)
+			t.Fatalf("the outage must be recovered from without loss: %+v %+v", res.Recoveries, res.Counts)
+		}
+		// The outage really reached the database: nothing was written, so lag built up.
+		out := res.Recoveries[0]
+		var peak int64
+		for _, p := range res.Lag {
+			if p.At.After(out.From) && !p.At.After(out.To) {
+				peak = max(peak, p.Offsets)
+			}
+		}
+		if peak < 300 {
+			t.Errorf("lag peaked at %d offsets on a partition during the outage: it did not reach the database", peak)
 		}
 	},
 	"postgres-sink.yaml": func(t *testing.T, res *reports.Result) {

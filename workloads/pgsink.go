@@ -3,6 +3,7 @@ package workloads
 import (
 	"context"
 	"fmt"
+	"net"
 	"regexp"
 	"time"
 
@@ -75,8 +76,10 @@ ON CONFLICT (order_id) DO NOTHING`,
 
 // OpenPostgres connects a pool of up to conns connections to url and
 // creates the sink's tables in schema (created if missing); with drop, Close
-// drops the schema again (a server chaosrun did not start).
-func OpenPostgres(ctx context.Context, url, schema, mode string, conns int, drop bool) (*PostgresSink, error) {
+// drops the schema again (a server chaosrun did not start). A non-empty dial
+// is where every connection really goes (the run's proxy), whatever host
+// the URL or its parameters name; TLS still checks the URL's host.
+func OpenPostgres(ctx context.Context, url, dial, schema, mode string, conns int, drop bool) (*PostgresSink, error) {
 	if mode != ModeUpsert && mode != ModeInsert {
 		return nil, fmt.Errorf("sink mode %q: want %s or %s", mode, ModeUpsert, ModeInsert)
 	}
@@ -88,6 +91,13 @@ func OpenPostgres(ctx context.Context, url, schema, mode string, conns int, drop
 		return nil, fmt.Errorf("postgres url: %s", redactURLError(err))
 	}
 	cfg.MaxConns = int32(max(conns, 1))
+	if dial != "" {
+		var d net.Dialer
+		cfg.ConnConfig.DialFunc = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return d.DialContext(ctx, "tcp", dial)
+		}
+		cfg.ConnConfig.LookupFunc = func(context.Context, string) ([]string, error) { return []string{"proxy"}, nil }
+	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = schema
 	cfg.ConnConfig.RuntimeParams["application_name"] = "chaosrun kitchen display"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)

@@ -38,6 +38,7 @@ type SinkOptions struct {
 	// For a database server (SinkKind.Server): where to connect, the schema
 	// to use, the pool size, and whether to drop the schema at the end.
 	URL    string
+	Dial   string // where connections really go (the run's proxy)
 	Schema string
 	Conns  int
 	Drop   bool
@@ -61,7 +62,7 @@ var sinkKinds = []SinkKind{
 		return OpenSQLite(filepath.Join(dir, "kitchen.db"), o.Mode)
 	}},
 	{Name: "postgres", Server: true, Open: func(ctx context.Context, _ string, o SinkOptions) (KitchenDB, error) {
-		return OpenPostgres(ctx, o.URL, o.Schema, o.Mode, o.Conns, o.Drop)
+		return OpenPostgres(ctx, o.URL, o.Dial, o.Schema, o.Mode, o.Conns, o.Drop)
 	}},
 }
 

@@ -69,7 +69,7 @@ func sinksUnderTest(t *testing.T) []sinkUnderTest {
 	}
 	return append(out, sinkUnderTest{"postgres", func(t *testing.T, mode string) KitchenDB {
 		schema := fmt.Sprintf("t%d", testPG.next.Add(1))
-		db, err := OpenPostgres(context.Background(), pg.URL("kitchen"), schema, mode, 4, true)
+		db, err := OpenPostgres(context.Background(), pg.URL("kitchen"), "", schema, mode, 4, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,6 +93,8 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if testPG.server != nil {
 		testPG.server.Close()
+	}
+	if testPG.root != "" {
 		os.RemoveAll(testPG.root)
 	}
 	os.Exit(code)
@@ -133,7 +135,7 @@ func openForBench(b *testing.B, name string) KitchenDB {
 		if perr != nil {
 			b.Skip(perr)
 		}
-		db, err = OpenPostgres(context.Background(), pg.URL("kitchen"), fmt.Sprintf("b%d", testPG.next.Add(1)), ModeUpsert, 16, true)
+		db, err = OpenPostgres(context.Background(), pg.URL("kitchen"), "", fmt.Sprintf("b%d", testPG.next.Add(1)), ModeUpsert, 16, true)
 	}
 	if err != nil {
 		b.Fatal(err)
