@@ -54,7 +54,7 @@ func (f *foreignSide) envs() []string {
 	return out
 }
 
-// takenRuns yields producer i's records taken by any other environment.
+// takenBy is producer i's records taken by a consumer of env (nil: none).
 func (f *foreignSide) takenBy(env string, i int) *seqSet { return f.taken[env].get(i) }
 
 func (f *foreignSide) details(lost map[string]int64) []string {

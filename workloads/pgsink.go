@@ -23,7 +23,10 @@ type PostgresSink struct {
 	drop   bool
 }
 
-var pgSchemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+var (
+	pgSchemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+	urlPassword  = regexp.MustCompile(`://([^:/@]+):[^@]*@`)
+)
 
 const pgSchema = `CREATE TABLE IF NOT EXISTS orders (
 	order_id   BIGINT PRIMARY KEY,
@@ -118,7 +121,7 @@ func OpenPostgres(ctx context.Context, url, dial, schema, mode string, conns int
 
 // redactURLError keeps a connection string's password out of messages.
 func redactURLError(err error) string {
-	return regexp.MustCompile(`://([^:/@]+):[^@]*@`).ReplaceAllString(err.Error(), "://$1:xxxxx@")
+	return urlPassword.ReplaceAllString(err.Error(), "://$1:xxxxx@")
 }
 
 // Apply writes the event's order row with its dishes.

@@ -6,6 +6,7 @@ import (
 	"github.com/chaosrun/chaosrun/assertions"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -142,4 +143,11 @@ func openForBench(b *testing.B, name string) KitchenDB {
 	}
 	b.Cleanup(func() { db.Close() })
 	return db
+}
+
+func TestRedactURLError(t *testing.T) {
+	got := redactURLError(fmt.Errorf("cannot parse `postgres://kitchen:s3cret@db:5432/k`: bad port"))
+	if strings.Contains(got, "s3cret") || !strings.Contains(got, "postgres://kitchen:xxxxx@db:5432/k") {
+		t.Errorf("redacted: %s", got)
+	}
 }
