@@ -45,6 +45,7 @@ func fixture() *Result {
 			{At: start.Add(12300 * time.Millisecond), T: 12.3, Fault: "consumer-kill", Action: ActionInject, Target: "consumer 1", Detail: "SIGKILL"},
 			{At: start.Add(42 * time.Second), T: 42.0, Fault: "consumer-kill", Action: ActionHeal, Target: "consumer 1", Error: "restart timed out after 10s"},
 		},
+		ConsumerErrors: []ErrorSpan{{Error: "commit: the member was fenced", Count: 3, First: 12.9, Last: 14.1}},
 		Counts: assertions.Counts{
 			Sent: 30000, Acked: 30000, Late: 3, Processed: 29963, InLog: 30000,
 			LostConsumer: 37, Duplicates: 4,

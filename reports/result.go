@@ -62,6 +62,9 @@ type Result struct {
 	Recoveries []Recovery `json:"recoveries,omitempty"`
 	// Group is the consumer group's membership during the run.
 	Group *Group `json:"group,omitempty"`
+	// ConsumerErrors are the kitchen display's errors (fetch, commit, sink,
+	// lookup), each with when it was first and last seen.
+	ConsumerErrors []ErrorSpan `json:"consumer_errors,omitempty"`
 
 	Verdict        string      `json:"verdict"` // VerdictPass, VerdictFail or VerdictError; set by Judge
 	Expect         Expectation `json:"expect"`
@@ -198,6 +201,15 @@ const (
 	ActionInject = "inject"
 	ActionHeal   = "heal"
 )
+
+// ErrorSpan is one distinct error text: how often, and when first and last
+// (seconds since Result.StartedAt; negative: before the workload began).
+type ErrorSpan struct {
+	Error string  `json:"error"`
+	Count int64   `json:"count"`
+	First float64 `json:"first_t"`
+	Last  float64 `json:"last_t"`
+}
 
 // TimelineEntry records one fault injection or heal.
 type TimelineEntry struct {

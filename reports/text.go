@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"maps"
@@ -221,14 +222,40 @@ func groupLine(p *printer, r *Result) {
 	p.f("\n")
 }
 
+// timeline lists the fault actions and, among them in time order, each
+// distinct consumer error from its first sighting.
 func timeline(p *printer, r *Result) {
-	p.f("\nfaults\n")
-	if len(r.Timeline) == 0 {
+	type line struct {
+		t    float64
+		text string
+	}
+	var lines []line
+	for _, e := range r.Timeline {
+		lines = append(lines, line{e.T, fmt.Sprintf("%-6s  %s", e.Action, timelineText(e))})
+	}
+	for _, e := range r.ConsumerErrors {
+		lines = append(lines, line{e.First, fmt.Sprintf("%-6s  consumer  %d× until t+%.1fs: %s", "error", e.Count, e.Last, clip(e.Error, 160))})
+	}
+	slices.SortStableFunc(lines, func(a, b line) int { return cmp.Compare(a.t, b.t) })
+	if len(r.ConsumerErrors) > 0 {
+		p.f("\nfaults and consumer errors\n")
+	} else {
+		p.f("\nfaults\n")
+	}
+	if len(lines) == 0 {
 		p.f("  (none)\n")
 	}
-	for _, e := range r.Timeline {
-		p.f("  %-9s %-6s  %s\n", fmt.Sprintf("t+%.1fs", e.T), e.Action, timelineText(e))
+	for _, l := range lines {
+		p.f("  %-9s %s\n", fmt.Sprintf("t+%.1fs", l.t), l.text)
 	}
+}
+
+// clip shortens s to at most n bytes, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // timelineText joins the non-empty parts of one fault action.

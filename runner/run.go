@@ -216,8 +216,10 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	stopLag() // settle samples on its own from here: one sampler, samples in time order
 	r.settle(ctx, sampler, group)
 	stopGroup()
-	for e, n := range group.Errors() {
-		r.logf("consumer errors: %d× %s", n, e)
+	for _, e := range group.ErrorSpans() {
+		r.logf("consumer errors: %d× %s", e.Count, e.Error)
+		r.res.ConsumerErrors = append(r.res.ConsumerErrors, reports.ErrorSpan{Error: e.Error, Count: e.Count,
+			First: e.First.Sub(start).Seconds(), Last: e.Last.Sub(start).Seconds()})
 	}
 	down.report(r, ledger)
 	if r.res.SinkOrders, err = workloads.ReadBack(ctx, down.db, ledger); err != nil {

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -46,14 +47,50 @@ func TestShippedScenariosAreValid(t *testing.T) {
 // under the named assertions) is met; checks adds evidence tests for some.
 // Adding a scenario is adding a file.
 func TestScenarios(t *testing.T) {
+	var digest []string
 	for _, f := range files(t) {
-		t.Run(strings.TrimSuffix(filepath.ToSlash(f), ".yaml"), func(t *testing.T) {
-			res := run(t, f)
+		var res *reports.Result
+		ok := t.Run(strings.TrimSuffix(filepath.ToSlash(f), ".yaml"), func(t *testing.T) {
+			run(t, f, &res)
 			if check := checks[filepath.ToSlash(f)]; check != nil {
 				check(t, res)
 			}
 		})
+		if !ok {
+			digest = append(digest, failureDigest(f, res))
+		}
 	}
+	// Repeated last, where a CI page's tail shows it: each summary above can
+	// be hundreds of lines away.
+	if len(digest) > 0 {
+		t.Log("failing scenarios, in short:\n" + strings.Join(digest, "\n"))
+	}
+}
+
+// failureDigest is a few lines per failing scenario: what was unmet and the
+// failed verdicts' summaries with their first details.
+func failureDigest(file string, res *reports.Result) string {
+	if res == nil {
+		return file + ": no result (see its log above)"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (seed %d): %s\n", file, res.Seed, strings.Join(res.Unmet(), "; "))
+	if res.ExpectationMet {
+		b.WriteString("  expectation met; a check of its evidence failed (see its log above)\n")
+	}
+	for _, v := range res.Assertions {
+		if v.Passed {
+			continue
+		}
+		fmt.Fprintf(&b, "  %s: %s\n", v.Name, v.Summary)
+		for i, d := range v.Details {
+			if i == 4 {
+				break
+			}
+			fmt.Fprintf(&b, "    %s\n", d)
+		}
+	}
+	return b.String()
 }
 
 // Every extra check belongs to a shipped file: a renamed scenario must not
@@ -67,8 +104,9 @@ func TestChecksNameShippedScenarios(t *testing.T) {
 }
 
 // run runs one scenario on real Kafka and fails the test unless its
-// expectation is met. A scenario that cannot run here is skipped, with why.
-func run(t *testing.T, file string) *reports.Result {
+// expectation is met; the result, if any, is kept in *res even then. A
+// scenario that cannot run here is skipped, with why.
+func run(t *testing.T, file string, res **reports.Result) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("scenario runs start a real Kafka cluster; skipped under -short")
@@ -81,19 +119,19 @@ func run(t *testing.T, file string) *reports.Result {
 	skipUnlessRunnable(t, s, opts)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	res, err := runner.Run(ctx, s, opts)
-	if res != nil {
+	got, err := runner.Run(ctx, s, opts)
+	if got != nil {
+		*res = got
 		var buf bytes.Buffer
-		reports.Summary(&buf, res)
+		reports.Summary(&buf, got)
 		t.Log("\n" + buf.String())
 	}
 	if err != nil {
 		t.Fatalf("run %s: %v", file, err)
 	}
-	if !res.ExpectationMet {
-		t.Fatalf("%s: expectation not met: %v", file, res.Unmet())
+	if !got.ExpectationMet {
+		t.Fatalf("%s: expectation not met: %v", file, got.Unmet())
 	}
-	return res
 }
 
 // skipUnlessRunnable skips, with the reason, a scenario that does not fit the

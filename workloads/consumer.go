@@ -67,7 +67,7 @@ func StartGroup(bootstrap []string, spec ConsumeSpec, db KitchenDB, out Processi
 	}
 	spec.MaxAttempts = max(spec.MaxAttempts, 1)
 	spec.RetryBackoff = cmp.Or(spec.RetryBackoff, 100*time.Millisecond)
-	g := &Group{bootstrap: bootstrap, spec: spec, errs: &errorTally{counts: map[string]int64{}},
+	g := &Group{bootstrap: bootstrap, spec: spec, errs: newErrorTally(),
 		instances: make([]*instance, spec.Instances)}
 	g.kitchen = &kitchen{spec: spec, db: db, out: out, errs: g.errs}
 	if spec.OnFailure == OnFailureRetryTable {
@@ -206,6 +206,9 @@ func (g *Group) Parked() int { return g.kitchen.parked.total() }
 
 // Errors are the consumers' fetch, commit and sink errors by text.
 func (g *Group) Errors() map[string]int64 { return g.errs.snapshot() }
+
+// ErrorSpans are the same errors with when each was first and last seen.
+func (g *Group) ErrorSpans() []ErrorSpan { return g.errs.list() }
 
 // instance is one group member: a poll loop feeding per-key ordered workers.
 type instance struct {

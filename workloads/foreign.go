@@ -49,7 +49,7 @@ func StartForeign(bootstrap []string, spec ForeignSpec, out Foreigners) (*Foreig
 		return nil, fmt.Errorf("consumer of env %s: %w", spec.Env, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	f := &Foreign{cl: cl, cancel: cancel, done: make(chan struct{}), errs: &errorTally{counts: map[string]int64{}}}
+	f := &Foreign{cl: cl, cancel: cancel, done: make(chan struct{}), errs: newErrorTally()}
 	go f.run(ctx, spec, out)
 	return f, nil
 }

@@ -45,7 +45,7 @@ func newKitchen(t *testing.T, open func(*testing.T, string) KitchenDB, mode stri
 	spec.MaxAttempts = max(spec.MaxAttempts, 1)
 	spec.RetryBackoff = 10 * time.Millisecond
 	j := &journal{}
-	return &kitchen{spec: spec, db: db, out: j, errs: &errorTally{counts: map[string]int64{}}}, j, db
+	return &kitchen{spec: spec, db: db, out: j, errs: newErrorTally()}, j, db
 }
 
 // step is order's event with a valid payload.

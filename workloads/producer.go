@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -72,7 +71,7 @@ func Produce(ctx context.Context, bootstrap []string, spec ProduceSpec, out Outc
 			return ProduceStats{}, fmt.Errorf("produce: phase %d: %s", i+1, msg)
 		}
 	}
-	errs := &errorTally{counts: map[string]int64{}}
+	errs := newErrorTally()
 	start := spec.Start
 	if start.IsZero() {
 		start = time.Now()
@@ -234,39 +233,6 @@ func notWritten(err error) bool {
 		}
 	}
 	return false
-}
-
-// errorTally counts errors by text; only the error path touches it.
-type errorTally struct {
-	mu     sync.Mutex
-	counts map[string]int64
-}
-
-func (t *errorTally) add(err error) {
-	t.mu.Lock()
-	t.counts[explain(err)]++
-	t.mu.Unlock()
-}
-
-// explain adds what a client error means behind chaosrun's proxies: a proxy
-// accepts the connection and closes it when the broker behind it is down,
-// which franz-go reports as a likely TLS mismatch.
-func explain(err error) string {
-	msg := err.Error()
-	if strings.Contains(msg, "broker closed the connection immediately") {
-		msg += " [behind chaosrun's proxy this means the broker is down or unreachable]"
-	}
-	return msg
-}
-
-func (t *errorTally) snapshot() map[string]int64 {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	out := make(map[string]int64, len(t.counts))
-	for k, v := range t.counts {
-		out[k] = v
-	}
-	return out
 }
 
 // TopErrors lists the most frequent errors, most frequent first.
