@@ -1,6 +1,9 @@
 package assertions
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // DownstreamStats is what a service the kitchen display called saw of it.
 type DownstreamStats struct {
@@ -11,10 +14,36 @@ type DownstreamStats struct {
 	Callers    int64 // how many lookups the kitchen display may run at once
 }
 
-// downstreamSide holds the services' figures, by name.
+// SinkWriteStats is what the kitchen display's database writes cost: a
+// database slower than the arrival interval allows is lag's first suspect.
+type SinkWriteStats struct {
+	Statements, Rows int64
+	P50, P99         time.Duration // per statement
+}
+
+// downstreamSide holds the services' figures, by name, and the database's.
 type downstreamSide struct {
 	names []string
 	stats []DownstreamStats
+	sink  SinkWriteStats
+}
+
+// SinkWrites records what the kitchen's database writes cost in the run.
+func (l *Ledger) SinkWrites(s SinkWriteStats) {
+	l.drainMu.Lock()
+	defer l.drainMu.Unlock()
+	l.drain.downstream.sink = s
+}
+
+// sinkWrites describes the database's writes, for lag's evidence; "" when
+// nothing was written.
+func (l *Ledger) sinkWrites() string {
+	s := l.drain.downstream.sink
+	if s.Statements == 0 {
+		return ""
+	}
+	return fmt.Sprintf("kitchen database writes: %d statements of %.1f rows on average, p50 %s, p99 %s each",
+		s.Statements, float64(s.Rows)/float64(s.Statements), dur(s.P50), dur(s.P99))
 }
 
 // Downstream records what service name saw during the run.

@@ -120,6 +120,22 @@ func TestLagBounded(t *testing.T) {
 			},
 		},
 		{
+			name: "a slow database: its writes' cost is shown",
+			crit: Criteria{MaxLag: 5 * time.Second},
+			run: func(h *history) Report {
+				stuck(h, 2, 0, 6.25, 0)
+				h.l.SinkWrites(SinkWriteStats{Statements: 400, Rows: 400, P50: 51 * time.Millisecond, P99: 58 * time.Millisecond})
+				h.l.ProduceStopped(at(6))
+				caughtUp(h, 7, 2)
+				return h.l.Verify()
+			},
+			want: want{
+				enforced: true, count: 1,
+				details: []string{"partition 2: 6s behind at t+6.0s (limit 5s)", "kitchen database writes: 400 statements of 1.0 rows on average, p50 51ms, p99 58ms each"},
+				failing: []string{"lag-bounded"},
+			},
+		},
+		{
 			name: "tighter limit in seconds",
 			crit: Criteria{MaxLag: 5 * time.Second},
 			run: func(h *history) Report {

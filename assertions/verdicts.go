@@ -156,6 +156,9 @@ func (l *Ledger) lagBounded(_ *comparison, v *Verdict) {
 	if over := v.Count; over > 0 && over < int64(len(l.lag.parts)) {
 		v.Details = append(v.Details, l.skew())
 	}
+	if w := l.sinkWrites(); w != "" {
+		v.Details = append(v.Details, w)
+	}
 	if !sampled {
 		// A lag check that never measured anything must not pass.
 		v.Count = 1

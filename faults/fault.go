@@ -108,6 +108,7 @@ type Env struct {
 	Downstream  Downstream
 	Producers   Producers
 	Deployments Deployments
+	Database    Database   // the kitchen display's database server; nil when embedded
 	Rand        *rand.Rand // seeded: random targets repeat with the seed
 }
 
@@ -131,7 +132,11 @@ var kinds = map[string]func() Fault{
 	"consumer-rolling-restart": func() Fault {
 		return &rollingRestart{Down: time.Second, Between: 5 * time.Second}
 	},
-	"poison": func() Fault { return &poison{} },
+	"poison":       func() Fault { return &poison{} },
+	"db-latency":   func() Fault { return &dbLatency{latency{toxicOp: toxicOp{defStream: "downstream"}}} },
+	"db-bandwidth": func() Fault { return &dbBandwidth{bandwidth{toxicOp: toxicOp{defStream: "downstream"}}} },
+	"db-down":      func() Fault { return &dbDown{} },
+	"db-lock":      func() Fault { return &dbLock{Table: "orders", Mode: "exclusive"} },
 }
 
 // New returns a zero fault of the named type, ready to decode parameters into.

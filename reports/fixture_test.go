@@ -45,6 +45,7 @@ func fixture() *Result {
 			{At: start.Add(12300 * time.Millisecond), T: 12.3, Fault: "consumer-kill", Action: ActionInject, Target: "consumer 1", Detail: "SIGKILL"},
 			{At: start.Add(42 * time.Second), T: 42.0, Fault: "consumer-kill", Action: ActionHeal, Target: "consumer 1", Error: "restart timed out after 10s"},
 		},
+		SinkWrites:     &SinkWrites{Statements: 1200, Rows: 29963},
 		ConsumerErrors: []ErrorSpan{{Error: "commit: the member was fenced", Count: 3, First: 12.9, Last: 14.1}},
 		Counts: assertions.Counts{
 			Sent: 30000, Acked: 30000, Late: 3, Processed: 29963, InLog: 30000,
@@ -62,6 +63,7 @@ func fixture() *Result {
 			"produce_ack":       {Count: 30000, P50: 2.1, P90: 4.35, P99: 11.2, P999: 48.1, Max: 120.5, HDR: "HISTFAAAADB42pJpmSzMwMDAwwABzFCaEcyZ3M5g/wEi0C/DtJCF5bgA02YfJkAAAAD//4iaBtM="},
 			"e2e_from_intended": {Count: 29963, P50: 5.5, P90: 9.8, P99: 1210, P999: 9800.25, Max: 12001},
 			"e2e_from_sent":     {Count: 29963, P50: 5.4, P90: 9.7, P99: 1209, P999: 9799.5, Max: 12000},
+			SinkWriteLatency:    {Count: 1200, P50: 1.2, P90: 2.5, P99: 8, P999: 40, Max: 51},
 		},
 		Lag: []assertions.LagPoint{
 			{At: start.Add(10 * time.Second), Partition: 0, Offsets: 0, Seconds: 0},

@@ -62,6 +62,9 @@ type Result struct {
 	Recoveries []Recovery `json:"recoveries,omitempty"`
 	// Group is the consumer group's membership during the run.
 	Group *Group `json:"group,omitempty"`
+	// SinkWrites counts the kitchen database's successful writes; their
+	// latency per statement is Latency[SinkWriteLatency].
+	SinkWrites *SinkWrites `json:"sink_writes,omitempty"`
 	// ConsumerErrors are the kitchen display's errors (fetch, commit, sink,
 	// lookup), each with when it was first and last seen.
 	ConsumerErrors []ErrorSpan `json:"consumer_errors,omitempty"`
@@ -201,6 +204,16 @@ const (
 	ActionInject = "inject"
 	ActionHeal   = "heal"
 )
+
+// SinkWrites counts the statements that wrote order rows, and the rows.
+type SinkWrites struct {
+	Statements int64 `json:"statements"`
+	Rows       int64 `json:"rows"`
+}
+
+// SinkWriteLatency keys the kitchen database's write latency in
+// Result.Latency (per statement, one row or a batch).
+const SinkWriteLatency = "sink_write"
 
 // ErrorSpan is one distinct error text: how often, and when first and last
 // (seconds since Result.StartedAt; negative: before the workload began).

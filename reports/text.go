@@ -150,16 +150,24 @@ func counts(p *printer, r *Result) {
 }
 
 // latencyRows maps histogram keys to the names a reader knows them by.
-var latencyRows = []struct{ key, label string }{
-	{"produce_ack", "produce-ack"},
-	{"e2e_from_intended", "end-to-end (from intended)"},
-	{"e2e_from_sent", "end-to-end (from sent)"},
+// An optional row is printed only when the run has it.
+var latencyRows = []struct {
+	key, label string
+	optional   bool
+}{
+	{"produce_ack", "produce-ack", false},
+	{"e2e_from_intended", "end-to-end (from intended)", false},
+	{"e2e_from_sent", "end-to-end (from sent)", false},
+	{SinkWriteLatency, "kitchen db write", true},
 }
 
 func latencyTable(p *printer, r *Result) {
 	p.f("\n%-28s %9s %9s %9s %9s %9s %9s\n", "latency (ms)", "p50", "p90", "p99", "p99.9", "max", "count")
 	for _, row := range latencyRows {
 		l, ok := r.Latency[row.key]
+		if !ok && row.optional {
+			continue
+		}
 		if !ok {
 			p.f("  %-26s %9s %9s %9s %9s %9s %9s\n", row.label, "-", "-", "-", "-", "-", "-")
 			continue

@@ -78,6 +78,10 @@ func (r *run) recordReport(rep assertions.Report) {
 	for name, h := range rep.Latency {
 		r.res.Latency[name] = reports.LatencyOf(h)
 	}
+	if w := r.sinkWrites; w.Statements > 0 {
+		r.res.SinkWrites = &reports.SinkWrites{Statements: w.Statements, Rows: w.Rows}
+		r.res.Latency[reports.SinkWriteLatency] = reports.LatencyOf(w.Latency)
+	}
 }
 
 func plans(s *spec.Scenario) []faults.Planned {

@@ -88,6 +88,7 @@ type run struct {
 	// imageNamed: the user chose the image, so auto must not swap it.
 	imageNamed bool
 	res        *reports.Result
+	sinkWrites workloads.SinkWrites // what the kitchen's database writes cost
 }
 
 func (r *run) execute(ctx context.Context) error {
@@ -205,6 +206,9 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 
 	env := &faults.Env{Brokers: cluster, Admin: adm, Consumers: group, Downstream: cluster, Producers: down.poison,
 		Deployments: &deployments{r: r, bootstrap: bootstrap, out: ledger}, Rand: seededRand(s.Seed)}
+	if db, ok := down.db.(faults.Database); ok {
+		env.Database = db
+	}
 	ps := produceSpec(s, id)
 	ps.Poison = down.poison
 	if down.service != nil {
@@ -221,6 +225,10 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 		r.res.ConsumerErrors = append(r.res.ConsumerErrors, reports.ErrorSpan{Error: e.Error, Count: e.Count,
 			First: e.First.Sub(start).Seconds(), Last: e.Last.Sub(start).Seconds()})
 	}
+	r.sinkWrites = group.SinkWrites()
+	ledger.SinkWrites(assertions.SinkWriteStats{Statements: r.sinkWrites.Statements, Rows: r.sinkWrites.Rows,
+		P50: time.Duration(r.sinkWrites.Latency.ValueAtQuantile(50)) * time.Microsecond,
+		P99: time.Duration(r.sinkWrites.Latency.ValueAtQuantile(99)) * time.Microsecond})
 	down.report(r, ledger)
 	if r.res.SinkOrders, err = workloads.ReadBack(ctx, down.db, ledger); err != nil {
 		return err

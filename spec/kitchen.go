@@ -40,6 +40,12 @@ func (c check) kitchen() {
 	if c.s.Sink.Mode != workloads.ModeUpsert && c.s.Sink.Mode != workloads.ModeInsert {
 		c.at("sink.mode", "want upsert (idempotent) or insert (a plain INSERT of new orders), got %q", c.s.Sink.Mode)
 	}
+	switch b := c.s.Sink.Batch; {
+	case b < 0 || b > workloads.MaxBatch:
+		c.at("sink.batch", "want the most rows one write takes, at most %d (0 or 1: one write per event), got %d", workloads.MaxBatch, b)
+	case b > 1 && c.s.Sink.Mode != workloads.ModeUpsert:
+		c.at("sink.batch", "batched writes are one multi-row upsert: they need sink.mode upsert, not %s", c.s.Sink.Mode)
+	}
 	c.orderService()
 }
 
@@ -79,8 +85,13 @@ func (c check) orderService() {
 // needsLookup refuses faults that act on the order service, or poison it
 // rejects, where the kitchen display looks nothing up.
 func (c check) needsLookup(f Fault, path string) {
-	if kind, ok := workloads.LookupSink(c.s.Sink.Type); f.Target.Service == faults.KitchenDB && ok && !kind.Server {
-		c.at(path+".target.service", "the kitchen database is %s, embedded in the consumer: no network to fault (use sink: {type: postgres})", kind.Name)
+	if kind, ok := workloads.LookupSink(c.s.Sink.Type); ok && !kind.Server {
+		if f.Target.Service == faults.KitchenDB {
+			c.at(path+".target.service", "the kitchen database is %s, embedded in the consumer: no network to fault (use sink: {type: postgres})", kind.Name)
+		}
+		if _, server := f.Fault.(faults.ServerFault); server {
+			c.at(path+".type", "the kitchen database is %s, embedded in the consumer: no server to fault (use sink: {type: postgres})", kind.Name)
+		}
 	}
 	if c.s.Consumer.Lookup != nil {
 		return

@@ -117,6 +117,10 @@ type Sink struct {
 	// URL names an existing database server (postgres); empty: the run
 	// starts its own. Its password never appears in output or results.
 	URL string `yaml:"url"`
+	// Batch: each worker writes up to this many of the events it holds in
+	// one multi-row upsert (the fix for a write that costs a round trip);
+	// 0: one write per event.
+	Batch int `yaml:"batch"`
 }
 
 // Assertions are the thresholds verdicts are judged by: one field per

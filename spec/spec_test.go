@@ -58,6 +58,25 @@ func TestParseGoodScenario(t *testing.T) {
 	}
 }
 
+func TestParseDatabaseFaults(t *testing.T) {
+	src := strings.Replace(good, "consumer:\n", "sink:\n  type: postgres\nconsumer:\n", 1)
+	src = strings.Replace(src, "faults:\n", `faults:
+  - {type: db-latency, at: 1s, duration: 2s, latency: 80ms, jitter: 10ms}
+  - {type: db-bandwidth, at: 1s, duration: 2s, rate_kb: 5}
+  - {type: db-down, at: 4s, duration: 2s}
+  - {type: db-lock, at: 7s, duration: 2s, mode: access-exclusive}
+`, 1)
+	s, err := Parse("db.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"db-latency", "db-bandwidth", "db-down", "db-lock"} {
+		if _, ok := s.Faults[i].Fault.(faults.ServerFault); s.Faults[i].Type != want || !ok {
+			t.Errorf("fault %d: %s %T, want %s needing a database server", i, s.Faults[i].Type, s.Faults[i].Fault, want)
+		}
+	}
+}
+
 // Each bad input must be refused with the file, the line and the field.
 func TestParseRefusesBadInput(t *testing.T) {
 	cases := []struct {
@@ -130,6 +149,11 @@ func TestParseRefusesBadInput(t *testing.T) {
 		{"flood beyond a billion", "  rate: 500\n  duration: 20s\n", "  phases:\n    - {type: flood, records: 2000000000}\n", `workload.phases[0].type: a flood needs a positive number of records, at most 1000000000`},
 		{"url for an embedded database", "consumer:\n", "sink:\n  url: postgres://u:secret@db:5432/k\nconsumer:\n", `sink.url: a sqlite database is embedded: it takes no url`},
 		{"url of another scheme", "consumer:\n", "sink:\n  type: postgres\n  url: mysql://u:secret@db/k\nconsumer:\n", `sink.url: want a postgres:// URL, got scheme "mysql"`},
+		{"database fault on an embedded database", "faults:\n", "faults:\n  - type: db-latency\n    at: 1s\n    duration: 2s\n    latency: 50ms\n", `faults[0].type: the kitchen database is sqlite, embedded in the consumer: no server to fault`},
+		{"db-lock of an unknown table", "faults:\n", "faults:\n  - type: db-lock\n    at: 1s\n    duration: 2s\n    table: menu\n", `faults[0].table: want one of the kitchen display's tables: orders, retry`},
+		{"db-down with a target", "faults:\n", "faults:\n  - type: db-down\n    at: 1s\n    duration: 2s\n    target: {all: true}\n", `faults[0].target`},
+		{"batch beyond the limit", "consumer:\n", "sink:\n  batch: 5000\nconsumer:\n", `sink.batch: want the most rows one write takes, at most 2000`},
+		{"batch in insert mode", "consumer:\n", "sink:\n  mode: insert\n  batch: 100\nconsumer:\n", `sink.batch: batched writes are one multi-row upsert: they need sink.mode upsert, not insert`},
 		{"negative lag offsets", "expect:", "assertions:\n  max_lag_offsets: -5\nexpect:", `assertions.max_lag_offsets: want 0 (no limit)`},
 	}
 	for _, c := range cases {

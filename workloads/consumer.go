@@ -40,6 +40,9 @@ type ConsumeSpec struct {
 	RetryBackoff time.Duration
 	// DeadLetterTopic receives what dead-letter gives up on.
 	DeadLetterTopic string
+	// Batch: a worker writes up to this many of the events it holds (its
+	// share of a poll) in one statement; 0 or 1: one write per event.
+	Batch int
 }
 
 // Group is the running consumer group: one franz-go client per instance.
@@ -64,6 +67,9 @@ func StartGroup(bootstrap []string, spec ConsumeSpec, db KitchenDB, out Processi
 	}
 	if spec.OnFailure == OnFailureDeadLetter && spec.DeadLetterTopic == "" {
 		return nil, fmt.Errorf("consumer group: dead-letter needs a dead-letter topic")
+	}
+	if spec.Batch < 0 || spec.Batch > MaxBatch {
+		return nil, fmt.Errorf("consumer group: batch %d: want 0 to %d rows per write", spec.Batch, MaxBatch)
 	}
 	spec.MaxAttempts = max(spec.MaxAttempts, 1)
 	spec.RetryBackoff = cmp.Or(spec.RetryBackoff, 100*time.Millisecond)
@@ -206,6 +212,9 @@ func (g *Group) Parked() int { return g.kitchen.parked.total() }
 
 // Errors are the consumers' fetch, commit and sink errors by text.
 func (g *Group) Errors() map[string]int64 { return g.errs.snapshot() }
+
+// SinkWrites is what the kitchen's database writes cost so far.
+func (g *Group) SinkWrites() SinkWrites { return g.kitchen.writes.snapshot() }
 
 // ErrorSpans are the same errors with when each was first and last seen.
 func (g *Group) ErrorSpans() []ErrorSpan { return g.errs.list() }
@@ -445,6 +454,10 @@ func (in *instance) allowRebalance() {
 func (in *instance) work(ctx, stopping context.Context, q chan item) {
 	defer in.workers.Done()
 	safe := !in.g.spec.Config.AutoCommit
+	if n := in.g.spec.Batch; n > 1 {
+		in.workBatches(ctx, stopping, q, n)
+		return
+	}
 	for it := range q {
 		switch {
 		case in.dropped.Load():
@@ -455,6 +468,47 @@ func (in *instance) work(ctx, stopping context.Context, q chan item) {
 		}
 		if safe {
 			in.batch.Done()
+		}
+	}
+}
+
+// workBatches is work with batched writes: each turn takes what the queue
+// holds, up to n events, and writes them together.
+func (in *instance) workBatches(ctx, stopping context.Context, q chan item, n int) {
+	safe := !in.g.spec.Config.AutoCommit
+	run := make([]item, 0, n)
+	ready := make([]*item, 0, n)
+	for first := range q {
+		run = append(run[:0], first)
+	gather:
+		for len(run) < n {
+			select {
+			case it, ok := <-q:
+				if !ok {
+					break gather
+				}
+				run = append(run, it)
+			default:
+				break gather
+			}
+		}
+		ready = ready[:0]
+		for i := range run {
+			switch it := &run[i]; {
+			case in.dropped.Load():
+			case it.rec == nil:
+				in.g.kitchen.out.Processed(&it.e, time.Now()) // a stray
+			default:
+				ready = append(ready, it)
+			}
+		}
+		if len(ready) > 0 && !in.dropped.Load() && !in.g.kitchen.handleBatch(ctx, stopping, ready, in.deadLetter) {
+			in.dropped.Store(true)
+		}
+		if safe {
+			for range run {
+				in.batch.Done()
+			}
 		}
 	}
 }

@@ -41,6 +41,38 @@ type Processings interface {
 // Sink stores a processed event; the kitchen display's database.
 type Sink interface {
 	Apply(ctx context.Context, e *assertions.Event, dishes int) error
+	// ApplyBatch writes the rows in one statement (upsert mode only); of
+	// several writes of one order the last wins, as if applied in turn.
+	ApplyBatch(ctx context.Context, ws []Write) error
+}
+
+// Write is one order row for ApplyBatch: the event and its dishes.
+type Write struct {
+	Event  *assertions.Event
+	Dishes int
+}
+
+// MaxBatch bounds the rows of one batched write.
+const MaxBatch = 2000
+
+// lastPerOrder keeps, of several writes of one order, only the last, in
+// place and in order: one statement may not touch a row twice (PostgreSQL
+// refuses), and the last write is the row's final state either way.
+func lastPerOrder(ws []Write) []Write {
+	last := make(map[uint64]int, len(ws))
+	for i, w := range ws {
+		last[w.Event.Order] = i
+	}
+	if len(last) == len(ws) {
+		return ws
+	}
+	out := ws[:0]
+	for i, w := range ws {
+		if last[w.Event.Order] == i {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // Processing failures the kitchen display itself detects.
@@ -65,13 +97,30 @@ type kitchen struct {
 	errs   *errorTally
 	parked parkedOrders
 	slow   atomic.Int64 // processing time per event while a consumer-slow fault lasts; 0: spec's
+	writes sinkTimer
 }
 
 // try processes one event once: decode the payload, look the order up,
 // write it.
 func (k *kitchen) try(ctx context.Context, e *assertions.Event, value []byte) error {
+	dishes, write, err := k.prepare(ctx, e, value)
+	if err != nil || !write {
+		return err
+	}
+	began := time.Now()
+	if err := k.db.Apply(ctx, e, dishes); err != nil {
+		return fmt.Errorf("sink: %w", err)
+	}
+	k.writes.observe(time.Since(began), 1)
+	return nil
+}
+
+// prepare is everything before the write: decode the payload, work, look
+// the order up. write is false when there is nothing to show (an order the
+// service does not know, without retry_empty).
+func (k *kitchen) prepare(ctx context.Context, e *assertions.Event, value []byte) (dishes int, write bool, err error) {
 	if value != nil && !valueMatches(value, e.Order) {
-		return errUndecodable
+		return 0, false, errUndecodable
 	}
 	d := k.spec.ProcessingTime
 	if s := time.Duration(k.slow.Load()); s > 0 {
@@ -80,28 +129,82 @@ func (k *kitchen) try(ctx context.Context, e *assertions.Event, value []byte) er
 	if d > 0 {
 		time.Sleep(d)
 	}
-	dishes := Dishes(e.Order)
+	dishes = Dishes(e.Order)
 	if k.spec.Lookup != nil {
 		res, err := k.spec.Lookup.Get(ctx, e.Order)
 		switch {
 		case err != nil:
-			return err
+			return 0, false, err
 		case !res.Found && k.spec.RetryEmpty:
-			return errNotFound
+			return 0, false, errNotFound
 		case !res.Found:
-			return nil // nothing to show: the kitchen never displays the order
+			return 0, false, nil // nothing to show: the kitchen never displays the order
 		case !res.Complete && k.spec.RetryEmpty:
-			return errPartial
+			return 0, false, errPartial
 		}
 		dishes = res.Dishes
 		if !res.Complete {
 			dishes = 0
 		}
 	}
-	if err := k.db.Apply(ctx, e, dishes); err != nil {
-		return fmt.Errorf("sink: %w", err)
+	return dishes, true, nil
+}
+
+// handleBatch takes a worker's run of events, in order, to their end with
+// one write for all that are ready. An event that fails before its write,
+// or whose order has events parked, goes the one-by-one way once the rows
+// before it are written; if the batched write fails, each of its events
+// goes that way too, with the write's error as its first attempt. It
+// returns false when work was abandoned (see handle).
+func (k *kitchen) handleBatch(ctx, stopping context.Context, its []*item, dlq func(*item, error, int) error) bool {
+	ws := make([]Write, 0, len(its))
+	pending := make([]*item, 0, len(its))
+	flush := func() bool {
+		if len(pending) == 0 {
+			return true
+		}
+		began := time.Now()
+		err := k.db.ApplyBatch(ctx, ws)
+		if err == nil {
+			k.writes.observe(time.Since(began), len(ws))
+			now := time.Now()
+			for _, it := range pending {
+				k.out.Processed(&it.e, now)
+			}
+		}
+		for _, it := range pending {
+			if err != nil && (ctx.Err() != nil || !k.handleAfter(ctx, stopping, it, dlq, fmt.Errorf("sink: %w", err))) {
+				return false
+			}
+		}
+		ws, pending = ws[:0], pending[:0]
+		return true
 	}
-	return nil
+	for _, it := range its {
+		if k.spec.OnFailure == OnFailureRetryTable && k.parked.has(it.e.Order) {
+			if !flush() || !k.handle(ctx, stopping, it, dlq) {
+				return false
+			}
+			continue
+		}
+		dishes, write, err := k.prepare(ctx, &it.e, it.rec.Value)
+		switch {
+		case err != nil:
+			if !flush() || ctx.Err() != nil || !k.handleAfter(ctx, stopping, it, dlq, err) {
+				return false
+			}
+		case write:
+			ws = append(ws, Write{Event: &it.e, Dishes: dishes})
+			pending = append(pending, it)
+		default:
+			// Nothing to write; processed in its turn, after the rows before it.
+			if !flush() {
+				return false
+			}
+			k.out.Processed(&it.e, time.Now())
+		}
+	}
+	return flush()
 }
 
 // valueMatches checks the payload is the order event its headers describe:
@@ -122,6 +225,12 @@ func valueMatches(v []byte, order uint64) bool {
 // returns false when the event was abandoned unhandled (the member is
 // stopping or crashing), so nothing more may be committed.
 func (k *kitchen) handle(ctx, stopping context.Context, it *item, dlq func(*item, error, int) error) bool {
+	return k.handleAfter(ctx, stopping, it, dlq, nil)
+}
+
+// handleAfter is handle when, if failed is not nil, a first try has
+// already been made elsewhere and failed so.
+func (k *kitchen) handleAfter(ctx, stopping context.Context, it *item, dlq func(*item, error, int) error, failed error) bool {
 	e := &it.e
 	policy := k.spec.OnFailure
 	if policy == OnFailureRetryTable {
@@ -132,7 +241,10 @@ func (k *kitchen) handle(ctx, stopping context.Context, it *item, dlq func(*item
 		}
 	}
 	for attempt := 1; ; attempt++ {
-		err := k.try(ctx, e, it.rec.Value)
+		err := failed
+		if attempt > 1 || failed == nil {
+			err = k.try(ctx, e, it.rec.Value)
+		}
 		if err == nil {
 			k.out.Processed(e, time.Now())
 			return true

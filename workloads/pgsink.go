@@ -2,9 +2,11 @@ package workloads
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,6 +20,7 @@ import (
 // the SQLite sink, in a schema of its own.
 type PostgresSink struct {
 	pool   *pgxpool.Pool
+	direct *pgx.ConnConfig // the URL's own server, not the proxy: for db-lock's connection
 	mode   string
 	schema string
 	drop   bool
@@ -58,9 +61,10 @@ CREATE INDEX IF NOT EXISTS retry_order ON retry (order_id, id);`
 
 // The SQLite sink's statements in PostgreSQL's dialect.
 var pgSQL = map[string]string{
-	"upsert": `INSERT INTO orders (order_id, step, dishes, producer, seq, kafka_part, kafka_off) VALUES ($1, $2, $3, $4, $5, $6, $7)
-ON CONFLICT (order_id) DO UPDATE SET step = excluded.step, dishes = excluded.dishes, producer = excluded.producer,
-	seq = excluded.seq, kafka_part = excluded.kafka_part, kafka_off = excluded.kafka_off, updates = orders.updates + 1`,
+	"upsert": `INSERT INTO orders (order_id, step, dishes, producer, seq, kafka_part, kafka_off) VALUES ($1, $2, $3, $4, $5, $6, $7)` + upsertTail,
+	// One statement for any number of rows: the columns as arrays.
+	"upsertMany": `INSERT INTO orders (order_id, step, dishes, producer, seq, kafka_part, kafka_off)
+SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::integer[], $4::bigint[], $5::bigint[], $6::integer[], $7::bigint[])` + upsertTail,
 	"insert": `INSERT INTO orders (order_id, step, dishes, producer, seq, kafka_part, kafka_off) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 	"update": `UPDATE orders SET step = $2, dishes = $3, producer = $4, seq = $5, kafka_part = $6, kafka_off = $7,
 	updates = updates + 1 WHERE order_id = $1`,
@@ -94,6 +98,9 @@ func OpenPostgres(ctx context.Context, url, dial, schema, mode string, conns int
 		return nil, fmt.Errorf("postgres url: %s", redactURLError(err))
 	}
 	cfg.MaxConns = int32(max(conns, 1))
+	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	direct := cfg.ConnConfig.Copy()
+	direct.RuntimeParams["application_name"] = "chaosrun db-lock"
 	if dial != "" {
 		var d net.Dialer
 		cfg.ConnConfig.DialFunc = func(ctx context.Context, _, _ string) (net.Conn, error) {
@@ -101,13 +108,12 @@ func OpenPostgres(ctx context.Context, url, dial, schema, mode string, conns int
 		}
 		cfg.ConnConfig.LookupFunc = func(context.Context, string) ([]string, error) { return []string{"proxy"}, nil }
 	}
-	cfg.ConnConfig.RuntimeParams["search_path"] = schema
 	cfg.ConnConfig.RuntimeParams["application_name"] = "chaosrun kitchen display"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %s", redactURLError(err))
 	}
-	s := &PostgresSink{pool: pool, mode: mode, schema: schema, drop: drop}
+	s := &PostgresSink{pool: pool, direct: direct, mode: mode, schema: schema, drop: drop}
 	if _, err := pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("create schema %s: %w", schema, err)
@@ -134,6 +140,29 @@ func (s *PostgresSink) Apply(ctx context.Context, e *assertions.Event, dishes in
 		}
 	}
 	_, err := s.pool.Exec(ctx, q, int64(e.Order), int16(e.Step), dishes, int64(e.Producer), int64(e.Seq), int32(e.Partition), e.Offset)
+	return err
+}
+
+// ApplyBatch writes the rows in one multi-row upsert, one round trip.
+func (s *PostgresSink) ApplyBatch(ctx context.Context, ws []Write) error {
+	if s.mode != ModeUpsert {
+		return fmt.Errorf("batched writes need sink mode %s, not %s", ModeUpsert, s.mode)
+	}
+	ws = lastPerOrder(ws)
+	if len(ws) == 0 {
+		return nil
+	}
+	var (
+		orders, producers, seqs, offsets = make([]int64, len(ws)), make([]int64, len(ws)), make([]int64, len(ws)), make([]int64, len(ws))
+		steps                            = make([]int16, len(ws))
+		dishes, parts                    = make([]int32, len(ws)), make([]int32, len(ws))
+	)
+	for i, w := range ws {
+		e := w.Event
+		orders[i], steps[i], dishes[i], producers[i] = int64(e.Order), int16(e.Step), int32(w.Dishes), int64(e.Producer)
+		seqs[i], parts[i], offsets[i] = int64(e.Seq), e.Partition, e.Offset
+	}
+	_, err := s.pool.Exec(ctx, pgSQL["upsertMany"], orders, steps, dishes, producers, seqs, parts, offsets)
 	return err
 }
 
@@ -232,6 +261,41 @@ func (s *PostgresSink) GiveUp(ctx context.Context, order uint64) error {
 		}
 		return nil
 	})
+}
+
+// LockTable takes a lock on table (orders or retry) in mode, a LOCK TABLE
+// mode, from a connection of its own straight to the server, and holds it
+// in an open transaction until release rolls it back.
+func (s *PostgresSink) LockTable(ctx context.Context, table, mode string) (release func() error, err error) {
+	if table != "orders" && table != "retry" {
+		return nil, fmt.Errorf("lock table %q: not a table of the kitchen display", table)
+	}
+	if !slices.Contains([]string{"SHARE", "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"}, mode) {
+		return nil, fmt.Errorf("lock mode %q: want SHARE, SHARE ROW EXCLUSIVE, EXCLUSIVE or ACCESS EXCLUSIVE", mode)
+	}
+	conn, err := pgx.ConnectConfig(ctx, s.direct)
+	if err != nil {
+		return nil, fmt.Errorf("connect for the lock: %s", redactURLError(err))
+	}
+	// Bounded: the kitchen's own writes hold row locks only for a moment.
+	if _, err := conn.Exec(ctx, "SET lock_timeout = '10s'"); err != nil {
+		conn.Close(ctx)
+		return nil, err
+	}
+	tx, err := conn.Begin(ctx)
+	if err == nil {
+		_, err = tx.Exec(ctx, "LOCK TABLE "+table+" IN "+mode+" MODE")
+	}
+	if err != nil {
+		conn.Close(ctx)
+		return nil, err
+	}
+	return func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err := tx.Rollback(ctx)
+		return errors.Join(err, conn.Close(ctx))
+	}, nil
 }
 
 // Close drops the schema when asked to, then closes the pool.

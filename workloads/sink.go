@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // the kitchen display's database: SQLite, embedded, no server to run
@@ -48,12 +49,15 @@ CREATE TABLE IF NOT EXISTS retry (
 );
 CREATE INDEX IF NOT EXISTS retry_order ON retry (order_id, id);`
 
+// upsertTail makes an INSERT of order rows an upsert; both databases take it.
+const upsertTail = `
+ON CONFLICT (order_id) DO UPDATE SET step = excluded.step, dishes = excluded.dishes, producer = excluded.producer,
+	seq = excluded.seq, kafka_part = excluded.kafka_part, kafka_off = excluded.kafka_off, updates = orders.updates + 1`
+
 // Statements by name; "upsert" is seed 001's ON DUPLICATE KEY UPDATE, "insert"
 // and "update" seed 000's plain INSERT of a new order and UPDATE of a known one.
 var sinkSQL = map[string]string{
-	"upsert": `INSERT INTO orders (order_id, step, dishes, producer, seq, kafka_part, kafka_off) VALUES (?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT(order_id) DO UPDATE SET step = excluded.step, dishes = excluded.dishes, producer = excluded.producer,
-	seq = excluded.seq, kafka_part = excluded.kafka_part, kafka_off = excluded.kafka_off, updates = updates + 1`,
+	"upsert": `INSERT INTO orders (order_id, step, dishes, producer, seq, kafka_part, kafka_off) VALUES (?, ?, ?, ?, ?, ?, ?)` + upsertTail,
 	"insert": `INSERT INTO orders (order_id, step, dishes, producer, seq, kafka_part, kafka_off) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 	"update": `UPDATE orders SET step = ?2, dishes = ?3, producer = ?4, seq = ?5, kafka_part = ?6, kafka_off = ?7,
 	updates = updates + 1 WHERE order_id = ?1`,
@@ -111,6 +115,31 @@ func (s *SQLiteSink) Apply(ctx context.Context, e *assertions.Event, dishes int)
 		}
 	}
 	_, err := st.ExecContext(ctx, int64(e.Order), int64(e.Step), dishes, int64(e.Producer), int64(e.Seq), int64(e.Partition), e.Offset)
+	return err
+}
+
+// ApplyBatch writes the rows in one multi-row upsert.
+func (s *SQLiteSink) ApplyBatch(ctx context.Context, ws []Write) error {
+	if s.mode != ModeUpsert {
+		return fmt.Errorf("batched writes need sink mode %s, not %s", ModeUpsert, s.mode)
+	}
+	ws = lastPerOrder(ws)
+	if len(ws) == 0 {
+		return nil
+	}
+	var q strings.Builder
+	q.WriteString("INSERT INTO orders (order_id, step, dishes, producer, seq, kafka_part, kafka_off) VALUES ")
+	args := make([]any, 0, 7*len(ws))
+	for i, w := range ws {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+		e := w.Event
+		args = append(args, int64(e.Order), int64(e.Step), w.Dishes, int64(e.Producer), int64(e.Seq), int64(e.Partition), e.Offset)
+	}
+	q.WriteString(upsertTail)
+	_, err := s.db.ExecContext(ctx, q.String(), args...)
 	return err
 }
 
