@@ -19,7 +19,19 @@ type DownstreamStats struct {
 type SinkWriteStats struct {
 	Statements, Rows int64
 	P50, P99         time.Duration // per statement
+	Series           []SinkSecond
 }
+
+// SinkSecond is one second's successful writes: statements, rows, and the
+// time they took together.
+type SinkSecond struct {
+	At               time.Time
+	Statements, Rows int64
+	Busy             time.Duration
+}
+
+// sinkWindow is how far before the worst lag the writes are summed.
+const sinkWindow = 10 * time.Second
 
 // downstreamSide holds the services' figures, by name, and the database's.
 type downstreamSide struct {
@@ -37,13 +49,35 @@ func (l *Ledger) SinkWrites(s SinkWriteStats) {
 
 // sinkWrites describes the database's writes, for lag's evidence; "" when
 // nothing was written.
-func (l *Ledger) sinkWrites() string {
+// worst is when lag peaked: the writes in the sinkWindow before it are what
+// the consumer could do while it fell behind.
+func (l *Ledger) sinkWrites(worst time.Time) string {
 	s := l.drain.downstream.sink
 	if s.Statements == 0 {
 		return ""
 	}
-	return fmt.Sprintf("kitchen database writes: %d statements of %.1f rows on average, p50 %s, p99 %s each",
+	out := fmt.Sprintf("kitchen database writes: %d statements of %.1f rows on average, p50 %s, p99 %s each",
 		s.Statements, float64(s.Rows)/float64(s.Statements), dur(s.P50), dur(s.P99))
+	if worst.IsZero() {
+		return out
+	}
+	var n, rows int64
+	var busy time.Duration
+	from := worst.Add(-sinkWindow)
+	if from.Before(l.start) {
+		from = l.start
+	}
+	window := worst.Sub(from)
+	for _, sec := range s.Series {
+		if !sec.At.Before(from) && !sec.At.Add(time.Second).After(worst) { // whole seconds inside the window
+			n, rows, busy = n+sec.Statements, rows+sec.Rows, busy+sec.Busy
+		}
+	}
+	if n == 0 {
+		return out + fmt.Sprintf("; none from %s to the worst lag at %s", rel(l.start, from), rel(l.start, worst))
+	}
+	return out + fmt.Sprintf("; from %s to the worst lag at %s: %d statements (%.0f rows/s), %s each on average",
+		rel(l.start, from), rel(l.start, worst), n, float64(rows)/max(window.Seconds(), 1), dur(busy/time.Duration(n)))
 }
 
 // Downstream records what service name saw during the run.

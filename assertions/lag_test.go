@@ -120,18 +120,32 @@ func TestLagBounded(t *testing.T) {
 			},
 		},
 		{
+			name: "never behind: a zero peak has no place or time",
+			run: func(h *history) Report {
+				h.l.SampleLag(at(1), 0, 0, 0)
+				h.l.ProduceStopped(at(1.5))
+				caughtUp(h, 2, 0)
+				return h.l.Verify()
+			},
+			want: want{passed: true, enforced: true, summary: "max lag 0s (limit 30s); max 0 offsets"},
+		},
+		{
 			name: "a slow database: its writes' cost is shown",
 			crit: Criteria{MaxLag: 5 * time.Second},
 			run: func(h *history) Report {
 				stuck(h, 2, 0, 6.25, 0)
-				h.l.SinkWrites(SinkWriteStats{Statements: 400, Rows: 400, P50: 51 * time.Millisecond, P99: 58 * time.Millisecond})
+				var series []SinkSecond
+				for sec := 0.0; sec < 7; sec++ {
+					series = append(series, SinkSecond{At: at(sec), Statements: 20, Rows: 20, Busy: 20 * 51 * time.Millisecond})
+				}
+				h.l.SinkWrites(SinkWriteStats{Statements: 400, Rows: 400, P50: 51 * time.Millisecond, P99: 58 * time.Millisecond, Series: series})
 				h.l.ProduceStopped(at(6))
 				caughtUp(h, 7, 2)
 				return h.l.Verify()
 			},
 			want: want{
 				enforced: true, count: 1,
-				details: []string{"partition 2: 6s behind at t+6.0s (limit 5s)", "kitchen database writes: 400 statements of 1.0 rows on average, p50 51ms, p99 58ms each"},
+				details: []string{"partition 2: 6s behind at t+6.0s (limit 5s)", "kitchen database writes: 400 statements of 1.0 rows on average, p50 51ms, p99 58ms each; from t+0.0s to the worst lag at t+6.0s: 120 statements (20 rows/s), 51ms each on average"},
 				failing: []string{"lag-bounded"},
 			},
 		},

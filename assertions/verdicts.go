@@ -156,7 +156,7 @@ func (l *Ledger) lagBounded(_ *comparison, v *Verdict) {
 	if over := v.Count; over > 0 && over < int64(len(l.lag.parts)) {
 		v.Details = append(v.Details, l.skew())
 	}
-	if w := l.sinkWrites(); w != "" {
+	if w := l.sinkWrites(worstSec.At); w != "" {
 		v.Details = append(v.Details, w)
 	}
 	if !sampled {
@@ -165,9 +165,15 @@ func (l *Ledger) lagBounded(_ *comparison, v *Verdict) {
 		v.Summary = "no lag samples: lag was never measured"
 		return
 	}
-	v.Summary = fmt.Sprintf("max lag %s on partition %d at %s (limit %s); max %d offsets on partition %d at %s",
-		dur(seconds(worstSec.Seconds)), worstSec.Partition, rel(l.start, worstSec.At), dur(maxLag),
-		worstOff.Offsets, worstOff.Partition, rel(l.start, worstOff.At))
+	// A peak of zero has no place or time: no sample was above it.
+	where := func(p LagPoint) string {
+		if p.At.IsZero() {
+			return ""
+		}
+		return fmt.Sprintf(" on partition %d at %s", p.Partition, rel(l.start, p.At))
+	}
+	v.Summary = fmt.Sprintf("max lag %s%s (limit %s); max %d offsets%s",
+		dur(seconds(worstSec.Seconds)), where(worstSec), dur(maxLag), worstOff.Offsets, where(worstOff))
 	if maxOff > 0 {
 		v.Summary += fmt.Sprintf(" (limit %d)", maxOff)
 	}

@@ -228,7 +228,7 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	r.sinkWrites = group.SinkWrites()
 	ledger.SinkWrites(assertions.SinkWriteStats{Statements: r.sinkWrites.Statements, Rows: r.sinkWrites.Rows,
 		P50: time.Duration(r.sinkWrites.Latency.ValueAtQuantile(50)) * time.Microsecond,
-		P99: time.Duration(r.sinkWrites.Latency.ValueAtQuantile(99)) * time.Microsecond})
+		P99: time.Duration(r.sinkWrites.Latency.ValueAtQuantile(99)) * time.Microsecond, Series: r.sinkWrites.Series})
 	down.report(r, ledger)
 	if r.res.SinkOrders, err = workloads.ReadBack(ctx, down.db, ledger); err != nil {
 		return err

@@ -236,10 +236,44 @@ var checks = map[string]func(*testing.T, *reports.Result){
 		if peak < 300 {
 			t.Errorf("lag peaked at %d offsets on a partition during the outage: it did not reach the database", peak)
 		}
+		// The consumer's write errors are on the timeline, within the outage.
+		sinkErrs := 0
+		for _, e := range res.ConsumerErrors {
+			if strings.HasPrefix(e.Error, "sink: ") && e.First >= out.From.Sub(res.StartedAt).Seconds() &&
+				e.Last <= out.To.Sub(res.StartedAt).Seconds()+1 {
+				sinkErrs++
+			}
+		}
+		if sinkErrs == 0 {
+			t.Errorf("no sink error on the timeline within the outage: %+v", res.ConsumerErrors)
+		}
 	},
 	"postgres-sink.yaml": func(t *testing.T, res *reports.Result) {
 		if !strings.Contains(res.KitchenDB, "server started for the run") || res.SinkOrders < 1000 {
 			t.Errorf("want the run's own PostgreSQL server holding the orders: %q, %d orders", res.KitchenDB, res.SinkOrders)
+		}
+		// The lock held the writes: lag built while it lasted, and no write failed.
+		if len(res.Recoveries) != 1 || res.Recoveries[0].LagBack == nil {
+			t.Fatalf("want the lock's recovery: %+v", res.Recoveries)
+		}
+		lock := res.Recoveries[0]
+		var peak int64
+		for _, p := range res.Lag {
+			if p.At.After(lock.From) && !p.At.After(lock.To) {
+				peak = max(peak, p.Offsets)
+			}
+		}
+		if peak < 500 {
+			t.Errorf("lag peaked at %d offsets on a partition during the lock: the writes did not wait", peak)
+		}
+		for _, e := range res.ConsumerErrors {
+			t.Errorf("a write waiting for the lock must not fail: %d× %s", e.Count, e.Error)
+		}
+	},
+	"incidents/slow-database/broken.yaml": evidence("lag-bounded", "statements of 1.0 rows on average"),
+	"incidents/slow-database/fixed.yaml": func(t *testing.T, res *reports.Result) {
+		if w := res.SinkWrites; w == nil || w.Rows < 2*w.Statements {
+			t.Errorf("want batched writes, several rows a statement: %+v", w)
 		}
 	},
 	"consumer-faults.yaml": func(t *testing.T, res *reports.Result) {
