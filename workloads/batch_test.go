@@ -15,7 +15,9 @@ import (
 )
 
 func TestLastPerOrderKeepsEachOrdersLastWriteInOrder(t *testing.T) {
-	ev := func(order uint64, s assertions.Step) *assertions.Event { return &assertions.Event{Order: order, Step: s} }
+	ev := func(order uint64, s assertions.Step) *assertions.Event {
+		return &assertions.Event{Order: order, Step: s}
+	}
 	ws := []Write{{ev(1, assertions.StepCreated), 1}, {ev(2, assertions.StepCreated), 1}, {ev(1, assertions.StepPaid), 2}, {ev(3, assertions.StepCreated), 1}}
 	got := lastPerOrder(ws)
 	var ids []string
