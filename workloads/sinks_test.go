@@ -3,7 +3,6 @@ package workloads
 import (
 	"context"
 	"fmt"
-	"github.com/chaosrun/chaosrun/assertions"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/harness"
 )
 
@@ -101,27 +101,51 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// Upserts one kitchen database takes, from 8 writers at once (a member's
-// workers): go test -run '^$' -bench SinkApply ./workloads/
+// Upserts one kitchen database takes, from 16 writers at once (a group's
+// workers): row by row, and batched 100 rows a statement (sink.batch). One
+// op is one row: go test -run '^$' -bench SinkApply ./workloads/
 func BenchmarkSinkApply(b *testing.B) {
 	for _, name := range []string{"sqlite", "postgres"} {
-		b.Run(name, func(b *testing.B) {
-			db := openForBench(b, name)
-			var next atomic.Uint64
-			b.SetParallelism(4) // 4×GOMAXPROCS writers
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				e := assertions.Event{Step: assertions.StepCreated}
-				for pb.Next() {
-					e.Order = next.Add(1)
-					if err := db.Apply(context.Background(), &e, 3); err != nil {
-						b.Error(err)
-						return
+		for _, batch := range []int{1, 100} {
+			b.Run(fmt.Sprintf("%s/batch=%d", name, batch), func(b *testing.B) {
+				db := openForBench(b, name)
+				var next atomic.Uint64
+				b.SetParallelism(8) // 8×GOMAXPROCS writers
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					ws := make([]Write, 0, batch)
+					evs := make([]assertions.Event, batch)
+					flush := func() bool {
+						err := db.ApplyBatch(context.Background(), ws)
+						ws = ws[:0]
+						if err != nil {
+							b.Error(err)
+						}
+						return err == nil
 					}
-				}
+					for pb.Next() {
+						order := next.Add(1)
+						if batch == 1 {
+							e := assertions.Event{Order: order, Step: assertions.StepCreated}
+							if err := db.Apply(context.Background(), &e, 3); err != nil {
+								b.Error(err)
+								return
+							}
+							continue
+						}
+						evs[len(ws)] = assertions.Event{Order: order, Step: assertions.StepCreated}
+						ws = append(ws, Write{Event: &evs[len(ws)], Dishes: 3})
+						if len(ws) == batch && !flush() {
+							return
+						}
+					}
+					if len(ws) > 0 {
+						flush()
+					}
+				})
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 			})
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
-		})
+		}
 	}
 }
 
@@ -136,7 +160,7 @@ func openForBench(b *testing.B, name string) KitchenDB {
 		if perr != nil {
 			b.Skip(perr)
 		}
-		db, err = OpenPostgres(context.Background(), pg.URL("kitchen"), "", fmt.Sprintf("b%d", testPG.next.Add(1)), ModeUpsert, 16, true)
+		db, err = OpenPostgres(context.Background(), pg.URL("kitchen"), "", fmt.Sprintf("b%d", testPG.next.Add(1)), ModeUpsert, 18, true)
 	}
 	if err != nil {
 		b.Fatal(err)
