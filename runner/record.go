@@ -3,6 +3,7 @@ package runner
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/reports"
 	"github.com/chaosrun/chaosrun/spec"
+	"github.com/chaosrun/chaosrun/thresholds"
 	"github.com/chaosrun/chaosrun/workloads"
 )
 
@@ -82,6 +84,8 @@ func (r *run) recordReport(rep assertions.Report) {
 		r.res.SinkWrites = &reports.SinkWrites{Statements: w.Statements, Rows: w.Rows}
 		r.res.Latency[reports.SinkWriteLatency] = reports.LatencyOf(w.Latency)
 	}
+	// Thresholds last: they read the figures above.
+	r.res.Assertions = append(slices.Clip(r.res.Assertions), thresholds.JudgeAll(r.res, r.s.Limits)...)
 }
 
 func plans(s *spec.Scenario) []faults.Planned {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/thresholds"
 	"github.com/chaosrun/chaosrun/workloads"
 )
 
@@ -24,10 +25,14 @@ type Scenario struct {
 	Service     *OrderService `yaml:"order_service"`
 	Faults      []Fault       `yaml:"faults"`
 	Assertions  Assertions    `yaml:"assertions"`
-	Expect      Expect        `yaml:"expect"`
+	// Thresholds limit figures of the result ("produce_ack.p99 < 500ms"),
+	// each judged like an assertion; Limits are them parsed.
+	Thresholds []string `yaml:"thresholds"`
+	Expect     Expect   `yaml:"expect"`
 
-	File string         `yaml:"-"`
-	pos  map[string]Pos // field path → where it was written
+	Limits []thresholds.Threshold `yaml:"-"`
+	File   string                 `yaml:"-"`
+	pos    map[string]Pos         // field path → where it was written
 }
 
 // Cluster is the Kafka cluster to start.

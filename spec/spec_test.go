@@ -77,6 +77,17 @@ func TestParseDatabaseFaults(t *testing.T) {
 	}
 }
 
+func TestThresholdsParseAndMayBeExpectedToFail(t *testing.T) {
+	src := strings.Replace(good, "expect:\n  verdict: pass\n", "thresholds:\n  - produce_ack.p99   <  500ms\n  - unknown == 0\nexpect:\n  verdict: fail\n  failing: [\"unknown == 0\"]\n", 1)
+	s, err := Parse("th.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Limits) != 2 || s.Limits[0].Text != "produce_ack.p99 < 500ms" || s.Limits[1].Metric != "unknown" {
+		t.Errorf("limits: %+v", s.Limits)
+	}
+}
+
 // Each bad input must be refused with the file, the line and the field.
 func TestParseRefusesBadInput(t *testing.T) {
 	cases := []struct {
@@ -154,6 +165,9 @@ func TestParseRefusesBadInput(t *testing.T) {
 		{"db-down with a target", "faults:\n", "faults:\n  - type: db-down\n    at: 1s\n    duration: 2s\n    target: {all: true}\n", `faults[0].target`},
 		{"batch beyond the limit", "consumer:\n", "sink:\n  batch: 5000\nconsumer:\n", `sink.batch: want the most rows one write takes, at most 2000`},
 		{"batch in insert mode", "consumer:\n", "sink:\n  mode: insert\n  batch: 100\nconsumer:\n", `sink.batch: batched writes are one multi-row upsert: they need sink.mode upsert, not insert`},
+		{"threshold of an unknown metric", "expect:", "thresholds:\n  - produce_ack.p99 < 500ms\n  - lag.maximum < 30s\nexpect:", `bad.yaml:30:5: thresholds[1]: unknown metric "lag.maximum"`},
+		{"threshold without a unit", "expect:", "thresholds: [\"recovery < 20\"]\nexpect:", `thresholds[0]: "recovery < 20": recovery is a duration`},
+		{"expected failing threshold not written", "  verdict: pass", "  verdict: fail\n  failing: [\"unknown == 0\"]", `expect.failing[0]: unknown assertion "unknown == 0"`},
 		{"negative lag offsets", "expect:", "assertions:\n  max_lag_offsets: -5\nexpect:", `assertions.max_lag_offsets: want 0 (no limit)`},
 	}
 	for _, c := range cases {

@@ -12,6 +12,7 @@ import (
 	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/thresholds"
 	"github.com/chaosrun/chaosrun/workloads"
 )
 
@@ -48,6 +49,7 @@ func (s *Scenario) validate(errs *Errors) {
 	c.kitchen()
 	c.faults()
 	c.assertions()
+	c.thresholds()
 	c.expect()
 }
 
@@ -329,8 +331,24 @@ func (c check) expect() {
 		c.at("expect.verdict", "want pass or fail, got %q", e.Verdict)
 	}
 	for i, name := range e.Failing {
-		if !slices.Contains(assertions.Names(), name) {
-			c.at(fmt.Sprintf("expect.failing[%d]", i), "unknown assertion %q (known: %v)", name, assertions.Names())
+		if !slices.Contains(assertions.Names(), name) && !slices.ContainsFunc(c.s.Limits, func(t thresholds.Threshold) bool { return t.Text == name }) {
+			c.at(fmt.Sprintf("expect.failing[%d]", i), "unknown assertion %q (known: %v, and the scenario's thresholds as written)", name, assertions.Names())
 		}
+	}
+}
+
+// thresholds parses each threshold; the runner judges them after the run.
+func (c check) thresholds() {
+	c.s.Limits = nil
+	for i, text := range c.s.Thresholds {
+		t, err := thresholds.Parse(text)
+		if err != nil {
+			c.at(fmt.Sprintf("thresholds[%d]", i), "%v", err)
+			continue
+		}
+		if slices.ContainsFunc(c.s.Limits, func(o thresholds.Threshold) bool { return o.Text == t.Text }) {
+			c.at(fmt.Sprintf("thresholds[%d]", i), "%q is written twice", t.Text)
+		}
+		c.s.Limits = append(c.s.Limits, t)
 	}
 }
