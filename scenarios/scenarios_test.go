@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/reports"
 	"github.com/chaosrun/chaosrun/runner"
@@ -336,8 +337,16 @@ var checks = map[string]func(*testing.T, *reports.Result){
 	"incidents/misrouted-env/broken.yaml":   evidence("no-consumer-loss", "taken by env pre"),
 	"incidents/misrouted-env/fixed.yaml":    evidence("no-consumer-loss", "a consumer of env pre refused"),
 	"incidents/rebalance-storm/fixed.yaml": func(t *testing.T, res *reports.Result) {
-		if res.Group == nil || res.Group.Rebalances != 0 || len(res.Group.Changes) == 0 {
-			t.Errorf("static members coming back, and a rolling restart, must not rebalance: %+v", res.Group)
+		// At most the restarted static leader's own rebalances (franz-go
+		// rebalances when its fresh plan differs from the stored one), never
+		// a poll timeout or a lost member: the broken side has ~17.
+		if res.Group == nil || res.Group.Rebalances > 2 || len(res.Group.Changes) == 0 {
+			t.Errorf("static members coming back, and a rolling restart, must not set off a storm: %+v", res.Group)
+		}
+		for _, c := range res.Group.Changes {
+			if c.Kind == assertions.PollTimeout || c.Kind == assertions.Lost {
+				t.Errorf("member %d: %s at t+%.1fs", c.Member, c.Kind, c.T)
+			}
 		}
 	},
 	"incidents/batch-flood/fixed.yaml": func(t *testing.T, res *reports.Result) {
