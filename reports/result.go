@@ -35,6 +35,10 @@ type Result struct {
 	StartedAt     time.Time `json:"started_at"`
 	EndedAt       time.Time `json:"ended_at"`
 
+	// Overrides are settings applied on top of the scenario file (a gate's
+	// --set or properties file), each with where it was written.
+	Overrides []string `json:"overrides,omitempty"`
+
 	Cluster  Cluster           `json:"cluster"`
 	Topics   []Topic           `json:"topics"`
 	Workload Workload          `json:"workload"`

@@ -48,6 +48,9 @@ func header(p *printer, r *Result) {
 	if r.KitchenDB != "" {
 		p.f("  kitchen database: %s\n", r.KitchenDB)
 	}
+	for _, o := range r.Overrides {
+		p.f("  override: %s\n", o)
+	}
 	if r.Description != "" {
 		for _, line := range strings.Split(strings.TrimSpace(r.Description), "\n") {
 			p.f("  %s\n", line)

@@ -45,8 +45,17 @@ func (r *run) baseResult() *reports.Result {
 			KeyMode: string(s.Workload.Key), MessageSize: s.Workload.MessageSize, Topic: s.Topic.Name, Env: s.Env,
 			Consumers: s.Consumer.Instances, Workers: s.Consumer.Workers,
 		},
-		Expect: reports.Expectation{Verdict: s.Expect.Verdict, Failing: s.Expect.Failing},
+		Expect:    reports.Expectation{Verdict: s.Expect.Verdict, Failing: s.Expect.Failing},
+		Overrides: overrideTexts(s.Overrides),
 	}
+}
+
+func overrideTexts(ovs []spec.Override) []string {
+	var out []string
+	for _, o := range ovs {
+		out = append(out, o.String())
+	}
+	return out
 }
 
 func (r *run) recordCluster(c *harness.Cluster) {

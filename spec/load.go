@@ -15,16 +15,23 @@ import (
 
 // Load reads, decodes and validates a scenario file. Any problem with the
 // file comes back as *Errors, each pointing at file, line and field.
-func Load(path string) (*Scenario, error) {
+func Load(path string) (*Scenario, error) { return LoadWith(path, nil) }
+
+// LoadWith is Load with overrides applied to the file before it is checked
+// (a gate's --set); the scenario records them.
+func LoadWith(path string, ovs []Override) (*Scenario, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, &Errors{List: []*Error{{File: path, Msg: err.Error()}}}
 	}
-	return Parse(path, data)
+	return ParseWith(path, data, ovs)
 }
 
 // Parse is Load on bytes already read; file names them in errors.
-func Parse(file string, data []byte) (*Scenario, error) {
+func Parse(file string, data []byte) (*Scenario, error) { return ParseWith(file, data, nil) }
+
+// ParseWith is LoadWith on bytes already read.
+func ParseWith(file string, data []byte, ovs []Override) (*Scenario, error) {
 	errs := &Errors{}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -41,7 +48,14 @@ func Parse(file string, data []byte) (*Scenario, error) {
 		errs.add(&Error{File: file, Msg: "empty file"})
 		return nil, errs
 	}
-	s := &Scenario{File: file, pos: map[string]Pos{"": {doc.Content[0].Line, doc.Content[0].Column}}}
+	if len(ovs) > 0 {
+		if doc.Content[0].Kind != yaml.MappingNode {
+			errs.add(&Error{File: file, Line: doc.Content[0].Line, Column: doc.Content[0].Column, Msg: "a scenario is a mapping of fields"})
+			return nil, errs
+		}
+		applyOverrides(doc.Content[0], ovs)
+	}
+	s := &Scenario{File: file, Overrides: ovs, pos: map[string]Pos{"": {doc.Content[0].Line, doc.Content[0].Column}}}
 	d := &decoder{file: file, errs: errs, pos: s.pos}
 	d.structure(doc.Content[0], reflect.ValueOf(s).Elem(), "", nil)
 	if len(errs.List) > 0 {

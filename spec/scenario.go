@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -30,9 +31,10 @@ type Scenario struct {
 	Thresholds []string `yaml:"thresholds"`
 	Expect     Expect   `yaml:"expect"`
 
-	Limits []thresholds.Threshold `yaml:"-"`
-	File   string                 `yaml:"-"`
-	pos    map[string]Pos         // field path → where it was written
+	Limits    []thresholds.Threshold `yaml:"-"`
+	Overrides []Override             `yaml:"-"` // applied on top of the file (a gate's --set)
+	File      string                 `yaml:"-"`
+	pos       map[string]Pos         // field path → where it was written
 }
 
 // Cluster is the Kafka cluster to start.
@@ -258,4 +260,36 @@ func (w Workload) Load() []workloads.Phase {
 		out[i] = p.Load()
 	}
 	return out
+}
+
+// LineOf is the line a verdict's cause is written at, for annotations: a
+// threshold's own line; an assertion's threshold under assertions: when
+// the file sets one; its entry in expect.failing; else the scenario's
+// first line.
+func (s *Scenario) LineOf(verdict string) int {
+	for i, t := range s.Limits {
+		if t.Text == verdict {
+			if p := s.Pos(fmt.Sprintf("thresholds[%d]", i)); p.Line > 0 {
+				return p.Line
+			}
+		}
+	}
+	for _, a := range assertions.Catalog {
+		if a.Name != verdict {
+			continue
+		}
+		for _, t := range a.Thresholds {
+			if p := s.Pos("assertions." + t.Key); p.Line > 0 {
+				return p.Line
+			}
+		}
+	}
+	for i, name := range s.Expect.Failing {
+		if name == verdict {
+			if p := s.Pos(fmt.Sprintf("expect.failing[%d]", i)); p.Line > 0 {
+				return p.Line
+			}
+		}
+	}
+	return max(s.Pos("").Line, 1)
 }

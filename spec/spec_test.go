@@ -243,3 +243,16 @@ func TestLoadMissingFile(t *testing.T) {
 		t.Fatalf("want a bad-input error naming the file, got %v", err)
 	}
 }
+
+func TestLineOfPointsAtTheCause(t *testing.T) {
+	src := strings.Replace(good, "expect:\n  verdict: pass\n", "assertions:\n  max_lag: 10s\nthresholds:\n  - unknown == 0\nexpect:\n  verdict: fail\n  failing: [no-kafka-loss]\n", 1)
+	s, err := Parse("l.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]int{"lag-bounded": 29, "unknown == 0": 31, "no-kafka-loss": 34, "key-order": 1} {
+		if got := s.LineOf(name); got != want {
+			t.Errorf("LineOf(%s) = %d, want %d", name, got, want)
+		}
+	}
+}

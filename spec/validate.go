@@ -26,7 +26,13 @@ type check struct {
 // one) is reported at the nearest enclosing block that was.
 func (c check) at(path, format string, args ...any) {
 	p := c.s.nearestPos(path)
-	c.errs.add(&Error{File: c.s.File, Line: p.Line, Column: p.Column, Field: path, Msg: fmt.Sprintf(format, args...)})
+	msg := fmt.Sprintf(format, args...)
+	for _, o := range c.s.Overrides {
+		if path == o.Path() || strings.HasPrefix(path, o.Path()+".") {
+			msg += " (set by " + o.Source + ")"
+		}
+	}
+	c.errs.add(&Error{File: c.s.File, Line: p.Line, Column: p.Column, Field: path, Msg: msg})
 }
 
 // written says whether the file wrote path (defaults are not written).

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/chaosrun/chaosrun/gate"
+	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/reports"
+	"github.com/chaosrun/chaosrun/runner"
+	"github.com/chaosrun/chaosrun/spec"
+)
+
+// gateFlags are the gate's options.
+type gateFlags struct {
+	out, rt, image  string
+	sets, configs   []string
+	junit, markdown string
+	quiet           bool
+}
+
+func gateCmd() *cobra.Command {
+	var f gateFlags
+	cmd := &cobra.Command{
+		Use:   "gate PATH...",
+		Short: "Run a set of scenarios as a release gate",
+		Long: `Gate runs every scenario under PATH (scenario files, folders searched for
+*.yaml, suite files) one after another, with the same overrides applied to each,
+and judges them together. Every file is read and checked before anything runs.
+Each run writes into OUT/<scenario>/. Exit codes: 0 every expectation and
+threshold met, 1 some not met, 2 bad input, 3 a harness error or an interrupted
+gate (a run that proves nothing is never a pass).`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runGate(cmd.Context(), args, f, os.Stdout)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.out, "out", "chaosrun-gate", "directory for each run's results (OUT/<scenario>/)")
+	fl.StringVar(&f.rt, "runtime", harness.RuntimeAuto, "where Kafka runs: "+harness.RuntimeChoicesText())
+	fl.StringVar(&f.image, "image", "", "Kafka image for the docker runtime (default $CHAOSRUN_IMAGE, else apache/kafka:"+harness.DefaultKafkaVersion+")")
+	fl.StringArrayVar(&f.sets, "set", nil, "override a setting in every scenario: section.key=value, section one of "+fmt.Sprint(spec.OverrideSections)+" (repeatable; wins over --config)")
+	fl.StringArrayVar(&f.configs, "config", nil, "properties file of section.key=value overrides (repeatable)")
+	fl.StringVar(&f.junit, "junit", "", "write JUnit XML here")
+	fl.StringVar(&f.markdown, "markdown", "", "write a Markdown report here (also appended to $GITHUB_STEP_SUMMARY when set)")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress lines and no per-run summaries: one line per run")
+	return cmd
+}
+
+func runGate(ctx context.Context, paths []string, f gateFlags, stdout io.Writer) error {
+	var ovs []spec.Override
+	for _, c := range f.configs {
+		o, err := spec.ReadOverrides(c)
+		if err != nil {
+			return &exitError{exitBadInput, fmt.Errorf("--config %s: %w", c, err)}
+		}
+		ovs = append(ovs, o...)
+	}
+	for _, s := range f.sets {
+		o, err := spec.ParseOverride(s, "--set")
+		if err != nil {
+			return &exitError{exitBadInput, err}
+		}
+		ovs = append(ovs, o)
+	}
+	if !harness.ValidRuntimeChoice(f.rt) {
+		return &exitError{exitBadInput, fmt.Errorf("--runtime %q: want %s", f.rt, harness.RuntimeChoicesText())}
+	}
+	entries, err := gate.Collect(paths, ovs)
+	if err != nil {
+		return &exitError{exitBadInput, err}
+	}
+	if f.rt != harness.RuntimeAuto {
+		for _, e := range entries {
+			if err := runner.Unfit(e.Scenario, f.rt); err != nil {
+				return &exitError{exitBadInput, fmt.Errorf("%s: %w", e.Scenario.File, err)}
+			}
+		}
+	}
+	ctx, stop := signal.NotifyContext(ctxOrBackground(ctx), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	context.AfterFunc(ctx, stop)
+
+	fmt.Fprintf(stdout, "chaosrun gate: %d scenarios, results in %s\n", len(entries), f.out)
+	done := 0
+	out := gate.Execute(ctx, entries, gate.Options{Runtime: f.rt, Image: f.image, OutDir: f.out, Logf: progress(f.quiet),
+		Each: func(e gate.Entry, res *reports.Result, err error) {
+			done++
+			printGateRun(stdout, done, len(entries), e, res, err, f.quiet)
+		}})
+	results := out.Results()
+	lines := scenarioLines(entries)
+	if err := writeGateReports(f, results, len(entries), lines); err != nil {
+		return &exitError{exitHarnessError, err}
+	}
+	if os.Getenv("GITHUB_ACTIONS") == "true" {
+		reports.WriteAnnotations(stdout, results, lines)
+	}
+	verdict := out.Verdict(len(entries))
+	fmt.Fprintf(stdout, "chaosrun gate: %s (%d of %d run)\n", verdict, len(out.Runs), len(entries))
+	switch verdict {
+	case gate.Failed:
+		return &exitError{exitUnmet, errors.New("gate failed: some expectation or threshold not met")}
+	case gate.Unfinished:
+		return &exitError{exitHarnessError, errors.New("gate unfinished: a run errored or was not made; it proves nothing")}
+	}
+	return nil
+}
+
+func printGateRun(w io.Writer, i, n int, e gate.Entry, res *reports.Result, err error, quiet bool) {
+	if res != nil && !quiet {
+		reports.Summary(w, res)
+	}
+	status := "met"
+	switch {
+	case res == nil:
+		status = "not run: " + err.Error()
+	case err != nil:
+		status = "ERROR: " + err.Error()
+	case !res.ExpectationMet:
+		status = fmt.Sprintf("NOT met: %v", res.Unmet())
+	}
+	fmt.Fprintf(w, "[%d/%d] %s (%s): %s\n", i, n, e.Scenario.Name, e.Scenario.File, status)
+}
+
+// scenarioLines finds a verdict's line in the scenario file its result
+// came from.
+func scenarioLines(entries []gate.Entry) reports.LineOf {
+	byFile := map[string]*spec.Scenario{}
+	for _, e := range entries {
+		byFile[e.Scenario.File] = e.Scenario
+	}
+	return func(r *reports.Result, verdict string) int {
+		if s := byFile[r.File]; s != nil {
+			return s.LineOf(verdict)
+		}
+		return 0
+	}
+}
+
+func writeGateReports(f gateFlags, results []*reports.Result, planned int, lines reports.LineOf) error {
+	if f.junit != "" {
+		if err := writeFile(f.junit, func(w io.Writer) error { return reports.WriteJUnit(w, "chaosrun gate", results) }); err != nil {
+			return err
+		}
+	}
+	md := func(w io.Writer) error { return reports.WriteMarkdown(w, "chaosrun gate", results, planned) }
+	if f.markdown != "" {
+		if err := writeFile(f.markdown, md); err != nil {
+			return err
+		}
+	}
+	if p := os.Getenv("GITHUB_STEP_SUMMARY"); p != "" {
+		fh, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			return fmt.Errorf("$GITHUB_STEP_SUMMARY: %w", err)
+		}
+		defer fh.Close()
+		if err := md(fh); err != nil {
+			return fmt.Errorf("$GITHUB_STEP_SUMMARY: %w", err)
+		}
+	}
+	return nil
+}
+
+// writeFile writes path through render, creating its directory.
+func writeFile(path string, render func(io.Writer) error) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	fh, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := render(fh); err != nil {
+		fh.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return fh.Close()
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/reports"
+)
+
+// Bad input stops a gate before anything runs, with every problem named.
+func TestGateBadInputExitsTwoBeforeRunning(t *testing.T) {
+	dir := t.TempDir()
+	good, _ := os.ReadFile("../../scenarios/baseline.yaml")
+	os.WriteFile(filepath.Join(dir, "a.yaml"), good, 0o644)
+	os.WriteFile(filepath.Join(dir, "b.yaml"), []byte("name: b\nworkload:\n  rate: lots\n"), 0o644)
+	code, stderr := capture(t, "gate", "--out", filepath.Join(dir, "out"), dir)
+	if code != exitBadInput || !strings.Contains(stderr, "b.yaml:3:") {
+		t.Errorf("exit %d, stderr %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out")); err == nil {
+		t.Error("a gate with bad input ran something")
+	}
+	for _, args := range [][]string{
+		{"gate", "--set", "broker.num.io.threads=4", filepath.Join(dir, "a.yaml")},
+		{"gate", "--set", "workload.producer.acks=most", filepath.Join(dir, "a.yaml")},
+		{"gate", "--config", filepath.Join(dir, "none.properties"), filepath.Join(dir, "a.yaml")},
+		{"gate", "--runtime", "kubernetes", filepath.Join(dir, "a.yaml")},
+		{"gate", t.TempDir()},
+		{"gate"},
+	} {
+		if code, stderr := capture(t, args...); code != exitBadInput {
+			t.Errorf("%v: exit %d, want %d: %s", args, code, exitBadInput, stderr)
+		}
+	}
+}
+
+func storedResult(t *testing.T, dir, name string, met bool, harnessErr string) string {
+	t.Helper()
+	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	r := &reports.Result{Schema: reports.Schema, Scenario: name, File: "scenarios/" + name + ".yaml", RunID: "r1", Seed: 7,
+		Runtime: "process", KafkaVersion: "4.3.1", StartedAt: start, EndedAt: start.Add(40 * time.Second), Error: harnessErr,
+		Assertions: []assertions.Verdict{{Name: "no-kafka-loss", Enforced: true, Passed: met, Summary: "x acked records missing", Details: []string{"partition 0: 3 lost"}}}}
+	r.Judge()
+	p := filepath.Join(dir, name, "result.json")
+	if err := reports.WriteAll(filepath.Dir(p), r); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestReportRerendersAndExitsByTheResults(t *testing.T) {
+	dir := t.TempDir()
+	ok := storedResult(t, dir, "fine", true, "")
+	bad := storedResult(t, dir, "lossy", false, "")
+	broken := storedResult(t, dir, "broken", true, "cluster: broker 1 did not start")
+	junit := filepath.Join(dir, "junit.xml")
+	md := filepath.Join(dir, "gate.md")
+	if code, stderr := capture(t, "report", "-q", ok); code != exitOK {
+		t.Errorf("a met result: exit %d: %s", code, stderr)
+	}
+	if code, _ := capture(t, "report", "-q", "--junit", junit, "--markdown", md, ok, bad); code != exitUnmet {
+		t.Errorf("an unmet result: exit %d, want %d", code, exitUnmet)
+	}
+	data, _ := os.ReadFile(junit)
+	var doc struct {
+		Failures int `xml:"failures,attr"`
+		Suites   []struct {
+			Name string `xml:"name,attr"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(data, &doc); err != nil || len(doc.Suites) != 2 || doc.Failures != 2 {
+		t.Errorf("junit: %v %+v\n%s", err, doc, data)
+	}
+	if data, _ := os.ReadFile(md); !bytes.Contains(data, []byte("### lossy: expectation not met")) {
+		t.Errorf("markdown:\n%s", data)
+	}
+	if code, _ := capture(t, "report", "-q", ok, broken); code != exitHarnessError {
+		t.Errorf("an errored run's result: exit %d, want %d", code, exitHarnessError)
+	}
+	os.WriteFile(filepath.Join(dir, "other.json"), []byte(`{"hello": 1}`), 0o644)
+	if code, _ := capture(t, "report", filepath.Join(dir, "other.json")); code != exitBadInput {
+		t.Errorf("not a result: exit %d, want %d", code, exitBadInput)
+	}
+}
+
+// On GitHub, failing verdicts become annotations and the Markdown goes to
+// the step summary.
+func TestReportOnGitHub(t *testing.T) {
+	dir := t.TempDir()
+	bad := storedResult(t, dir, "lossy", false, "")
+	summary := filepath.Join(dir, "step-summary.md")
+	t.Setenv("GITHUB_ACTIONS", "true")
+	t.Setenv("GITHUB_STEP_SUMMARY", summary)
+	r, w, _ := os.Pipe()
+	old := os.Stdout
+	os.Stdout = w
+	code := run([]string{"report", "-q", bad})
+	w.Close()
+	os.Stdout = old
+	var out bytes.Buffer
+	out.ReadFrom(r)
+	if code != exitUnmet || !strings.Contains(out.String(), "::error file=scenarios/lossy.yaml,title=chaosrun lossy::no-kafka-loss: x acked records missing (failed)") {
+		t.Errorf("exit %d, stdout:\n%s", code, out.String())
+	}
+	if data, _ := os.ReadFile(summary); !bytes.Contains(data, []byte("chaosrun gate: FAILED")) {
+		t.Errorf("step summary:\n%s", data)
+	}
+}

@@ -1,0 +1,154 @@
+package reports
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// JUnit XML as the common CI consumers read it (the Ant/Surefire form:
+// testsuites > testsuite with properties first, then testcases, each with
+// at most one failure or error).
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Timestamp  string          `xml:"timestamp,attr"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitProblem `xml:"failure,omitempty"`
+	Error     *junitProblem `xml:"error,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitProblem struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+// WriteJUnit writes results as JUnit XML: a testsuite per scenario run, a
+// testcase per assertion and threshold, failing exactly where the run's
+// expectation is not met, plus an "expectation" testcase and, for a run
+// that errored, a "run" testcase with the error.
+func WriteJUnit(w io.Writer, name string, results []*Result) error {
+	doc := junitSuites{Name: name}
+	var total float64
+	for _, r := range results {
+		s := junitSuiteOf(r)
+		doc.Suites = append(doc.Suites, s)
+		doc.Tests += s.Tests
+		doc.Failures += s.Failures
+		doc.Errors += s.Errors
+		total += r.EndedAt.Sub(r.StartedAt).Seconds()
+	}
+	doc.Time = seconds(total)
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func seconds(s float64) string { return fmt.Sprintf("%.3f", max(s, 0)) }
+
+func junitSuiteOf(r *Result) junitSuite {
+	s := junitSuite{Name: r.Scenario, Time: seconds(r.EndedAt.Sub(r.StartedAt).Seconds()),
+		Timestamp: r.StartedAt.UTC().Format("2006-01-02T15:04:05")}
+	s.Properties = junitProperties(r)
+	class := "chaosrun." + r.Scenario
+	if r.Error != "" {
+		s.Cases = append(s.Cases, junitCase{Name: "run", Classname: class, Time: s.Time,
+			Error: &junitProblem{Message: firstLine(r.Error), Type: "harness-error", Text: r.Error + "\n\nThe run proves nothing: it is neither a pass nor a fail."}})
+		s.Errors++
+	}
+	for _, v := range r.Assertions {
+		c := junitCase{Name: v.Name, Classname: class, Time: "0"}
+		st, why := StandingOf(r, v)
+		if st == Broken {
+			c.Failure = &junitProblem{Message: v.Summary, Type: "assertion", Text: evidenceText(v.Summary, why, v.First, v.Details)}
+			s.Failures++
+		} else {
+			c.SystemOut = v.Summary + " [" + why + "]"
+		}
+		s.Cases = append(s.Cases, c)
+	}
+	exp := junitCase{Name: "expectation", Classname: class, Time: "0"}
+	if unmet := r.Unmet(); len(unmet) > 0 && r.Error == "" {
+		exp.Failure = &junitProblem{Message: strings.Join(unmet, "; "), Type: "expectation", Text: strings.Join(unmet, "\n")}
+		s.Failures++
+	} else if r.Error == "" {
+		exp.SystemOut = "expected " + r.expectedVerdict() + ": met"
+	}
+	s.Cases = append(s.Cases, exp)
+	s.Tests = len(s.Cases)
+	return s
+}
+
+func junitProperties(r *Result) []junitProperty {
+	props := []junitProperty{
+		{"seed", fmt.Sprint(r.Seed)}, {"runtime", r.Runtime}, {"kafka_version", r.KafkaVersion},
+		{"run_id", r.RunID}, {"file", r.File}, {"expected", r.expectedVerdict()},
+	}
+	if r.KitchenDB != "" {
+		props = append(props, junitProperty{"kitchen_db", r.KitchenDB})
+	}
+	var faults []string
+	for _, e := range r.Timeline {
+		if e.Action == ActionInject {
+			faults = append(faults, fmt.Sprintf("t+%.1fs %s", e.T, timelineText(e)))
+		}
+	}
+	props = append(props, junitProperty{"faults", strings.Join(faults, "; ")})
+	for _, o := range r.Overrides {
+		props = append(props, junitProperty{"override", o})
+	}
+	return props
+}
+
+func evidenceText(summary, why string, first, details []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n(%s)\n", summary, why)
+	if len(first) > 0 {
+		fmt.Fprintf(&b, "first: %s\n", strings.Join(first, ", "))
+	}
+	for _, d := range details {
+		fmt.Fprintf(&b, "%s\n", d)
+	}
+	return b.String()
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}

@@ -1,0 +1,130 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/xml"
+	"strings"
+	"testing"
+
+	"github.com/chaosrun/chaosrun/assertions"
+)
+
+func parseJUnit(t *testing.T, rs ...*Result) junitSuites {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := WriteJUnit(&buf, "gate", rs); err != nil {
+		t.Fatal(err)
+	}
+	var doc junitSuites
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, buf.String())
+	}
+	return doc
+}
+
+// A negative control that caught its loss is green: the expected failure
+// is not a JUnit failure; the same run expected to pass is red exactly at
+// its failed enforced assertion and the expectation.
+func TestJUnitFailsExactlyWhereTheExpectationBreaks(t *testing.T) {
+	r := fixture()
+	r.Judge()
+	doc := parseJUnit(t, r)
+	s := doc.Suites[0]
+	if doc.Failures != 0 || s.Failures != 0 || s.Tests != len(r.Assertions)+1 || s.Name != "consumer-crash" {
+		t.Fatalf("met expectation: %d failures, %d tests: %+v", doc.Failures, s.Tests, s)
+	}
+	props := map[string]string{}
+	for _, p := range s.Properties {
+		props[p.Name] = p.Value
+	}
+	if props["seed"] != "42" || props["kafka_version"] == "" || !strings.Contains(props["faults"], "consumer-kill") || props["runtime"] == "" {
+		t.Errorf("properties: %v", props)
+	}
+
+	r = fixture()
+	r.Expect = Expectation{Verdict: VerdictPass}
+	r.Judge()
+	s = parseJUnit(t, r).Suites[0]
+	var failed []string
+	for _, c := range s.Cases {
+		if c.Failure != nil {
+			failed = append(failed, c.Name)
+			if c.Name == "no-consumer-loss" && (!strings.Contains(c.Failure.Text, "partition 0: 25 lost") || !strings.Contains(c.Failure.Text, "first: 0/1201")) {
+				t.Errorf("failure text lacks the evidence: %q", c.Failure.Text)
+			}
+		}
+	}
+	if strings.Join(failed, ",") != "no-consumer-loss,expectation" || s.Failures != 2 {
+		t.Errorf("failed testcases %v (%d), want no-consumer-loss and expectation", failed, s.Failures)
+	}
+}
+
+func TestJUnitHarnessErrorIsAnError(t *testing.T) {
+	r := fixture()
+	r.Error = "harness: cluster: broker 1 did not start\nlog tail..."
+	r.Assertions = nil
+	r.Judge()
+	s := parseJUnit(t, r).Suites[0]
+	if s.Errors != 1 || s.Cases[0].Name != "run" || s.Cases[0].Error == nil || s.Cases[0].Error.Message != "harness: cluster: broker 1 did not start" {
+		t.Errorf("harness error: %+v", s)
+	}
+}
+
+func TestMarkdownAndAnnotations(t *testing.T) {
+	met := fixture()
+	met.Judge()
+	broken := fixture()
+	broken.Scenario = "leader-kill"
+	broken.File = "scenarios/leader-kill.yaml"
+	broken.Expect = Expectation{Verdict: VerdictFail, Failing: []string{"no-kafka-loss", "no-consumer-loss"}}
+	broken.Judge()
+	var md bytes.Buffer
+	if err := WriteMarkdown(&md, "chaosrun gate", []*Result{met, broken}, 3); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"## chaosrun gate: UNFINISHED", "1 of 3 scenarios met their expectation; 1 not run",
+		"| leader-kill | fail | fail | **no** | no-consumer-loss |", "### leader-kill: expectation not met",
+		"- **no-kafka-loss**: all 30000 acked sends are in the log (expected to fail, but it passed)"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md.String())
+		}
+	}
+	var ann bytes.Buffer
+	lineOf := func(r *Result, verdict string) int {
+		if verdict == "no-kafka-loss" {
+			return 27
+		}
+		return 0
+	}
+	if err := WriteAnnotations(&ann, []*Result{met, broken}, lineOf); err != nil {
+		t.Fatal(err)
+	}
+	want := "::error file=scenarios/leader-kill.yaml,line=27,title=chaosrun leader-kill::no-kafka-loss: all 30000 acked sends are in the log (expected to fail, but it passed)\n"
+	if ann.String() != want {
+		t.Errorf("annotations:\n%q\nwant\n%q", ann.String(), want)
+	}
+	if got := ghProperty("a:b,c%\n"); got != "a%3Ab%2Cc%25%0A" {
+		t.Errorf("escaping: %s", got)
+	}
+}
+
+func TestStandingOf(t *testing.T) {
+	r := &Result{Expect: Expectation{Verdict: VerdictFail, Failing: []string{"a"}}}
+	for _, c := range []struct {
+		name            string
+		enforced, passd bool
+		want            Standing
+	}{
+		{"a", true, false, Fine},
+		{"a", true, true, Broken},
+		{"a", false, false, Broken},
+		{"b", true, false, Alongside},
+		{"b", false, false, Fine},
+		{"b", true, true, Fine},
+	} {
+		got, _ := StandingOf(r, assertions.Verdict{Name: c.name, Enforced: c.enforced, Passed: c.passd})
+		if got != c.want {
+			t.Errorf("%s enforced=%v passed=%v: %v, want %v", c.name, c.enforced, c.passd, got, c.want)
+		}
+	}
+}

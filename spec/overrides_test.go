@@ -1,0 +1,79 @@
+package spec
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestOverridesReplaceAndAddSettings(t *testing.T) {
+	var ovs []Override
+	for _, s := range []string{"cluster.broker.min.insync.replicas=1", "topic.config.retention.ms=60000", "workload.producer.acks=1", "consumer.config.max.poll.records=500"} {
+		o, err := ParseOverride(s, "--set")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ovs = append(ovs, o)
+	}
+	s, err := ParseWith("good.yaml", []byte(good), ovs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(st Settings, key string) string {
+		for _, kv := range st {
+			if kv.Key == key {
+				return kv.Value
+			}
+		}
+		return "(unset)"
+	}
+	if got := get(s.Cluster.Broker, "min.insync.replicas"); got != "1" {
+		t.Errorf("broker min.insync.replicas = %s, want the override's 1", got)
+	}
+	if got := get(s.Topic.Config, "retention.ms"); got != "60000" {
+		t.Errorf("topic retention.ms = %s", got)
+	}
+	if got := get(s.Workload.Producer, "acks"); got != "1" {
+		t.Errorf("acks = %s", got)
+	}
+	if got := get(s.Consumer.Config, "max.poll.records"); got != "500" {
+		t.Errorf("max.poll.records = %s", got)
+	}
+	if len(s.Overrides) != 4 || s.Overrides[2].String() != "workload.producer.acks=1 (--set)" {
+		t.Errorf("overrides recorded: %v", s.Overrides)
+	}
+}
+
+func TestOverrideErrorsNameTheirSource(t *testing.T) {
+	o, err := ParseOverride("workload.producer.acks=most", "--set")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ParseWith("good.yaml", []byte(good), []Override{o})
+	if err == nil || !strings.Contains(err.Error(), "workload.producer.acks") || !strings.Contains(err.Error(), "(set by --set)") {
+		t.Errorf("a bad override's error: %v", err)
+	}
+	for in, want := range map[string]string{
+		"cluster.broker":           "want section.key=value",
+		"broker.num.io.threads=16": `"broker.num.io.threads": want a key under cluster.broker, topic.config, workload.producer, consumer.config`,
+		"=5":                       "want section.key=value",
+	} {
+		if _, err := ParseOverride(in, "--set"); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %s", in, err, want)
+		}
+	}
+}
+
+func TestReadOverridesFromAPropertiesFile(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "ship.properties")
+	os.WriteFile(f, []byte("# what ships\ncluster.broker.num.io.threads = 16\n\n! comment\nconsumer.config.session.timeout.ms=45000\n"), 0o644)
+	ovs, err := ReadOverrides(f)
+	if err != nil || len(ovs) != 2 || ovs[0].Key != "num.io.threads" || ovs[0].Value != "16" || ovs[1].Source != f+":5" {
+		t.Fatalf("%v %+v", err, ovs)
+	}
+	os.WriteFile(f, []byte("cluster.broker.x=1\nnonsense\n"), 0o644)
+	if _, err := ReadOverrides(f); err == nil || !strings.Contains(err.Error(), f+":2") {
+		t.Errorf("a bad line must be named by file:line: %v", err)
+	}
+}
