@@ -27,6 +27,7 @@ type consumerSide struct {
 	orderFirst           []string
 
 	fromIntended, fromSent *hdrhistogram.Histogram
+	e2eSeries              latencySeries // from intended, per second processed
 
 	kitchen kitchenSide
 	foreign foreignSide
@@ -52,6 +53,7 @@ func (l *Ledger) Processed(e *Event, now time.Time) {
 	}
 	if !e.Intended.IsZero() {
 		recordLatency(c.fromIntended, now.Sub(e.Intended))
+		c.e2eSeries.record(now, now.Sub(e.Intended))
 	}
 	l.phaseProcessed(ID{e.Producer, e.Seq}, e.Intended, now)
 	if !e.Sent.IsZero() {

@@ -43,6 +43,7 @@ func NewLedger(run, env string, start time.Time, c Criteria) *Ledger {
 		cons: consumerSide{
 			orders:       map[uint64]Step{},
 			fromIntended: newLatency(),
+			e2eSeries:    newLatencySeries(),
 			fromSent:     newLatency(),
 		},
 		drain: drainSide{last: map[uint64]logPos{}},

@@ -32,6 +32,7 @@ type producerSide struct {
 
 	ackLatency *hdrhistogram.Histogram
 	ackSeries  latencySeries
+	sentSeries countSeries // sends per second of their send time
 
 	lastAck        time.Time
 	gap            time.Duration
@@ -94,6 +95,9 @@ func (l *Ledger) Unknown(id ID, intended, sent, now time.Time) {
 // cannot be tracked.
 func (p *producerSide) outcome(id ID, intended, sent time.Time, lateAfter time.Duration) *sends {
 	p.counts.Sent++
+	if !sent.IsZero() {
+		p.sentSeries.add(sent)
+	}
 	if sent.Sub(intended) > lateAfter {
 		p.counts.Late++
 	}

@@ -61,3 +61,40 @@ func (s *latencySeries) snapshot() []LatencyPoint {
 	}
 	return out
 }
+
+// CountPoint is how many things happened in one second.
+type CountPoint struct {
+	At    time.Time `json:"at"` // start of the second
+	Count int64     `json:"count"`
+}
+
+// countSeries counts events per second of their own time, which may come
+// out of order (a send's time, recorded when its outcome arrives).
+type countSeries struct {
+	from   time.Time
+	counts []int64
+}
+
+func (s *countSeries) add(t time.Time) {
+	if s.from.IsZero() {
+		s.from = t.Truncate(time.Second)
+	}
+	i := int(t.Sub(s.from) / time.Second)
+	if t.Before(s.from) {
+		// Rare: earlier than the first second seen; open the seconds before.
+		shift := int(s.from.Sub(t.Truncate(time.Second)) / time.Second)
+		s.counts = append(make([]int64, shift), s.counts...)
+		s.from = s.from.Add(-time.Duration(shift) * time.Second)
+		i = int(t.Sub(s.from) / time.Second)
+	}
+	s.counts = growTo(s.counts, i)
+	s.counts[i]++
+}
+
+func (s *countSeries) snapshot() []CountPoint {
+	out := make([]CountPoint, len(s.counts))
+	for i, n := range s.counts {
+		out[i] = CountPoint{At: s.from.Add(time.Duration(i) * time.Second), Count: n}
+	}
+	return out
+}

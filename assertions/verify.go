@@ -13,8 +13,13 @@ type Report struct {
 	// Latency holds the histograms "produce_ack", "e2e_from_intended" and
 	// "e2e_from_sent", in microseconds.
 	Latency map[string]*hdrhistogram.Histogram
-	// AckSeries is produce-ack latency per second of the run.
-	AckSeries []LatencyPoint
+	// AckSeries is produce-ack latency per second of the run (its counts
+	// are acks per second); E2ESeries is end-to-end latency from the
+	// intended send time per second processed (its counts are records
+	// processed per second); SentSeries counts sends per second.
+	AckSeries  []LatencyPoint
+	E2ESeries  []LatencyPoint
+	SentSeries []CountPoint
 	// Lag is the series for reports: per partition at most one point per
 	// second (that second's maxima, stamped with its start) plus the last sample.
 	Lag       []LagPoint
@@ -55,9 +60,11 @@ func (l *Ledger) Verify() Report {
 
 	c := l.compare()
 	return Report{
-		Counts:    l.counts(&c),
-		Verdicts:  l.judgeAll(&c),
-		AckSeries: l.prod.ackSeries.snapshot(),
+		Counts:     l.counts(&c),
+		Verdicts:   l.judgeAll(&c),
+		AckSeries:  l.prod.ackSeries.snapshot(),
+		E2ESeries:  l.cons.e2eSeries.snapshot(),
+		SentSeries: l.prod.sentSeries.snapshot(),
 		Latency: map[string]*hdrhistogram.Histogram{
 			"produce_ack":       l.prod.ackLatency.Clone(),
 			"e2e_from_intended": l.cons.fromIntended.Clone(),

@@ -23,6 +23,7 @@ type Output struct {
 var Outputs = []Output{
 	{Name: "result.json", Write: func(dir string, r *Result) error { return WriteJSON(filepath.Join(dir, "result.json"), r) }},
 	{Name: "<histogram>.hgrm", Write: writeHgrmOf},
+	{Name: "report.html", Write: writeHTMLOf},
 }
 
 // WriteAll renders every output of r into dir.

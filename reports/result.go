@@ -60,6 +60,11 @@ type Result struct {
 	Latency      map[string]Latency        `json:"latency"` // keyed like the histograms: produce_ack, e2e_from_intended, e2e_from_sent
 	Lag          []assertions.LagPoint     `json:"lag"`
 	AckSeries    []assertions.LatencyPoint `json:"produce_ack_series,omitempty"` // produce-ack latency per second
+	// E2ESeries is end-to-end latency from the intended send time per second
+	// processed (count: records processed that second); SentSeries counts
+	// sends per second of their send time.
+	E2ESeries  []assertions.LatencyPoint `json:"e2e_series,omitempty"`
+	SentSeries []assertions.CountPoint   `json:"sent_series,omitempty"`
 	// Phases are the load phases, when the workload declared them.
 	Phases []Phase `json:"phases,omitempty"`
 	// Recoveries are every fault and flood and how the run came back from it.

@@ -82,6 +82,7 @@ func (r *run) recordReport(rep assertions.Report) {
 	r.res.Assertions = rep.Verdicts
 	r.res.Lag = rep.Lag
 	r.res.AckSeries = rep.AckSeries
+	r.res.E2ESeries, r.res.SentSeries = rep.E2ESeries, rep.SentSeries
 	r.res.Phases = reports.PhasesOf(r.res.StartedAt, rep.Phases)
 	r.res.Recoveries = reports.RecoveriesOf(rep.Recoveries)
 	r.res.Group = reports.GroupOf(r.res.StartedAt, rep.Group)

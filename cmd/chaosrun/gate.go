@@ -101,6 +101,9 @@ func runGate(ctx context.Context, paths []string, f gateFlags, stdout io.Writer)
 	if err := writeGateReports(f, results, len(entries), lines); err != nil {
 		return &exitError{exitHarnessError, err}
 	}
+	if err := writeIndex(f.out, results); err != nil {
+		return &exitError{exitHarnessError, err}
+	}
 	if os.Getenv("GITHUB_ACTIONS") == "true" {
 		reports.WriteAnnotations(stdout, results, lines)
 	}
@@ -185,4 +188,18 @@ func writeFile(path string, render func(io.Writer) error) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return fh.Close()
+}
+
+// writeIndex writes OUT/index.html, linking each run's report.html.
+func writeIndex(out string, results []*reports.Result) error {
+	link := func(r *reports.Result) string {
+		rel, err := filepath.Rel(out, filepath.Join(filepath.Dir(r.Path), "report.html"))
+		if err != nil || r.Path == "" {
+			return ""
+		}
+		return filepath.ToSlash(rel)
+	}
+	return writeFile(filepath.Join(out, "index.html"), func(w io.Writer) error {
+		return reports.WriteIndex(w, "chaosrun gate", results, link)
+	})
 }

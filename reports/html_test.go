@@ -1,0 +1,104 @@
+package reports
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/chaosrun/chaosrun/assertions"
+)
+
+// withSeries is the fixture with the time series and histograms a real run
+// has, so every chart has data.
+func withSeries() *Result {
+	r := fixture()
+	h := hdrhistogram.New(1, 3_600_000_000, 3)
+	for i := int64(1); i <= 1000; i++ {
+		h.RecordValue(i * 100)
+	}
+	r.Latency["produce_ack"] = LatencyOf(h)
+	r.Latency["e2e_from_intended"] = LatencyOf(h)
+	for s := 0; s < 60; s++ {
+		at := r.StartedAt.Add(time.Duration(s) * time.Second)
+		r.SentSeries = append(r.SentSeries, assertions.CountPoint{At: at, Count: 500})
+		r.AckSeries = append(r.AckSeries, assertions.LatencyPoint{At: at, Count: 500, P50: 2, P99: 9})
+		r.E2ESeries = append(r.E2ESeries, assertions.LatencyPoint{At: at, Count: 480, P50: 5, P99: 40})
+		for p := int32(0); p < 3; p++ {
+			r.Lag = append(r.Lag, assertions.LagPoint{At: at, Partition: p, Offsets: int64(s) * int64(p), Seconds: float64(s*int(p)) / 100})
+		}
+	}
+	return r
+}
+
+func TestHTMLIsSelfContained(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, withSeries()); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	if m := regexp.MustCompile(`(?i)<(script|link|img)[^>]+(src|href)=`).FindString(page); m != "" {
+		t.Errorf("the page loads something from elsewhere: %s", m)
+	}
+	for _, want := range []string{"uPlot", `id="chart-lag"`, "no-consumer-loss", "partition 0: 25 lost", "consumer-kill"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+}
+
+// TestHTMLInABrowser loads the page in headless chromium: it must run
+// without a console error and draw every chart. CHAOSRUN_BROWSER=required
+// (CI) makes a missing browser a failure; CHAOSRUN_ARTIFACTS keeps a
+// screenshot there.
+func TestHTMLInABrowser(t *testing.T) {
+	browser := ""
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			browser = p
+			break
+		}
+	}
+	if browser == "" {
+		if os.Getenv("CHAOSRUN_BROWSER") == "required" {
+			t.Fatal("CHAOSRUN_BROWSER=required, and no chromium is installed")
+		}
+		t.Skip("no chromium here (Debian's chromium package); CI installs it")
+	}
+	dir := t.TempDir()
+	if err := WriteAll(dir, withSeries()); err != nil {
+		t.Fatal(err)
+	}
+	page := filepath.Join(dir, "report.html")
+	st, _ := os.Stat(page)
+	args := []string{"--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000"}
+	out, err := exec.Command(browser, append(args, "--dump-dom", "file://"+page)...).Output()
+	if err != nil {
+		t.Fatalf("%s: %v", browser, err)
+	}
+	body := regexp.MustCompile(`<body[^>]*>`).FindString(string(out))
+	if !strings.Contains(body, `data-charts="4"`) || !strings.Contains(body, `data-errors="0"`) {
+		errs := regexp.MustCompile(`(?s)<ul id="errors">(.*?)</ul>`).FindStringSubmatch(string(out))
+		t.Fatalf("the page did not draw its 4 charts cleanly: %s\nerrors: %v", body, errs)
+	}
+	ms := regexp.MustCompile(`data-drawn-ms="(\d+)"`).FindStringSubmatch(body)
+	drawn := -1
+	if ms != nil {
+		drawn, _ = strconv.Atoi(ms[1])
+	}
+	t.Logf("report.html: %d bytes, charts drawn %d ms after navigation started", st.Size(), drawn)
+	if a := os.Getenv("CHAOSRUN_ARTIFACTS"); a != "" {
+		os.MkdirAll(a, 0o755)
+		shot := filepath.Join(a, "report.png")
+		if out, err := exec.Command(browser, append(args, "--window-size=1280,2400", "--screenshot="+shot, "file://"+page)...).CombinedOutput(); err != nil {
+			t.Errorf("screenshot: %v\n%s", err, out)
+		}
+	}
+}
