@@ -13,8 +13,9 @@ const orderBits = 40
 
 // consumerSide is the ledger's record of what the group processed.
 type consumerSide struct {
-	processed seqSets // by producer
-	strays    strays
+	processed  seqSets // by producer
+	nProcessed int64   // first-time processings, for live progress
+	strays     strays
 
 	dups     int64
 	dupFirst []string
@@ -51,6 +52,7 @@ func (l *Ledger) Processed(e *Event, now time.Time) {
 		}
 		return
 	}
+	c.nProcessed++
 	if !e.Intended.IsZero() {
 		recordLatency(c.fromIntended, now.Sub(e.Intended))
 		c.e2eSeries.record(now, now.Sub(e.Intended))
@@ -121,4 +123,29 @@ func (c *consumerSide) finalize(order uint64, step Step) {
 	if step == StepCancelled {
 		c.cancelled.at(p).add(o)
 	}
+}
+
+// Live is the run so far, for progress lines and metrics.
+type Live struct {
+	Sent, Acked, Failed, Unknown, Processed int64
+	Lag                                     []LagPoint // each partition's latest sample
+}
+
+// Live reads the counts and lag so far; it may be called while the run goes on.
+func (l *Ledger) Live() Live {
+	var v Live
+	l.prodMu.Lock()
+	v.Sent, v.Acked, v.Failed, v.Unknown = l.prod.counts.Sent, l.prod.counts.Acked, l.prod.counts.Failed, l.prod.counts.Unknown
+	l.prodMu.Unlock()
+	l.consMu.Lock()
+	v.Processed = l.cons.nProcessed
+	l.consMu.Unlock()
+	l.lagMu.Lock()
+	for _, pa := range l.lag.parts {
+		if pa.seen {
+			v.Lag = append(v.Lag, pa.cur)
+		}
+	}
+	l.lagMu.Unlock()
+	return v
 }

@@ -212,3 +212,15 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 		return true
 	}
 }
+
+// Active lists the faults injected and not yet healed, as "type: what it hit".
+func (s *Schedule) Active() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.open))
+	for i, hit := range s.open {
+		out = append(out, s.plans[i].Type+": "+hit)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -27,6 +27,9 @@ type Options struct {
 	Image   string // docker image of Kafka; default DefaultImage()
 	OutDir  string // result.json and .hgrm files go here; empty: nowhere
 	Logf    func(string, ...any)
+	// Progress, when set, hears of the run every second while the workload
+	// runs and the group settles (progress lines, live metrics).
+	Progress func(Progress)
 }
 
 // HarnessError is a failure of the harness or its infrastructure, as opposed
@@ -218,7 +221,9 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 		return err
 	}
 	stopLag() // settle samples on its own from here: one sampler, samples in time order
+	stopProgress := r.progressLoop(ledger, "settling", nil)
 	r.settle(ctx, sampler, group)
+	stopProgress()
 	stopGroup()
 	for _, e := range group.ErrorSpans() {
 		r.logf("consumer errors: %d× %s", e.Count, e.Error)
@@ -257,9 +262,11 @@ func (r *run) produceUnderFaults(ctx context.Context, env *faults.Env, bootstrap
 	schedCtx, stopSched := context.WithCancel(ctx)
 	defer stopSched()
 	sched.Start(schedCtx, r.res.StartedAt)
+	stopProgress := r.progressLoop(ledger, "workload", sched.Active)
 	ps.Start = r.res.StartedAt // one time origin for faults and the send schedule
 	stats, err := workloads.Produce(ctx, bootstrap, ps, ledger)
 	ledger.ProduceStopped(time.Now())
+	stopProgress()
 	stopSched() // an early producer failure must not wait for the last heal time
 	healCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()

@@ -91,11 +91,17 @@ func runGate(ctx context.Context, paths []string, f gateFlags, stdout io.Writer)
 
 	fmt.Fprintf(stdout, "chaosrun gate: %d scenarios, results in %s\n", len(entries), f.out)
 	done := 0
-	out := gate.Execute(ctx, entries, gate.Options{Runtime: f.rt, Image: f.image, OutDir: f.out, Logf: progress(f.quiet),
-		Each: func(e gate.Entry, res *reports.Result, err error) {
-			done++
-			printGateRun(stdout, done, len(entries), e, res, err, f.quiet)
-		}})
+	opts := gate.Options{Runtime: f.rt, Image: f.image, OutDir: f.out}
+	con := newConsole(os.Stderr)
+	if !f.quiet {
+		opts.Logf, opts.Progress = con.logf, con.progress
+	}
+	opts.Each = func(e gate.Entry, res *reports.Result, err error) {
+		con.done()
+		done++
+		printGateRun(stdout, done, len(entries), e, res, err, f.quiet)
+	}
+	out := gate.Execute(ctx, entries, opts)
 	results := out.Results()
 	lines := scenarioLines(entries)
 	if err := writeGateReports(f, results, len(entries), lines); err != nil {

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -50,7 +49,11 @@ func runScenario(ctx context.Context, file string, opts runner.Options, quiet bo
 	if opts.OutDir == "" {
 		opts.OutDir = "chaosrun-results/" + s.Name
 	}
-	opts.Logf = progress(quiet)
+	if !quiet {
+		con := newConsole(os.Stderr)
+		opts.Logf, opts.Progress = con.logf, con.progress
+		defer con.done()
+	}
 	ctx, stop := signal.NotifyContext(ctxOrBackground(ctx), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// The first signal starts an orderly teardown; stop listening then, so a
@@ -75,14 +78,12 @@ func runScenario(ctx context.Context, file string, opts runner.Options, quiet bo
 	return nil
 }
 
+// progress is log lines on stderr, or nothing when quiet.
 func progress(quiet bool) func(string, ...any) {
 	if quiet {
 		return nil
 	}
-	start := time.Now()
-	return func(format string, args ...any) {
-		fmt.Fprintf(os.Stderr, "[%6.1fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
-	}
+	return newConsole(os.Stderr).logf
 }
 
 func ctxOrBackground(ctx context.Context) context.Context {

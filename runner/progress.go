@@ -1,0 +1,61 @@
+package runner
+
+import (
+	"sync"
+	"time"
+
+	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/workloads"
+)
+
+// Progress is the run so far, told to Options.Progress every second while
+// the workload runs and the group settles.
+type Progress struct {
+	Stage   string        // "workload" or "settling"
+	Elapsed time.Duration // since the workload began
+	Planned time.Duration // the workload's timed phases (a flood takes what it takes)
+	assertions.Live
+	Faults []string // injected and not yet healed
+}
+
+// progressEvery is how often Options.Progress hears of the run.
+const progressEvery = time.Second
+
+// progressLoop tells opts.Progress of the run every second until the
+// returned stop is called; active lists the faults in effect (nil: none).
+func (r *run) progressLoop(ledger *assertions.Ledger, stage string, active func() []string) (stop func()) {
+	if r.opts.Progress == nil {
+		return func() {}
+	}
+	planned := plannedLength(r.s.Workload.Load())
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	tell := func() {
+		p := Progress{Stage: stage, Elapsed: time.Since(r.res.StartedAt), Planned: planned, Live: ledger.Live()}
+		if active != nil {
+			p.Faults = active()
+		}
+		r.opts.Progress(p)
+	}
+	wg.Go(func() {
+		t := time.NewTicker(progressEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				tell()
+			}
+		}
+	})
+	return sync.OnceFunc(func() { close(done); wg.Wait() })
+}
+
+func plannedLength(phases []workloads.Phase) time.Duration {
+	var d time.Duration
+	for _, p := range phases {
+		d += p.Duration
+	}
+	return d
+}
