@@ -149,3 +149,17 @@ func (l *Ledger) Live() Live {
 	l.lagMu.Unlock()
 	return v
 }
+
+// LiveLatency clones the latency histograms so far (microseconds), keyed as
+// in Report.Latency.
+func (l *Ledger) LiveLatency() map[string]*hdrhistogram.Histogram {
+	out := map[string]*hdrhistogram.Histogram{}
+	l.prodMu.Lock()
+	out["produce_ack"] = l.prod.ackLatency.Clone()
+	l.prodMu.Unlock()
+	l.consMu.Lock()
+	out["e2e_from_intended"] = l.cons.fromIntended.Clone()
+	out["e2e_from_sent"] = l.cons.fromSent.Clone()
+	l.consMu.Unlock()
+	return out
+}

@@ -140,10 +140,11 @@ func asErrors(err error) *spec.Errors {
 
 // Options configure a gate's runs.
 type Options struct {
-	Runtime, Image string
-	OutDir         string // each run writes into OutDir/<scenario name>
-	Logf           func(string, ...any)
-	Progress       func(runner.Progress)
+	Runtime, Image  string
+	OutDir          string // each run writes into OutDir/<scenario name>
+	Logf            func(string, ...any)
+	Progress        func(runner.Progress)
+	ProgressLatency bool
 	// Each is told every finished run, in order (the result is nil when the
 	// run could not start).
 	Each func(e Entry, res *reports.Result, err error)
@@ -176,7 +177,7 @@ func Execute(ctx context.Context, entries []Entry, o Options) *Outcome {
 			name = fmt.Sprintf("%s-%d", name, n)
 		}
 		res, err := runner.Run(ctx, e.Scenario, runner.Options{Runtime: o.Runtime, Image: o.Image,
-			OutDir: filepath.Join(o.OutDir, name), Logf: o.Logf, Progress: o.Progress})
+			OutDir: filepath.Join(o.OutDir, name), Logf: o.Logf, Progress: o.Progress, ProgressLatency: o.ProgressLatency})
 		out.Runs = append(out.Runs, Run{Entry: e, Result: res, Err: err})
 		if o.Each != nil {
 			o.Each(e, res, err)

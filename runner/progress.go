@@ -2,6 +2,9 @@ package runner
 
 import (
 	"sync"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
 	"time"
 
 	"github.com/chaosrun/chaosrun/assertions"
@@ -11,11 +14,15 @@ import (
 // Progress is the run so far, told to Options.Progress every second while
 // the workload runs and the group settles.
 type Progress struct {
-	Stage   string        // "workload" or "settling"
-	Elapsed time.Duration // since the workload began
-	Planned time.Duration // the workload's timed phases (a flood takes what it takes)
+	Scenario, Group, Topic string
+	Stage                  string        // "workload" or "settling"
+	Elapsed                time.Duration // since the workload began
+	Planned                time.Duration // the workload's timed phases (a flood takes what it takes)
 	assertions.Live
 	Faults []string // injected and not yet healed
+	// Latency holds clones of the latency histograms so far (µs), only when
+	// Options.ProgressLatency asks for them (live metrics).
+	Latency map[string]*hdrhistogram.Histogram
 }
 
 // progressEvery is how often Options.Progress hears of the run.
@@ -31,7 +38,11 @@ func (r *run) progressLoop(ledger *assertions.Ledger, stage string, active func(
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	tell := func() {
-		p := Progress{Stage: stage, Elapsed: time.Since(r.res.StartedAt), Planned: planned, Live: ledger.Live()}
+		p := Progress{Scenario: r.s.Name, Group: r.s.Consumer.Group, Topic: r.s.Topic.Name,
+			Stage: stage, Elapsed: time.Since(r.res.StartedAt), Planned: planned, Live: ledger.Live()}
+		if r.opts.ProgressLatency {
+			p.Latency = ledger.LiveLatency()
+		}
 		if active != nil {
 			p.Faults = active()
 		}

@@ -30,6 +30,8 @@ type Options struct {
 	// Progress, when set, hears of the run every second while the workload
 	// runs and the group settles (progress lines, live metrics).
 	Progress func(Progress)
+	// ProgressLatency adds the latency histograms so far to each Progress.
+	ProgressLatency bool
 }
 
 // HarnessError is a failure of the harness or its infrastructure, as opposed

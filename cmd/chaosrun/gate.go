@@ -24,6 +24,7 @@ type gateFlags struct {
 	out, rt, image  string
 	sets, configs   []string
 	junit, markdown string
+	metricsAddr     string
 	quiet           bool
 }
 
@@ -52,6 +53,7 @@ gate (a run that proves nothing is never a pass).`,
 	fl.StringVar(&f.junit, "junit", "", "write JUnit XML here")
 	fl.StringVar(&f.markdown, "markdown", "", "write a Markdown report here (also appended to $GITHUB_STEP_SUMMARY when set)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress lines and no per-run summaries: one line per run")
+	metricsFlag(cmd, &f.metricsAddr)
 	return cmd
 }
 
@@ -91,13 +93,14 @@ func runGate(ctx context.Context, paths []string, f gateFlags, stdout io.Writer)
 
 	fmt.Fprintf(stdout, "chaosrun gate: %d scenarios, results in %s\n", len(entries), f.out)
 	done := 0
-	opts := gate.Options{Runtime: f.rt, Image: f.image, OutDir: f.out}
-	con := newConsole(os.Stderr)
-	if !f.quiet {
-		opts.Logf, opts.Progress = con.logf, con.progress
+	ropts := runner.Options{}
+	stopObserving, err := observe(&ropts, f.quiet, f.metricsAddr)
+	if err != nil {
+		return &exitError{exitBadInput, err}
 	}
+	defer stopObserving()
+	opts := gate.Options{Runtime: f.rt, Image: f.image, OutDir: f.out, Logf: ropts.Logf, Progress: ropts.Progress, ProgressLatency: ropts.ProgressLatency}
 	opts.Each = func(e gate.Entry, res *reports.Result, err error) {
-		con.done()
 		done++
 		printGateRun(stdout, done, len(entries), e, res, err, f.quiet)
 	}

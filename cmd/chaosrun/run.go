@@ -11,13 +11,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/metrics"
 	"github.com/chaosrun/chaosrun/reports"
 	"github.com/chaosrun/chaosrun/runner"
 	"github.com/chaosrun/chaosrun/spec"
 )
 
 func runCmd() *cobra.Command {
-	var out, rt, image string
+	var out, rt, image, metricsAddr string
 	var quiet bool
 	cmd := &cobra.Command{
 		Use:   "run FILE",
@@ -27,7 +28,7 @@ injects the scenario's faults, drains and judges. It prints a summary and writes
 DIR/result.json. Exit codes: 0 expectation met, 1 not met, 2 bad input, 3 harness error.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runScenario(cmd.Context(), args[0], runner.Options{Runtime: rt, Image: image, OutDir: out}, quiet)
+			return runScenario(cmd.Context(), args[0], runner.Options{Runtime: rt, Image: image, OutDir: out}, quiet, metricsAddr)
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "directory for result.json and .hgrm files (default chaosrun-results/<scenario>)")
@@ -35,10 +36,50 @@ DIR/result.json. Exit codes: 0 expectation met, 1 not met, 2 bad input, 3 harnes
 		" (auto: the first that fits the scenario and is usable here)")
 	cmd.Flags().StringVar(&image, "image", "", "Kafka image for the docker runtime (default $CHAOSRUN_IMAGE, else apache/kafka:"+harness.DefaultKafkaVersion+")")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress lines, only the summary")
+	metricsFlag(cmd, &metricsAddr)
 	return cmd
 }
 
-func runScenario(ctx context.Context, file string, opts runner.Options, quiet bool) error {
+// metricsFlag adds --metrics-addr: alone it serves on loopback.
+func metricsFlag(cmd *cobra.Command, addr *string) {
+	cmd.Flags().StringVar(addr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics during the run (alone: "+metrics.DefaultAddr+")")
+	cmd.Flags().Lookup("metrics-addr").NoOptDefVal = metrics.DefaultAddr
+}
+
+// observe sets opts up to show progress (unless quiet) and to serve
+// metrics (when addr is set); stop ends both.
+func observe(opts *runner.Options, quiet bool, addr string) (stop func(), err error) {
+	var tell []func(runner.Progress)
+	con := newConsole(os.Stderr)
+	if !quiet {
+		opts.Logf = con.logf
+		tell = append(tell, con.progress)
+	}
+	var exp *metrics.Exporter
+	if addr != "" {
+		if exp, err = metrics.Serve(addr); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(os.Stderr, "metrics: http://%s/metrics\n", exp.Addr())
+		opts.ProgressLatency = true
+		tell = append(tell, exp.Observe)
+	}
+	if len(tell) > 0 {
+		opts.Progress = func(p runner.Progress) {
+			for _, f := range tell {
+				f(p)
+			}
+		}
+	}
+	return func() {
+		con.done()
+		if exp != nil {
+			exp.Close()
+		}
+	}, nil
+}
+
+func runScenario(ctx context.Context, file string, opts runner.Options, quiet bool, metricsAddr string) error {
 	s, err := spec.Load(file)
 	if err != nil {
 		return &exitError{exitBadInput, err}
@@ -49,11 +90,11 @@ func runScenario(ctx context.Context, file string, opts runner.Options, quiet bo
 	if opts.OutDir == "" {
 		opts.OutDir = "chaosrun-results/" + s.Name
 	}
-	if !quiet {
-		con := newConsole(os.Stderr)
-		opts.Logf, opts.Progress = con.logf, con.progress
-		defer con.done()
+	stopObserving, err := observe(&opts, quiet, metricsAddr)
+	if err != nil {
+		return &exitError{exitBadInput, err}
 	}
+	defer stopObserving()
 	ctx, stop := signal.NotifyContext(ctxOrBackground(ctx), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// The first signal starts an orderly teardown; stop listening then, so a
