@@ -34,7 +34,7 @@ var (
 )
 
 var (
-	reportPage = template.Must(template.New("report").Parse(reportTmpl))
+	reportPage = template.Must(template.New("report").Funcs(template.FuncMap{"windows": windowTexts}).Parse(reportTmpl))
 	indexPage  = template.Must(template.New("index").Parse(indexTmpl))
 )
 
@@ -271,4 +271,19 @@ func WriteIndex(w io.Writer, title string, results []*Result, reportOf func(*Res
 		Rows  any
 		CSS   template.CSS
 	}{title, rows, template.CSS(reportCSS)})
+}
+
+// windowTexts are a recovery's before/during/after figures, one per line.
+func windowTexts(rc Recovery) []string {
+	var out []string
+	for _, w := range []struct {
+		name string
+		f    *WindowFigures
+	}{{"before", rc.Before}, {"during", rc.During}, {"after", rc.After}} {
+		if w.f != nil {
+			out = append(out, fmt.Sprintf("%s (t+%.0fs to t+%.0fs): %.0f acks/s, %.0f processed/s, ack p50 %.1fms, ack p99 %.1fms (worst second), e2e p99 %.0fms (worst second)",
+				w.name, w.f.From, w.f.To, w.f.AcksPerS, w.f.ProcessedPerS, w.f.AckP50, w.f.AckP99, w.f.E2EP99))
+		}
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"slices"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -143,6 +144,93 @@ type Recovery struct {
 	// Seconds from its end; null: never within the run.
 	FirstAck *float64 `json:"first_ack_after_s"`
 	LagBack  *float64 `json:"lag_back_after_s"`
+	// Before, During and After are the figures of the windows around it:
+	// as long as it lasted (at least 10 s) before it, while it lasted, and
+	// as long after it ended; nil where the run has no second of it.
+	Before *WindowFigures `json:"before,omitempty"`
+	During *WindowFigures `json:"during,omitempty"`
+	After  *WindowFigures `json:"after,omitempty"`
+}
+
+// WindowFigures are throughput and latency over a window of whole seconds,
+// read from the per-second series: rates are means over the window, p50 the
+// median of the seconds' p50s, p99 the worst second's p99 (per-second
+// percentiles cannot be merged exactly).
+type WindowFigures struct {
+	From          float64 `json:"from_t"` // seconds since StartedAt
+	To            float64 `json:"to_t"`
+	AcksPerS      float64 `json:"acks_per_s"`
+	ProcessedPerS float64 `json:"processed_per_s"`
+	AckP50        float64 `json:"produce_ack_p50_ms"`
+	AckP99        float64 `json:"produce_ack_p99_worst_second_ms"`
+	E2EP99        float64 `json:"e2e_p99_worst_second_ms"`
+}
+
+// minWindow is the shortest before/after window around a disturbance.
+const minWindow = 10 * time.Second
+
+// FillRecoveryWindows computes each recovery's before, during and after
+// figures from the result's per-second series.
+func (r *Result) FillRecoveryWindows() {
+	end := r.StartedAt
+	for _, p := range r.AckSeries {
+		end = maxTime(end, p.At.Add(time.Second))
+	}
+	for _, p := range r.E2ESeries {
+		end = maxTime(end, p.At.Add(time.Second))
+	}
+	for i := range r.Recoveries {
+		rc := &r.Recoveries[i]
+		span := max(rc.To.Sub(rc.From), minWindow)
+		rc.Before = r.window(maxTime(rc.From.Add(-span), r.StartedAt), rc.From)
+		rc.During = r.window(rc.From, rc.To)
+		rc.After = r.window(rc.To, minTime(rc.To.Add(span), end))
+	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// window sums the whole seconds that start in [from, to).
+func (r *Result) window(from, to time.Time) *WindowFigures {
+	if to.Sub(from) < time.Second {
+		return nil
+	}
+	in := func(at time.Time) bool { return !at.Before(from.Truncate(time.Second)) && at.Before(to) }
+	w := &WindowFigures{From: from.Sub(r.StartedAt).Seconds(), To: to.Sub(r.StartedAt).Seconds()}
+	secs := to.Sub(from).Seconds()
+	var p50s []float64
+	var acks, processed int64
+	for _, p := range r.AckSeries {
+		if in(p.At) {
+			acks += p.Count
+			p50s = append(p50s, p.P50)
+			w.AckP99 = max(w.AckP99, p.P99)
+		}
+	}
+	for _, p := range r.E2ESeries {
+		if in(p.At) {
+			processed += p.Count
+			w.E2EP99 = max(w.E2EP99, p.P99)
+		}
+	}
+	if len(p50s) > 0 {
+		slices.Sort(p50s)
+		w.AckP50 = p50s[len(p50s)/2]
+	}
+	w.AcksPerS, w.ProcessedPerS = float64(acks)/secs, float64(processed)/secs
+	return w
 }
 
 // Group is the consumer group's side of the run.

@@ -85,6 +85,7 @@ func (r *run) recordReport(rep assertions.Report) {
 	r.res.E2ESeries, r.res.SentSeries = rep.E2ESeries, rep.SentSeries
 	r.res.Phases = reports.PhasesOf(r.res.StartedAt, rep.Phases)
 	r.res.Recoveries = reports.RecoveriesOf(rep.Recoveries)
+	r.res.FillRecoveryWindows()
 	r.res.Group = reports.GroupOf(r.res.StartedAt, rep.Group)
 	r.res.Latency = map[string]reports.Latency{}
 	for name, h := range rep.Latency {
