@@ -3,6 +3,9 @@ package reports
 import (
 	"bytes"
 	"encoding/xml"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -126,5 +129,39 @@ func TestStandingOf(t *testing.T) {
 		if got != c.want {
 			t.Errorf("%s enforced=%v passed=%v: %v, want %v", c.name, c.enforced, c.passd, got, c.want)
 		}
+	}
+}
+
+// The JUnit output validates against the schema the CI consumers read
+// (testdata/junit.xsd), with xmllint; CHAOSRUN_BROWSER=required (CI, which
+// installs the reports' tools) makes a missing xmllint a failure.
+func TestJUnitValidatesAgainstTheSchema(t *testing.T) {
+	xmllint, err := exec.LookPath("xmllint")
+	if err != nil {
+		if os.Getenv("CHAOSRUN_BROWSER") == "required" {
+			t.Fatal("xmllint is missing (Debian's libxml2-utils; scripts/browser-setup installs it)")
+		}
+		t.Skip("no xmllint here (Debian's libxml2-utils)")
+	}
+	met, unmet, errored := fixture(), fixture(), fixture()
+	unmet.Expect = Expectation{Verdict: VerdictPass}
+	errored.Error = "cluster: broker 1 did not start"
+	for _, r := range []*Result{met, unmet, errored} {
+		r.Judge()
+	}
+	var buf bytes.Buffer
+	if err := WriteJUnit(&buf, "gate", []*Result{met, unmet, errored}); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "junit.xml")
+	os.WriteFile(file, buf.Bytes(), 0o644)
+	if out, err := exec.Command(xmllint, "--noout", "--schema", "testdata/junit.xsd", file).CombinedOutput(); err != nil {
+		t.Errorf("xmllint: %v\n%s", err, out)
+	}
+	// The schema really judges: a testsuite without its name is refused.
+	bad := strings.Replace(buf.String(), `<testsuite name="consumer-crash"`, `<testsuite`, 1)
+	os.WriteFile(file, []byte(bad), 0o644)
+	if out, err := exec.Command(xmllint, "--noout", "--schema", "testdata/junit.xsd", file).CombinedOutput(); err == nil {
+		t.Errorf("a testsuite without a name validated:\n%s", out)
 	}
 }
