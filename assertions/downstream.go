@@ -61,23 +61,22 @@ func (l *Ledger) sinkWrites(worst time.Time) string {
 	if worst.IsZero() {
 		return out
 	}
-	var n, rows int64
+	var n, rows, secs int64
 	var busy time.Duration
 	from := worst.Add(-sinkWindow)
 	if from.Before(l.start) {
 		from = l.start
 	}
-	window := worst.Sub(from)
 	for _, sec := range s.Series {
 		if !sec.At.Before(from) && !sec.At.Add(time.Second).After(worst) { // whole seconds inside the window
-			n, rows, busy = n+sec.Statements, rows+sec.Rows, busy+sec.Busy
+			n, rows, busy, secs = n+sec.Statements, rows+sec.Rows, busy+sec.Busy, secs+1
 		}
 	}
 	if n == 0 {
 		return out + fmt.Sprintf("; none from %s to the worst lag at %s", rel(l.start, from), rel(l.start, worst))
 	}
 	return out + fmt.Sprintf("; from %s to the worst lag at %s: %d statements (%.0f rows/s), %s each on average",
-		rel(l.start, from), rel(l.start, worst), n, float64(rows)/max(window.Seconds(), 1), dur(busy/time.Duration(n)))
+		rel(l.start, from), rel(l.start, worst), n, float64(rows)/float64(secs), dur(busy/time.Duration(n)))
 }
 
 // Downstream records what service name saw during the run.

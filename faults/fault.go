@@ -134,7 +134,7 @@ var kinds = map[string]func() Fault{
 	},
 	"poison":       func() Fault { return &poison{} },
 	"db-latency":   func() Fault { return &dbLatency{latency{toxicOp: toxicOp{defStream: "downstream"}}} },
-	"db-bandwidth": func() Fault { return &dbBandwidth{bandwidth{toxicOp: toxicOp{defStream: "downstream"}}} },
+	"db-bandwidth": func() Fault { return &dbBandwidth{bandwidth{toxicOp: toxicOp{defStream: "upstream"}}} }, // the rows go up
 	"db-down":      func() Fault { return &dbDown{} },
 	"db-lock":      func() Fault { return &dbLock{Table: "orders", Mode: "exclusive"} },
 }

@@ -24,6 +24,8 @@ import (
 type Entry struct {
 	Scenario *spec.Scenario
 	Suite    string // the suite file it came through, if any
+	// SuiteLines are the lines of the suite's thresholds, by their text.
+	SuiteLines map[string]int
 }
 
 // Collect expands paths (scenario files, folders searched for *.yaml, suite
@@ -99,9 +101,11 @@ func load(file string, data []byte, suite *Suite, cli []spec.Override) (Entry, e
 		return e, err
 	}
 	if suite != nil {
+		e.SuiteLines = map[string]int{}
 		for _, t := range suite.Thresholds {
 			if !slices.ContainsFunc(s.Limits, func(o thresholds.Threshold) bool { return o.Text == t.Text }) {
 				s.Limits = append(s.Limits, t.Threshold)
+				e.SuiteLines[t.Text] = t.Line
 			}
 		}
 	}

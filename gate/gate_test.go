@@ -60,7 +60,7 @@ thresholds:
 		t.Fatalf("entries %v", names)
 	}
 	c := entries[0].Scenario
-	if len(c.Limits) != 1 || c.Limits[0].Text != "produce_ack.p99 < 500ms" || entries[0].Suite != suite {
+	if len(c.Limits) != 1 || c.Limits[0].Text != "produce_ack.p99 < 500ms" || entries[0].Suite != suite || entries[0].SuiteLines["produce_ack.p99 < 500ms"] != 6 {
 		t.Errorf("suite threshold: %+v", c.Limits)
 	}
 	if got := c.Cluster.Broker.Map()["num.io.threads"]; got != "16" {

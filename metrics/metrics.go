@@ -75,7 +75,7 @@ var (
 		[]string{"consumergroup", "topic", "partition"}, nil)
 	sendsDesc     = prometheus.NewDesc("chaosrun_sends_total", "Sends of the run by outcome (acked, failed, unknown).", []string{"scenario", "outcome"}, nil)
 	processedDesc = prometheus.NewDesc("chaosrun_processed_total", "Records the consumer group processed, each counted once.", []string{"scenario"}, nil)
-	faultDesc     = prometheus.NewDesc("chaosrun_fault_active", "1 for each fault injected and not yet healed.", []string{"scenario", "fault"}, nil)
+	faultDesc     = prometheus.NewDesc("chaosrun_fault_active", "Faults injected and not yet healed, by type and target (2: two overlapping plans of one type on one target).", []string{"scenario", "fault"}, nil)
 	elapsedDesc   = prometheus.NewDesc("chaosrun_elapsed_seconds", "Seconds since the workload began.", []string{"scenario", "stage"}, nil)
 	latencyDescs  = map[string]*prometheus.Desc{
 		"produce_ack":       prometheus.NewDesc("chaosrun_produce_ack_seconds", "Send to ack.", []string{"scenario"}, nil),
@@ -114,8 +114,13 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(processedDesc, prometheus.CounterValue, float64(p.Processed), p.Scenario)
 	ch <- prometheus.MustNewConstMetric(elapsedDesc, prometheus.GaugeValue, p.Elapsed.Seconds(), p.Scenario, p.Stage)
+	// Two plans of one type on one target are one label set: count them.
+	active := map[string]int{}
 	for _, f := range p.Faults {
-		ch <- prometheus.MustNewConstMetric(faultDesc, prometheus.GaugeValue, 1, p.Scenario, f)
+		active[f]++
+	}
+	for f, n := range active {
+		ch <- prometheus.MustNewConstMetric(faultDesc, prometheus.GaugeValue, float64(n), p.Scenario, f)
 	}
 	for name, h := range p.Latency {
 		if d := latencyDescs[name]; d != nil && h != nil {

@@ -43,7 +43,7 @@ func TestExporterServesTheLatestProgress(t *testing.T) {
 	e.Observe(runner.Progress{Scenario: "s", Group: "kitchen-display", Topic: "orders", Stage: "workload", Elapsed: 12 * time.Second,
 		Live: assertions.Live{Sent: 100, Acked: 97, Unknown: 3, Processed: 90,
 			Lag: []assertions.LagPoint{{Partition: 2, Offsets: 600, Seconds: 3.5}}},
-		Faults:  []string{"broker-kill: node 1"},
+		Faults:  []string{"broker-kill: node 1", "consumer-slow: processing 50ms per event", "consumer-slow: processing 50ms per event"},
 		Latency: map[string]*hdrhistogram.Histogram{"produce_ack": h}})
 	body := scrape(t, e)
 	for _, want := range []string{
@@ -53,6 +53,7 @@ func TestExporterServesTheLatestProgress(t *testing.T) {
 		`chaosrun_sends_total{outcome="unknown",scenario="s"} 3`,
 		`chaosrun_processed_total{scenario="s"} 90`,
 		`chaosrun_fault_active{fault="broker-kill: node 1",scenario="s"} 1`,
+		`chaosrun_fault_active{fault="consumer-slow: processing 50ms per event",scenario="s"} 2`,
 		`chaosrun_produce_ack_seconds_bucket{scenario="s",le="0.005"} 90`,
 		`chaosrun_produce_ack_seconds_bucket{scenario="s",le="0.5"} 90`,
 		`chaosrun_produce_ack_seconds_bucket{scenario="s",le="1"} 100`,

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -127,7 +128,8 @@ func chartsOf(r *Result) chartData {
 	var d chartData
 	open := map[string]float64{}
 	for _, e := range r.Timeline {
-		key := e.Fault + " " + e.Target
+		// A heal at the end of the run names its target with a suffix.
+		key := e.Fault + " " + strings.TrimSuffix(e.Target, " (end of run)")
 		switch e.Action {
 		case ActionInject:
 			open[key] = e.T

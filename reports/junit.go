@@ -27,7 +27,7 @@ type junitSuite struct {
 	Errors     int             `xml:"errors,attr"`
 	Skipped    int             `xml:"skipped,attr"`
 	Time       string          `xml:"time,attr"`
-	Timestamp  string          `xml:"timestamp,attr"`
+	Timestamp  string          `xml:"timestamp,attr,omitempty"`
 	Properties []junitProperty `xml:"properties>property"`
 	Cases      []junitCase     `xml:"testcase"`
 }
@@ -41,6 +41,7 @@ type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr"`
+	Skipped   *junitProblem `xml:"skipped,omitempty"`
 	Failure   *junitProblem `xml:"failure,omitempty"`
 	Error     *junitProblem `xml:"error,omitempty"`
 	SystemOut string        `xml:"system-out,omitempty"`
@@ -52,13 +53,28 @@ type junitProblem struct {
 	Text    string `xml:",chardata"`
 }
 
+// NotRun is a scenario a gate planned and has no result of: interrupted
+// before it, or it could not start.
+type NotRun struct {
+	Scenario, File, Why string
+}
+
 // WriteJUnit writes results as JUnit XML: a testsuite per scenario run, a
 // testcase per assertion and threshold, failing exactly where the run's
 // expectation is not met, plus an "expectation" testcase and, for a run
-// that errored, a "run" testcase with the error.
-func WriteJUnit(w io.Writer, name string, results []*Result) error {
+// that errored or was not run, a "run" testcase with the error.
+func WriteJUnit(w io.Writer, name string, results []*Result, notRun []NotRun) error {
 	doc := junitSuites{Name: name}
 	var total float64
+	for _, n := range notRun {
+		// Never green: a scenario the gate did not run proves nothing.
+		doc.Suites = append(doc.Suites, junitSuite{Name: n.Scenario, Tests: 1, Errors: 1, Time: "0.000",
+			Properties: []junitProperty{{"file", n.File}},
+			Cases: []junitCase{{Name: "run", Classname: "chaosrun." + n.Scenario, Time: "0",
+				Error: &junitProblem{Message: "not run: " + firstLine(n.Why), Type: "not-run", Text: n.Why}}}})
+		doc.Tests++
+		doc.Errors++
+	}
 	for _, r := range results {
 		s := junitSuiteOf(r)
 		doc.Suites = append(doc.Suites, s)
@@ -104,10 +120,14 @@ func junitSuiteOf(r *Result) junitSuite {
 		s.Cases = append(s.Cases, c)
 	}
 	exp := junitCase{Name: "expectation", Classname: class, Time: "0"}
-	if unmet := r.Unmet(); len(unmet) > 0 && r.Error == "" {
+	switch unmet := r.Unmet(); {
+	case r.Error != "":
+		exp.Skipped = &junitProblem{Message: "the run errored: no expectation was judged"}
+		s.Skipped++
+	case len(unmet) > 0:
 		exp.Failure = &junitProblem{Message: strings.Join(unmet, "; "), Type: "expectation", Text: strings.Join(unmet, "\n")}
 		s.Failures++
-	} else if r.Error == "" {
+	default:
 		exp.SystemOut = "expected " + r.expectedVerdict() + ": met"
 	}
 	s.Cases = append(s.Cases, exp)

@@ -15,7 +15,7 @@ import (
 func parseJUnit(t *testing.T, rs ...*Result) junitSuites {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := WriteJUnit(&buf, "gate", rs); err != nil {
+	if err := WriteJUnit(&buf, "gate", rs, nil); err != nil {
 		t.Fatal(err)
 	}
 	var doc junitSuites
@@ -71,6 +71,16 @@ func TestJUnitHarnessErrorIsAnError(t *testing.T) {
 	if s.Errors != 1 || s.Cases[0].Name != "run" || s.Cases[0].Error == nil || s.Cases[0].Error.Message != "harness: cluster: broker 1 did not start" {
 		t.Errorf("harness error: %+v", s)
 	}
+	if exp := s.Cases[len(s.Cases)-1]; exp.Name != "expectation" || exp.Skipped == nil || s.Skipped != 1 {
+		t.Errorf("an errored run's expectation is not judged, never green: %+v", exp)
+	}
+	// A scenario the gate never ran is an error, not a silent absence.
+	var buf bytes.Buffer
+	WriteJUnit(&buf, "gate", nil, []NotRun{{Scenario: "later", File: "scenarios/later.yaml", Why: "the gate was interrupted before it"}})
+	var doc junitSuites
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil || doc.Errors != 1 || doc.Suites[0].Cases[0].Error == nil {
+		t.Errorf("not run: %v %+v", err, doc)
+	}
 }
 
 func TestMarkdownAndAnnotations(t *testing.T) {
@@ -82,10 +92,10 @@ func TestMarkdownAndAnnotations(t *testing.T) {
 	broken.Expect = Expectation{Verdict: VerdictFail, Failing: []string{"no-kafka-loss", "no-consumer-loss"}}
 	broken.Judge()
 	var md bytes.Buffer
-	if err := WriteMarkdown(&md, "chaosrun gate", []*Result{met, broken}, 3); err != nil {
+	if err := WriteMarkdown(&md, "chaosrun gate", []*Result{met, broken}, []NotRun{{Scenario: "later", Why: "the gate was interrupted before it"}}); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"## chaosrun gate: UNFINISHED", "1 of 3 scenarios met their expectation; 1 not run",
+	for _, want := range []string{"## chaosrun gate: UNFINISHED", "1 of 3 scenarios met their expectation; 1 not run", "| later | | not run | **no** | the gate was interrupted before it | |",
 		"| leader-kill | fail | fail | **no** | no-consumer-loss |", "### leader-kill: expectation not met",
 		"- **no-kafka-loss**: all 30000 acked sends are in the log (expected to fail, but it passed)"} {
 		if !strings.Contains(md.String(), want) {
@@ -93,11 +103,11 @@ func TestMarkdownAndAnnotations(t *testing.T) {
 		}
 	}
 	var ann bytes.Buffer
-	lineOf := func(r *Result, verdict string) int {
+	lineOf := func(r *Result, verdict string) (string, int) {
 		if verdict == "no-kafka-loss" {
-			return 27
+			return "", 27
 		}
-		return 0
+		return "", 0
 	}
 	if err := WriteAnnotations(&ann, []*Result{met, broken}, lineOf); err != nil {
 		t.Fatal(err)
@@ -150,7 +160,7 @@ func TestJUnitValidatesAgainstTheSchema(t *testing.T) {
 		r.Judge()
 	}
 	var buf bytes.Buffer
-	if err := WriteJUnit(&buf, "gate", []*Result{met, unmet, errored}); err != nil {
+	if err := WriteJUnit(&buf, "gate", []*Result{met, unmet, errored}, []NotRun{{Scenario: "later", File: "scenarios/later.yaml", Why: "the gate was interrupted before it"}}); err != nil {
 		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), "junit.xml")

@@ -6,14 +6,15 @@ import (
 	"strings"
 )
 
-// LineOf finds the scenario line a verdict's cause is written at (for
-// annotations); 0 when unknown.
-type LineOf func(r *Result, verdict string) int
+// LineOf finds where a verdict's cause is written, for annotations: a
+// file ("" for the result's scenario file) and a line (0 when unknown).
+type LineOf func(r *Result, verdict string) (file string, line int)
 
 // WriteMarkdown writes a gate's results for a CI page: the verdict, a
 // table of runs, and for each run whose expectation was not met the
 // verdicts that broke it with their evidence.
-func WriteMarkdown(w io.Writer, title string, results []*Result, planned int) error {
+func WriteMarkdown(w io.Writer, title string, results []*Result, notRun []NotRun) error {
+	planned := len(results) + len(notRun)
 	p := &printer{w: w}
 	met := 0
 	for _, r := range results {
@@ -43,6 +44,9 @@ func WriteMarkdown(w io.Writer, title string, results []*Result, planned int) er
 			failing = "—"
 		}
 		p.f("| %s | %s | %s | %s | %s | %s |\n", cell(r.Scenario), r.expectedVerdict(), r.verdict(), mark, cell(failing), runDuration(r))
+	}
+	for _, n := range notRun {
+		p.f("| %s | | not run | **no** | %s | |\n", cell(n.Scenario), cell(firstLine(n.Why)))
 	}
 	for _, r := range results {
 		if r.ExpectationMet {
@@ -97,11 +101,16 @@ func WriteAnnotations(w io.Writer, results []*Result, lineOf LineOf) error {
 			continue
 		}
 		for _, b := range BrokenVerdicts(r) {
-			loc := "file=" + ghProperty(r.File)
+			file, line := r.File, 0
 			if lineOf != nil {
-				if line := lineOf(r, b.Name); line > 0 {
-					loc += fmt.Sprintf(",line=%d", line)
+				var f string
+				if f, line = lineOf(r, b.Name); f != "" {
+					file = f
 				}
+			}
+			loc := "file=" + ghProperty(file)
+			if line > 0 {
+				loc += fmt.Sprintf(",line=%d", line)
 			}
 			p.f("::error %s,title=%s::%s\n", loc, ghProperty(title), ghData(b.Message()))
 		}

@@ -16,14 +16,30 @@ import (
 type Output struct {
 	Name  string // the file or files it writes, for messages
 	Write func(dir string, r *Result) error
+	// Record marks the stored result itself, which re-rendering leaves as it is.
+	Record bool
 }
 
 // Outputs are written after every run, in this order; result.json first, so
 // a later renderer's failure never costs the result itself.
 var Outputs = []Output{
-	{Name: "result.json", Write: func(dir string, r *Result) error { return WriteJSON(filepath.Join(dir, "result.json"), r) }},
+	{Name: "result.json", Record: true, Write: func(dir string, r *Result) error { return WriteJSON(filepath.Join(dir, "result.json"), r) }},
 	{Name: "<histogram>.hgrm", Write: writeHgrmOf},
 	{Name: "report.html", Write: writeHTMLOf},
+}
+
+// Rerender renders every output of a stored result again into dir, all
+// but the record itself.
+func Rerender(dir string, r *Result) error {
+	for _, o := range Outputs {
+		if o.Record {
+			continue
+		}
+		if err := o.Write(dir, r); err != nil {
+			return fmt.Errorf("write %s: %w", o.Name, err)
+		}
+	}
+	return nil
 }
 
 // WriteAll renders every output of r into dir.

@@ -152,8 +152,10 @@ type Recovery struct {
 	After  *WindowFigures `json:"after,omitempty"`
 }
 
-// WindowFigures are throughput and latency over a window of whole seconds,
-// read from the per-second series: rates are means over the window, p50 the
+// WindowFigures are throughput and latency over a window of whole seconds
+// (From and To, seconds since StartedAt, are its first second's start and
+// its end), read from the per-second series: rates are means over the
+// window, p50 the
 // median of the seconds' p50s, p99 the worst second's p99 (per-second
 // percentiles cannot be merged exactly).
 type WindowFigures struct {
@@ -181,10 +183,16 @@ func (r *Result) FillRecoveryWindows() {
 	}
 	for i := range r.Recoveries {
 		rc := &r.Recoveries[i]
-		span := max(rc.To.Sub(rc.From), minWindow)
+		to := rc.To
+		if to.IsZero() { // never ended within the run: during lasts to its end
+			to = end
+		}
+		span := max(to.Sub(rc.From), minWindow)
 		rc.Before = r.window(maxTime(rc.From.Add(-span), r.StartedAt), rc.From)
-		rc.During = r.window(rc.From, rc.To)
-		rc.After = r.window(rc.To, minTime(rc.To.Add(span), end))
+		rc.During = r.window(rc.From, to)
+		if !rc.To.IsZero() {
+			rc.After = r.window(to, minTime(to.Add(span), end))
+		}
 	}
 }
 
@@ -202,14 +210,19 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
-// window sums the whole seconds that start in [from, to).
+// window sums the series' whole seconds that lie in [from, to): a second
+// cut by a window's edge belongs to neither side.
 func (r *Result) window(from, to time.Time) *WindowFigures {
-	if to.Sub(from) < time.Second {
+	lo, hi := from.Truncate(time.Second), to.Truncate(time.Second)
+	if lo.Before(from) {
+		lo = lo.Add(time.Second)
+	}
+	n := int64(hi.Sub(lo) / time.Second)
+	if n < 1 {
 		return nil
 	}
-	in := func(at time.Time) bool { return !at.Before(from.Truncate(time.Second)) && at.Before(to) }
-	w := &WindowFigures{From: from.Sub(r.StartedAt).Seconds(), To: to.Sub(r.StartedAt).Seconds()}
-	secs := to.Sub(from).Seconds()
+	in := func(at time.Time) bool { return !at.Before(lo) && at.Before(hi) }
+	w := &WindowFigures{From: lo.Sub(r.StartedAt).Seconds(), To: hi.Sub(r.StartedAt).Seconds()}
 	var p50s []float64
 	var acks, processed int64
 	for _, p := range r.AckSeries {
@@ -229,7 +242,7 @@ func (r *Result) window(from, to time.Time) *WindowFigures {
 		slices.Sort(p50s)
 		w.AckP50 = p50s[len(p50s)/2]
 	}
-	w.AcksPerS, w.ProcessedPerS = float64(acks)/secs, float64(processed)/secs
+	w.AcksPerS, w.ProcessedPerS = float64(acks)/float64(n), float64(processed)/float64(n)
 	return w
 }
 

@@ -292,4 +292,17 @@ func TestRecoveryWindows(t *testing.T) {
 	if line := windowsLine(r.Recoveries[0]); !strings.Contains(line, "during 50 acks/s, 0 processed/s, ack p99 400.0ms") {
 		t.Errorf("summary line: %s", line)
 	}
+	// Off the second: a second cut by an edge is in neither window.
+	r.Recoveries = []Recovery{{What: "latency", From: start.Add(19700 * time.Millisecond), To: start.Add(29700 * time.Millisecond)},
+		{What: "flood", Kind: "flood", From: start.Add(40 * time.Second)}}
+	r.FillRecoveryWindows()
+	b, d, a = r.Recoveries[0].Before, r.Recoveries[0].During, r.Recoveries[0].After
+	if b.AcksPerS != 100 || b.To != 19 || d.From != 20 || d.To != 29 || d.AcksPerS != 50 || a.From != 30 || a.AckP99 != 5 || a.AcksPerS != 100 {
+		t.Errorf("windows off the second: %+v %+v %+v", *b, *d, *a)
+	}
+	// A disturbance that never ended: during lasts to the end, no after.
+	f := r.Recoveries[1]
+	if f.After != nil || f.During == nil || f.During.To != 60 {
+		t.Errorf("unended: %+v %+v", f.During, f.After)
+	}
 }

@@ -78,7 +78,11 @@ func Run(ctx context.Context, s *spec.Scenario, opts Options) (*reports.Result, 
 	}
 	r.res.Judge()
 	if werr := r.write(); werr != nil && err == nil {
-		err = &HarnessError{Err: werr}
+		// The run's record is incomplete: it proves nothing, and every
+		// report of it must say so.
+		err = &HarnessError{Err: fmt.Errorf("write the results: %w", werr)}
+		r.res.Error = err.Error()
+		r.res.Judge()
 	}
 	return r.res, err
 }

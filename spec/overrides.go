@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -88,7 +89,16 @@ func applyOverrides(doc *yaml.Node, ovs []Override) {
 func childMapping(m *yaml.Node, key string) *yaml.Node {
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key {
-			if v := m.Content[i+1]; v.Kind == yaml.MappingNode {
+			v := m.Content[i+1]
+			if v.Kind == yaml.AliasNode && v.Alias != nil && v.Alias.Kind == yaml.MappingNode {
+				// Write into a copy: the anchor's other uses stay as written.
+				cp := *v.Alias
+				cp.Content = slices.Clone(v.Alias.Content)
+				cp.Anchor = ""
+				m.Content[i+1] = &cp
+				return &cp
+			}
+			if v.Kind == yaml.MappingNode {
 				return v
 			}
 			m.Content[i+1] = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}

@@ -77,3 +77,20 @@ func TestReadOverridesFromAPropertiesFile(t *testing.T) {
 		t.Errorf("a bad line must be named by file:line: %v", err)
 	}
 }
+
+// An aliased mapping takes the override in a copy: the anchor keeps its
+// own settings, and the aliased ones are not lost.
+func TestOverrideIntoAnAlias(t *testing.T) {
+	src := strings.Replace(good, "consumer:\n  config:\n    max.poll.records: \"100\"\n", "consumer:\n  config: *cfg\n", 1)
+	src = strings.Replace(src, "  producer:\n    acks: all\n", "  producer: &cfg\n    acks: all\n", 1)
+	if !strings.Contains(src, "*cfg") || !strings.Contains(src, "&cfg") {
+		t.Fatal("fixture")
+	}
+	o, _ := ParseOverride("consumer.config.max.poll.records=7", "--set")
+	// acks is a producer setting, so the consumer refuses it: the error
+	// shows the aliased settings reached the consumer with the override.
+	_, err := ParseWith("alias.yaml", []byte(src), []Override{o})
+	if err == nil || !strings.Contains(err.Error(), "consumer.config.acks") {
+		t.Errorf("the aliased settings were lost: %v", err)
+	}
+}

@@ -80,9 +80,10 @@ func buildRegistry() map[string]metric {
 			return float64(worst), true, ""
 		}}
 	registry["recovery"] = metric{kind: duration, doc: "the longest time, after a fault or flood ended, until lag was back to its level before it",
-		read: recoveries(func(rc reports.Recovery) *float64 { return rc.LagBack })}
-	registry["first_ack"] = metric{kind: duration, doc: "the longest time, after a fault or flood ended, until the first ack",
-		read: recoveries(func(rc reports.Recovery) *float64 { return rc.FirstAck })}
+		read: recoveries(false, func(rc reports.Recovery) *float64 { return rc.LagBack })}
+	// Acks go on through a flood: only faults have a first ack after them.
+	registry["first_ack"] = metric{kind: duration, doc: "the longest time, after a fault ended, until the first ack",
+		read: recoveries(true, func(rc reports.Recovery) *float64 { return rc.FirstAck })}
 	registry["rebalances"] = metric{kind: count, doc: "consumer group generations during the workload",
 		read: func(r *reports.Result) (float64, bool, string) {
 			if r.Group == nil {
@@ -104,20 +105,27 @@ func buildRegistry() map[string]metric {
 	return registry
 }
 
-// recoveries reads the worst of one recovery figure; one that never came
-// within the run is infinitely late.
-func recoveries(get func(reports.Recovery) *float64) func(*reports.Result) (float64, bool, string) {
+// recoveries reads the worst of one recovery figure (of faults only, with
+// faultsOnly); one that never came within the run is infinitely late.
+func recoveries(faultsOnly bool, get func(reports.Recovery) *float64) func(*reports.Result) (float64, bool, string) {
 	return func(r *reports.Result) (float64, bool, string) {
-		if len(r.Recoveries) == 0 {
-			return 0, false, "no fault or flood to recover from"
-		}
-		worst := 0.0
+		worst, seen := 0.0, false
 		for _, rc := range r.Recoveries {
+			if faultsOnly && rc.Kind == "flood" {
+				continue
+			}
+			seen = true
 			s := get(rc)
 			if s == nil {
 				return math.Inf(1), true, ""
 			}
 			worst = math.Max(worst, *s)
+		}
+		if !seen && faultsOnly {
+			return 0, false, "no fault to recover from"
+		}
+		if !seen {
+			return 0, false, "no fault or flood to recover from"
 		}
 		return worst * 1000, true, ""
 	}

@@ -67,6 +67,19 @@ func TestRecoveryNeverBackFails(t *testing.T) {
 	if v := th.Judge(r); v.Passed || !strings.Contains(v.Summary, "no fault or flood") {
 		t.Errorf("a run without faults passed a recovery threshold: %+v", v)
 	}
+	// A flood has no first ack after it (acks go on through it): first_ack
+	// judges the faults only.
+	back := 3.0
+	r.Recoveries = []reports.Recovery{{What: "flood 8000 records", Kind: "flood", LagBack: &back}}
+	fa, _ := Parse("first_ack < 1s")
+	if v := fa.Judge(r); v.Passed || !strings.Contains(v.Summary, "no fault to recover from") {
+		t.Errorf("first_ack over a flood only: %+v", v)
+	}
+	first := 0.2
+	r.Recoveries = append(r.Recoveries, reports.Recovery{What: "broker-kill", Kind: "fault", FirstAck: &first, LagBack: &back})
+	if v := fa.Judge(r); !v.Passed {
+		t.Errorf("first_ack with a flood and a fault: %+v", v)
+	}
 }
 
 func TestParseRefusesBadThresholds(t *testing.T) {

@@ -153,8 +153,8 @@ func (k *kitchen) prepare(ctx context.Context, e *assertions.Event, value []byte
 // handleBatch takes a worker's run of events, in order, to their end with
 // one write for all that are ready. An event that fails before its write,
 // or whose order has events parked, goes the one-by-one way once the rows
-// before it are written; if the batched write fails, each of its events
-// goes that way too, with the write's error as its first attempt. It
+// before it are written; if the batched write fails, the failure is
+// counted once and each of its events goes the one-by-one way too. It
 // returns false when work was abandoned (see handle).
 func (k *kitchen) handleBatch(ctx, stopping context.Context, its []*item, dlq func(*item, error, int) error) bool {
 	ws := make([]Write, 0, len(its))
@@ -172,9 +172,19 @@ func (k *kitchen) handleBatch(ctx, stopping context.Context, its []*item, dlq fu
 				k.out.Processed(&it.e, now)
 			}
 		}
-		for _, it := range pending {
-			if err != nil && (ctx.Err() != nil || !k.handleAfter(ctx, stopping, it, dlq, fmt.Errorf("sink: %w", err))) {
+		if err != nil {
+			if ctx.Err() != nil {
 				return false
+			}
+			// Counted once; then each event is written on its own, in
+			// order, under the failure policy: the first that still fails
+			// is retried (or diverted) as row by row would, and once the
+			// database is back the rest land without a recorded failure.
+			k.errs.add(fmt.Errorf("sink: batch of %d: %w", len(ws), err))
+			for _, it := range pending {
+				if !k.handle(ctx, stopping, it, dlq) {
+					return false
+				}
 			}
 		}
 		ws, pending = ws[:0], pending[:0]

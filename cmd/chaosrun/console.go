@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +21,7 @@ type console struct {
 	tty      bool
 	start    time.Time
 	drawn    bool // a status line is on screen without its newline
+	width    int  // the terminal's columns, from $COLUMNS (default 80)
 	last     runner.Progress
 	lastLine time.Time
 }
@@ -31,6 +33,10 @@ func newConsole(f *os.File) *console {
 	c := &console{w: f, start: time.Now()}
 	if st, err := f.Stat(); err == nil {
 		c.tty = st.Mode()&os.ModeCharDevice != 0
+	}
+	c.width = 80
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		c.width = n
 	}
 	return c
 }
@@ -58,6 +64,10 @@ func (c *console) progress(p runner.Progress) {
 	c.last = p
 	if c.tty {
 		c.clear()
+		// A wrapped line could not be cleared in place: cut it to the width.
+		if c.width > 1 && len(line) >= c.width {
+			line = line[:c.width-1]
+		}
 		fmt.Fprint(c.w, line)
 		c.drawn = true
 		return
@@ -68,11 +78,13 @@ func (c *console) progress(p runner.Progress) {
 	}
 }
 
-// done ends the status line on a terminal.
+// done ends the status line on a terminal; the next run's rates start
+// afresh.
 func (c *console) done() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.clear()
+	c.last = runner.Progress{}
 }
 
 // statusLine is one status: elapsed of planned, counts with their rate

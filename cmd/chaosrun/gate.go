@@ -94,20 +94,21 @@ func runGate(ctx context.Context, paths []string, f gateFlags, stdout io.Writer)
 	fmt.Fprintf(stdout, "chaosrun gate: %d scenarios, results in %s\n", len(entries), f.out)
 	done := 0
 	ropts := runner.Options{}
-	stopObserving, err := observe(&ropts, f.quiet, f.metricsAddr)
+	between, stopObserving, err := observe(&ropts, f.quiet, f.metricsAddr)
 	if err != nil {
 		return &exitError{exitBadInput, err}
 	}
 	defer stopObserving()
 	opts := gate.Options{Runtime: f.rt, Image: f.image, OutDir: f.out, Logf: ropts.Logf, Progress: ropts.Progress, ProgressLatency: ropts.ProgressLatency}
 	opts.Each = func(e gate.Entry, res *reports.Result, err error) {
+		between() // ends the status line; the next run's rates start afresh
 		done++
 		printGateRun(stdout, done, len(entries), e, res, err, f.quiet)
 	}
 	out := gate.Execute(ctx, entries, opts)
 	results := out.Results()
 	lines := scenarioLines(entries)
-	if err := writeGateReports(f, results, len(entries), lines); err != nil {
+	if err := writeGateReports(f, results, notRun(entries, out), lines); err != nil {
 		return &exitError{exitHarnessError, err}
 	}
 	if err := writeIndex(f.out, results); err != nil {
@@ -144,27 +145,48 @@ func printGateRun(w io.Writer, i, n int, e gate.Entry, res *reports.Result, err 
 }
 
 // scenarioLines finds a verdict's line in the scenario file its result
-// came from.
+// came from, or in the suite file for a suite's threshold.
 func scenarioLines(entries []gate.Entry) reports.LineOf {
-	byFile := map[string]*spec.Scenario{}
+	byFile := map[string]gate.Entry{}
 	for _, e := range entries {
-		byFile[e.Scenario.File] = e.Scenario
+		byFile[e.Scenario.File] = e
 	}
-	return func(r *reports.Result, verdict string) int {
-		if s := byFile[r.File]; s != nil {
-			return s.LineOf(verdict)
+	return func(r *reports.Result, verdict string) (string, int) {
+		e, ok := byFile[r.File]
+		if !ok {
+			return "", 0
 		}
-		return 0
+		if line, ok := e.SuiteLines[verdict]; ok {
+			return e.Suite, line
+		}
+		return "", e.Scenario.LineOf(verdict)
 	}
 }
 
-func writeGateReports(f gateFlags, results []*reports.Result, planned int, lines reports.LineOf) error {
+// notRun lists the entries the gate has no result of, with why.
+func notRun(entries []gate.Entry, out *gate.Outcome) []reports.NotRun {
+	var missing []reports.NotRun
+	for i, e := range entries {
+		why := "the gate was interrupted before it"
+		if i < len(out.Runs) {
+			r := out.Runs[i]
+			if r.Result != nil {
+				continue
+			}
+			why = fmt.Sprint(r.Err)
+		}
+		missing = append(missing, reports.NotRun{Scenario: e.Scenario.Name, File: e.Scenario.File, Why: why})
+	}
+	return missing
+}
+
+func writeGateReports(f gateFlags, results []*reports.Result, notRun []reports.NotRun, lines reports.LineOf) error {
 	if f.junit != "" {
-		if err := writeFile(f.junit, func(w io.Writer) error { return reports.WriteJUnit(w, "chaosrun gate", results) }); err != nil {
+		if err := writeFile(f.junit, func(w io.Writer) error { return reports.WriteJUnit(w, "chaosrun gate", results, notRun) }); err != nil {
 			return err
 		}
 	}
-	md := func(w io.Writer) error { return reports.WriteMarkdown(w, "chaosrun gate", results, planned) }
+	md := func(w io.Writer) error { return reports.WriteMarkdown(w, "chaosrun gate", results, notRun) }
 	if f.markdown != "" {
 		if err := writeFile(f.markdown, md); err != nil {
 			return err

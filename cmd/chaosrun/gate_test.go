@@ -83,6 +83,9 @@ func TestReportRerendersAndExitsByTheResults(t *testing.T) {
 	if code, _ := capture(t, "report", "-q", ok, broken); code != exitHarnessError {
 		t.Errorf("an errored run's result: exit %d, want %d", code, exitHarnessError)
 	}
+	if code, stderr := capture(t, "report", ok, filepath.Join(filepath.Dir(ok), "result.json")); code != exitBadInput || !strings.Contains(stderr, "one folder") {
+		t.Errorf("two results in one folder: exit %d: %s", code, stderr)
+	}
 	os.WriteFile(filepath.Join(dir, "other.json"), []byte(`{"hello": 1}`), 0o644)
 	if code, _ := capture(t, "report", filepath.Join(dir, "other.json")); code != exitBadInput {
 		t.Errorf("not a result: exit %d, want %d", code, exitBadInput)

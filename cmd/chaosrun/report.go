@@ -19,7 +19,8 @@ func reportCmd() *cobra.Command {
 		Use:   "report RESULT.json...",
 		Short: "Render the reports of stored results again",
 		Long: `Report reads stored results and renders every report of each again next to
-it (the .hgrm files), prints each summary, and writes JUnit XML and Markdown
+it (report.html, the .hgrm files; result.json itself is left as it is), prints
+each summary, and writes JUnit XML and Markdown
 over all of them when asked. Exit codes: 0 every expectation met, 1 some not
 met, 2 bad input (a file that is not a chaosrun result), 3 a result of a run
 that errored.`,
@@ -36,7 +37,13 @@ that errored.`,
 
 func renderReports(files []string, f gateFlags, stdout io.Writer) error {
 	var results []*reports.Result
+	dirs := map[string]string{}
 	for _, file := range files {
+		dir := filepath.Dir(file)
+		if other, ok := dirs[dir]; ok {
+			return &exitError{exitBadInput, fmt.Errorf("%s and %s are in one folder: the reports rendered next to them would overwrite each other", other, file)}
+		}
+		dirs[dir] = file
 		r, err := reports.ReadJSON(file)
 		if err != nil {
 			return &exitError{exitBadInput, fmt.Errorf("%s: %w", file, err)}
@@ -46,7 +53,7 @@ func renderReports(files []string, f gateFlags, stdout io.Writer) error {
 	}
 	unmet, errored := 0, 0
 	for _, r := range results {
-		if err := reports.WriteAll(filepath.Dir(r.Path), r); err != nil {
+		if err := reports.Rerender(filepath.Dir(r.Path), r); err != nil {
 			return &exitError{exitHarnessError, err}
 		}
 		if !f.quiet {
@@ -63,13 +70,13 @@ func renderReports(files []string, f gateFlags, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "%s (%s): %s\n", r.Scenario, r.Path, status)
 	}
-	lines := func(r *reports.Result, verdict string) int {
+	lines := func(r *reports.Result, verdict string) (string, int) {
 		if s, err := spec.Load(r.File); err == nil {
-			return s.LineOf(verdict)
+			return "", s.LineOf(verdict)
 		}
-		return 0 // the scenario file moved or changed: annotate the file only
+		return "", 0 // the scenario file moved or changed: annotate the file only
 	}
-	if err := writeGateReports(f, results, len(results), lines); err != nil {
+	if err := writeGateReports(f, results, nil, lines); err != nil {
 		return &exitError{exitHarnessError, err}
 	}
 	if os.Getenv("GITHUB_ACTIONS") == "true" {

@@ -47,8 +47,9 @@ func metricsFlag(cmd *cobra.Command, addr *string) {
 }
 
 // observe sets opts up to show progress (unless quiet) and to serve
-// metrics (when addr is set); stop ends both.
-func observe(opts *runner.Options, quiet bool, addr string) (stop func(), err error) {
+// metrics (when addr is set); between ends a run's status line (a gate
+// calls it after each run), stop ends both.
+func observe(opts *runner.Options, quiet bool, addr string) (between, stop func(), err error) {
 	var tell []func(runner.Progress)
 	con := newConsole(os.Stderr)
 	if !quiet {
@@ -58,7 +59,7 @@ func observe(opts *runner.Options, quiet bool, addr string) (stop func(), err er
 	var exp *metrics.Exporter
 	if addr != "" {
 		if exp, err = metrics.Serve(addr); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		fmt.Fprintf(os.Stderr, "metrics: http://%s/metrics\n", exp.Addr())
 		opts.ProgressLatency = true
@@ -71,7 +72,7 @@ func observe(opts *runner.Options, quiet bool, addr string) (stop func(), err er
 			}
 		}
 	}
-	return func() {
+	return con.done, func() {
 		con.done()
 		if exp != nil {
 			exp.Close()
@@ -90,7 +91,7 @@ func runScenario(ctx context.Context, file string, opts runner.Options, quiet bo
 	if opts.OutDir == "" {
 		opts.OutDir = "chaosrun-results/" + s.Name
 	}
-	stopObserving, err := observe(&opts, quiet, metricsAddr)
+	_, stopObserving, err := observe(&opts, quiet, metricsAddr)
 	if err != nil {
 		return &exitError{exitBadInput, err}
 	}
