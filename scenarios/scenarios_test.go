@@ -273,8 +273,11 @@ var checks = map[string]func(*testing.T, *reports.Result){
 	},
 	"incidents/slow-database/broken.yaml": evidence("lag-bounded", "statements of 1.0 rows on average"),
 	"incidents/slow-database/fixed.yaml": func(t *testing.T, res *reports.Result) {
-		if w := res.SinkWrites; w == nil || w.Rows < 2*w.Statements {
-			t.Errorf("want batched writes, several rows a statement: %+v", w)
+		// Fewer statements than rows: batches of ~2 rows while the database
+		// is slow (50 events/s per worker at ~41 ms a write), single rows
+		// while it is fast. Row by row (the broken side) is 1.0.
+		if w := res.SinkWrites; w == nil || 4*w.Statements > 3*w.Rows {
+			t.Errorf("want batched writes, at most 3 statements for 4 rows: %+v", w)
 		}
 	},
 	"consumer-faults.yaml": func(t *testing.T, res *reports.Result) {
