@@ -162,7 +162,9 @@ func chartsOf(r *Result) chartData {
 	for _, p := range r.E2ESeries {
 		per.set("processed/s", t(p.At), float64(p.Count))
 	}
+	// A second without a send, ack or processing is a zero, not a gap.
 	d.Throughput = per.chart()
+	d.Throughput.fillSeconds()
 
 	lat := newAligner()
 	for _, p := range r.AckSeries {
@@ -221,6 +223,34 @@ func (a *aligner) chart() chart {
 		c.Series = append(c.Series, s)
 	}
 	return c
+}
+
+// fillSeconds makes x every whole second from the first to the last, each
+// series zero where it had no point (counts per second).
+func (c *chart) fillSeconds() {
+	if len(c.X) == 0 {
+		return
+	}
+	first, last := math.Floor(c.X[0]), math.Ceil(c.X[len(c.X)-1])
+	var xs []float64
+	for x := first; x <= last; x++ {
+		xs = append(xs, x)
+	}
+	for i := range c.Series {
+		byX := map[float64]float64{}
+		for j, x := range c.X {
+			if v := c.Series[i].Values[j]; v != nil {
+				byX[math.Round(x)] = math.Max(byX[math.Round(x)], *v)
+			}
+		}
+		vals := make([]*float64, len(xs))
+		for j, x := range xs {
+			v := byX[x]
+			vals[j] = &v
+		}
+		c.Series[i].Values = vals
+	}
+	c.X = xs
 }
 
 // distributionOf reads the stored histograms back for the percentile curve.

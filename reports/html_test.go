@@ -102,3 +102,31 @@ func TestHTMLInABrowser(t *testing.T) {
 		}
 	}
 }
+
+// A second without acks is a zero on the throughput chart, not a line
+// drawn across the outage.
+func TestThroughputFillsSilentSeconds(t *testing.T) {
+	r := withSeries()
+	var kept []assertions.LatencyPoint
+	for _, p := range r.AckSeries {
+		if s := p.At.Sub(r.StartedAt); s < 20*time.Second || s >= 28*time.Second {
+			kept = append(kept, p)
+		}
+	}
+	r.AckSeries = kept
+	c := chartsOf(r).Throughput
+	if len(c.X) != 60 {
+		t.Fatalf("x: %d seconds, want 60", len(c.X))
+	}
+	for _, s := range c.Series {
+		if s.Label != "acked/s" {
+			continue
+		}
+		if v := s.Values[25]; v == nil || *v != 0 {
+			t.Errorf("acked/s at t+25s: %v, want 0", v)
+		}
+		if v := s.Values[10]; v == nil || *v != 500 {
+			t.Errorf("acked/s at t+10s: %v, want 500", v)
+		}
+	}
+}

@@ -42,7 +42,8 @@
     }
     var series = [{ label: xLabel }];
     c.series.forEach(function (s, i) {
-      series.push({ label: s.label, stroke: palette[i % palette.length], width: 1.5, spanGaps: true });
+      // No line across a gap: a second without a sample is not a value.
+      series.push({ label: s.label, stroke: palette[i % palette.length], width: 1.5, spanGaps: false });
     });
     var cfg = {
       width: width, height: 300, series: series,
