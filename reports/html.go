@@ -308,14 +308,9 @@ func WriteIndex(w io.Writer, title string, results []*Result, reportOf func(*Res
 // windowTexts are a recovery's before/during/after figures, one per line.
 func windowTexts(rc Recovery) []string {
 	var out []string
-	for _, w := range []struct {
-		name string
-		f    *WindowFigures
-	}{{"before", rc.Before}, {"during", rc.During}, {"after", rc.After}} {
-		if w.f != nil {
-			out = append(out, fmt.Sprintf("%s (t+%.0fs to t+%.0fs): %.0f acks/s, %.0f processed/s, ack p50 %.1fms, ack p99 %.1fms (worst second), e2e p99 %.0fms (worst second)",
-				w.name, w.f.From, w.f.To, w.f.AcksPerS, w.f.ProcessedPerS, w.f.AckP50, w.f.AckP99, w.f.E2EP99))
-		}
+	for _, w := range rc.Windows() {
+		out = append(out, fmt.Sprintf("%s (t+%.0fs to t+%.0fs): %.0f acks/s, %.0f processed/s, ack p50 %.1fms, ack p99 %.1fms (worst second), e2e p99 %.0fms (worst second)",
+			w.Name, w.From, w.To, w.AcksPerS, w.ProcessedPerS, w.AckP50, w.AckP99, w.E2EP99))
 	}
 	return out
 }

@@ -168,6 +168,24 @@ type WindowFigures struct {
 	E2EP99        float64 `json:"e2e_p99_worst_second_ms"`
 }
 
+// NamedWindow is one of a recovery's windows with its name.
+type NamedWindow struct {
+	Name string
+	*WindowFigures
+}
+
+// Windows are the recovery's before, during and after figures that exist,
+// in that order.
+func (rc Recovery) Windows() []NamedWindow {
+	var out []NamedWindow
+	for _, w := range []NamedWindow{{"before", rc.Before}, {"during", rc.During}, {"after", rc.After}} {
+		if w.WindowFigures != nil {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
 // minWindow is the shortest before/after window around a disturbance.
 const minWindow = 10 * time.Second
 

@@ -211,14 +211,9 @@ func recoveryTable(p *printer, r *Result) {
 // windowsLine gives a recovery's before/during/after figures on one line.
 func windowsLine(rc Recovery) string {
 	var parts []string
-	for _, w := range []struct {
-		name string
-		f    *WindowFigures
-	}{{"before", rc.Before}, {"during", rc.During}, {"after", rc.After}} {
-		if w.f != nil {
-			parts = append(parts, fmt.Sprintf("%s %.0f acks/s, %.0f processed/s, ack p99 %.1fms, e2e p99 %.0fms",
-				w.name, w.f.AcksPerS, w.f.ProcessedPerS, w.f.AckP99, w.f.E2EP99))
-		}
+	for _, w := range rc.Windows() {
+		parts = append(parts, fmt.Sprintf("%s %.0f acks/s, %.0f processed/s, ack p99 %.1fms, e2e p99 %.0fms",
+			w.Name, w.AcksPerS, w.ProcessedPerS, w.AckP99, w.E2EP99))
 	}
 	return strings.Join(parts, " · ")
 }

@@ -228,13 +228,7 @@ var checks = map[string]func(*testing.T, *reports.Result){
 		}
 		// The outage really reached the database: nothing was written, so lag built up.
 		out := res.Recoveries[0]
-		var peak int64
-		for _, p := range res.Lag {
-			if p.At.After(out.From) && !p.At.After(out.To) {
-				peak = max(peak, p.Offsets)
-			}
-		}
-		if peak < 300 {
+		if peak := peakLag(res, out); peak < 300 {
 			t.Errorf("lag peaked at %d offsets on a partition during the outage: it did not reach the database", peak)
 		}
 		// The consumer's write errors are on the timeline, within the outage.
@@ -257,14 +251,7 @@ var checks = map[string]func(*testing.T, *reports.Result){
 		if len(res.Recoveries) != 1 || res.Recoveries[0].LagBack == nil {
 			t.Fatalf("want the lock's recovery: %+v", res.Recoveries)
 		}
-		lock := res.Recoveries[0]
-		var peak int64
-		for _, p := range res.Lag {
-			if p.At.After(lock.From) && !p.At.After(lock.To) {
-				peak = max(peak, p.Offsets)
-			}
-		}
-		if peak < 500 {
+		if peak := peakLag(res, res.Recoveries[0]); peak < 500 {
 			t.Errorf("lag peaked at %d offsets on a partition during the lock: the writes did not wait", peak)
 		}
 		for _, e := range res.ConsumerErrors {
@@ -357,6 +344,17 @@ var checks = map[string]func(*testing.T, *reports.Result){
 			t.Errorf("want 3 phases, the flood's 8000 records acked, and its recovery: %+v %+v", res.Phases, res.Recoveries)
 		}
 	},
+}
+
+// peakLag is the highest lag in offsets on any partition while rc lasted.
+func peakLag(res *reports.Result, rc reports.Recovery) int64 {
+	var peak int64
+	for _, p := range res.Lag {
+		if p.At.After(rc.From) && !p.At.After(rc.To) {
+			peak = max(peak, p.Offsets)
+		}
+	}
+	return peak
 }
 
 // evidence checks that the named verdict's summary, first ids or details
