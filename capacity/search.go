@@ -28,10 +28,11 @@ type Search struct {
 	Min, Max  float64 // never below Min nor above Max
 	Precision float64 // stop when (failed - held) / held is at most this, e.g. 0.05
 	MaxProbes int     // a hard bound on probes
+	Growth    float64 // the ramp's factor per step; 0 means 2
 }
 
-// Result is the search's answer and every probe it made, in order.
-type Result struct {
+// Found is the search's answer and every probe it made, in order.
+type Found struct {
 	Sustainable float64 // the highest rate shown to hold; 0 when not even Min held
 	FirstFailed float64 // the lowest rate shown not to hold; +Inf when Max held
 	Probes      []Outcome
@@ -49,6 +50,8 @@ func (s Search) check() error {
 		return fmt.Errorf("%w: start %g outside [%g, %g]", ErrBadSearch, s.Start, s.Min, s.Max)
 	case s.Precision <= 0 || s.Precision >= 1:
 		return fmt.Errorf("%w: precision %g: want a fraction such as 0.05", ErrBadSearch, s.Precision)
+	case s.Growth != 0 && s.Growth <= 1:
+		return fmt.Errorf("%w: growth %g: want a factor above 1", ErrBadSearch, s.Growth)
 	case s.MaxProbes < 2:
 		return fmt.Errorf("%w: at least 2 probes", ErrBadSearch)
 	}
@@ -57,11 +60,11 @@ func (s Search) check() error {
 
 // Run searches with probe. A probe error ends the search with that error
 // and the probes made so far.
-func (s Search) Run(ctx context.Context, probe Probe) (Result, error) {
+func (s Search) Run(ctx context.Context, probe Probe) (Found, error) {
 	if err := s.check(); err != nil {
-		return Result{}, err
+		return Found{}, err
 	}
-	res := Result{FirstFailed: math.Inf(1)}
+	res := Found{FirstFailed: math.Inf(1)}
 	try := func(rate float64) (bool, error) {
 		o, err := probe(ctx, rate)
 		if err != nil {
@@ -85,10 +88,14 @@ func (s Search) Run(ctx context.Context, probe Probe) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	growth := s.Growth
+	if growth == 0 {
+		growth = 2
+	}
 	for left() {
-		next := rate * 2
+		next := rate * growth
 		if !held {
-			next = rate / 2
+			next = rate / growth
 		}
 		next = math.Max(s.Min, math.Min(s.Max, next))
 		if next == rate { // at a bound

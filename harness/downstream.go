@@ -32,3 +32,13 @@ func (c *Cluster) AddProxy(name, upstream string) (*toxiproxy.Proxy, string, err
 
 // DownstreamProxy returns the proxy AddProxy made for name, or nil.
 func (c *Cluster) DownstreamProxy(name string) *toxiproxy.Proxy { return c.downstream[name] }
+
+// RemoveProxy stops and forgets the proxy AddProxy made for name, so a
+// later run on the same cluster may add its own.
+func (c *Cluster) RemoveProxy(name string) {
+	if _, ok := c.downstream[name]; !ok {
+		return
+	}
+	c.srv.Collection.Remove("downstream-" + name)
+	delete(c.downstream, name)
+}

@@ -20,6 +20,7 @@ type downstream struct {
 	service *workloads.OrderService
 	lookup  *workloads.Lookup
 	poison  *workloads.Poisoner
+	cluster *harness.Cluster // its proxies go when it closes
 }
 
 func (r *run) openDownstream(ctx context.Context, cluster *harness.Cluster, runDir string) (*downstream, error) {
@@ -29,7 +30,7 @@ func (r *run) openDownstream(ctx context.Context, cluster *harness.Cluster, runD
 		return nil, err
 	}
 	r.res.KitchenDB = desc
-	d := &downstream{db: db, stopDB: stopDB}
+	d := &downstream{db: db, stopDB: stopDB, cluster: cluster}
 	if s.Consumer.Lookup != nil {
 		if err := d.startService(r, cluster); err != nil {
 			d.close()
@@ -75,6 +76,9 @@ func (d *downstream) close() error {
 	}
 	errs = append(errs, d.db.Close())
 	d.stopDB()
+	// A cluster lent to several probes must not keep this run's proxies.
+	d.cluster.RemoveProxy(faults.OrderService)
+	d.cluster.RemoveProxy(kitchenDBProxy)
 	return errors.Join(errs...)
 }
 

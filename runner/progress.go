@@ -31,7 +31,7 @@ const progressEvery = time.Second
 // progressLoop tells opts.Progress of the run every second until the
 // returned stop is called; active lists the faults in effect (nil: none).
 func (r *run) progressLoop(ledger *assertions.Ledger, stage string, active func() []string) (stop func()) {
-	if r.opts.Progress == nil {
+	if r.opts.Progress == nil && r.probe == nil {
 		return func() {}
 	}
 	planned := plannedLength(r.s.Workload.Load())
@@ -46,7 +46,12 @@ func (r *run) progressLoop(ledger *assertions.Ledger, stage string, active func(
 		if active != nil {
 			p.Faults = active()
 		}
-		r.opts.Progress(p)
+		if r.probe != nil {
+			r.probe.hear(p)
+		}
+		if r.opts.Progress != nil {
+			r.opts.Progress(p)
+		}
 	}
 	wg.Go(func() {
 		t := time.NewTicker(progressEvery)

@@ -45,6 +45,16 @@ func (e *HarnessError) Unwrap() error { return e.Err }
 // back as *spec.Errors, infrastructure trouble as *HarnessError (with a
 // result that says so); a run whose assertions fail is not an error.
 func Run(ctx context.Context, s *spec.Scenario, opts Options) (*reports.Result, error) {
+	r, err := newRun(s, opts)
+	if err != nil {
+		return nil, err
+	}
+	err = r.execute(ctx)
+	return r.finish(err)
+}
+
+// newRun checks and completes the options; a bad runtime choice is bad input.
+func newRun(s *spec.Scenario, opts Options) (*run, error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
@@ -61,7 +71,11 @@ func Run(ctx context.Context, s *spec.Scenario, opts Options) (*reports.Result, 
 	}
 	r := &run{s: s, opts: opts, logf: opts.Logf, id: harness.NewRunID(), image: opts.Image, imageNamed: named}
 	r.res = r.baseResult()
-	err := r.execute(ctx)
+	return r, nil
+}
+
+// finish judges and writes the run, whatever err it ended with.
+func (r *run) finish(err error) (*reports.Result, error) {
 	if r.res.StartedAt.IsZero() {
 		r.res.StartedAt = time.Now()
 	}
@@ -98,6 +112,7 @@ type run struct {
 	imageNamed bool
 	res        *reports.Result
 	sinkWrites workloads.SinkWrites // what the kitchen's database writes cost
+	probe      *probeState          // a capacity probe's early stop; nil for a run
 }
 
 func (r *run) execute(ctx context.Context) error {
@@ -107,9 +122,20 @@ func (r *run) execute(ctx context.Context) error {
 			return fmt.Errorf("kitchen database %s: %w", kind.Name, err)
 		}
 	}
-	c, err := chooseRuntime(ctx, r.s, r.opts.Runtime, r.image, r.imageNamed)
+	cluster, runDir, err := r.startCluster(ctx)
 	if err != nil {
 		return err
+	}
+	defer r.closeCluster(cluster)
+	return r.withCluster(ctx, cluster, runDir)
+}
+
+// startCluster starts the scenario's cluster on the runtime the options
+// choose, and records which in the result.
+func (r *run) startCluster(ctx context.Context) (*harness.Cluster, string, error) {
+	c, err := chooseRuntime(ctx, r.s, r.opts.Runtime, r.image, r.imageNamed)
+	if err != nil {
+		return nil, "", err
 	}
 	r.image = c.image
 	r.res.Runtime, r.res.RuntimeReason = c.kind.Name, c.why
@@ -117,18 +143,17 @@ func (r *run) execute(ctx context.Context) error {
 	// Each runtime removes dead runs' leftovers as it starts.
 	rt, err := c.kind.New(ctx, harness.RuntimeOptions{RunID: r.id, Image: r.image, Logf: r.logf})
 	if err != nil {
-		return fmt.Errorf("%s runtime: %w", c.kind.Name, err)
+		return nil, "", fmt.Errorf("%s runtime: %w", c.kind.Name, err)
 	}
 	cluster, err := harness.Start(ctx, rt, harness.Config{
 		Nodes: r.s.Cluster.Nodes, Controllers: r.s.Cluster.Controllers,
 		BrokerConfig: r.s.Cluster.Broker.Map(), Features: r.s.Cluster.Features, Logf: r.logf,
 	})
 	if err != nil {
-		return err
+		return nil, "", err
 	}
-	defer r.closeCluster(cluster)
 	r.recordCluster(cluster)
-	return r.withCluster(ctx, cluster, rt.RunDir())
+	return cluster, rt.RunDir(), nil
 }
 
 func (r *run) closeCluster(c *harness.Cluster) {
@@ -193,15 +218,18 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	if len(s.Workload.Phases) > 0 {
 		ledger.DeclarePhases(phaseDecls(s.Workload.Load()), s.Workload.Producers)
 	}
-	group, err := workloads.StartGroup(bootstrap, r.consumeSpec(id, down), down.db, ledger)
-	if err != nil {
-		return fmt.Errorf("consumer group: %w", err)
+	group, stopGroup := (*workloads.Group)(nil), func() {}
+	if r.probe == nil || !r.probe.producersOnly {
+		var err error
+		if group, err = workloads.StartGroup(bootstrap, r.consumeSpec(id, down), down.db, ledger); err != nil {
+			return fmt.Errorf("consumer group: %w", err)
+		}
+		stopGroup = sync.OnceFunc(group.Stop)
+		defer stopGroup()
+		// Load starts on a settled group, as in production: members joining
+		// one by one under load would show up as lag of the harness's making.
+		r.waitGroupSettled(ctx, adm, s.Consumer.Group, s.Consumer.Instances, s.Topic.Partitions)
 	}
-	stopGroup := sync.OnceFunc(group.Stop)
-	defer stopGroup()
-	// Load starts on a settled group, as in production: members joining one
-	// by one under load would show up as lag of the harness's making.
-	r.waitGroupSettled(ctx, adm, s.Consumer.Group, s.Consumer.Instances, s.Topic.Partitions)
 	start := time.Now()
 	r.res.StartedAt = start
 	ledger.StartAt(start)
@@ -213,8 +241,11 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	stopLag := sampleInBackground(ctx, sampler)
 	defer stopLag()
 
-	env := &faults.Env{Brokers: cluster, Admin: adm, Consumers: group, Downstream: cluster, Producers: down.poison,
+	env := &faults.Env{Brokers: cluster, Admin: adm, Downstream: cluster, Producers: down.poison,
 		Deployments: &deployments{r: r, bootstrap: bootstrap, out: ledger}, Rand: seededRand(s.Seed)}
+	if group != nil {
+		env.Consumers = group
+	}
 	if db, ok := down.db.(faults.Database); ok {
 		env.Database = db
 	}
@@ -227,10 +258,17 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 		return err
 	}
 	stopLag() // settle samples on its own from here: one sampler, samples in time order
-	stopProgress := r.progressLoop(ledger, "settling", nil)
-	r.settle(ctx, sampler, group)
-	stopProgress()
+	if r.probe == nil {
+		stopProgress := r.progressLoop(ledger, "settling", nil)
+		r.settle(ctx, sampler, group)
+		stopProgress()
+	}
 	stopGroup()
+	if group == nil {
+		r.res.EndedAt = time.Now()
+		r.recordReport(ledger.Verify())
+		return nil
+	}
 	for _, e := range group.ErrorSpans() {
 		r.logf("consumer errors: %d× %s", e.Count, e.Error)
 		r.res.ConsumerErrors = append(r.res.ConsumerErrors, reports.ErrorSpan{Error: e.Error, Count: e.Count,
@@ -241,6 +279,12 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 		P50: time.Duration(r.sinkWrites.Latency.ValueAtQuantile(50)) * time.Microsecond,
 		P99: time.Duration(r.sinkWrites.Latency.ValueAtQuantile(99)) * time.Microsecond, Series: r.sinkWrites.Series})
 	down.report(r, ledger)
+	if r.probe != nil {
+		// A probe is read for its rates, latencies and lag: nothing to drain.
+		r.res.EndedAt = time.Now()
+		r.recordReport(ledger.Verify())
+		return nil
+	}
 	if r.res.SinkOrders, err = workloads.ReadBack(ctx, down.db, ledger); err != nil {
 		return err
 	}
@@ -270,7 +314,13 @@ func (r *run) produceUnderFaults(ctx context.Context, env *faults.Env, bootstrap
 	sched.Start(schedCtx, r.res.StartedAt)
 	stopProgress := r.progressLoop(ledger, "workload", sched.Active)
 	ps.Start = r.res.StartedAt // one time origin for faults and the send schedule
-	stats, err := workloads.Produce(ctx, bootstrap, ps, ledger)
+	pctx := ctx
+	if r.probe != nil {
+		var cancel context.CancelFunc
+		pctx, cancel = r.probe.produceContext(ctx)
+		defer cancel()
+	}
+	stats, err := workloads.Produce(pctx, bootstrap, ps, ledger)
 	ledger.ProduceStopped(time.Now())
 	stopProgress()
 	stopSched() // an early producer failure must not wait for the last heal time

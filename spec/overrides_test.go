@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestOverridesReplaceAndAddSettings(t *testing.T) {
@@ -56,7 +57,7 @@ func TestOverrideErrorsNameTheirSource(t *testing.T) {
 	}
 	for in, want := range map[string]string{
 		"cluster.broker":           "want section.key=value",
-		"broker.num.io.threads=16": `"broker.num.io.threads": want a key under cluster.broker, topic.config, workload.producer, consumer.config`,
+		"broker.num.io.threads=16": `"broker.num.io.threads": want a key under cluster.broker, topic.config, workload.producer, consumer.config, or one of`,
 		"=5":                       "want section.key=value",
 	} {
 		if _, err := ParseOverride(in, "--set"); err == nil || !strings.Contains(err.Error(), want) {
@@ -92,5 +93,42 @@ func TestOverrideIntoAnAlias(t *testing.T) {
 	_, err := ParseWith("alias.yaml", []byte(src), []Override{o})
 	if err == nil || !strings.Contains(err.Error(), "consumer.config.acks") {
 		t.Errorf("the aliased settings were lost: %v", err)
+	}
+}
+
+// A field override is read as if the file had written it: an int is an int,
+// a duration a duration, and a bad value is refused at that field, naming
+// where it was set.
+func TestFieldOverrides(t *testing.T) {
+	var ovs []Override
+	for _, s := range []string{"topic.partitions=12", "consumer.instances=3", "consumer.processing_time=7ms", "workload.message_size=1024"} {
+		o, err := ParseOverride(s, "--sweep")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !o.Field {
+			t.Fatalf("%s: not a field override", s)
+		}
+		ovs = append(ovs, o)
+	}
+	s, err := ParseWith("good.yaml", []byte(good), ovs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Topic.Partitions != 12 || s.Consumer.Instances != 3 || s.Consumer.ProcessingTime != 7*time.Millisecond || s.Workload.MessageSize != 1024 {
+		t.Errorf("fields: partitions %d instances %d processing %s size %d", s.Topic.Partitions, s.Consumer.Instances,
+			s.Consumer.ProcessingTime, s.Workload.MessageSize)
+	}
+	o, _ := ParseOverride("consumer.workers=0", "--sweep")
+	if _, err := ParseWith("good.yaml", []byte(good), []Override{o}); err == nil || !strings.Contains(err.Error(), "consumer.workers") ||
+		!strings.Contains(err.Error(), "(set by --sweep)") {
+		t.Errorf("a bad field override: %v", err)
+	}
+	o, _ = ParseOverride("topic.partitions=many", "--sweep")
+	if _, err := ParseWith("good.yaml", []byte(good), []Override{o}); err == nil || !strings.Contains(err.Error(), "many") {
+		t.Errorf("a non-number: %v", err)
+	}
+	if _, err := ParseOverride("workload.rate=5", "--sweep"); err == nil || !strings.Contains(err.Error(), "topic.partitions") {
+		t.Errorf("the rate is not a field an override may write: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ package thresholds
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,10 +42,16 @@ type metric struct {
 
 var ops = []string{"<=", ">=", "==", "!=", "<", ">"}
 
-// Parse reads "metric op value". Bad input says what is wrong and what
-// would be right.
+// compact is "metric<value" written without spaces.
+var compact = regexp.MustCompile(`^\s*([^<>=!\s]+)\s*(<=|>=|==|!=|<|>)\s*(\S+)\s*$`)
+
+// Parse reads "metric op value" (spaces around op optional). Bad input says
+// what is wrong and what would be right.
 func Parse(text string) (Threshold, error) {
 	fields := strings.Fields(text)
+	if m := compact.FindStringSubmatch(text); len(fields) != 3 && m != nil {
+		fields = m[1:]
+	}
 	if len(fields) != 3 {
 		return Threshold{}, fmt.Errorf("%q: want \"metric op value\", e.g. \"produce_ack.p99 < 500ms\"", text)
 	}
@@ -140,4 +147,15 @@ func JudgeAll(r *reports.Result, ts []Threshold) []assertions.Verdict {
 		out[i] = t.Judge(r)
 	}
 	return out
+}
+
+// IsBarePercentile says whether text names a latency without its histogram
+// ("p99<500ms", "max < 2s"), as a capacity SLO may.
+func IsBarePercentile(text string) bool {
+	name := strings.Fields(text + " ")[0]
+	if m := compact.FindStringSubmatch(text); m != nil {
+		name = m[1]
+	}
+	_, ok := registry["e2e_intended."+name]
+	return ok
 }

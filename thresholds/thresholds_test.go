@@ -122,3 +122,16 @@ func TestParseRefusesBadThresholds(t *testing.T) {
 		}
 	}
 }
+
+// "p99<500ms" as people type it on a command line: spaces are optional.
+func TestParseCompact(t *testing.T) {
+	for _, text := range []string{"e2e_intended.p99<500ms", "e2e_intended.p99 <500ms", " e2e_intended.p99<= 500ms "} {
+		th, err := Parse(text)
+		if err != nil || th.Metric != "e2e_intended.p99" || th.Limit != 500 {
+			t.Errorf("%q: %+v %v", text, th, err)
+		}
+	}
+	if _, err := Parse("e2e_intended.p99<<500ms"); err == nil {
+		t.Error("a doubled operator must be refused")
+	}
+}

@@ -190,3 +190,17 @@ func (b *eventBuf) garble() {
 // unsafeBytes views a string as bytes without copying; the client only reads
 // header values, and the strings live for the whole run.
 func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+// RecordBytes is the key, value and header bytes of a typical record of
+// the workload (a mid-run sequence number and times of now), so others can
+// be asked to send records of the same size (kafka-producer-perf-test).
+func RecordBytes(id Identity, key KeyMode, size int) int {
+	var b eventBuf
+	now := time.Now()
+	b.fill(id, "t", 1, 1_000_000, orderEvent{order: 1_000_000, merchant: 42, step: assertions.StepPaid}, key, now, now, size)
+	n := len(b.rec.Key) + len(b.rec.Value)
+	for _, h := range b.rec.Headers {
+		n += len(h.Key) + len(h.Value)
+	}
+	return n
+}

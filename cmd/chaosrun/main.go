@@ -21,7 +21,7 @@ func run(args []string) int {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(runCmd(), gateCmd(), reportCmd(), listCmd(), validateCmd(), cleanCmd(), imageCmd())
+	root.AddCommand(runCmd(), gateCmd(), capacityCmd(), reportCmd(), listCmd(), validateCmd(), cleanCmd(), imageCmd())
 	root.SetArgs(args)
 	err := root.Execute()
 	if err == nil {

@@ -1,0 +1,209 @@
+package capacity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/runner"
+	"github.com/chaosrun/chaosrun/spec"
+	"github.com/chaosrun/chaosrun/workloads"
+)
+
+// Options are how to run a plan.
+type Options struct {
+	Run runner.Options // runtime, image and logs of the cluster and probes
+	// Each hears of every probe as it ends.
+	Each func(c Combination, faulted bool, p ProbeResult)
+	// PerfTest sets the producers' ceiling beside kafka-producer-perf-test's
+	// on the same cluster (with Plan.ProducersOnly).
+	PerfTest bool
+}
+
+// Execute runs the plan: per combination a search on a healthy cluster and,
+// with Plan.Fault, one with the fault held. Combinations whose cluster is
+// the same share one cluster, started once. The report is complete as far
+// as it got; err is a harness error or an interrupt that ended it.
+func Execute(ctx context.Context, p *Plan, o Options) (*Report, error) {
+	rep := newReport(p)
+	logf := o.Run.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	defer func() { rep.EndedAt = time.Now() }()
+	start := p.Search.Start
+	for _, group := range byCluster(p.Combinations) {
+		cl, err := runner.StartCluster(ctx, group[0].Scenario, o.Run)
+		if err != nil {
+			rep.Error = err.Error()
+			return rep, err
+		}
+		rep.Runtime, rep.RuntimeReason = cl.Runtime()
+		rep.KafkaVersion = cl.KafkaVersion()
+		err = func() error {
+			defer cl.Close()
+			for _, c := range group {
+				healthy := runCombination(ctx, cl, p, c, nil, start, o)
+				rep.Results = append(rep.Results, healthy)
+				if healthy.Error != "" {
+					return errors.New(healthy.Error)
+				}
+				if healthy.MaxSustainableRate > 0 {
+					start = healthy.MaxSustainableRate // the next combination starts near here
+				}
+				if p.Fault != nil {
+					faulted := runCombination(ctx, cl, p, c, p.Fault, max(p.Search.Min, healthy.MaxSustainableRate), o)
+					rep.Results = append(rep.Results, faulted)
+					if faulted.Error != "" {
+						return errors.New(faulted.Error)
+					}
+				}
+			}
+			if o.PerfTest && p.ProducersOnly {
+				rep.PerfTest = perfTest(ctx, cl, p, rep, logf)
+			}
+			return nil
+		}()
+		if err != nil {
+			rep.Error = err.Error()
+			return rep, err
+		}
+	}
+	rep.Recommendation = recommend(rep, p)
+	return rep, nil
+}
+
+// byCluster groups combinations by the cluster they need, in order of
+// first appearance.
+func byCluster(cs []Combination) [][]Combination {
+	var keys []string
+	groups := map[string][]Combination{}
+	for _, c := range cs {
+		k := c.clusterKey()
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], c)
+	}
+	out := make([][]Combination, len(keys))
+	for i, k := range keys {
+		out[i] = groups[k]
+	}
+	return out
+}
+
+func runCombination(ctx context.Context, cl *runner.Cluster, p *Plan, c Combination, fault *spec.Fault, start float64, o Options) Result {
+	began := time.Now()
+	res := resultOf(c, fault)
+	warm := p.Shape.Warmup
+	if fault != nil {
+		warm = p.Shape.FaultWarmup
+	}
+	probe := func(ctx context.Context, rate float64) (Outcome, error) {
+		s := probeScenario(c, fmt.Sprintf("cap%d", cl.Probes()+1), rate, p.Shape, fault)
+		t0 := time.Now()
+		pr, err := cl.Probe(ctx, s, runner.ProbeOptions{Watch: watch(rate, warm, p.Shape, p.ProducersOnly), ProducersOnly: p.ProducersOnly}, o.Run)
+		if err != nil {
+			return Outcome{}, err
+		}
+		j := judge(pr, rate, p.SLO, p.Shape, p.ProducersOnly)
+		j.Seconds = time.Since(t0).Seconds()
+		res.Probes = append(res.Probes, j)
+		if o.Each != nil {
+			o.Each(c, fault != nil, j)
+		}
+		return Outcome{Rate: rate, Sustained: j.Sustained, Limit: j.Limit, Detail: j.Detail}, nil
+	}
+	search := p.Search
+	search.Start = math.Max(search.Min, math.Min(search.Max, start))
+	sr, err := search.Run(ctx, probe)
+	res.Seconds = time.Since(began).Seconds()
+	res.MaxSustainableRate, res.Ended = sr.Sustainable, sr.Why
+	if !math.IsInf(sr.FirstFailed, 1) {
+		ff := sr.FirstFailed
+		res.FirstFailedRate = &ff
+	}
+	for i := range res.Probes {
+		pr := &res.Probes[i]
+		if pr.Sustained && pr.TargetRate == sr.Sustainable {
+			res.AtMax = pr
+		}
+		if !pr.Sustained && pr.TargetRate == sr.FirstFailed {
+			res.Limit, res.LimitDetail = pr.Limit, pr.Detail
+		}
+	}
+	if res.FirstFailedRate == nil && err == nil {
+		res.Limit, res.LimitDetail = "", fmt.Sprintf("none found up to %.0f/s (--max)", search.Max)
+	}
+	if err != nil {
+		res.Error = err.Error()
+	}
+	return res
+}
+
+// perfTest runs kafka-producer-perf-test on cl with records of the
+// workload's size and the scenario's producer settings, for about as many
+// records as the ceiling sends in 15 s.
+func perfTest(ctx context.Context, cl *runner.Cluster, p *Plan, rep *Report, logf func(string, ...any)) *PerfTestComparison {
+	c := p.Combinations[0]
+	s := c.Scenario
+	ceiling := rep.Results[0].MaxSustainableRate
+	cmp := &PerfTestComparison{ChaosrunRate: ceiling}
+	size := workloads.RecordBytes(workloads.Identity{Run: "r-0123456789abcdef", Env: s.Env}, s.Workload.Key, s.Workload.MessageSize)
+	cmp.RecordBytes = size
+	records := int(math.Min(3_000_000, math.Max(100_000, ceiling*15)))
+	libs, err := harness.KafkaLibs(ctx, harness.DefaultKafkaVersion, logf)
+	if err != nil {
+		cmp.Error = err.Error()
+		return cmp
+	}
+	topic := s.Topic.Name + "-perftest"
+	if err := createLike(ctx, cl.Bootstrap(), topic, s.Topic.Partitions, s.Topic.ReplicationFactor, s.Topic.Config.Map()); err != nil {
+		cmp.Error = err.Error()
+		return cmp
+	}
+	props := map[string]string{}
+	for _, kv := range s.Workload.Producer {
+		props[kv.Key] = kv.Value
+	}
+	logf("kafka-producer-perf-test: %d records of %d bytes on %s", records, size, topic)
+	pt, err := harness.ProducerPerfTest(ctx, libs, cl.Bootstrap(), topic, records, size, props)
+	if err != nil {
+		cmp.Error = err.Error()
+		return cmp
+	}
+	cmp.PerfTestRate, cmp.PerfTestRecords, cmp.PerfTestP99 = pt.RecordsPer, pt.Records, pt.P99Ms
+	if pt.RecordsPer > 0 {
+		cmp.Ratio = ceiling / pt.RecordsPer
+	}
+	cmp.Settings = strings.TrimSpace(fmt.Sprint(props))
+	return cmp
+}
+
+func createLike(ctx context.Context, boot []string, topic string, partitions int32, rf int16, config map[string]string) error {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(boot...))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	cfg := map[string]*string{}
+	for k, v := range config {
+		cfg[k] = &v
+	}
+	r, err := kadm.NewClient(cl).CreateTopic(ctx, partitions, rf, cfg, topic)
+	if err == nil {
+		err = r.Err
+	}
+	if err != nil {
+		return fmt.Errorf("create %s: %w", topic, err)
+	}
+	time.Sleep(2 * time.Second) // leaders elected
+	return nil
+}
