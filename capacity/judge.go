@@ -114,7 +114,7 @@ func judge(p runner.Probe, target float64, slo []thresholds.Threshold, shape Sha
 	case w.Acked < w.Sent:
 		fail(LimitProducers, "%d of the window's %d sends not acked", w.Sent-w.Acked, w.Sent)
 	case pr.PublishRate < keepUp*target:
-		fail(LimitProducers, "acked %.0f/s of %.0f/s", pr.PublishRate, target)
+		fail(LimitProducers, "acked %s/s of %s/s", rateText(pr.PublishRate), rateText(target))
 	}
 	if !producersOnly {
 		consumerLimit := LimitGroup
@@ -143,10 +143,10 @@ func judge(p runner.Probe, target float64, slo []thresholds.Threshold, shape Sha
 	}
 	pr.Sustained = len(fails) == 0
 	if pr.Sustained {
-		pr.Detail = fmt.Sprintf("acked %.0f/s, e2e p99 %.0fms, lag %d offsets (trend %+.0f/s)",
-			pr.PublishRate, pr.EndToEndLatency99pct, pr.Backlog, pr.BacklogGrowth)
+		pr.Detail = fmt.Sprintf("acked %s/s, e2e p99 %.0fms, lag %d offsets (trend %+.0f/s)",
+			rateText(pr.PublishRate), pr.EndToEndLatency99pct, pr.Backlog, pr.BacklogGrowth)
 		if producersOnly {
-			pr.Detail = fmt.Sprintf("acked %.0f/s, produce p99 %.0fms", pr.PublishRate, pr.PublishLatency99pct)
+			pr.Detail = fmt.Sprintf("acked %s/s, produce p99 %.0fms", rateText(pr.PublishRate), pr.PublishLatency99pct)
 		}
 	} else {
 		pr.Detail = strings.Join(fails, "; ")

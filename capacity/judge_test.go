@@ -68,7 +68,7 @@ func TestJudgeNamesWhatGaveOut(t *testing.T) {
 		limit  string
 		detail string
 	}{
-		{name: "acks behind", h: history{rate: 1000, acked: 950, p99: 80, lag: flat(10)}, limit: LimitProducers, detail: "acked 950/s of 1000/s"},
+		{name: "acks behind", h: history{rate: 1000, acked: 950, p99: 80, lag: flat(10)}, limit: LimitProducers, detail: "acked 950/s of 1,000/s"},
 		{name: "sends unacked", h: history{rate: 1000, acked: 1000, p99: 80, lag: flat(10), unacked: 300}, limit: LimitProducers, detail: "300 of the window's 15000 sends not acked"},
 		{name: "lag grows", h: history{rate: 1000, acked: 1000, p99: 80, lag: growing}, limit: LimitGroup, detail: "lag grew 60 offsets/s"},
 		{name: "lag too old", h: history{rate: 1000, acked: 1000, p99: 80, lag: flat(8000)}, limit: LimitGroup, detail: "lag reached 8.0s (limit 5s"},

@@ -140,7 +140,7 @@ func runCombination(ctx context.Context, cl *runner.Cluster, p *Plan, c Combinat
 		}
 	}
 	if res.FirstFailedRate == nil && err == nil {
-		res.Limit, res.LimitDetail = "", fmt.Sprintf("none found up to %.0f/s (--max)", search.Max)
+		res.Limit, res.LimitDetail = "", fmt.Sprintf("none found up to %s/s (--max)", rateText(search.Max))
 	}
 	if err != nil {
 		res.Error = err.Error()

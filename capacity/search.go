@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 )
 
 // Outcome is one probe's judgement at one rate.
@@ -68,7 +69,7 @@ func (s Search) Run(ctx context.Context, probe Probe) (Found, error) {
 	try := func(rate float64) (bool, error) {
 		o, err := probe(ctx, rate)
 		if err != nil {
-			return false, fmt.Errorf("probe at %.0f/s: %w", rate, err)
+			return false, fmt.Errorf("probe at %s/s: %w", rateText(rate), err)
 		}
 		o.Rate = rate
 		res.Probes = append(res.Probes, o)
@@ -115,10 +116,10 @@ func (s Search) Run(ctx context.Context, probe Probe) (Found, error) {
 	}
 	switch {
 	case res.Sustainable == 0:
-		res.Why = fmt.Sprintf("not even the minimum rate %.0f/s held", s.Min)
+		res.Why = fmt.Sprintf("not even the minimum rate %s/s held", rateText(s.Min))
 		return res, nil
 	case math.IsInf(res.FirstFailed, 1):
-		res.Why = fmt.Sprintf("the maximum rate %.0f/s held: the limit is above it", s.Max)
+		res.Why = fmt.Sprintf("the maximum rate %s/s held: the limit is above it", rateText(s.Max))
 		return res, nil
 	}
 	// Bisect between the highest rate that held and the lowest that failed.
@@ -128,9 +129,17 @@ func (s Search) Run(ctx context.Context, probe Probe) (Found, error) {
 		}
 	}
 	if (res.FirstFailed-res.Sustainable)/res.Sustainable > s.Precision {
-		res.Why = fmt.Sprintf("probe budget (%d) spent; the limit is between %.0f/s and %.0f/s", s.MaxProbes, res.Sustainable, res.FirstFailed)
+		res.Why = fmt.Sprintf("probe budget (%d) spent; the limit is between %s/s and %s/s", s.MaxProbes, rateText(res.Sustainable), rateText(res.FirstFailed))
 	} else {
-		res.Why = fmt.Sprintf("bracketed within %.0f%%: holds at %.0f/s, fails at %.0f/s", s.Precision*100, res.Sustainable, res.FirstFailed)
+		res.Why = fmt.Sprintf("bracketed within %g%%: holds at %s/s, fails at %s/s", s.Precision*100, rateText(res.Sustainable), rateText(res.FirstFailed))
 	}
 	return res, nil
+}
+
+// rateText writes a rate with the precision it has: 23.75, 1,250.
+func rateText(r float64) string {
+	if r < 100 {
+		return strconv.FormatFloat(math.Round(r*100)/100, 'f', -1, 64)
+	}
+	return Thousands(r)
 }
