@@ -25,6 +25,7 @@ var (
 
 var page = template.Must(template.New("capacity").Funcs(template.FuncMap{
 	"thousands": Thousands,
+	"rate":      RateText,
 	"ms":        ms,
 	"inc":       func(i int) int { return i + 1 },
 	"float":     func(n int64) float64 { return float64(n) },
@@ -105,7 +106,7 @@ func (rep *Report) WriteHTML(file string) error {
 			}
 		}
 		if r.FirstFailedRate != nil {
-			row.FirstFailed = Thousands(*r.FirstFailedRate)
+			row.FirstFailed = RateText(*r.FirstFailedRate)
 		}
 		v.Rows = append(v.Rows, row)
 	}

@@ -71,7 +71,10 @@ func judge(p runner.Probe, target float64, slo []thresholds.Threshold, shape Sha
 	if len(res.Phases) < 2 || res.Phases[1].Began.IsZero() {
 		pr.Limit, pr.Detail = LimitProducers, "the judged window never began"
 		if p.Stopped != "" {
-			pr.Limit, pr.Detail = limitOfStop(p.Stopped), "stopped during the warm-up: "+p.Stopped
+			pr.Limit, pr.Detail = LimitGroup, "stopped during the warm-up: "+p.Stopped
+			if strings.HasPrefix(p.Stopped, "producers") {
+				pr.Limit = LimitProducers
+			}
 		}
 		return pr
 	}
@@ -80,24 +83,28 @@ func judge(p runner.Probe, target float64, slo []thresholds.Threshold, shape Sha
 	if p.Stopped != "" {
 		to = res.EndedAt
 	}
-	pr.PublishRate = w.Throughput
+	if f := res.Window(from, to); f != nil {
+		pr.PublishRate, pr.ConsumeRate = f.AcksPerS, f.ProcessedPerS
+	}
 	pr.PublishLatency50pct, pr.PublishLatency99pct, pr.PublishLatencyMax = w.ProduceAck.P50, w.ProduceAck.P99, w.ProduceAck.Max
 	pr.EndToEndLatency50pct, pr.EndToEndLatency99pct, pr.EndToEndLatencyMax = w.E2E.P50, w.E2E.P99, w.E2E.Max
 	for _, e := range res.ConsumerErrors {
 		pr.ConsumerErrors += e.Count
 	}
-	lag := totalLag(res, from, to)
 	growthErr := 0.0
-	if len(lag) > 0 {
-		pr.Backlog = lag[len(lag)-1].offsets
-		pr.BacklogGrowth, growthErr = slope(lag)
-	}
-	for _, pt := range res.Lag {
-		if !pt.At.Before(from) && !pt.At.After(to) {
-			pr.MaxLagSeconds = math.Max(pr.MaxLagSeconds, pt.Seconds)
+	if !producersOnly { // without a group, lag is the whole log: no one's
+		lag := totalLag(res, from, to)
+		if len(lag) > 0 {
+			pr.Backlog = lag[len(lag)-1].offsets
+			pr.BacklogGrowth, growthErr = slope(lag)
+		}
+		// The wait for the window's last records after the load counts too.
+		for _, pt := range res.Lag {
+			if !pt.At.Before(from) {
+				pr.MaxLagSeconds = math.Max(pr.MaxLagSeconds, pt.Seconds)
+			}
 		}
 	}
-	pr.ConsumeRate = consumeRate(res, from, to)
 	pr.DBShare = dbShare(res, p.Result.Workload.Consumers*p.Result.Workload.Workers)
 
 	var fails []string
@@ -107,20 +114,28 @@ func judge(p runner.Probe, target float64, slo []thresholds.Threshold, shape Sha
 		}
 		fails = append(fails, fmt.Sprintf(format, args...))
 	}
-	if p.Stopped != "" {
-		fail(limitOfStop(p.Stopped), "stopped early: %s", p.Stopped)
+	consumerLimit := LimitGroup
+	if pr.ConsumerErrors > 0 || pr.DBShare >= downstreamShare || orderServiceOverloaded(res) {
+		consumerLimit = LimitDownstream
 	}
+	if p.Stopped != "" {
+		limit := consumerLimit
+		if strings.HasPrefix(p.Stopped, "producers") {
+			limit = LimitProducers
+		}
+		fail(limit, "stopped early: %s", p.Stopped)
+	}
+	// Acks counted over the window's whole seconds; a record or two at its
+	// edges is not a shortfall at low rates.
+	seconds := math.Floor(to.Sub(from).Seconds())
+	short := target*seconds - pr.PublishRate*seconds
 	switch {
 	case w.Acked < w.Sent:
 		fail(LimitProducers, "%d of the window's %d sends not acked", w.Sent-w.Acked, w.Sent)
-	case pr.PublishRate < keepUp*target:
-		fail(LimitProducers, "acked %s/s of %s/s", rateText(pr.PublishRate), rateText(target))
+	case short > max((1-keepUp)*target*seconds, 2):
+		fail(LimitProducers, "acked %s/s of %s/s", RateText(pr.PublishRate), RateText(target))
 	}
 	if !producersOnly {
-		consumerLimit := LimitGroup
-		if pr.ConsumerErrors > 0 || pr.DBShare >= downstreamShare || orderServiceOverloaded(res) {
-			consumerLimit = LimitDownstream
-		}
 		// Growing means all of: faster than the 1% the target allows, clearly
 		// above the noise of batches in flight (two standard errors), and by
 		// more than a quarter second of records over the window.
@@ -144,9 +159,9 @@ func judge(p runner.Probe, target float64, slo []thresholds.Threshold, shape Sha
 	pr.Sustained = len(fails) == 0
 	if pr.Sustained {
 		pr.Detail = fmt.Sprintf("acked %s/s, e2e p99 %.0fms, lag %d offsets (trend %+.0f/s)",
-			rateText(pr.PublishRate), pr.EndToEndLatency99pct, pr.Backlog, pr.BacklogGrowth)
+			RateText(pr.PublishRate), pr.EndToEndLatency99pct, pr.Backlog, pr.BacklogGrowth)
 		if producersOnly {
-			pr.Detail = fmt.Sprintf("acked %s/s, produce p99 %.0fms", rateText(pr.PublishRate), pr.PublishLatency99pct)
+			pr.Detail = fmt.Sprintf("acked %s/s, produce p99 %.0fms", RateText(pr.PublishRate), pr.PublishLatency99pct)
 		}
 	} else {
 		pr.Detail = strings.Join(fails, "; ")
@@ -171,14 +186,6 @@ func orderServiceOverloaded(res *reports.Result) bool {
 	return res.OrderService["overloaded"]+res.OrderService["rejected"] > 0
 }
 
-// limitOfStop maps an early stop's reason (see watch) to its limit.
-func limitOfStop(why string) string {
-	if strings.HasPrefix(why, "producers") {
-		return LimitProducers
-	}
-	return LimitGroup
-}
-
 type lagAt struct {
 	t       float64 // seconds since the window began
 	offsets int64
@@ -188,7 +195,9 @@ type lagAt struct {
 func totalLag(res *reports.Result, from, to time.Time) []lagAt {
 	sums := map[int64]int64{}
 	for _, pt := range res.Lag {
-		if pt.At.Before(from.Truncate(time.Second)) || pt.At.After(to) {
+		// Whole seconds only: the series also ends with each partition's
+		// last raw sample, which would count its second twice.
+		if pt.At.Before(from.Truncate(time.Second)) || pt.At.After(to) || !pt.At.Equal(pt.At.Truncate(time.Second)) {
 			continue
 		}
 		sums[pt.At.Truncate(time.Second).Unix()] += pt.Offsets
@@ -227,23 +236,6 @@ func slope(ls []lagAt) (b, stderr float64) {
 		sse += r * r
 	}
 	return b, math.Sqrt(sse/(n-2)) / math.Sqrt(sxx)
-}
-
-// consumeRate is records processed per second over the whole seconds of
-// the window.
-func consumeRate(res *reports.Result, from, to time.Time) float64 {
-	var n int64
-	secs := 0
-	for _, pt := range res.E2ESeries {
-		if !pt.At.Before(from) && pt.At.Add(time.Second).Before(to.Add(time.Millisecond)) {
-			n += pt.Count
-			secs++
-		}
-	}
-	if secs == 0 {
-		return 0
-	}
-	return float64(n) / float64(secs)
 }
 
 // dbShare estimates the share of the workers' time spent in database

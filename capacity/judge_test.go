@@ -37,6 +37,7 @@ func (h history) probe() runner.Probe {
 		res.Lag = append(res.Lag, assertions.LagPoint{At: at, Partition: 0, Offsets: n / 2, Seconds: float64(n) / h.rate},
 			assertions.LagPoint{At: at, Partition: 1, Offsets: n - n/2, Seconds: float64(n) / h.rate})
 		res.E2ESeries = append(res.E2ESeries, assertions.LatencyPoint{At: at, Count: int64(h.acked)})
+		res.AckSeries = append(res.AckSeries, assertions.LatencyPoint{At: at, Count: int64(h.acked)})
 	}
 	return runner.Probe{Result: res}
 }
@@ -152,5 +153,32 @@ func TestSlopeAndItsError(t *testing.T) {
 	}
 	if _, se := slope(ls[:2]); se < 1e300 {
 		t.Errorf("two points tell nothing: ± %g", se)
+	}
+}
+
+// At 10/s a record missing at each edge of the window is 1.4%: no shortfall.
+func TestJudgeLowRateEdges(t *testing.T) {
+	h := history{rate: 10, acked: 10, p99: 40, lag: flat(0)}
+	p := h.probe()
+	p.AckSeries[5].Count, p.AckSeries[19].Count = 9, 9
+	if pr := judge(p, 10, nil, DefaultShape, false); !pr.Sustained {
+		t.Errorf("a record short at each edge: %+v", pr)
+	}
+	for i := range p.AckSeries {
+		p.AckSeries[i].Count = 9
+	}
+	if pr := judge(p, 10, nil, DefaultShape, false); pr.Sustained || pr.Limit != LimitProducers {
+		t.Errorf("10%% short: %+v", pr)
+	}
+}
+
+// A probe stopped early for lag, while the kitchen's database took the
+// workers' time, is the downstream's limit, not the group's.
+func TestJudgeEarlyStopNamesTheDownstream(t *testing.T) {
+	p := history{rate: 1000, acked: 1000, p99: 80, lag: flat(10)}.probe()
+	p.Stopped = "consumer group: partition 0 11.0s behind at t+9s"
+	p.ConsumerErrors = []reports.ErrorSpan{{Error: "sink: timeout", Count: 3}}
+	if pr := judge(p, 1000, nil, DefaultShape, false); pr.Limit != LimitDownstream {
+		t.Errorf("limit %q: %s", pr.Limit, pr.Detail)
 	}
 }

@@ -104,6 +104,9 @@ type Shape struct {
 // DefaultShape is a probe of 5 s warm-up and 15 s judged.
 var DefaultShape = Shape{Warmup: 5 * time.Second, Window: 15 * time.Second, FaultWarmup: 12 * time.Second, MaxLag: 5 * time.Second}
 
+// sloHistograms are the latencies an SLO may name.
+var sloHistograms = []string{"e2e_intended", "produce_ack", "sink_write"}
+
 // ParseSLO reads --slo values: thresholds as a gate reads them, where a bare
 // percentile ("p99<500ms") means end-to-end latency from the intended send
 // time (e2e_intended.p99).
@@ -117,6 +120,11 @@ func ParseSLO(texts []string) ([]thresholds.Threshold, error) {
 		t, err := thresholds.Parse(full)
 		if err != nil {
 			return nil, fmt.Errorf("--slo %q: %w", text, err)
+		}
+		// Only what a probe's window has: its latencies. Counts of an
+		// undrained probe mean nothing, and lag has --max-lag.
+		if h, _, _ := strings.Cut(t.Metric, "."); !slices.Contains(sloHistograms, h) {
+			return nil, fmt.Errorf("--slo %q: a probe judges latencies only (%s); lag has --max-lag", text, strings.Join(sloHistograms, ", "))
 		}
 		out = append(out, t)
 	}
@@ -133,10 +141,23 @@ func NewPlan(file string, sweeps []Sweep, underFault string) (*Plan, error) {
 	}
 	p := &Plan{File: file, Shape: DefaultShape}
 	bad := &spec.Errors{}
+	seen := map[string]bool{}
+	for _, sw := range sweeps {
+		if seen[sw.Key] {
+			bad.List = append(bad.List, &spec.Error{File: file, Field: "--sweep", Msg: sw.Key + " swept twice: give its values in one --sweep"})
+		}
+		seen[sw.Key] = true
+	}
 	for _, settings := range grid(sweeps) {
 		s, err := spec.ParseWith(file, data, settings)
 		if err != nil {
 			bad.List = append(bad.List, asErrors(err).List...)
+			continue
+		}
+		if s.Workload.ProducerConfig.Acks == "0" {
+			// Nothing is ever acked: no rate could be shown to hold.
+			bad.List = append(bad.List, s.ErrorAt("workload.producer.acks",
+				"acks=0: a capacity search needs acks to judge the producers by; use 1 or all").List...)
 			continue
 		}
 		p.Combinations = append(p.Combinations, Combination{Settings: settings, Scenario: s})
@@ -202,6 +223,11 @@ func pickFault(s *spec.Scenario, name string) (*spec.Fault, error) {
 		if f == nil {
 			return nil, refuse(fmt.Sprintf("%q: not a fault of the scenario; it has %s", name, strings.Join(types, ", ")))
 		}
+	}
+	if f.Type == "foreign-consumer" {
+		// It names topics and groups of its own, which probes do not have.
+		return nil, &spec.Errors{List: []*spec.Error{{File: s.File, Line: f.Pos.Line, Column: f.Pos.Column, Field: f.Path + ".type",
+			Msg: "--under-fault: foreign-consumer takes records from the run's own topic and group, which each probe replaces; it cannot be held through a capacity search"}}}
 	}
 	if faults.IsMomentary(f.Fault) {
 		return nil, &spec.Errors{List: []*spec.Error{{File: s.File, Line: f.Pos.Line, Column: f.Pos.Column, Field: f.Path + ".type",
@@ -276,6 +302,18 @@ func TemplateRate(s *spec.Scenario) float64 {
 		rate = 1000
 	}
 	return rate
+}
+
+// ClusterScenario is c's scenario as the cluster is started for: its faults
+// only the one held (p.Fault), so unused ones neither choose nor refuse the
+// runtime.
+func (p *Plan) ClusterScenario(c Combination) *spec.Scenario {
+	s := *c.Scenario
+	s.Faults = nil
+	if p.Fault != nil {
+		s.Faults = []spec.Fault{*p.Fault}
+	}
+	return &s
 }
 
 // ActsOnConsumers says whether f acts on the kitchen display or what it

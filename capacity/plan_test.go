@@ -168,6 +168,11 @@ func TestParseSLO(t *testing.T) {
 	if slo[0].Metric != "e2e_intended.p99" || slo[1].Metric != "produce_ack.p99" || slo[2].Metric != "e2e_intended.max" {
 		t.Errorf("%+v", slo)
 	}
+	for _, bad := range []string{"lag.max<5s", "lost_kafka==0", "e2e_sent.p99<1s"} {
+		if _, err := ParseSLO([]string{bad}); err == nil || !strings.Contains(err.Error(), "latencies only") {
+			t.Errorf("%s: %v", bad, err)
+		}
+	}
 	if _, err := ParseSLO([]string{"p99<fast"}); err == nil || !strings.Contains(err.Error(), `--slo "p99<fast"`) {
 		t.Errorf("a bad SLO: %v", err)
 	}

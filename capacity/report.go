@@ -216,22 +216,25 @@ func recommend(rep *Report, p *Plan) string {
 				best = maxBy(best, healthy[n])
 			}
 			return fmt.Sprintf("no combination sustains %s msg/s at %s%s; the highest is %s msg/s with %s (limit: %s)",
-				Thousands(rep.Target), slo, under, Thousands(best.MaxSustainableRate), best.shape(rep.ProducersOnly), cmp.Or(best.Limit, "none found"))
+				RateText(rep.Target), slo, under, RateText(best.MaxSustainableRate), best.shape(rep.ProducersOnly), cmp.Or(best.Limit, "none found"))
 		}
 		slices.SortStableFunc(fits, func(a, b Result) int {
+			if rep.ProducersOnly {
+				return cmp.Or(cmp.Compare(a.ProducersPerTopic, b.ProducersPerTopic), cmp.Compare(a.Partitions, b.Partitions))
+			}
 			return cmp.Or(cmp.Compare(a.ConsumersPerTopic*a.WorkersPerConsumer, b.ConsumersPerTopic*b.WorkersPerConsumer),
 				cmp.Compare(a.Partitions, b.Partitions))
 		})
-		return fmt.Sprintf("for %s msg/s at %s%s: %s (sustains %s msg/s)", Thousands(rep.Target), slo, under, fits[0].shape(rep.ProducersOnly),
-			Thousands(fits[0].MaxSustainableRate))
+		return fmt.Sprintf("for %s msg/s at %s%s: %s (sustains %s msg/s)", RateText(rep.Target), slo, under, fits[0].shape(rep.ProducersOnly),
+			RateText(fits[0].MaxSustainableRate))
 	}
 	best := healthy[names[0]]
 	for _, n := range names {
 		best = maxBy(best, healthy[n])
 	}
-	s := fmt.Sprintf("highest with %s: %s msg/s with %s", slo, Thousands(best.MaxSustainableRate), best.shape(rep.ProducersOnly))
+	s := fmt.Sprintf("highest with %s: %s msg/s with %s", slo, RateText(best.MaxSustainableRate), best.shape(rep.ProducersOnly))
 	if f, ok := faulted[best.Name]; ok {
-		s += fmt.Sprintf("; %s msg/s with %s", Thousands(f.MaxSustainableRate), rep.UnderFault)
+		s += fmt.Sprintf("; %s msg/s with %s", RateText(f.MaxSustainableRate), rep.UnderFault)
 	}
 	return s
 }
@@ -276,10 +279,15 @@ func (rep *Report) WriteTable(w io.Writer) {
 		if r.Error != "" {
 			limit = "error: " + r.Error
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.Name, cmp.Or(r.Fault, "-"), Thousands(r.MaxSustainableRate),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.Name, cmp.Or(r.Fault, "-"), RateText(r.MaxSustainableRate),
 			p50, p99, ack, len(r.Probes), limit)
 	}
 	tw.Flush()
+	for _, r := range rep.Results {
+		if r.Ended != "" {
+			fmt.Fprintf(w, "search %s%s: %s\n", r.Name, map[bool]string{true: " under " + r.Fault}[r.Fault != ""], r.Ended)
+		}
+	}
 	if rep.Recommendation != "" {
 		fmt.Fprintln(w, "recommendation:", rep.Recommendation)
 	}
@@ -288,7 +296,7 @@ func (rep *Report) WriteTable(w io.Writer) {
 			fmt.Fprintln(w, "kafka-producer-perf-test: could not run:", c.Error)
 		} else {
 			fmt.Fprintf(w, "producers' ceiling: chaosrun %s/s (open model, acked within 1%%) vs kafka-producer-perf-test %s/s (closed loop, %d records of %d bytes): ratio %.2f\n",
-				Thousands(c.ChaosrunRate), Thousands(c.PerfTestRate), c.PerfTestRecords, c.RecordBytes, c.Ratio)
+				RateText(c.ChaosrunRate), Thousands(c.PerfTestRate), c.PerfTestRecords, c.RecordBytes, c.Ratio)
 		}
 	}
 }

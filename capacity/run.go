@@ -2,14 +2,10 @@ package capacity
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"time"
-
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/runner"
@@ -39,8 +35,8 @@ func Execute(ctx context.Context, p *Plan, o Options) (*Report, error) {
 	}
 	defer func() { rep.EndedAt = time.Now() }()
 	start := p.Search.Start
-	for _, group := range byCluster(p.Combinations) {
-		cl, err := runner.StartCluster(ctx, group[0].Scenario, o.Run)
+	for gi, group := range byCluster(p.Combinations) {
+		cl, err := runner.StartCluster(ctx, p.ClusterScenario(group[0]), o.Run)
 		if err != nil {
 			rep.Error = err.Error()
 			return rep, err
@@ -50,26 +46,27 @@ func Execute(ctx context.Context, p *Plan, o Options) (*Report, error) {
 		err = func() error {
 			defer cl.Close()
 			for _, c := range group {
-				healthy := runCombination(ctx, cl, p, c, nil, start, o)
+				healthy, err := runCombination(ctx, cl, p, c, nil, start, o)
 				rep.Results = append(rep.Results, healthy)
-				if healthy.Error != "" {
-					return errors.New(healthy.Error)
+				if err != nil {
+					return err
 				}
 				if healthy.MaxSustainableRate > 0 {
 					start = healthy.MaxSustainableRate // the next combination starts near here
 				}
 				if p.Fault != nil {
-					faulted := runCombination(ctx, cl, p, c, p.Fault, max(p.Search.Min, healthy.MaxSustainableRate), o)
+					faulted, err := runCombination(ctx, cl, p, c, p.Fault, max(p.Search.Min, healthy.MaxSustainableRate), o)
 					rep.Results = append(rep.Results, faulted)
-					if faulted.Error != "" {
-						return errors.New(faulted.Error)
+					if err != nil {
+						return err
 					}
 				}
 			}
-			if o.PerfTest && p.ProducersOnly {
-				rep.PerfTest = perfTest(ctx, cl, p, rep, logf)
+			// Once, on the first cluster, against its first combination.
+			if o.PerfTest && p.ProducersOnly && gi == 0 {
+				rep.PerfTest = perfTest(ctx, cl, group[0], rep.Results[0].MaxSustainableRate, logf)
 			}
-			return nil
+			return ctx.Err()
 		}()
 		if err != nil {
 			rep.Error = err.Error()
@@ -99,7 +96,10 @@ func byCluster(cs []Combination) [][]Combination {
 	return out
 }
 
-func runCombination(ctx context.Context, cl *runner.Cluster, p *Plan, c Combination, fault *spec.Fault, start float64, o Options) Result {
+// runCombination searches c's sustainable rate on cl (under fault, when
+// set). The error is what ended the search early: bad input the cluster
+// refused (*spec.Errors), a harness error or an interrupt.
+func runCombination(ctx context.Context, cl *runner.Cluster, p *Plan, c Combination, fault *spec.Fault, start float64, o Options) (Result, error) {
 	began := time.Now()
 	res := resultOf(c, fault)
 	warm := p.Shape.Warmup
@@ -109,7 +109,8 @@ func runCombination(ctx context.Context, cl *runner.Cluster, p *Plan, c Combinat
 	probe := func(ctx context.Context, rate float64) (Outcome, error) {
 		s := probeScenario(c, fmt.Sprintf("cap%d", cl.Probes()+1), rate, p.Shape, fault)
 		t0 := time.Now()
-		pr, err := cl.Probe(ctx, s, runner.ProbeOptions{Watch: watch(rate, warm, p.Shape, p.ProducersOnly), ProducersOnly: p.ProducersOnly}, o.Run)
+		pr, err := cl.Probe(ctx, s, runner.ProbeOptions{Watch: watch(rate, warm, p.Shape, p.ProducersOnly),
+			ProducersOnly: p.ProducersOnly, Settle: p.Shape.MaxLag + time.Second}, o.Run)
 		if err != nil {
 			return Outcome{}, err
 		}
@@ -123,6 +124,7 @@ func runCombination(ctx context.Context, cl *runner.Cluster, p *Plan, c Combinat
 	}
 	search := p.Search
 	search.Start = math.Max(search.Min, math.Min(search.Max, start))
+	search.Must = p.Target
 	sr, err := search.Run(ctx, probe)
 	res.Seconds = time.Since(began).Seconds()
 	res.MaxSustainableRate, res.Ended = sr.Sustainable, sr.Why
@@ -140,41 +142,41 @@ func runCombination(ctx context.Context, cl *runner.Cluster, p *Plan, c Combinat
 		}
 	}
 	if res.FirstFailedRate == nil && err == nil {
-		res.Limit, res.LimitDetail = "", fmt.Sprintf("none found up to %s/s (--max)", rateText(search.Max))
+		res.Limit, res.LimitDetail = "", fmt.Sprintf("none found up to %s/s (--max)", RateText(search.Max))
 	}
 	if err != nil {
 		res.Error = err.Error()
 	}
-	return res
+	return res, err
 }
 
 // perfTest runs kafka-producer-perf-test on cl with records of the
-// workload's size and the scenario's producer settings, for about as many
-// records as the ceiling sends in 15 s.
-func perfTest(ctx context.Context, cl *runner.Cluster, p *Plan, rep *Report, logf func(string, ...any)) *PerfTestComparison {
-	c := p.Combinations[0]
+// workload's size and c's producer settings, for about as many records as
+// the ceiling sends in 15 s, on a topic like c's (deleted afterwards).
+func perfTest(ctx context.Context, cl *runner.Cluster, c Combination, ceiling float64, logf func(string, ...any)) *PerfTestComparison {
 	s := c.Scenario
-	ceiling := rep.Results[0].MaxSustainableRate
 	cmp := &PerfTestComparison{ChaosrunRate: ceiling}
 	size := workloads.RecordBytes(workloads.Identity{Run: "r-0123456789abcdef", Env: s.Env}, s.Workload.Key, s.Workload.MessageSize)
 	cmp.RecordBytes = size
 	records := int(math.Min(3_000_000, math.Max(100_000, ceiling*15)))
-	libs, err := harness.KafkaLibs(ctx, harness.DefaultKafkaVersion, logf)
+	libs, err := harness.KafkaLibs(ctx, cl.KafkaVersion(), logf)
 	if err != nil {
 		cmp.Error = err.Error()
 		return cmp
 	}
-	topic := s.Topic.Name + "-perftest"
-	if err := createLike(ctx, cl.Bootstrap(), topic, s.Topic.Partitions, s.Topic.ReplicationFactor, s.Topic.Config.Map()); err != nil {
+	ts := *s
+	ts.Topic.Name += "-perftest"
+	if err := cl.CreateTopic(ctx, &ts); err != nil {
 		cmp.Error = err.Error()
 		return cmp
 	}
+	defer cl.Delete([]string{ts.Topic.Name}, nil)
 	props := map[string]string{}
 	for _, kv := range s.Workload.Producer {
 		props[kv.Key] = kv.Value
 	}
-	logf("kafka-producer-perf-test: %d records of %d bytes on %s", records, size, topic)
-	pt, err := harness.ProducerPerfTest(ctx, libs, cl.Bootstrap(), topic, records, size, props)
+	logf("kafka-producer-perf-test: %d records of %d bytes on %s", records, size, ts.Topic.Name)
+	pt, err := harness.ProducerPerfTest(ctx, libs, cl.Bootstrap(), ts.Topic.Name, records, size, props)
 	if err != nil {
 		cmp.Error = err.Error()
 		return cmp
@@ -185,25 +187,4 @@ func perfTest(ctx context.Context, cl *runner.Cluster, p *Plan, rep *Report, log
 	}
 	cmp.Settings = strings.TrimSpace(fmt.Sprint(props))
 	return cmp
-}
-
-func createLike(ctx context.Context, boot []string, topic string, partitions int32, rf int16, config map[string]string) error {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(boot...))
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	cfg := map[string]*string{}
-	for k, v := range config {
-		cfg[k] = &v
-	}
-	r, err := kadm.NewClient(cl).CreateTopic(ctx, partitions, rf, cfg, topic)
-	if err == nil {
-		err = r.Err
-	}
-	if err != nil {
-		return fmt.Errorf("create %s: %w", topic, err)
-	}
-	time.Sleep(2 * time.Second) // leaders elected
-	return nil
 }

@@ -30,6 +30,10 @@ type Search struct {
 	Precision float64 // stop when (failed - held) / held is at most this, e.g. 0.05
 	MaxProbes int     // a hard bound on probes
 	Growth    float64 // the ramp's factor per step; 0 means 2
+	// Must, when set, is a rate the answer must settle: a search whose
+	// bracket ends around it probes it too, so "is it sustainable" has an
+	// answer, not a gap.
+	Must float64
 }
 
 // Found is the search's answer and every probe it made, in order.
@@ -69,7 +73,7 @@ func (s Search) Run(ctx context.Context, probe Probe) (Found, error) {
 	try := func(rate float64) (bool, error) {
 		o, err := probe(ctx, rate)
 		if err != nil {
-			return false, fmt.Errorf("probe at %s/s: %w", rateText(rate), err)
+			return false, fmt.Errorf("probe at %s/s: %w", RateText(rate), err)
 		}
 		o.Rate = rate
 		res.Probes = append(res.Probes, o)
@@ -116,10 +120,10 @@ func (s Search) Run(ctx context.Context, probe Probe) (Found, error) {
 	}
 	switch {
 	case res.Sustainable == 0:
-		res.Why = fmt.Sprintf("not even the minimum rate %s/s held", rateText(s.Min))
+		res.Why = fmt.Sprintf("not even the minimum rate %s/s held", RateText(s.Min))
 		return res, nil
 	case math.IsInf(res.FirstFailed, 1):
-		res.Why = fmt.Sprintf("the maximum rate %s/s held: the limit is above it", rateText(s.Max))
+		res.Why = fmt.Sprintf("the maximum rate %s/s held: the limit is above it", RateText(s.Max))
 		return res, nil
 	}
 	// Bisect between the highest rate that held and the lowest that failed.
@@ -128,16 +132,21 @@ func (s Search) Run(ctx context.Context, probe Probe) (Found, error) {
 			return res, err
 		}
 	}
+	if s.Must > res.Sustainable && s.Must < res.FirstFailed && left() {
+		if _, err := try(s.Must); err != nil {
+			return res, err
+		}
+	}
 	if (res.FirstFailed-res.Sustainable)/res.Sustainable > s.Precision {
-		res.Why = fmt.Sprintf("probe budget (%d) spent; the limit is between %s/s and %s/s", s.MaxProbes, rateText(res.Sustainable), rateText(res.FirstFailed))
+		res.Why = fmt.Sprintf("probe budget (%d) spent; the limit is between %s/s and %s/s", s.MaxProbes, RateText(res.Sustainable), RateText(res.FirstFailed))
 	} else {
-		res.Why = fmt.Sprintf("bracketed within %g%%: holds at %s/s, fails at %s/s", s.Precision*100, rateText(res.Sustainable), rateText(res.FirstFailed))
+		res.Why = fmt.Sprintf("bracketed within %g%%: holds at %s/s, fails at %s/s", s.Precision*100, RateText(res.Sustainable), RateText(res.FirstFailed))
 	}
 	return res, nil
 }
 
-// rateText writes a rate with the precision it has: 23.75, 1,250.
-func rateText(r float64) string {
+// RateText writes a rate with the precision it has: 23.75, 1,250.
+func RateText(r float64) string {
 	if r < 100 {
 		return strconv.FormatFloat(math.Round(r*100)/100, 'f', -1, 64)
 	}

@@ -102,3 +102,22 @@ func TestSearchRefusesBadBoundsAndStopsOnProbeErrors(t *testing.T) {
 		t.Errorf("a probe error must end the search: %v after %d calls", err, calls)
 	}
 }
+
+// A rate the user needs that falls inside the final bracket is probed.
+func TestSearchSettlesTheMustRate(t *testing.T) {
+	s := Search{Start: 100, Min: 1, Max: 1e6, Precision: 0.05, MaxProbes: 30, Must: 1010}
+	res, err := s.Run(context.Background(), known(1020))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sustainable < 1010 {
+		t.Errorf("1010 holds on a system of 1020, but the search ended at %g (%d probes)", res.Sustainable, len(res.Probes))
+	}
+	tried := false
+	for _, p := range res.Probes {
+		tried = tried || p.Rate == 1010
+	}
+	if !tried {
+		t.Errorf("the must rate was not probed: %+v", res.Probes)
+	}
+}

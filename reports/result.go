@@ -206,10 +206,10 @@ func (r *Result) FillRecoveryWindows() {
 			to = end
 		}
 		span := max(to.Sub(rc.From), minWindow)
-		rc.Before = r.window(maxTime(rc.From.Add(-span), r.StartedAt), rc.From)
-		rc.During = r.window(rc.From, to)
+		rc.Before = r.Window(maxTime(rc.From.Add(-span), r.StartedAt), rc.From)
+		rc.During = r.Window(rc.From, to)
 		if !rc.To.IsZero() {
-			rc.After = r.window(to, minTime(to.Add(span), end))
+			rc.After = r.Window(to, minTime(to.Add(span), end))
 		}
 	}
 }
@@ -228,9 +228,9 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
-// window sums the series' whole seconds that lie in [from, to): a second
+// Window sums the series' whole seconds that lie in [from, to): a second
 // cut by a window's edge belongs to neither side.
-func (r *Result) window(from, to time.Time) *WindowFigures {
+func (r *Result) Window(from, to time.Time) *WindowFigures {
 	lo, hi := from.Truncate(time.Second), to.Truncate(time.Second)
 	if lo.Before(from) {
 		lo = lo.Add(time.Second)

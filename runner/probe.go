@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/reports"
@@ -54,6 +56,17 @@ func (c *Cluster) KafkaVersion() string { return c.cluster.KafkaVersion() }
 // Bootstrap is the cluster's bootstrap addresses (through its proxies).
 func (c *Cluster) Bootstrap() []string { return c.cluster.Bootstrap() }
 
+// CreateTopic creates s's topic on the cluster as a run would, and waits
+// for its leaders.
+func (c *Cluster) CreateTopic(ctx context.Context, s *spec.Scenario) error {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.cluster.Bootstrap()...))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	return createTopic(ctx, s, cl)
+}
+
 // Probes counts the probes run on the cluster so far.
 func (c *Cluster) Probes() int { return c.probes }
 
@@ -68,6 +81,9 @@ type ProbeOptions struct {
 	// ProducersOnly runs no consumer group: the probe measures the
 	// producers alone (a fault on consumers then has nothing to act on).
 	ProducersOnly bool
+	// Settle is how long the group may take, after the load, to process
+	// what is left of it; lag is sampled meanwhile.
+	Settle time.Duration
 }
 
 // Probe is what one probe measured. Its verdicts judge an undrained
@@ -88,7 +104,7 @@ func (c *Cluster) Probe(ctx context.Context, s *spec.Scenario, po ProbeOptions, 
 		return Probe{}, err
 	}
 	c.probes++
-	r.probe = &probeState{watch: po.Watch, producersOnly: po.ProducersOnly}
+	r.probe = &probeState{watch: po.Watch, producersOnly: po.ProducersOnly, settle: po.Settle}
 	r.res.Runtime, r.res.RuntimeReason = c.r.res.Runtime, c.r.res.RuntimeReason
 	r.recordCluster(c.cluster)
 	dir := filepath.Join(c.runDir, fmt.Sprintf("probe-%d", c.probes))
@@ -107,25 +123,44 @@ func (c *Cluster) Probe(ctx context.Context, s *spec.Scenario, po ProbeOptions, 
 }
 
 // forget deletes a probe's topics and group; what cannot be deleted is
-// logged, and the cluster goes with it at the end anyway.
+// logged (the cluster goes with it at the end anyway).
 func (c *Cluster) forget(s *spec.Scenario) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.cluster.Bootstrap()...))
-	if err != nil {
-		return
-	}
-	defer cl.Close()
-	adm := kadm.NewClient(cl)
 	topics := []string{s.Topic.Name}
 	if s.Consumer.DeadLetterTopic != "" {
 		topics = append(topics, s.Consumer.DeadLetterTopic)
 	}
-	if _, err := adm.DeleteTopics(ctx, topics...); err != nil {
-		c.r.logf("probe: delete topics %v: %v", topics, err)
+	c.Delete(topics, []string{s.Consumer.Group})
+}
+
+// Delete deletes topics and groups made on the cluster; a topic or group
+// that does not exist is no error.
+func (c *Cluster) Delete(topics, groups []string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.cluster.Bootstrap()...))
+	if err != nil {
+		c.r.logf("delete %v %v: %v", topics, groups, err)
+		return
 	}
-	if _, err := adm.DeleteGroups(ctx, s.Consumer.Group); err != nil {
-		c.r.logf("probe: delete group %s: %v", s.Consumer.Group, err)
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	if len(topics) > 0 {
+		resp, err := adm.DeleteTopics(ctx, topics...)
+		if err == nil {
+			err = resp.Error()
+		}
+		if err != nil && !errors.Is(err, kerr.UnknownTopicOrPartition) {
+			c.r.logf("delete topics %v: %v", topics, err)
+		}
+	}
+	if len(groups) > 0 {
+		resp, err := adm.DeleteGroups(ctx, groups...)
+		if err == nil {
+			err = resp.Error()
+		}
+		if err != nil && !errors.Is(err, kerr.GroupIDNotFound) {
+			c.r.logf("delete groups %v: %v", groups, err)
+		}
 	}
 }
 
@@ -133,6 +168,7 @@ func (c *Cluster) forget(s *spec.Scenario) {
 type probeState struct {
 	watch         func(Progress) string
 	producersOnly bool
+	settle        time.Duration
 	mu            sync.Mutex
 	why           string
 	stop          context.CancelFunc
@@ -173,22 +209,29 @@ func (p *probeState) produceContext(ctx context.Context) (context.Context, conte
 
 // waitBrokers waits until every node is a registered broker again: a probe
 // before it may have killed one, and a topic needs its replicas' brokers.
+// Each look asks a broker, not the client's cached broker list.
 func (c *Cluster) waitBrokers(ctx context.Context) error {
 	cl, err := kgo.NewClient(kgo.SeedBrokers(c.cluster.Bootstrap()...))
 	if err != nil {
 		return err
 	}
 	defer cl.Close()
-	adm := kadm.NewClient(cl)
 	want := len(c.cluster.NodeIDs())
 	deadline := time.Now().Add(brokersBackTimeout)
 	got := 0
-	for time.Now().Before(deadline) && ctx.Err() == nil {
-		m, err := adm.BrokerMetadata(ctx)
-		if got = len(m.Brokers); err == nil && got >= want {
-			return nil
+	for time.Now().Before(deadline) {
+		req := kmsg.NewPtrMetadataRequest()
+		req.Topics = []kmsg.MetadataRequestTopic{} // none, not all
+		if resp, err := req.RequestWith(ctx, cl); err == nil {
+			if got = len(resp.Brokers); got >= want {
+				return nil
+			}
 		}
-		time.Sleep(500 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
 	}
 	return fmt.Errorf("only %d of %d brokers registered after %s", got, want, brokersBackTimeout)
 }

@@ -116,12 +116,6 @@ type run struct {
 }
 
 func (r *run) execute(ctx context.Context) error {
-	// Before anything starts: a kitchen database server the run cannot start.
-	if kind, _ := workloads.LookupSink(r.s.Sink.Type); kind.Server && r.s.Sink.URL == "" {
-		if _, err := harness.FindPostgres(); err != nil {
-			return fmt.Errorf("kitchen database %s: %w", kind.Name, err)
-		}
-	}
 	cluster, runDir, err := r.startCluster(ctx)
 	if err != nil {
 		return err
@@ -133,6 +127,12 @@ func (r *run) execute(ctx context.Context) error {
 // startCluster starts the scenario's cluster on the runtime the options
 // choose, and records which in the result.
 func (r *run) startCluster(ctx context.Context) (*harness.Cluster, string, error) {
+	// Before anything starts: a kitchen database server the run cannot start.
+	if kind, _ := workloads.LookupSink(r.s.Sink.Type); kind.Server && r.s.Sink.URL == "" {
+		if _, err := harness.FindPostgres(); err != nil {
+			return nil, "", fmt.Errorf("kitchen database %s: %w", kind.Name, err)
+		}
+	}
 	c, err := chooseRuntime(ctx, r.s, r.opts.Runtime, r.image, r.imageNamed)
 	if err != nil {
 		return nil, "", err
@@ -260,8 +260,12 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	stopLag() // settle samples on its own from here: one sampler, samples in time order
 	if r.probe == nil {
 		stopProgress := r.progressLoop(ledger, "settling", nil)
-		r.settle(ctx, sampler, group)
+		r.settle(ctx, sampler, group, s.Assertions.RecoverWithin+5*time.Second)
 		stopProgress()
+	} else if group != nil {
+		// The window's last records count too: a short wait for them, or
+		// their lag shows in the samples taken meanwhile.
+		r.settle(ctx, sampler, group, r.probe.settle)
 	}
 	stopGroup()
 	if group == nil {
@@ -364,9 +368,8 @@ func (r *run) judge(ctx context.Context, bootstrap []string, id workloads.Identi
 // the retry table to empty, bounded by the recovery allowance (lag-recovers
 // judges how long it took). The samples it takes are the ones lag-recovers
 // judges.
-func (r *run) settle(ctx context.Context, sampler *workloads.LagSampler, group *workloads.Group) {
-	limit := r.s.Assertions.RecoverWithin
-	deadline := time.Now().Add(limit + 5*time.Second)
+func (r *run) settle(ctx context.Context, sampler *workloads.LagSampler, group *workloads.Group, limit time.Duration) {
+	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		sctx, cancel := context.WithTimeout(ctx, 2*lagEvery)
 		behind, ok := sampler.Sample(sctx)
@@ -376,7 +379,7 @@ func (r *run) settle(ctx context.Context, sampler *workloads.LagSampler, group *
 		}
 		time.Sleep(lagEvery)
 	}
-	r.logf("consumer group still behind (or events still parked: %d) after %s", group.Parked(), limit)
+	r.logf("consumer group still behind (or events still parked: %d) after %s", group.Parked(), limit.Round(time.Second))
 }
 
 func (r *run) write() error {

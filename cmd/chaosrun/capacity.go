@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -92,6 +93,11 @@ func (f capacityFlags) plan(file string) (*capacity.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	for name, v := range map[string]float64{"--min": f.min, "--max": f.max, "--target": f.target, "--start": f.start, "--precision": f.prec} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("%s %g: want a number", name, v)
+		}
+	}
 	switch {
 	case f.min <= 0 || f.max < f.min:
 		return nil, fmt.Errorf("--min %g --max %g: want 0 < min <= max", f.min, f.max)
@@ -105,6 +111,10 @@ func (f capacityFlags) plan(file string) (*capacity.Plan, error) {
 		return nil, fmt.Errorf("--max-lag %s: want a positive duration", f.maxLag)
 	case f.target < 0 || f.start < 0:
 		return nil, fmt.Errorf("--target and --start: want a rate in records/s")
+	case f.start != 0 && (f.start < f.min || f.start > f.max):
+		return nil, fmt.Errorf("--start %g: outside --min %g and --max %g", f.start, f.min, f.max)
+	case f.target > f.max:
+		return nil, fmt.Errorf("--target %g: above --max %g, so never tried", f.target, f.max)
 	case f.producersOnly && len(slo) > 0:
 		for _, t := range slo {
 			if t.Metric != "produce_ack.p50" && t.Metric != "produce_ack.p90" && t.Metric != "produce_ack.p99" &&
@@ -141,7 +151,7 @@ func runCapacity(ctx context.Context, file string, f capacityFlags, stdout io.Wr
 	}
 	for _, c := range p.Combinations {
 		if f.rt != harness.RuntimeAuto {
-			if err := runner.Unfit(c.Scenario, f.rt); err != nil {
+			if err := runner.Unfit(p.ClusterScenario(c), f.rt); err != nil {
 				return &exitError{exitBadInput, err}
 			}
 		}
@@ -177,7 +187,7 @@ func runCapacity(ctx context.Context, file string, f capacityFlags, stdout io.Wr
 			if faulted {
 				under = " under " + p.Fault.Type
 			}
-			fmt.Fprintf(stdout, "probe %d  %s%s  %s/s %s  %.0fs: %s\n", n, c.Name(), under, capacity.Thousands(pr.TargetRate),
+			fmt.Fprintf(stdout, "probe %d  %s%s  %s/s %s  %.0fs: %s\n", n, c.Name(), under, capacity.RateText(pr.TargetRate),
 				verdict, pr.Seconds, pr.Detail)
 		}
 	}
@@ -198,7 +208,7 @@ func runCapacity(ctx context.Context, file string, f capacityFlags, stdout io.Wr
 	case runErr != nil:
 		return &exitError{exitHarnessError, runErr}
 	case p.Target > 0 && !rep.TargetMet():
-		return &exitError{exitUnmet, fmt.Errorf("no combination sustains the target %s/s", capacity.Thousands(p.Target))}
+		return &exitError{exitUnmet, fmt.Errorf("no combination sustains the target %s/s", capacity.RateText(p.Target))}
 	}
 	return nil
 }
