@@ -115,7 +115,7 @@ func judge(p runner.Probe, target float64, slo []thresholds.Threshold, shape Sha
 		fails = append(fails, fmt.Sprintf(format, args...))
 	}
 	consumerLimit := LimitGroup
-	if pr.ConsumerErrors > 0 || pr.DBShare >= downstreamShare || orderServiceOverloaded(res) {
+	if downstreamError(res) != "" || pr.DBShare >= downstreamShare || orderServiceOverloaded(res) {
 		consumerLimit = LimitDownstream
 	}
 	if p.Stopped != "" {
@@ -172,14 +172,28 @@ func judge(p runner.Probe, target float64, slo []thresholds.Threshold, shape Sha
 // consumerWhy says where the kitchen display's time went.
 func consumerWhy(pr ProbeResult, res *reports.Result) string {
 	switch {
+	case downstreamError(res) != "":
+		return fmt.Sprintf("%d consumer errors, the downstream's first: %s", pr.ConsumerErrors, downstreamError(res))
 	case pr.ConsumerErrors > 0:
-		return fmt.Sprintf("%d consumer errors, first: %s", pr.ConsumerErrors, res.ConsumerErrors[0].Error)
+		return fmt.Sprintf("processed %s/s; %d consumer errors, first: %s", RateText(pr.ConsumeRate), pr.ConsumerErrors, res.ConsumerErrors[0].Error)
 	case orderServiceOverloaded(res):
 		return fmt.Sprintf("order service overloaded %d times", res.OrderService["overloaded"]+res.OrderService["rejected"])
 	case pr.DBShare > 0:
 		return fmt.Sprintf("processed %.0f/s; workers spent %.0f%% of their time in database writes", pr.ConsumeRate, pr.DBShare*100)
 	}
 	return fmt.Sprintf("processed %.0f/s", pr.ConsumeRate)
+}
+
+// downstreamError is the kitchen display's first error that came from its
+// database or the order service ("" when none did); errors of the Kafka
+// client (fetch, join, commit) are the group's own.
+func downstreamError(res *reports.Result) string {
+	for _, e := range res.ConsumerErrors {
+		if strings.Contains(e.Error, "sink:") || strings.Contains(e.Error, "order service:") || strings.HasPrefix(e.Error, "retry table:") {
+			return e.Error
+		}
+	}
+	return ""
 }
 
 func orderServiceOverloaded(res *reports.Result) bool {
@@ -268,14 +282,24 @@ func windowResult(res *reports.Result, w reports.Phase) *reports.Result {
 
 // watch stops a probe early once it cannot hold: lag beyond the limit, or
 // the producers clearly behind their schedule.
+// Producers count as behind only while they are not catching up: a fault's
+// backlog worked off after its warm-up is no reason to stop.
 func watch(target float64, warm time.Duration, shape Shape, producersOnly bool) func(runner.Progress) string {
+	var recent []runner.Progress // the last few seconds
 	return func(p runner.Progress) string {
+		recent = append(recent, p)
+		if len(recent) > 4 {
+			recent = recent[1:]
+		}
 		if p.Elapsed < warm+3*time.Second {
 			return ""
 		}
 		due := target * (p.Elapsed - time.Second).Seconds() // a second's grace for acks in flight
-		if float64(p.Acked) < 0.9*due {
-			return fmt.Sprintf("producers: %d acked of %.0f due by t+%.0fs", p.Acked, due, p.Elapsed.Seconds())
+		first := recent[0]
+		span := (p.Elapsed - first.Elapsed).Seconds()
+		pace := float64(p.Acked-first.Acked) / span
+		if float64(p.Acked) < 0.9*due && span > 0 && pace < 0.9*target {
+			return fmt.Sprintf("producers: %d acked of %.0f due by t+%.0fs, %s/s lately", p.Acked, due, p.Elapsed.Seconds(), RateText(pace))
 		}
 		if producersOnly {
 			return ""

@@ -73,7 +73,7 @@ func TestJudgeNamesWhatGaveOut(t *testing.T) {
 		{name: "sends unacked", h: history{rate: 1000, acked: 1000, p99: 80, lag: flat(10), unacked: 300}, limit: LimitProducers, detail: "300 of the window's 15000 sends not acked"},
 		{name: "lag grows", h: history{rate: 1000, acked: 1000, p99: 80, lag: growing}, limit: LimitGroup, detail: "lag grew 60 offsets/s"},
 		{name: "lag too old", h: history{rate: 1000, acked: 1000, p99: 80, lag: flat(8000)}, limit: LimitGroup, detail: "lag reached 8.0s (limit 5s"},
-		{name: "sink errors", h: history{rate: 1000, acked: 1000, p99: 80, lag: growing}, limit: LimitDownstream, detail: "12 consumer errors, first: sink: connection refused",
+		{name: "sink errors", h: history{rate: 1000, acked: 1000, p99: 80, lag: growing}, limit: LimitDownstream, detail: "12 consumer errors, the downstream's first: sink: connection refused",
 			edit: func(p *runner.Probe) {
 				p.ConsumerErrors = []reports.ErrorSpan{{Error: "sink: connection refused", Count: 12}}
 			}},
@@ -120,25 +120,49 @@ func TestJudgeWithoutAWindow(t *testing.T) {
 }
 
 func TestWatchStopsOnlyWhenClear(t *testing.T) {
-	w := watch(1000, 5*time.Second, DefaultShape, false)
-	at := func(sec int, acked int64, lagSec float64) runner.Progress {
-		return runner.Progress{Stage: "workload", Elapsed: time.Duration(sec) * time.Second,
-			Live: assertions.Live{Acked: acked, Lag: []assertions.LagPoint{{Partition: 3, Seconds: lagSec}}}}
+	// run feeds a fresh watcher one progress a second until it stops or t+12s.
+	run := func(acked func(sec int) int64, lag func(sec int) float64, producersOnly bool) (string, int) {
+		w := watch(1000, 5*time.Second, DefaultShape, producersOnly)
+		for sec := 1; sec <= 12; sec++ {
+			p := runner.Progress{Stage: "workload", Elapsed: time.Duration(sec) * time.Second,
+				Live: assertions.Live{Acked: acked(sec), Lag: []assertions.LagPoint{{Partition: 3, Seconds: lag(sec)}}}}
+			if why := w(p); why != "" {
+				return why, sec
+			}
+		}
+		return "", 0
 	}
-	if why := w(at(4, 0, 60)); why != "" {
-		t.Errorf("in the warm-up: %q", why)
-	}
-	if why := w(at(10, 9000, 2)); why != "" {
+	onTime := func(sec int) int64 { return int64(1000 * (sec - 1)) }
+	noLag := func(int) float64 { return 1 }
+	if why, _ := run(onTime, noLag, false); why != "" {
 		t.Errorf("on schedule: %q", why)
 	}
-	if why := w(at(10, 7000, 2)); !strings.HasPrefix(why, "producers: 7000 acked of 9000 due") {
-		t.Errorf("producers behind: %q", why)
+	if why, sec := run(func(sec int) int64 { return int64(700 * sec) }, noLag, false); sec != 8 || !strings.HasPrefix(why, "producers: 5600 acked of 7000 due by t+8s, 700/s lately") {
+		t.Errorf("producers behind: %q at t+%d", why, sec)
 	}
-	if why := w(at(10, 9000, 11)); !strings.HasPrefix(why, "consumer group: partition 3 11.0s behind") {
-		t.Errorf("lag beyond twice the limit: %q", why)
+	// A fault's backlog: nothing acked for 5 s, then 2,000/s: catching up.
+	catchUp := func(sec int) int64 { return int64(2000 * max(0, sec-5)) }
+	if why, _ := run(catchUp, noLag, false); why != "" {
+		t.Errorf("catching up: %q", why)
 	}
-	if why := watch(1000, 5*time.Second, DefaultShape, true)(at(10, 9000, 60)); why != "" {
+	if why, sec := run(onTime, func(sec int) float64 { return float64(sec) }, false); sec != 11 || !strings.HasPrefix(why, "consumer group: partition 3 11.0s behind") {
+		t.Errorf("lag beyond twice the limit: %q at t+%d", why, sec)
+	}
+	if why, _ := run(onTime, func(int) float64 { return 60 }, true); why != "" {
 		t.Errorf("producers only ignore lag: %q", why)
+	}
+	if why, _ := run(func(int) int64 { return 0 }, func(int) float64 { return 60 }, false); !strings.HasPrefix(why, "producers") {
+		t.Errorf("nothing acked: %q", why)
+	}
+}
+
+// The Kafka client's own errors (a coordinator gone) are the group's, not
+// the downstream's.
+func TestJudgeClientErrorsAreTheGroups(t *testing.T) {
+	p := history{rate: 1000, acked: 1000, p99: 80, lag: func(s int) int64 { return int64(s) * 60 }}.probe()
+	p.ConsumerErrors = []reports.ErrorSpan{{Error: "unable to join group session: broker closed the connection", Count: 10}}
+	if pr := judge(p, 1000, nil, DefaultShape, false); pr.Limit != LimitGroup || !strings.Contains(pr.Detail, "10 consumer errors, first: unable to join") {
+		t.Errorf("limit %q: %s", pr.Limit, pr.Detail)
 	}
 }
 
