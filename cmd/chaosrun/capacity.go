@@ -64,7 +64,7 @@ error or interrupted.`,
 	fl.Float64Var(&f.min, "min", 10, "lowest rate tried, records/s")
 	fl.Float64Var(&f.max, "max", 1_000_000, "highest rate tried, records/s")
 	fl.Float64Var(&f.prec, "precision", 0.05, "stop when the highest rate held and the lowest failed are this close (a fraction)")
-	fl.IntVar(&f.maxProbes, "max-probes", 12, "probes per search, at most")
+	fl.IntVar(&f.maxProbes, "max-probes", 16, "probes per search, at most")
 	fl.DurationVar(&f.warmup, "warmup", capacity.DefaultShape.Warmup, "load at the rate before the judged window")
 	fl.DurationVar(&f.window, "window", capacity.DefaultShape.Window, "the judged window of each probe")
 	fl.DurationVar(&f.faultWarmup, "fault-warmup", capacity.DefaultShape.FaultWarmup, "warm-up under --under-fault (leaders must move first)")
