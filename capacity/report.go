@@ -82,14 +82,17 @@ type Result struct {
 
 // PerfTestComparison sets the producers' ceiling beside Kafka's own tool.
 type PerfTestComparison struct {
-	ChaosrunRate    float64 `json:"chaosrun_sustainable_rate"` // open model, every ack within the window
-	PerfTestRate    float64 `json:"perf_test_rate"`            // closed loop, as fast as it goes
-	PerfTestRecords int64   `json:"perf_test_records"`
-	PerfTestP99     float64 `json:"perf_test_p99_ms"`
-	Ratio           float64 `json:"ratio"`
-	RecordBytes     int     `json:"record_bytes"`
-	Settings        string  `json:"producer_settings"`
-	Error           string  `json:"error,omitempty"`
+	ChaosrunRate float64 `json:"chaosrun_sustainable_rate"` // open model, every ack within the window
+	PerfTestRate float64 `json:"perf_test_rate"`            // closed loop, as fast as it goes, summed over its producers
+	// PerfTestProducers is how many perf-test producers ran at once: as
+	// many as the workload has.
+	PerfTestProducers int     `json:"perf_test_producers"`
+	PerfTestRecords   int64   `json:"perf_test_records"`
+	PerfTestP99       float64 `json:"perf_test_p99_ms"`
+	Ratio             float64 `json:"ratio"`
+	RecordBytes       int     `json:"record_bytes"`
+	Settings          string  `json:"producer_settings"`
+	Error             string  `json:"error,omitempty"`
 }
 
 func newReport(p *Plan) *Report {
@@ -295,8 +298,8 @@ func (rep *Report) WriteTable(w io.Writer) {
 		if c.Error != "" {
 			fmt.Fprintln(w, "kafka-producer-perf-test: could not run:", c.Error)
 		} else {
-			fmt.Fprintf(w, "producers' ceiling: chaosrun %s/s (open model, acked within 1%%) vs kafka-producer-perf-test %s/s (closed loop, %d records of %d bytes): ratio %.2f\n",
-				RateText(c.ChaosrunRate), Thousands(c.PerfTestRate), c.PerfTestRecords, c.RecordBytes, c.Ratio)
+			fmt.Fprintf(w, "producers' ceiling: chaosrun %s/s (open model, acked within 1%%) vs kafka-producer-perf-test %s/s (closed loop, %d at once, %d records of %d bytes, p99 %s): ratio %.2f\n",
+				RateText(c.ChaosrunRate), Thousands(c.PerfTestRate), c.PerfTestProducers, c.PerfTestRecords, c.RecordBytes, ms(c.PerfTestP99), c.Ratio)
 		}
 	}
 }
