@@ -3,12 +3,14 @@ package capacity
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chaosrun/chaosrun/internal/browsertest"
 )
 
 // htmlFixture is a capacity run by hand: two combinations searched healthy,
@@ -88,7 +90,7 @@ func TestHTMLIsSelfContained(t *testing.T) {
 	if err := json.Unmarshal([]byte(m[1]), &c); err != nil {
 		t.Fatalf("the chart data does not parse: %v", err)
 	}
-	if want := []float64{5000, 7500, 10000, 12500, 18000, 20000}; !slicesEqual(c.X, want) {
+	if want := []float64{5000, 7500, 10000, 12500, 18000, 20000}; !slices.Equal(c.X, want) {
 		t.Errorf("x: %v, want %v", c.X, want)
 	}
 	if len(c.Series) != len(rep.Results) {
@@ -116,18 +118,6 @@ func TestHTMLIsSelfContained(t *testing.T) {
 	}
 }
 
-func slicesEqual(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // TestHTMLInABrowser loads the page in headless chromium, as reports' test
 // does: it must draw both charts without an error, and the legend must say
 // whether a probe held. A page of odd cases (a search that errored with no
@@ -135,32 +125,8 @@ func slicesEqual(a, b []float64) bool {
 // CHAOSRUN_BROWSER=required makes a missing browser a failure;
 // CHAOSRUN_ARTIFACTS keeps the page and screenshots.
 func TestHTMLInABrowser(t *testing.T) {
-	browser := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			browser = p
-			break
-		}
-	}
-	if browser == "" {
-		if os.Getenv("CHAOSRUN_BROWSER") == "required" {
-			t.Fatal("CHAOSRUN_BROWSER=required, and no chromium is installed")
-		}
-		t.Skip("no chromium here (Debian's chromium package); CI installs it")
-	}
-	args := []string{"--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000"}
-	load := func(file string) (body, dom string) {
-		out, err := exec.Command(browser, append(args, "--dump-dom", "file://"+file)...).Output()
-		if err != nil {
-			t.Fatalf("%s: %v", browser, err)
-		}
-		body = regexp.MustCompile(`<body[^>]*>`).FindString(string(out))
-		if !strings.Contains(body, `data-charts="2"`) || !strings.Contains(body, `data-errors="0"`) {
-			errs := regexp.MustCompile(`(?s)<ul id="errors">(.*?)</ul>`).FindStringSubmatch(string(out))
-			t.Fatalf("%s did not draw its 2 charts cleanly: %s\nerrors: %v", filepath.Base(file), body, errs)
-		}
-		return body, string(out)
-	}
+	browser := browsertest.Find(t)
+	load := func(file string) (body, dom string) { return browser.Load(t, file, 2) }
 
 	file, page := writeFixtureHTML(t)
 	// Point the latency chart's cursor at 12,500/s, where partitions=6 failed.
@@ -201,9 +167,7 @@ func TestHTMLInABrowser(t *testing.T) {
 		os.MkdirAll(a, 0o755)
 		os.WriteFile(filepath.Join(a, "capacity.html"), []byte(page), 0o644)
 		for shot, f := range map[string]string{"capacity.png": file, "capacity-odd.png": oddFile} {
-			if out, err := exec.Command(browser, append(args, "--window-size=1280,2000", "--screenshot="+filepath.Join(a, shot), "file://"+f)...).CombinedOutput(); err != nil {
-				t.Errorf("screenshot: %v\n%s", err, out)
-			}
+			browser.Screenshot(t, f, filepath.Join(a, shot), "1280,2000")
 		}
 	}
 }

@@ -151,7 +151,7 @@ func NewPlan(file string, sweeps []Sweep, underFault string) (*Plan, error) {
 	for _, settings := range grid(sweeps) {
 		s, err := spec.ParseWith(file, data, settings)
 		if err != nil {
-			bad.List = append(bad.List, asErrors(err).List...)
+			bad.List = append(bad.List, spec.AsErrors(err).List...)
 			continue
 		}
 		if s.Workload.ProducerConfig.Acks == "0" {
@@ -267,13 +267,6 @@ func probeScenario(c Combination, suffix string, rate float64, shape Shape, faul
 	}
 	t.Limits, t.Thresholds = nil, nil
 	return &t
-}
-
-func asErrors(err error) *spec.Errors {
-	if e, ok := err.(*spec.Errors); ok {
-		return e
-	}
-	return &spec.Errors{List: []*spec.Error{{Msg: err.Error()}}}
 }
 
 // retarget points a leader or follower target at the template's topic to

@@ -5,7 +5,6 @@ package gate
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -56,7 +55,7 @@ func Collect(paths []string, cli []spec.Override) ([]Entry, error) {
 				}
 				s, err := ParseSuite(f, data)
 				if err != nil {
-					bad.List = append(bad.List, asErrors(err).List...)
+					bad.List = append(bad.List, spec.AsErrors(err).List...)
 					continue
 				}
 				for _, p := range s.Paths {
@@ -71,7 +70,7 @@ func Collect(paths []string, cli []spec.Override) ([]Entry, error) {
 			seen[abs] = true
 			e, err := load(f, data, suite, cli)
 			if err != nil {
-				bad.List = append(bad.List, asErrors(err).List...)
+				bad.List = append(bad.List, spec.AsErrors(err).List...)
 				continue
 			}
 			out = append(out, e)
@@ -132,14 +131,6 @@ func yamlFiles(path string) ([]string, error) {
 	})
 	slices.Sort(files)
 	return files, err
-}
-
-func asErrors(err error) *spec.Errors {
-	var bad *spec.Errors
-	if errors.As(err, &bad) {
-		return bad
-	}
-	return &spec.Errors{List: []*spec.Error{{Msg: err.Error()}}}
 }
 
 // Options configure a gate's runs.

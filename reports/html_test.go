@@ -3,7 +3,6 @@ package reports
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/internal/browsertest"
 )
 
 // withSeries is the fixture with the time series and histograms a real run
@@ -59,35 +59,14 @@ func TestHTMLIsSelfContained(t *testing.T) {
 // (CI) makes a missing browser a failure; CHAOSRUN_ARTIFACTS keeps a
 // screenshot there.
 func TestHTMLInABrowser(t *testing.T) {
-	browser := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			browser = p
-			break
-		}
-	}
-	if browser == "" {
-		if os.Getenv("CHAOSRUN_BROWSER") == "required" {
-			t.Fatal("CHAOSRUN_BROWSER=required, and no chromium is installed")
-		}
-		t.Skip("no chromium here (Debian's chromium package); CI installs it")
-	}
+	browser := browsertest.Find(t)
 	dir := t.TempDir()
 	if err := WriteAll(dir, withSeries()); err != nil {
 		t.Fatal(err)
 	}
 	page := filepath.Join(dir, "report.html")
 	st, _ := os.Stat(page)
-	args := []string{"--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000"}
-	out, err := exec.Command(browser, append(args, "--dump-dom", "file://"+page)...).Output()
-	if err != nil {
-		t.Fatalf("%s: %v", browser, err)
-	}
-	body := regexp.MustCompile(`<body[^>]*>`).FindString(string(out))
-	if !strings.Contains(body, `data-charts="4"`) || !strings.Contains(body, `data-errors="0"`) {
-		errs := regexp.MustCompile(`(?s)<ul id="errors">(.*?)</ul>`).FindStringSubmatch(string(out))
-		t.Fatalf("the page did not draw its 4 charts cleanly: %s\nerrors: %v", body, errs)
-	}
+	body, _ := browser.Load(t, page, 4)
 	ms := regexp.MustCompile(`data-drawn-ms="(\d+)"`).FindStringSubmatch(body)
 	drawn := -1
 	if ms != nil {
@@ -96,10 +75,7 @@ func TestHTMLInABrowser(t *testing.T) {
 	t.Logf("report.html: %d bytes, charts drawn %d ms after navigation started", st.Size(), drawn)
 	if a := os.Getenv("CHAOSRUN_ARTIFACTS"); a != "" {
 		os.MkdirAll(a, 0o755)
-		shot := filepath.Join(a, "report.png")
-		if out, err := exec.Command(browser, append(args, "--window-size=1280,2400", "--screenshot="+shot, "file://"+page)...).CombinedOutput(); err != nil {
-			t.Errorf("screenshot: %v\n%s", err, out)
-		}
+		browser.Screenshot(t, page, filepath.Join(a, "report.png"), "1280,2400")
 	}
 }
 

@@ -268,20 +268,17 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 		r.settle(ctx, sampler, group, r.probe.settle)
 	}
 	stopGroup()
-	if group == nil {
-		r.res.EndedAt = time.Now()
-		r.recordReport(ledger.Verify())
-		return nil
+	if group != nil { // none only when a probe measures the producers alone
+		for _, e := range group.ErrorSpans() {
+			r.logf("consumer errors: %d× %s", e.Count, e.Error)
+			r.res.ConsumerErrors = append(r.res.ConsumerErrors, reports.ErrorSpan{Error: e.Error, Count: e.Count,
+				First: e.First.Sub(start).Seconds(), Last: e.Last.Sub(start).Seconds()})
+		}
+		r.sinkWrites = group.SinkWrites()
+		ledger.SinkWrites(assertions.SinkWriteStats{Statements: r.sinkWrites.Statements, Rows: r.sinkWrites.Rows,
+			P50: time.Duration(r.sinkWrites.Latency.ValueAtQuantile(50)) * time.Microsecond,
+			P99: time.Duration(r.sinkWrites.Latency.ValueAtQuantile(99)) * time.Microsecond, Series: r.sinkWrites.Series})
 	}
-	for _, e := range group.ErrorSpans() {
-		r.logf("consumer errors: %d× %s", e.Count, e.Error)
-		r.res.ConsumerErrors = append(r.res.ConsumerErrors, reports.ErrorSpan{Error: e.Error, Count: e.Count,
-			First: e.First.Sub(start).Seconds(), Last: e.Last.Sub(start).Seconds()})
-	}
-	r.sinkWrites = group.SinkWrites()
-	ledger.SinkWrites(assertions.SinkWriteStats{Statements: r.sinkWrites.Statements, Rows: r.sinkWrites.Rows,
-		P50: time.Duration(r.sinkWrites.Latency.ValueAtQuantile(50)) * time.Microsecond,
-		P99: time.Duration(r.sinkWrites.Latency.ValueAtQuantile(99)) * time.Microsecond, Series: r.sinkWrites.Series})
 	down.report(r, ledger)
 	if r.probe != nil {
 		// A probe is read for its rates, latencies and lag: nothing to drain.

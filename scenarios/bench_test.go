@@ -4,10 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
-	"path/filepath"
-	"regexp"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -98,23 +94,14 @@ func wireSize(b *testing.B, boot []string, topic string) int {
 	return 0
 }
 
-var perfRate = regexp.MustCompile(`(\d+) records sent, ([\d.]+) records/sec`)
-
 // perfTest runs Kafka's ProducerPerformance (kafka-producer-perf-test) with
 // acks=all, the same defaults our producer takes from the Java client.
 func perfTest(b *testing.B, libs string, boot []string, topic string, records, size int) float64 {
-	out, err := exec.Command("java", "-cp", filepath.Join(libs, "*"), "org.apache.kafka.tools.ProducerPerformance",
-		"--topic", topic, "--num-records", strconv.Itoa(records), "--record-size", strconv.Itoa(size),
-		"--throughput", "-1", "--producer-props", "bootstrap.servers="+strings.Join(boot, ","), "acks=all").CombinedOutput()
+	p, err := harness.ProducerPerfTest(context.Background(), libs, boot, topic, records, size, map[string]string{"acks": "all"})
 	if err != nil {
-		b.Fatalf("perf test: %v\n%s", err, out)
+		b.Fatal(err)
 	}
-	m := perfRate.FindAllStringSubmatch(string(out), -1)
-	if len(m) == 0 {
-		b.Fatalf("no summary in perf test output:\n%s", out)
-	}
-	rate, _ := strconv.ParseFloat(m[len(m)-1][2], 64)
-	return rate
+	return p.RecordsPer
 }
 
 // ourProducer sends the same number of records as fast as the client takes

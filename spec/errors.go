@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -54,4 +55,14 @@ func (e *Errors) orNil() error {
 		return nil
 	}
 	return e
+}
+
+// AsErrors is err as *Errors: itself when it is one (wrapped or not),
+// else one error of its message, for lists that gather both kinds.
+func AsErrors(err error) *Errors {
+	var bad *Errors
+	if errors.As(err, &bad) {
+		return bad
+	}
+	return &Errors{List: []*Error{{Msg: err.Error()}}}
 }

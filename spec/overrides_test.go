@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -130,5 +132,15 @@ func TestFieldOverrides(t *testing.T) {
 	}
 	if _, err := ParseOverride("workload.rate=5", "--sweep"); err == nil || !strings.Contains(err.Error(), "topic.partitions") {
 		t.Errorf("the rate is not a field an override may write: %v", err)
+	}
+}
+
+func TestAsErrors(t *testing.T) {
+	bad := &Errors{List: []*Error{{File: "a.yaml", Line: 3, Msg: "no"}}}
+	if got := AsErrors(fmt.Errorf("probe: %w", bad)); got != bad {
+		t.Errorf("a wrapped *Errors comes back as itself: %v", got)
+	}
+	if got := AsErrors(errors.New("disk full")); len(got.List) != 1 || got.List[0].Msg != "disk full" {
+		t.Errorf("another error becomes one entry: %v", got)
 	}
 }
