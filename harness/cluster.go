@@ -12,6 +12,7 @@ import (
 	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
+	"github.com/chaosrun/chaosrun/kafkaconn"
 )
 
 // Config describes the cluster to start. Zero values take the defaults.
@@ -48,6 +49,9 @@ type Cluster struct {
 	// downstream are the proxies of services the run started (AddProxy).
 	downstream map[string]*toxiproxy.Proxy
 	readyIn    time.Duration
+	// conn reaches an attached cluster; a started one is reached at
+	// Bootstrap, its brokers advertising their proxies themselves.
+	conn *kafkaconn.Conn
 
 	closeOnce sync.Once
 	closeErr  error
@@ -203,6 +207,15 @@ func (c *Cluster) Bootstrap() []string {
 		out = append(out, c.addrs[id])
 	}
 	return out
+}
+
+// Conn is how clients reach the cluster: through its proxies, with its
+// TLS and SASL.
+func (c *Cluster) Conn() kafkaconn.Conn {
+	if c.conn != nil {
+		return *c.conn
+	}
+	return kafkaconn.Local(c.Bootstrap())
 }
 
 // Addr returns the proxy address of node id ("" if unknown).

@@ -164,7 +164,7 @@ func (c *Cluster) notReady(missing []int32, waited time.Duration, last error) er
 // readyClient is a fresh client through the proxies for readiness polls: a
 // long-lived one would answer from its cached broker list.
 func (c *Cluster) readyClient() (*kgo.Client, error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Bootstrap()...), kgo.DialTimeout(2*time.Second))
+	cl, err := c.Conn().NewClient(kgo.DialTimeout(2 * time.Second))
 	if err != nil {
 		return nil, fmt.Errorf("ready check client: %w", err)
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/chaosrun/chaosrun/harness"
@@ -59,7 +58,7 @@ func (c *Cluster) Bootstrap() []string { return c.cluster.Bootstrap() }
 // CreateTopic creates s's topic on the cluster as a run would, and waits
 // for its leaders.
 func (c *Cluster) CreateTopic(ctx context.Context, s *spec.Scenario) error {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.cluster.Bootstrap()...))
+	cl, err := c.cluster.Conn().NewClient()
 	if err != nil {
 		return err
 	}
@@ -137,7 +136,7 @@ func (c *Cluster) forget(s *spec.Scenario) {
 func (c *Cluster) Delete(topics, groups []string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.cluster.Bootstrap()...))
+	cl, err := c.cluster.Conn().NewClient()
 	if err != nil {
 		c.r.logf("delete %v %v: %v", topics, groups, err)
 		return
@@ -211,7 +210,7 @@ func (p *probeState) produceContext(ctx context.Context) (context.Context, conte
 // before it may have killed one, and a topic needs its replicas' brokers.
 // Each look asks a broker, not the client's cached broker list.
 func (c *Cluster) waitBrokers(ctx context.Context) error {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.cluster.Bootstrap()...))
+	cl, err := c.cluster.Conn().NewClient()
 	if err != nil {
 		return err
 	}

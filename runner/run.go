@@ -11,11 +11,11 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/kafkaconn"
 	"github.com/chaosrun/chaosrun/reports"
 	"github.com/chaosrun/chaosrun/spec"
 	"github.com/chaosrun/chaosrun/workloads"
@@ -165,7 +165,7 @@ func (r *run) closeCluster(c *harness.Cluster) {
 }
 
 func (r *run) withCluster(ctx context.Context, cluster *harness.Cluster, runDir string) error {
-	admCl, err := kgo.NewClient(kgo.SeedBrokers(cluster.Bootstrap()...))
+	admCl, err := cluster.Conn().NewClient()
 	if err != nil {
 		return fmt.Errorf("admin client: %w", err)
 	}
@@ -209,7 +209,7 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	s := r.s
 	r.res.Producer, r.res.Consumer = s.Workload.ProducerConfig.Resolved, s.Consumer.ClientConfig.Resolved
 	id := workloads.Identity{Run: r.id, Env: s.Env}
-	bootstrap := cluster.Bootstrap()
+	conn := cluster.Conn()
 
 	ledger := assertions.NewLedger(r.id, s.Env, time.Now(), s.Assertions.Criteria)
 	if s.SetsRetention() {
@@ -221,7 +221,7 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	group, stopGroup := (*workloads.Group)(nil), func() {}
 	if r.probe == nil || !r.probe.producersOnly {
 		var err error
-		if group, err = workloads.StartGroup(bootstrap, r.consumeSpec(id, down), down.db, ledger); err != nil {
+		if group, err = workloads.StartGroup(conn, r.consumeSpec(id, down), down.db, ledger); err != nil {
 			return fmt.Errorf("consumer group: %w", err)
 		}
 		stopGroup = sync.OnceFunc(group.Stop)
@@ -233,7 +233,7 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	start := time.Now()
 	r.res.StartedAt = start
 	ledger.StartAt(start)
-	sampler, err := workloads.NewLagSampler(bootstrap, s.Topic.Name, s.Consumer.Group, ledger)
+	sampler, err := workloads.NewLagSampler(conn, s.Topic.Name, s.Consumer.Group, ledger)
 	if err != nil {
 		return fmt.Errorf("lag sampler: %w", err)
 	}
@@ -242,7 +242,7 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	defer stopLag()
 
 	env := &faults.Env{Brokers: cluster, Admin: adm, Downstream: cluster, Producers: down.poison,
-		Deployments: &deployments{r: r, bootstrap: bootstrap, out: ledger}, Rand: seededRand(s.Seed)}
+		Deployments: &deployments{r: r, conn: conn, out: ledger}, Rand: seededRand(s.Seed)}
 	if group != nil {
 		env.Consumers = group
 	}
@@ -254,7 +254,7 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	if down.service != nil {
 		ps.Book = down.service
 	}
-	if err := r.produceUnderFaults(ctx, env, bootstrap, ps, ledger); err != nil {
+	if err := r.produceUnderFaults(ctx, env, conn, ps, ledger); err != nil {
 		return err
 	}
 	stopLag() // settle samples on its own from here: one sampler, samples in time order
@@ -289,7 +289,7 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	if r.res.SinkOrders, err = workloads.ReadBack(ctx, down.db, ledger); err != nil {
 		return err
 	}
-	return r.judge(ctx, bootstrap, id, ledger)
+	return r.judge(ctx, conn, id, ledger)
 }
 
 // sampleInBackground samples lag until the returned stop is called.
@@ -305,7 +305,7 @@ func sampleInBackground(ctx context.Context, sampler *workloads.LagSampler) (sto
 
 // produceUnderFaults runs the producers while the fault schedule plays, then
 // heals whatever is still injected: the drain needs the whole cluster.
-func (r *run) produceUnderFaults(ctx context.Context, env *faults.Env, bootstrap []string, ps workloads.ProduceSpec,
+func (r *run) produceUnderFaults(ctx context.Context, env *faults.Env, conn kafkaconn.Conn, ps workloads.ProduceSpec,
 	ledger *assertions.Ledger) error {
 	sched := faults.NewSchedule(env, plans(r.s))
 	sched.Watch(ledger)
@@ -321,7 +321,7 @@ func (r *run) produceUnderFaults(ctx context.Context, env *faults.Env, bootstrap
 		pctx, cancel = r.probe.produceContext(ctx)
 		defer cancel()
 	}
-	stats, err := workloads.Produce(pctx, bootstrap, ps, ledger)
+	stats, err := workloads.Produce(pctx, conn, ps, ledger)
 	ledger.ProduceStopped(time.Now())
 	stopProgress()
 	stopSched() // an early producer failure must not wait for the last heal time
@@ -343,15 +343,15 @@ func (r *run) produceUnderFaults(ctx context.Context, env *faults.Env, bootstrap
 	return nil
 }
 
-func (r *run) judge(ctx context.Context, bootstrap []string, id workloads.Identity, ledger *assertions.Ledger) error {
+func (r *run) judge(ctx context.Context, conn kafkaconn.Conn, id workloads.Identity, ledger *assertions.Ledger) error {
 	r.logf("draining %s to its end offsets", r.s.Topic.Name)
 	dctx, cancel := context.WithTimeout(ctx, drainTimeout)
 	defer cancel()
-	if err := workloads.Drain(dctx, bootstrap, r.s.Topic.Name, id, ledger); err != nil {
+	if err := workloads.Drain(dctx, conn, r.s.Topic.Name, id, ledger); err != nil {
 		return fmt.Errorf("drain: %w", err)
 	}
 	if r.s.Consumer.OnFailure == workloads.OnFailureDeadLetter {
-		if err := workloads.DrainDeadLetters(dctx, bootstrap, r.s.Consumer.DeadLetterTopic, id, ledger); err != nil {
+		if err := workloads.DrainDeadLetters(dctx, conn, r.s.Consumer.DeadLetterTopic, id, ledger); err != nil {
 			return fmt.Errorf("drain %s: %w", r.s.Consumer.DeadLetterTopic, err)
 		}
 	}
@@ -416,9 +416,9 @@ func (r *run) waitGroupSettled(ctx context.Context, adm *kadm.Client, group stri
 // deployments starts consumers of other environments for the
 // foreign-consumer fault, with the kitchen display's client settings.
 type deployments struct {
-	r         *run
-	bootstrap []string
-	out       workloads.Foreigners
+	r    *run
+	conn kafkaconn.Conn
+	out  workloads.Foreigners
 }
 
 func (d *deployments) StartForeign(env, topic, group string, guard bool) (func(), error) {
@@ -437,7 +437,7 @@ func (d *deployments) StartForeign(env, topic, group string, guard bool) (func()
 	}
 	spec := workloads.ForeignSpec{Env: env, Topic: cmp.Or(topic, s.Topic.Name), Group: cmp.Or(group, s.Consumer.Group),
 		Guard: guard, Config: cfg}
-	f, err := workloads.StartForeign(d.bootstrap, spec, d.out)
+	f, err := workloads.StartForeign(d.conn, spec, d.out)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/kafkaconn"
 	"github.com/chaosrun/chaosrun/workloads"
 )
 
@@ -115,7 +116,7 @@ func ourProducer(b *testing.B, boot []string, topic string, records, size int) f
 	const rate = 10_000_000
 	ledger := assertions.NewLedger("bench", "prod", time.Now(), assertions.Criteria{})
 	start := time.Now()
-	_, err = workloads.Produce(context.Background(), boot, workloads.ProduceSpec{Topic: topic, Rate: rate, Producers: 1,
+	_, err = workloads.Produce(context.Background(), kafkaconn.Local(boot), workloads.ProduceSpec{Topic: topic, Rate: rate, Producers: 1,
 		Duration: time.Duration(records) * time.Second / rate, Key: workloads.KeyOrder, Merchants: 100,
 		MessageSize: size, Seed: 1, Identity: workloads.Identity{Run: "bench", Env: "prod"}, Config: cfg}, ledger)
 	took := time.Since(start)

@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/kafkaconn"
 )
 
 // ConsumeSpec describes the "kitchen display" consumer group.
@@ -47,18 +48,18 @@ type ConsumeSpec struct {
 
 // Group is the running consumer group: one franz-go client per instance.
 type Group struct {
-	bootstrap []string
-	spec      ConsumeSpec
-	kitchen   *kitchen
-	retrier   *retrier
-	errs      *errorTally
+	conn    kafkaconn.Conn
+	spec    ConsumeSpec
+	kitchen *kitchen
+	retrier *retrier
+	errs    *errorTally
 
 	mu        sync.Mutex
 	instances []*instance // nil slot: crashed and not restarted
 }
 
 // StartGroup starts spec.Instances consumers writing to db.
-func StartGroup(bootstrap []string, spec ConsumeSpec, db KitchenDB, out Processings) (*Group, error) {
+func StartGroup(conn kafkaconn.Conn, spec ConsumeSpec, db KitchenDB, out Processings) (*Group, error) {
 	if spec.Instances < 1 || spec.Workers < 1 {
 		return nil, fmt.Errorf("consumer group: need at least one instance and one worker")
 	}
@@ -73,7 +74,7 @@ func StartGroup(bootstrap []string, spec ConsumeSpec, db KitchenDB, out Processi
 	}
 	spec.MaxAttempts = max(spec.MaxAttempts, 1)
 	spec.RetryBackoff = cmp.Or(spec.RetryBackoff, 100*time.Millisecond)
-	g := &Group{bootstrap: bootstrap, spec: spec, errs: newErrorTally(),
+	g := &Group{conn: conn, spec: spec, errs: newErrorTally(),
 		instances: make([]*instance, spec.Instances)}
 	g.kitchen = &kitchen{spec: spec, db: db, out: out, errs: g.errs}
 	if spec.OnFailure == OnFailureRetryTable {
@@ -271,7 +272,6 @@ func (in *instance) newClient() (*kgo.Client, error) {
 		}
 	}
 	opts := append([]kgo.Opt{
-		kgo.SeedBrokers(g.bootstrap...),
 		kgo.ConsumerGroup(g.spec.Group),
 		kgo.ConsumeTopics(g.spec.Topic),
 		kgo.OnPartitionsAssigned(owned(assertions.Assigned)),
@@ -282,7 +282,7 @@ func (in *instance) newClient() (*kgo.Client, error) {
 		// Static members need distinct ids: instance i is "<id>-<i>".
 		opts = append(opts, kgo.InstanceID(fmt.Sprintf("%s-%d", id, in.slot)))
 	}
-	cl, err := kgo.NewClient(opts...)
+	cl, err := g.conn.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("consumer instance %d: %w", in.slot, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/kafkaconn"
 )
 
 // Drained is where the final drain reports; assertions.Ledger is one.
@@ -23,8 +24,8 @@ type Drained interface {
 // Drain reads every partition of topic from its start to the end offsets it
 // has now, with a fresh client outside any group, and reports every record:
 // what the log really holds after the run.
-func Drain(ctx context.Context, bootstrap []string, topic string, id Identity, out Drained) error {
-	starts, ends, err := bounds(ctx, bootstrap, topic)
+func Drain(ctx context.Context, conn kafkaconn.Conn, topic string, id Identity, out Drained) error {
+	starts, ends, err := bounds(ctx, conn, topic)
 	if err != nil {
 		return err
 	}
@@ -40,7 +41,7 @@ func Drain(ctx context.Context, bootstrap []string, topic string, id Identity, o
 	if len(want) == 0 {
 		return nil
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(bootstrap...),
+	cl, err := conn.NewClient(
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: want}))
 	if err != nil {
 		return err
@@ -92,8 +93,8 @@ func stuck(remaining map[int32]int64, lastErr map[int32]error) string {
 
 // bounds lists each partition's log start and end offsets, retrying while
 // the cluster settles after faults are healed.
-func bounds(ctx context.Context, bootstrap []string, topic string) (starts, ends map[int32]int64, err error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(bootstrap...))
+func bounds(ctx context.Context, conn kafkaconn.Conn, topic string) (starts, ends map[int32]int64, err error) {
+	cl, err := conn.NewClient()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -137,8 +138,8 @@ type DeadLetters interface {
 // DrainDeadLetters reads the dead-letter topic to its end, as Drain does,
 // so every record the kitchen display claims it dead-lettered is found
 // there (or missed).
-func DrainDeadLetters(ctx context.Context, bootstrap []string, topic string, id Identity, out DeadLetters) error {
-	return Drain(ctx, bootstrap, topic, id, deadLetterDrain{out})
+func DrainDeadLetters(ctx context.Context, conn kafkaconn.Conn, topic string, id Identity, out DeadLetters) error {
+	return Drain(ctx, conn, topic, id, deadLetterDrain{out})
 }
 
 type deadLetterDrain struct{ out DeadLetters }

@@ -8,6 +8,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/kafkaconn"
 )
 
 // ForeignSpec is a consumer deployment of another environment: seed 001's
@@ -41,10 +42,10 @@ type Foreign struct {
 }
 
 // StartForeign joins spec.Group on spec.Topic as one member.
-func StartForeign(bootstrap []string, spec ForeignSpec, out Foreigners) (*Foreign, error) {
-	opts := append([]kgo.Opt{kgo.SeedBrokers(bootstrap...), kgo.ConsumerGroup(spec.Group), kgo.ConsumeTopics(spec.Topic)},
+func StartForeign(conn kafkaconn.Conn, spec ForeignSpec, out Foreigners) (*Foreign, error) {
+	opts := append([]kgo.Opt{kgo.ConsumerGroup(spec.Group), kgo.ConsumeTopics(spec.Topic)},
 		spec.Config.Opts...)
-	cl, err := kgo.NewClient(opts...)
+	cl, err := conn.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("consumer of env %s: %w", spec.Env, err)
 	}

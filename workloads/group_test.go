@@ -9,21 +9,21 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/kafkaconn"
 )
 
 // fill starts a kfake cluster holding n records of env prod on topic
 // "orders" (2 partitions) and returns its addresses and the ledger.
-func fill(t *testing.T, n int) ([]string, *assertions.Ledger) {
+func fill(t *testing.T, n int) (kafkaconn.Conn, *assertions.Ledger) {
 	t.Helper()
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "orders"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	boot := c.ListenAddrs()
+	boot := kafkaconn.Local(c.ListenAddrs())
 	id := Identity{Run: "test-run", Env: "prod"}
 	ledger := assertions.NewLedger(id.Run, id.Env, time.Now(), assertions.Criteria{})
 	pcfg, _ := ProducerOptions(nil)
@@ -38,9 +38,9 @@ func fill(t *testing.T, n int) ([]string, *assertions.Ledger) {
 	return boot, ledger
 }
 
-func committed(t *testing.T, boot []string, group string) int64 {
+func committed(t *testing.T, boot kafkaconn.Conn, group string) int64 {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(boot...))
+	cl, err := boot.NewClient()
 	if err != nil {
 		t.Fatal(err)
 	}

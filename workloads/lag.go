@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/chaosrun/chaosrun/kafkaconn"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -26,8 +27,8 @@ type LagSampler struct {
 }
 
 // NewLagSampler connects a sampler with its own client.
-func NewLagSampler(bootstrap []string, topic, group string, out LagSamples) (*LagSampler, error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(bootstrap...), kgo.RequestRetries(0))
+func NewLagSampler(conn kafkaconn.Conn, topic, group string, out LagSamples) (*LagSampler, error) {
+	cl, err := conn.NewClient(kgo.RequestRetries(0))
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/kafkaconn"
 )
 
 // The whole client path on kfake (no JVM): producers → group → sink, lag
@@ -20,7 +21,7 @@ func runPipeline(t *testing.T, consumer []Setting, crash bool) assertions.Report
 		t.Fatal(err)
 	}
 	defer c.Close()
-	boot := c.ListenAddrs()
+	boot := kafkaconn.Local(c.ListenAddrs())
 	id := Identity{Run: "test-run", Env: "prod"}
 	start := time.Now()
 	ledger := assertions.NewLedger(id.Run, id.Env, start, assertions.Criteria{})

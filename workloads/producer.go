@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/kafkaconn"
 )
 
 // ProduceSpec describes the producing half of the order workload.
@@ -59,7 +60,7 @@ type ProduceStats struct {
 
 // Produce runs the producers until the schedule ends or ctx is done, then
 // waits for outstanding sends so every send has an outcome.
-func Produce(ctx context.Context, bootstrap []string, spec ProduceSpec, out Outcomes) (ProduceStats, error) {
+func Produce(ctx context.Context, conn kafkaconn.Conn, spec ProduceSpec, out Outcomes) (ProduceStats, error) {
 	if len(spec.Phases) == 0 {
 		spec.Phases = []Phase{{Kind: PhaseSteady, Rate: spec.Rate, Duration: spec.Duration}}
 	}
@@ -80,7 +81,7 @@ func Produce(ctx context.Context, bootstrap []string, spec ProduceSpec, out Outc
 	failures := make(chan error, spec.Producers)
 	producers := make([]*producer, spec.Producers)
 	for i := range producers {
-		p, err := newProducer(bootstrap, spec, uint32(i), out, errs)
+		p, err := newProducer(conn, spec, uint32(i), out, errs)
 		if err != nil {
 			for _, started := range producers[:i] {
 				started.cl.Close()
@@ -114,9 +115,9 @@ type producer struct {
 	acksZero bool
 }
 
-func newProducer(bootstrap []string, spec ProduceSpec, id uint32, out Outcomes, errs *errorTally) (*producer, error) {
-	opts := append([]kgo.Opt{kgo.SeedBrokers(bootstrap...), kgo.DefaultProduceTopic(spec.Topic)}, spec.Config.Opts...)
-	cl, err := kgo.NewClient(opts...)
+func newProducer(conn kafkaconn.Conn, spec ProduceSpec, id uint32, out Outcomes, errs *errorTally) (*producer, error) {
+	opts := append([]kgo.Opt{kgo.DefaultProduceTopic(spec.Topic)}, spec.Config.Opts...)
+	cl, err := conn.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("producer %d: %w", id, err)
 	}
