@@ -170,3 +170,9 @@ func TargetKinds(f Fault) []string {
 	}
 	return []string{"node", "leader", "follower", "random"}
 }
+
+// Renamer is implemented by faults that name topics or groups themselves.
+type Renamer interface {
+	Renamed(rename func(string) string) Fault
+	Names() (topic, group string)
+}

@@ -56,3 +56,20 @@ func (f *foreignConsumer) Heal(context.Context, *Env) error {
 	}
 	return nil
 }
+
+// Renamed is a copy naming its topic and group through rename (a run on an
+// external cluster uses names of its own).
+func (f *foreignConsumer) Renamed(rename func(string) string) Fault {
+	cp := *f
+	if cp.Topic != "" {
+		cp.Topic = rename(cp.Topic)
+	}
+	if cp.Group != "" {
+		cp.Group = rename(cp.Group)
+	}
+	cp.stop = nil
+	return &cp
+}
+
+// Names are the topic and group it names itself (empty: the scenario's).
+func (f *foreignConsumer) Names() (topic, group string) { return f.Topic, f.Group }

@@ -136,7 +136,9 @@ func yamlFiles(path string) ([]string, error) {
 // Options configure a gate's runs.
 type Options struct {
 	Runtime, Image  string
-	OutDir          string // each run writes into OutDir/<scenario name>
+	External        *spec.External // run every scenario on this existing cluster
+	Keep            bool           // leave each run's topics and groups on it
+	OutDir          string         // each run writes into OutDir/<scenario name>
 	Logf            func(string, ...any)
 	Progress        func(runner.Progress)
 	ProgressLatency bool
@@ -172,7 +174,8 @@ func Execute(ctx context.Context, entries []Entry, o Options) *Outcome {
 			name = fmt.Sprintf("%s-%d", name, n)
 		}
 		res, err := runner.Run(ctx, e.Scenario, runner.Options{Runtime: o.Runtime, Image: o.Image,
-			OutDir: filepath.Join(o.OutDir, name), Logf: o.Logf, Progress: o.Progress, ProgressLatency: o.ProgressLatency})
+			OutDir: filepath.Join(o.OutDir, name), Logf: o.Logf, Progress: o.Progress, ProgressLatency: o.ProgressLatency,
+			External: o.External, Keep: o.Keep})
 		out.Runs = append(out.Runs, Run{Entry: e, Result: res, Err: err})
 		if o.Each != nil {
 			o.Each(e, res, err)

@@ -145,7 +145,9 @@ func readProperties(path string) (map[string]string, error) {
 // returned, each at its setting; a setting it does not know is one.
 func ParseSecurity(settings map[string]string, env func(string) (string, bool)) (Security, []*SettingError) {
 	var errs []*SettingError
-	bad := func(k, format string, a ...any) { errs = append(errs, &SettingError{Key: k, Msg: fmt.Sprintf(format, a...)}) }
+	bad := func(k, format string, a ...any) {
+		errs = append(errs, &SettingError{Key: k, Msg: fmt.Sprintf(format, a...)})
+	}
 	v := map[string]string{}
 	for _, k := range slices.Sorted(maps.Keys(settings)) {
 		if !slices.Contains(Keys, k) {
@@ -236,7 +238,9 @@ func saslMechanism(v map[string]string) (sasl.Mechanism, *SettingError) {
 
 func tlsConfig(v map[string]string) (*tls.Config, []*SettingError) {
 	var errs []*SettingError
-	bad := func(k, format string, a ...any) { errs = append(errs, &SettingError{Key: k, Msg: fmt.Sprintf(format, a...)}) }
+	bad := func(k, format string, a ...any) {
+		errs = append(errs, &SettingError{Key: k, Msg: fmt.Sprintf(format, a...)})
+	}
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	for _, k := range []string{"ssl.truststore.type", "ssl.keystore.type"} {
 		if t := v[k]; t != "" && !strings.EqualFold(t, "PEM") {
@@ -332,4 +336,3 @@ func (s Security) String() string {
 	}
 	return out
 }
-

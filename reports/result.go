@@ -94,6 +94,24 @@ type Cluster struct {
 	Controllers []int32 `json:"controllers"` // controller node ids (may overlap Nodes in combined mode)
 	// BrokerConfig is each node's effective broker configuration.
 	BrokerConfig map[int32]map[string]string `json:"broker_config,omitempty"`
+	// External is set when the run attached to a cluster it did not start.
+	External *External `json:"external,omitempty"`
+}
+
+// External is an existing cluster a run attached to, as it may be shown:
+// credentials never appear, only where they were read from.
+type External struct {
+	Bootstrap []string          `json:"bootstrap"`
+	Security  string            `json:"security"`         // security.protocol, and the SASL mechanism
+	Config    map[string]string `json:"config,omitempty"` // the security settings, secrets redacted
+	Hooks     []string          `json:"hooks,omitempty"`  // the hook actions configured
+	// Topics and Groups are what the run created under its own names, and
+	// Kept says they were left for inspection (--keep) instead of deleted.
+	Topics []string `json:"topics"`
+	Groups []string `json:"groups"`
+	Kept   bool     `json:"kept,omitempty"`
+	// Leftovers are what the run could not delete, with why.
+	Leftovers []string `json:"leftovers,omitempty"`
 }
 
 // Topic describes one topic as created for the run.

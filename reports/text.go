@@ -42,6 +42,13 @@ func (p *printer) f(format string, args ...any) {
 func header(p *printer, r *Result) {
 	p.f("chaosrun %s  run %s  runtime %s  kafka %s  seed %d  duration %s\n",
 		r.Scenario, r.RunID, r.Runtime, r.KafkaVersion, r.Seed, runDuration(r))
+	if e := r.Cluster.External; e != nil {
+		p.f("  cluster: external, %s, brokers %v; run's topics %s, groups %s%s\n", e.Security, r.Cluster.Nodes,
+			strings.Join(e.Topics, ", "), strings.Join(e.Groups, ", "), externalFate(e))
+		for _, l := range e.Leftovers {
+			p.f("  left on the cluster: %s\n", l)
+		}
+	}
 	if r.RuntimeReason != "" {
 		p.f("  runtime: %s\n", r.RuntimeReason)
 	}
@@ -327,4 +334,15 @@ func resultPath(p *printer, r *Result) {
 	if r.Path != "" {
 		p.f("\nresult: %s\n", r.Path)
 	}
+}
+
+// externalFate says what became of the run's topics and groups.
+func externalFate(e *External) string {
+	switch {
+	case e.Kept:
+		return " (kept: --keep)"
+	case len(e.Leftovers) > 0:
+		return " (not all deleted)"
+	}
+	return " (deleted)"
 }

@@ -35,6 +35,9 @@ func StartCluster(ctx context.Context, s *spec.Scenario, opts Options) (*Cluster
 	if err != nil {
 		return nil, err
 	}
+	if r.ext != nil {
+		return nil, s.ErrorAt("cluster.external", "capacity searches start their own cluster; on an external cluster they are not supported yet")
+	}
 	cluster, runDir, err := r.startCluster(ctx)
 	if err != nil {
 		var bad *spec.Errors

@@ -32,6 +32,12 @@ type Options struct {
 	Progress func(Progress)
 	// ProgressLatency adds the latency histograms so far to each Progress.
 	ProgressLatency bool
+	// External runs on an existing cluster instead of starting one (it
+	// wins over the scenario's cluster.external).
+	External *spec.External
+	// Keep leaves the topics and groups a run created on an external
+	// cluster, for inspection, instead of deleting them.
+	Keep bool
 }
 
 // HarnessError is a failure of the harness or its infrastructure, as opposed
@@ -61,7 +67,22 @@ func newRun(s *spec.Scenario, opts Options) (*run, error) {
 	if opts.Runtime == "" {
 		opts.Runtime = harness.RuntimeAuto
 	}
-	if !harness.ValidRuntimeChoice(opts.Runtime) {
+	id := harness.NewRunID()
+	ext := externalOf(s, opts)
+	switch {
+	case ext == nil && opts.Runtime == RuntimeExternal:
+		return nil, &spec.Errors{List: []*spec.Error{{Field: "--runtime", Msg: errNotExternal.Error()}}}
+	case ext != nil && opts.Runtime != harness.RuntimeAuto && opts.Runtime != RuntimeExternal:
+		return nil, &spec.Errors{List: []*spec.Error{{Field: "--runtime",
+			Msg: fmt.Sprintf("%q: the scenario runs on an external cluster, which no runtime starts", opts.Runtime)}}}
+	case ext != nil:
+		if err := UnfitExternal(s, ext); err != nil {
+			return nil, err
+		}
+		s = onExternal(s, ext.Prefix, id)
+		opts.Runtime = RuntimeExternal
+	}
+	if opts.Runtime != RuntimeExternal && !harness.ValidRuntimeChoice(opts.Runtime) {
 		return nil, &spec.Errors{List: []*spec.Error{{Field: "--runtime",
 			Msg: fmt.Sprintf("%q: want %s", opts.Runtime, harness.RuntimeChoicesText())}}}
 	}
@@ -69,7 +90,7 @@ func newRun(s *spec.Scenario, opts Options) (*run, error) {
 	if opts.Image == "" {
 		opts.Image = DefaultImage()
 	}
-	r := &run{s: s, opts: opts, logf: opts.Logf, id: harness.NewRunID(), image: opts.Image, imageNamed: named}
+	r := &run{s: s, opts: opts, logf: opts.Logf, id: id, image: opts.Image, imageNamed: named, ext: ext}
 	r.res = r.baseResult()
 	return r, nil
 }
@@ -113,6 +134,7 @@ type run struct {
 	res        *reports.Result
 	sinkWrites workloads.SinkWrites // what the kitchen's database writes cost
 	probe      *probeState          // a capacity probe's early stop; nil for a run
+	ext        *spec.External       // the cluster attached to; nil when one is started
 }
 
 func (r *run) execute(ctx context.Context) error {
@@ -121,6 +143,7 @@ func (r *run) execute(ctx context.Context) error {
 		return err
 	}
 	defer r.closeCluster(cluster)
+	defer r.recordHooks(cluster)
 	return r.withCluster(ctx, cluster, runDir)
 }
 
@@ -132,6 +155,9 @@ func (r *run) startCluster(ctx context.Context) (*harness.Cluster, string, error
 		if _, err := harness.FindPostgres(); err != nil {
 			return nil, "", fmt.Errorf("kitchen database %s: %w", kind.Name, err)
 		}
+	}
+	if r.ext != nil {
+		return r.attach(ctx)
 	}
 	c, err := chooseRuntime(ctx, r.s, r.opts.Runtime, r.image, r.imageNamed)
 	if err != nil {
@@ -171,7 +197,21 @@ func (r *run) withCluster(ctx context.Context, cluster *harness.Cluster, runDir 
 	}
 	defer admCl.Close()
 	adm := kadm.NewClient(admCl)
-	if err := checkBrokerConfig(ctx, r.s, adm); err != nil {
+	if r.ext != nil {
+		topics, groups := runNames(r.s)
+		if err := claimNames(ctx, adm, topics, groups); err != nil {
+			return stage("external cluster", err)
+		}
+		r.res.Cluster.External = externalResult(r.ext, topics, groups)
+		defer func() {
+			if r.opts.Keep {
+				r.res.Cluster.External.Kept = true
+				r.logf("kept on the external cluster: topics %v, groups %v", topics, groups)
+				return
+			}
+			r.res.Cluster.External.Leftovers = releaseNames(adm, topics, groups)
+		}()
+	} else if err := checkBrokerConfig(ctx, r.s, adm); err != nil {
 		return stage("broker config", err)
 	}
 	if err := createTopic(ctx, r.s, admCl); err != nil {

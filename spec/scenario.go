@@ -43,6 +43,9 @@ type Cluster struct {
 	Controllers []int32        `yaml:"controllers"` // KRaft voters; default every node
 	Broker      Settings       `yaml:"broker"`      // server.properties overrides
 	Features    map[string]int `yaml:"features"`    // storage format feature levels
+	// External names a cluster that exists already: nothing is started,
+	// and the fields above are requirements it is checked against.
+	External *External `yaml:"external"`
 }
 
 // Topic is the topic the workload runs on; it is created fresh for each run.

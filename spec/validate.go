@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -100,6 +101,16 @@ func (c check) cluster() {
 		if v < 0 {
 			c.at("cluster.features."+k, "feature levels are not negative")
 		}
+	}
+	if e := cl.External; e != nil {
+		const base = "cluster.external"
+		e.File, e.base, e.pos = c.s.File, base, map[string]Pos{"": c.s.pos[base]}
+		for k, p := range c.s.pos {
+			if strings.HasPrefix(k, base+".") {
+				e.pos[strings.TrimPrefix(k, base+".")] = p
+			}
+		}
+		e.validate(c.errs, os.LookupEnv)
 	}
 }
 

@@ -26,6 +26,7 @@ type gateFlags struct {
 	junit, markdown string
 	metricsAddr     string
 	quiet           bool
+	ext             externalFlags
 }
 
 func gateCmd() *cobra.Command {
@@ -54,6 +55,7 @@ gate (a run that proves nothing is never a pass).`,
 	fl.StringVar(&f.markdown, "markdown", "", "write a Markdown report here (also appended to $GITHUB_STEP_SUMMARY when set)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress lines and no per-run summaries: one line per run")
 	metricsFlag(cmd, &f.metricsAddr)
+	f.ext.add(cmd)
 	return cmd
 }
 
@@ -73,14 +75,27 @@ func runGate(ctx context.Context, paths []string, f gateFlags, stdout io.Writer)
 		}
 		ovs = append(ovs, o)
 	}
-	if !harness.ValidRuntimeChoice(f.rt) {
-		return &exitError{exitBadInput, fmt.Errorf("--runtime %q: want %s", f.rt, harness.RuntimeChoicesText())}
+	var extOpts runner.Options
+	extOpts.Runtime = f.rt
+	if err := f.ext.apply(&extOpts); err != nil {
+		return err
+	}
+	f.rt = extOpts.Runtime
+	if !validRuntime(f.rt) {
+		return &exitError{exitBadInput, fmt.Errorf("--runtime %q: want %s (or external, with --cluster or --bootstrap)", f.rt, harness.RuntimeChoicesText())}
 	}
 	entries, err := gate.Collect(paths, ovs)
 	if err != nil {
 		return &exitError{exitBadInput, err}
 	}
-	if f.rt != harness.RuntimeAuto {
+	for _, e := range entries {
+		if ext := extOpts.External; ext != nil {
+			if err := runner.UnfitExternal(e.Scenario, ext); err != nil {
+				return &exitError{exitBadInput, fmt.Errorf("%s: %w", e.Scenario.File, err)}
+			}
+		}
+	}
+	if f.rt != harness.RuntimeAuto && f.rt != runner.RuntimeExternal {
 		for _, e := range entries {
 			if err := runner.Unfit(e.Scenario, f.rt); err != nil {
 				return &exitError{exitBadInput, fmt.Errorf("%s: %w", e.Scenario.File, err)}
@@ -99,7 +114,7 @@ func runGate(ctx context.Context, paths []string, f gateFlags, stdout io.Writer)
 		return &exitError{exitBadInput, err}
 	}
 	defer stopObserving()
-	opts := gate.Options{Runtime: f.rt, Image: f.image, OutDir: f.out, Logf: ropts.Logf, Progress: ropts.Progress, ProgressLatency: ropts.ProgressLatency}
+	opts := gate.Options{Runtime: f.rt, Image: f.image, External: extOpts.External, Keep: extOpts.Keep, OutDir: f.out, Logf: ropts.Logf, Progress: ropts.Progress, ProgressLatency: ropts.ProgressLatency}
 	opts.Each = func(e gate.Entry, res *reports.Result, err error) {
 		between() // ends the status line; the next run's rates start afresh
 		done++

@@ -20,6 +20,7 @@ import (
 func runCmd() *cobra.Command {
 	var out, rt, image, metricsAddr string
 	var quiet bool
+	var ext externalFlags
 	cmd := &cobra.Command{
 		Use:   "run FILE",
 		Short: "Run one scenario and judge it",
@@ -28,7 +29,11 @@ injects the scenario's faults, drains and judges. It prints a summary and writes
 DIR/result.json. Exit codes: 0 expectation met, 1 not met, 2 bad input, 3 harness error.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runScenario(cmd.Context(), args[0], runner.Options{Runtime: rt, Image: image, OutDir: out}, quiet, metricsAddr)
+			opts := runner.Options{Runtime: rt, Image: image, OutDir: out}
+			if err := ext.apply(&opts); err != nil {
+				return err
+			}
+			return runScenario(cmd.Context(), args[0], opts, quiet, metricsAddr)
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "directory for result.json and .hgrm files (default chaosrun-results/<scenario>)")
@@ -37,7 +42,52 @@ DIR/result.json. Exit codes: 0 expectation met, 1 not met, 2 bad input, 3 harnes
 	cmd.Flags().StringVar(&image, "image", "", "Kafka image for the docker runtime (default $CHAOSRUN_IMAGE, else apache/kafka:"+harness.DefaultKafkaVersion+")")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress lines, only the summary")
 	metricsFlag(cmd, &metricsAddr)
+	ext.add(cmd)
 	return cmd
+}
+
+// externalFlags choose an existing cluster to run on.
+type externalFlags struct {
+	cluster, bootstrap string
+	keep               bool
+}
+
+func (f *externalFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.cluster, "cluster", "", "run on an existing cluster described in FILE (bootstrap, security settings, fault hooks)")
+	cmd.Flags().StringVar(&f.bootstrap, "bootstrap", "", "run on an existing plaintext cluster at HOST:PORT[,HOST:PORT...] (no hooks: broker faults are refused)")
+	cmd.Flags().BoolVar(&f.keep, "keep", false, "on an external cluster, leave the run's topics and groups for inspection instead of deleting them")
+}
+
+// apply reads the cluster file or the bootstrap list into opts.
+func (f *externalFlags) apply(opts *runner.Options) error {
+	opts.Keep = f.keep
+	switch {
+	case f.cluster != "" && f.bootstrap != "":
+		return &exitError{exitBadInput, errors.New("--cluster and --bootstrap: give one (a cluster file holds its bootstrap list)")}
+	case f.cluster != "":
+		e, err := spec.LoadExternal(f.cluster)
+		if err != nil {
+			return &exitError{exitBadInput, err}
+		}
+		opts.External = e
+	case f.bootstrap != "":
+		e, err := spec.BootstrapExternal(f.bootstrap)
+		if err != nil {
+			return &exitError{exitBadInput, err}
+		}
+		opts.External = e
+	case f.keep:
+		return &exitError{exitBadInput, errors.New("--keep applies to an external cluster: give --cluster FILE or --bootstrap")}
+	}
+	if opts.External != nil && opts.Runtime == harness.RuntimeAuto {
+		opts.Runtime = runner.RuntimeExternal
+	}
+	return nil
+}
+
+// validRuntime is a runtime choice, or external for an existing cluster.
+func validRuntime(rt string) bool {
+	return rt == runner.RuntimeExternal || harness.ValidRuntimeChoice(rt)
 }
 
 // metricsFlag adds --metrics-addr: alone it serves on loopback.
@@ -85,8 +135,8 @@ func runScenario(ctx context.Context, file string, opts runner.Options, quiet bo
 	if err != nil {
 		return &exitError{exitBadInput, err}
 	}
-	if !harness.ValidRuntimeChoice(opts.Runtime) {
-		return &exitError{exitBadInput, fmt.Errorf("--runtime %q: want %s", opts.Runtime, harness.RuntimeChoicesText())}
+	if !validRuntime(opts.Runtime) {
+		return &exitError{exitBadInput, fmt.Errorf("--runtime %q: want %s (or external, with --cluster or --bootstrap)", opts.Runtime, harness.RuntimeChoicesText())}
 	}
 	if opts.OutDir == "" {
 		opts.OutDir = "chaosrun-results/" + s.Name
