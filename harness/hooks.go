@@ -105,12 +105,12 @@ func hookList() string {
 func hookTemplate(act HookAction, cmd string) (*template.Template, error) {
 	t, err := template.New(string(act)).Option("missingkey=error").Parse(cmd)
 	if err != nil {
-		return nil, fmt.Errorf("template: %w", err)
+		return nil, err
 	}
 	// Render once with sample values, so a field that does not exist fails
 	// now rather than mid-run.
 	if err := t.Execute(&bytes.Buffer{}, hookData{Node: 1, Host: "broker-1", Port: 9092, Action: string(act)}); err != nil {
-		return nil, fmt.Errorf("template: %w (fields: .Node, .Host, .Port, .Action)", err)
+		return nil, fmt.Errorf("%w (fields: .Node, .Host, .Port, .Action)", err)
 	}
 	return t, nil
 }

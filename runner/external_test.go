@@ -1,0 +1,161 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/chaosrun/chaosrun/kafkaconn"
+	"github.com/chaosrun/chaosrun/reports"
+	"github.com/chaosrun/chaosrun/spec"
+)
+
+const secret = "hunter2-not-for-logs"
+
+// A run on an external cluster with SASL: the password is used, and shows
+// nowhere: not in the summary, result.json, the HTML report or the log.
+// The run's topic and group are its own and are gone afterwards.
+func TestExternalRunRedactsSecretsAndCleansUp(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.EnableSASL(), kfake.Superuser("SCRAM-SHA-512", "alice", secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	t.Setenv("CHAOSRUN_TEST_PASSWORD", secret)
+	dir := t.TempDir()
+	clusterFile := filepath.Join(dir, "cluster.yaml")
+	os.WriteFile(clusterFile, []byte(fmt.Sprintf(`bootstrap: [%s]
+config:
+  security.protocol: SASL_PLAINTEXT
+  sasl.mechanism: SCRAM-SHA-512
+  sasl.jaas.config: org.apache.kafka.common.security.scram.ScramLoginModule required username="alice" password="%s";
+`, c.ListenAddrs()[0], secret)), 0o600)
+	ext, err := spec.LoadExternal(clusterFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := spec.Parse("tiny.yaml", []byte("name: tiny\ncluster: {nodes: 1}\ntopic: {partitions: 2}\n"+
+		"workload: {rate: 50, duration: 2s, producers: 1}\nconsumer: {instances: 1, workers: 1}\nassertions: {recover_within: 10s}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	logf := func(f string, a ...any) { mu.Lock(); fmt.Fprintf(&logs, f+"\n", a...); mu.Unlock() }
+	out := filepath.Join(dir, "out")
+	res, err := Run(context.Background(), s, Options{External: ext, OutDir: out, Logf: logf})
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, logs.String())
+	}
+	e := res.Cluster.External
+	if e == nil || res.Runtime != RuntimeExternal || !strings.HasPrefix(e.Topics[0], "chaosrun-orders-") || !strings.HasPrefix(e.Groups[0], "chaosrun-kitchen-display-") {
+		t.Fatalf("result: runtime %s, external %+v", res.Runtime, e)
+	}
+	if res.Counts.Acked == 0 || res.Counts.Acked != res.Counts.Processed {
+		t.Errorf("counts %+v: the workload did not run through SASL", res.Counts)
+	}
+	var summary bytes.Buffer
+	reports.Summary(&summary, res)
+	if !strings.Contains(summary.String(), "cluster: external, SASL_PLAINTEXT (SCRAM-SHA-512)") {
+		t.Errorf("summary does not say where it ran:\n%s", summary.String())
+	}
+	shown := map[string]string{"summary": summary.String(), "log": logs.String()}
+	for _, f := range []string{"result.json", "report.html"} {
+		b, err := os.ReadFile(filepath.Join(out, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		shown[f] = string(b)
+	}
+	for where, text := range shown {
+		if strings.Contains(text, secret) {
+			t.Errorf("the SASL password appears in the %s", where)
+		}
+	}
+	if e.Config["sasl.jaas.config"] != "[redacted]" {
+		t.Errorf("config shown as %v", e.Config)
+	}
+	cl, _ := kafkaconn.Conn{Seeds: c.ListenAddrs(), Security: ext.Security}.NewClient()
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	topics, _ := adm.ListTopics(context.Background())
+	groups, _ := adm.ListGroups(context.Background())
+	if len(topics.Names()) > 0 || len(groups) > 0 || len(e.Leftovers) > 0 {
+		t.Errorf("left behind: topics %v, groups %v, leftovers %v", topics.Names(), groups.Groups(), e.Leftovers)
+	}
+}
+
+// A run refuses to start when a name it would create is taken.
+func TestClaimNamesRefusesExisting(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "chaosrun-orders-x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cl, _ := kafkaconn.Local(c.ListenAddrs()).NewClient()
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	err = claimNames(context.Background(), adm, []string{"chaosrun-orders-x", "chaosrun-other"}, []string{"g"})
+	if err == nil || !strings.Contains(err.Error(), "topic chaosrun-orders-x already exist") || strings.Contains(err.Error(), "chaosrun-other") {
+		t.Fatalf("got %v", err)
+	}
+	if err := claimNames(context.Background(), adm, []string{"chaosrun-new"}, []string{"g"}); err != nil {
+		t.Fatalf("free names refused: %v", err)
+	}
+}
+
+// Every name a scenario creates is prefixed and suffixed, and fault
+// targets follow the topic.
+func TestOnExternalRenames(t *testing.T) {
+	s, err := spec.Parse("r.yaml", []byte(`name: r
+topic: {name: prod.orders}
+consumer: {group: prod.kitchen, on_failure: dead-letter}
+faults:
+  - {type: broker-kill, at: 1s, duration: 2s, target: {leader: prod.orders/0}}
+  - {type: foreign-consumer, at: 1s, duration: 2s, env: pre, topic: pre.orders, group: pre.kitchen}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := onExternal(s, "ci-", "RUN")
+	topics, groups := runNames(r)
+	want := fmt.Sprint([]string{"ci-prod.orders-RUN", "ci-prod.orders.dlq-RUN", "ci-pre.orders-RUN"}, []string{"ci-prod.kitchen-RUN", "ci-pre.kitchen-RUN"})
+	if got := fmt.Sprint(topics, groups); got != want {
+		t.Errorf("names %s, want %s", got, want)
+	}
+	if r.Faults[0].Target.Leader.Topic != "ci-prod.orders-RUN" || s.Faults[0].Target.Leader.Topic != "prod.orders" {
+		t.Errorf("target: %v (original %v)", r.Faults[0].Target.Leader, s.Faults[0].Target.Leader)
+	}
+	if tp, _ := s.Faults[1].Fault.(interface{ Names() (string, string) }).Names(); tp != "pre.orders" {
+		t.Errorf("the original scenario's fault was renamed: %s", tp)
+	}
+}
+
+// Broker faults without their hooks, and feature levels, are refused
+// before anything is contacted, at the fault's line.
+func TestUnfitExternal(t *testing.T) {
+	s, err := spec.Parse("u.yaml", []byte("name: u\nfaults:\n  - {type: broker-pause, at: 1s, duration: 2s, target: {node: 1}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext, err := spec.BootstrapExternal("127.0.0.1:9092")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = UnfitExternal(s, ext)
+	if err == nil || !strings.Contains(err.Error(), "u.yaml:3") || !strings.Contains(err.Error(), "hooks.pause and hooks.resume") {
+		t.Fatalf("got %v", err)
+	}
+	ext.Hooks.Pause, ext.Hooks.Resume = "p", "r"
+	if err := UnfitExternal(s, ext); err != nil {
+		t.Fatalf("with hooks: %v", err)
+	}
+}
