@@ -117,6 +117,9 @@ func (tp *TopicPartition) UnmarshalText(b []byte) error {
 	return err
 }
 
+// MarshalText writes "topic/partition".
+func (tp TopicPartition) MarshalText() ([]byte, error) { return []byte(tp.String()), nil }
+
 func (tp TopicPartition) String() string { return fmt.Sprintf("%s/%d", tp.Topic, tp.Partition) }
 
 // brokers resolves t to node ids at inject time.

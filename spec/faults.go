@@ -18,6 +18,9 @@ type Fault struct {
 	Fault    faults.Fault // typed parameters, decoded from the same mapping
 	Pos      Pos
 	Path     string
+	// Params are the type's parameters by their YAML names, for a fault
+	// built in Go (see New); a file's are decoded into Fault.
+	Params map[string]any
 }
 
 // common are the keys every fault entry has; the rest belong to its type.

@@ -1,0 +1,67 @@
+package spec
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/chaosrun/chaosrun/faults"
+)
+
+// Every shipped scenario, loaded and then checked again as a Go value,
+// comes out the same: New reads exactly what the file said.
+func TestNewRoundTripsShippedScenarios(t *testing.T) {
+	files, _ := filepath.Glob("../scenarios/*.yaml")
+	more, _ := filepath.Glob("../scenarios/*/*.yaml")
+	deeper, _ := filepath.Glob("../scenarios/*/*/*.yaml")
+	files = append(append(files, more...), deeper...)
+	if len(files) < 20 {
+		t.Fatalf("only %d scenarios found", len(files))
+	}
+	for _, f := range files {
+		s, err := Load(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := New(*s)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		a, _ := yaml.Marshal(encodeValue(reflect.ValueOf(*s)))
+		b, _ := yaml.Marshal(encodeValue(reflect.ValueOf(*again)))
+		if string(a) != string(b) {
+			t.Errorf("%s: differs after New:\n%s\nvs\n%s", f, a, b)
+		}
+		if again.File != s.File {
+			t.Errorf("%s: file %q", f, again.File)
+		}
+	}
+}
+
+func TestNewBuildsAndRefuses(t *testing.T) {
+	zero := 0
+	s, err := New(Scenario{Name: "go-built", Cluster: Cluster{Nodes: 1}, Workload: Workload{Rate: 200, Duration: 20 * time.Second,
+		Producer: Settings{{Key: "acks", Value: "all"}}},
+		Faults: []Fault{
+			{Type: "latency", At: 5 * time.Second, Duration: 5 * time.Second, Target: faults.Target{All: true}, Params: map[string]any{"latency": "50ms"}},
+			{Type: "consumer-crash", At: 12 * time.Second, Duration: 2 * time.Second, Target: faults.Target{Consumer: &zero}},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Cluster.Nodes != 1 || s.Topic.Name != "orders" || s.Consumer.Instances != 2 || s.Workload.ProducerConfig.Acks != "all" || len(s.Faults) != 2 {
+		t.Errorf("defaults or values lost: %+v", s)
+	}
+	_, err = New(Scenario{Name: "bad", Workload: Workload{Duration: 10 * time.Second},
+		Faults: []Fault{{Type: "latency", At: 20 * time.Second, Duration: time.Second, Params: map[string]any{"latencyy": "1s"}}}})
+	if err == nil || !strings.Contains(err.Error(), "<go:bad>: faults[0].latencyy") || !strings.Contains(err.Error(), "faults[0]") {
+		t.Fatalf("got %v", err)
+	}
+	os.Stdout.Sync()
+}
