@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -15,10 +14,10 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 
+	"github.com/chaosrun/chaosrun"
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/kafkaconn"
 	"github.com/chaosrun/chaosrun/reports"
-	"github.com/chaosrun/chaosrun/runner"
 	"github.com/chaosrun/chaosrun/spec"
 )
 
@@ -177,27 +176,14 @@ func assertNothingLeft(t *testing.T, adm *kadm.Client) {
 	}
 }
 
-// runOn runs a shipped scenario on an external cluster and fails the test
-// unless its own expectation is met.
+// runOn runs a shipped scenario on an external cluster through chaosrun.Run,
+// which fails the test unless its own expectation is met.
 func runOn(t *testing.T, file string, ext *spec.External) *reports.Result {
 	t.Helper()
-	s, err := spec.Load(file)
+	s, err := chaosrun.Load(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	res, err := runner.Run(ctx, s, runner.Options{External: ext, OutDir: filepath.Join(resultsDir(t), "external", s.Name), Logf: t.Logf})
-	if res != nil {
-		var buf bytes.Buffer
-		reports.Summary(&buf, res)
-		t.Log("\n" + buf.String())
-	}
-	if err != nil {
-		t.Fatalf("run %s: %v", file, err)
-	}
-	if !res.ExpectationMet {
-		t.Fatalf("%s on an external cluster: expectation not met: %v", file, res.Unmet())
-	}
-	return res
+	return chaosrun.Run(t, s, chaosrun.WithExternal(ext), chaosrun.WithOutDir(filepath.Join(resultsDir(t), "external", s.Name)),
+		chaosrun.WithTimeout(10*time.Minute))
 }

@@ -1,9 +1,7 @@
 package scenarios
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -11,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chaosrun/chaosrun"
 	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/reports"
@@ -74,24 +73,10 @@ func failureDigest(file string, res *reports.Result) string {
 	if res == nil {
 		return file + ": no result (see its log above)"
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s (seed %d): %s\n", file, res.Seed, strings.Join(res.Unmet(), "; "))
 	if res.ExpectationMet {
-		b.WriteString("  expectation met; a check of its evidence failed (see its log above)\n")
+		return file + ": expectation met; a check of its evidence failed (see its log above)\n"
 	}
-	for _, v := range res.Assertions {
-		if v.Passed {
-			continue
-		}
-		fmt.Fprintf(&b, "  %s: %s\n", v.Name, v.Summary)
-		for i, d := range v.Details {
-			if i == 4 {
-				break
-			}
-			fmt.Fprintf(&b, "    %s\n", d)
-		}
-	}
-	return b.String()
+	return chaosrun.Evidence(res)
 }
 
 // Every extra check belongs to a shipped file: a renamed scenario must not
@@ -104,35 +89,23 @@ func TestChecksNameShippedScenarios(t *testing.T) {
 	}
 }
 
-// run runs one scenario on real Kafka and fails the test unless its
-// expectation is met; the result, if any, is kept in *res even then. A
-// scenario that cannot run here is skipped, with why.
+// run runs one scenario on real Kafka through the package's own API,
+// chaosrun.Run, which fails the test unless its expectation is met; the
+// result, if any, is kept in *res even then. A scenario that cannot run
+// here is skipped, with why.
 func run(t *testing.T, file string, res **reports.Result) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("scenario runs start a real Kafka cluster; skipped under -short")
 	}
-	s, err := spec.Load(file)
+	s, err := chaosrun.Load(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := runner.Options{Runtime: cmpOr(os.Getenv("CHAOSRUN_RUNTIME"), harness.RuntimeAuto), OutDir: filepath.Join(resultsDir(t), s.Name), Logf: t.Logf}
-	skipUnlessRunnable(t, s, opts)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	got, err := runner.Run(ctx, s, opts)
-	if got != nil {
-		*res = got
-		var buf bytes.Buffer
-		reports.Summary(&buf, got)
-		t.Log("\n" + buf.String())
-	}
-	if err != nil {
-		t.Fatalf("run %s: %v", file, err)
-	}
-	if !got.ExpectationMet {
-		t.Fatalf("%s: expectation not met: %v", file, got.Unmet())
-	}
+	rt := cmpOr(os.Getenv("CHAOSRUN_RUNTIME"), harness.RuntimeAuto)
+	skipUnlessRunnable(t, s, runner.Options{Runtime: rt})
+	*res = chaosrun.Run(t, s, chaosrun.WithRuntime(rt), chaosrun.WithOutDir(filepath.Join(resultsDir(t), s.Name)),
+		chaosrun.WithTimeout(10*time.Minute))
 }
 
 // skipUnlessRunnable skips, with the reason, a scenario that does not fit the
