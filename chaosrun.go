@@ -90,6 +90,11 @@ func WithBootstrap(addrs ...string) Option {
 	}
 }
 
+// WithExportLedger writes the run's ledger to file (see `--export-ledger`).
+func WithExportLedger(file string) Option {
+	return func(c *config) error { c.opts.ExportLedger = file; return nil }
+}
+
 // WithKeep leaves the run's topics and groups on an external cluster.
 func WithKeep() Option { return func(c *config) error { c.opts.Keep = true; return nil } }
 

@@ -39,6 +39,8 @@ type Result struct {
 	// Overrides are settings applied on top of the scenario file (a gate's
 	// --set or properties file), each with where it was written.
 	Overrides []string `json:"overrides,omitempty"`
+	// LedgerExport is the file the run's ledger was exported to, if any.
+	LedgerExport string `json:"ledger_export,omitempty"`
 
 	Cluster  Cluster           `json:"cluster"`
 	Topics   []Topic           `json:"topics"`

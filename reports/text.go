@@ -49,6 +49,9 @@ func header(p *printer, r *Result) {
 			p.f("  left on the cluster: %s\n", l)
 		}
 	}
+	if r.LedgerExport != "" {
+		p.f("  ledger exported to %s\n", r.LedgerExport)
+	}
 	if r.RuntimeReason != "" {
 		p.f("  runtime: %s\n", r.RuntimeReason)
 	}

@@ -3,15 +3,18 @@ package runner
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/chaosrun/chaosrun/kafkaconn"
 	"github.com/chaosrun/chaosrun/reports"
@@ -157,5 +160,95 @@ func TestUnfitExternal(t *testing.T) {
 	ext.Hooks.Pause, ext.Hooks.Resume = "p", "r"
 	if err := UnfitExternal(s, ext); err != nil {
 		t.Fatalf("with hooks: %v", err)
+	}
+}
+
+// The exported ledger is checked as an outside reader would: every acked
+// record it lists is read back from its partition and offset, and its
+// headers name the same producer and seq.
+func TestExportedLedgerMatchesTheLog(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := spec.Parse("tiny.yaml", []byte("name: tiny\ncluster: {nodes: 1}\ntopic: {partitions: 3}\n"+
+		"workload: {rate: 200, duration: 2s, producers: 2}\nconsumer: {instances: 1, workers: 2}\nassertions: {recover_within: 10s}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext, _ := spec.BootstrapExternal(c.ListenAddrs()[0])
+	file := filepath.Join(t.TempDir(), "ledger.json")
+	res, err := Run(context.Background(), s, Options{External: ext, Keep: true, ExportLedger: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exp struct {
+		Schema, Topic string
+		Run           string `json:"run_id"`
+		Producers     []struct {
+			Producer  uint32
+			Acked     [][4]int64
+			Processed [][2]uint64
+		}
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &exp); err != nil {
+		t.Fatal(err)
+	}
+	if exp.Schema != "chaosrun.ledger/v1" || exp.Topic != res.Topics[0].Name || exp.Run != res.RunID || res.LedgerExport != file {
+		t.Fatalf("header: %+v, result says %s", exp, res.LedgerExport)
+	}
+	// Read the whole topic, keyed by where each record is.
+	cl, _ := kafkaconn.Local(c.ListenAddrs()).NewClient(kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{
+		exp.Topic: {0: kgo.NewOffset().At(0), 1: kgo.NewOffset().At(0), 2: kgo.NewOffset().At(0)}}))
+	defer cl.Close()
+	type at struct {
+		p int32
+		o int64
+	}
+	log := map[at]string{}
+	for len(log) < int(res.Counts.InLog) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		fs := cl.PollFetches(ctx)
+		timedOut := ctx.Err() != nil
+		cancel()
+		for _, e := range fs.Errors() {
+			t.Logf("fetch: %v", e)
+		}
+		if timedOut {
+			adm := kadm.NewClient(cl)
+			td, _ := adm.ListTopics(context.Background())
+			ends, _ := adm.ListEndOffsets(context.Background(), exp.Topic)
+			t.Fatalf("read %d of %d records of %s (topics %v, ends %+v)", len(log), res.Counts.InLog, exp.Topic, td.Names(), ends)
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			h := map[string]string{}
+			for _, x := range r.Headers {
+				h[x.Key] = string(x.Value)
+			}
+			log[at{r.Partition, r.Offset}] = h["run"] + "/" + h["producer"] + "/" + h["seq"]
+		})
+	}
+	checked, processed := 0, uint64(0)
+	for _, p := range exp.Producers {
+		for _, run := range p.Acked {
+			for i := range run[3] {
+				want := fmt.Sprintf("%s/%d/%d", exp.Run, p.Producer, run[0]+i)
+				if got := log[at{int32(run[1]), run[2] + i}]; got != want {
+					t.Fatalf("partition %d offset %d holds %q, the ledger says %s", run[1], run[2]+i, got, want)
+				}
+				checked++
+			}
+		}
+		for _, r := range p.Processed {
+			processed += r[1] - r[0] + 1
+		}
+	}
+	if checked == 0 || int64(checked) != res.Counts.Acked || int64(processed) != res.Counts.Processed {
+		t.Fatalf("checked %d acked records (result: %d), %d processed (result: %d)", checked, res.Counts.Acked, processed, res.Counts.Processed)
 	}
 }

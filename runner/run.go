@@ -3,6 +3,7 @@ package runner
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -38,6 +39,10 @@ type Options struct {
 	// Keep leaves the topics and groups a run created on an external
 	// cluster, for inspection, instead of deleting them.
 	Keep bool
+	// ExportLedger, when set, is a file the run writes its ledger to: every
+	// acked record's partition and offset, the failed, unknown and
+	// processed sets (assertions.Export, JSON).
+	ExportLedger string
 }
 
 // HarnessError is a failure of the harness or its infrastructure, as opposed
@@ -252,7 +257,7 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	conn := cluster.Conn()
 
 	ledger := assertions.NewLedger(r.id, s.Env, time.Now(), s.Assertions.Criteria)
-	if s.SetsRetention() {
+	if s.SetsRetention() || r.opts.ExportLedger != "" {
 		ledger.TrackPositions()
 	}
 	if len(s.Workload.Phases) > 0 {
@@ -329,7 +334,32 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	if r.res.SinkOrders, err = workloads.ReadBack(ctx, down.db, ledger); err != nil {
 		return err
 	}
-	return r.judge(ctx, conn, id, ledger)
+	err = r.judge(ctx, conn, id, ledger)
+	if r.opts.ExportLedger != "" {
+		if werr := r.exportLedger(ledger); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	return err
+}
+
+// exportLedger writes the ledger's claims for an independent reader.
+func (r *run) exportLedger(ledger *assertions.Ledger) error {
+	data, err := json.Marshal(ledger.Export(r.s.Topic.Name))
+	if err != nil {
+		return fmt.Errorf("export the ledger: %w", err)
+	}
+	if dir := filepath.Dir(r.opts.ExportLedger); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("export the ledger: %w", err)
+		}
+	}
+	if err := os.WriteFile(r.opts.ExportLedger, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("export the ledger: %w", err)
+	}
+	r.res.LedgerExport = r.opts.ExportLedger
+	r.logf("ledger exported to %s (%d bytes)", r.opts.ExportLedger, len(data)+1)
+	return nil
 }
 
 // sampleInBackground samples lag until the returned stop is called.

@@ -21,6 +21,7 @@ func runCmd() *cobra.Command {
 	var out, rt, image, metricsAddr string
 	var quiet bool
 	var ext externalFlags
+	var exportLedger string
 	cmd := &cobra.Command{
 		Use:   "run FILE",
 		Short: "Run one scenario and judge it",
@@ -29,7 +30,7 @@ injects the scenario's faults, drains and judges. It prints a summary and writes
 DIR/result.json. Exit codes: 0 expectation met, 1 not met, 2 bad input, 3 harness error.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts := runner.Options{Runtime: rt, Image: image, OutDir: out}
+			opts := runner.Options{Runtime: rt, Image: image, OutDir: out, ExportLedger: exportLedger}
 			if err := ext.apply(&opts); err != nil {
 				return err
 			}
@@ -43,6 +44,7 @@ DIR/result.json. Exit codes: 0 expectation met, 1 not met, 2 bad input, 3 harnes
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress lines, only the summary")
 	metricsFlag(cmd, &metricsAddr)
 	ext.add(cmd)
+	cmd.Flags().StringVar(&exportLedger, "export-ledger", "", "write every acked record's partition and offset and the failed, unknown and processed sets to FILE (JSON, schema chaosrun.ledger/v1), to check against the log independently")
 	return cmd
 }
 
