@@ -56,7 +56,7 @@ type config struct {
 }
 
 // WithRuntime runs on a named runtime (auto, docker, process); the default
-// is $CHAOSRUN_RUNTIME, else auto.
+// is $CHAOSRUN_RUNTIME, else auto, and external for an external cluster.
 func WithRuntime(name string) Option {
 	return func(c *config) error { c.opts.Runtime = name; return nil }
 }
@@ -131,11 +131,14 @@ func Run(t testing.TB, s *Scenario, opts ...Option) *Result {
 	if s == nil {
 		t.Fatal("chaosrun.Run: nil scenario")
 	}
-	c := config{timeout: 15 * time.Minute, opts: runner.Options{Runtime: os.Getenv("CHAOSRUN_RUNTIME"), Logf: t.Logf}}
+	c := config{timeout: 15 * time.Minute, opts: runner.Options{Logf: t.Logf}}
 	for _, o := range opts {
 		if err := o(&c); err != nil {
 			t.Fatalf("chaosrun.Run %s: %v", s.Name, err)
 		}
+	}
+	if c.opts.Runtime == "" && c.opts.External == nil && s.Cluster.External == nil {
+		c.opts.Runtime = os.Getenv("CHAOSRUN_RUNTIME")
 	}
 	if c.quiet {
 		c.opts.Logf = nil

@@ -118,3 +118,19 @@ func TestRunBadInput(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// $CHAOSRUN_RUNTIME picks the runtime of a cluster chaosrun starts; it does
+// not get in the way of an external one.
+func TestRuntimeFromEnvLeavesExternalAlone(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	t.Setenv("CHAOSRUN_RUNTIME", "process")
+	r := &recorder{T: t}
+	res := r.run(tiny(t, "env", spec.Expect{}), WithBootstrap(c.ListenAddrs()...))
+	if r.failed || res == nil || res.Runtime != "external" {
+		t.Fatalf("got %v", r.messages)
+	}
+}
