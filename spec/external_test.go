@@ -1,10 +1,18 @@
 package spec
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A cluster file is decoded as strictly as a scenario, every problem at
@@ -56,4 +64,34 @@ func TestExternalInScenario(t *testing.T) {
 	if _, err := BootstrapExternal("a:1,b"); err == nil || !strings.Contains(err.Error(), "--bootstrap") {
 		t.Fatalf("got %v", err)
 	}
+}
+
+// The Strimzi example's cluster file is a valid cluster file.
+func TestStrimziExampleLoads(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "ca.crt"), selfSigned(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file, _ := filepath.Abs("../docs/strimzi/cluster.yaml")
+	t.Chdir(dir) // ca.crt is relative to where chaosrun runs
+	t.Setenv("KAFKA_PASSWORD", "x")
+	e, err := LoadExternal(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Security.String() != "SASL_SSL (SCRAM-SHA-512)" || e.Hooks.Isolate == "" || e.Hooks.Timeout != 6*time.Minute {
+		t.Fatalf("got %+v", e)
+	}
+}
+
+// selfSigned is a PEM certificate, enough for a trust store.
+func selfSigned(t *testing.T) []byte {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ca"},
+		NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
