@@ -76,9 +76,16 @@ func WithCluster(file string) Option {
 	}
 }
 
-// WithExternal runs on an existing cluster described in Go.
+// WithExternal runs on an existing cluster described in Go; it is checked
+// as a cluster file is (its Security is filled from Config).
 func WithExternal(e *spec.External) Option {
-	return func(c *config) error { c.opts.External = e; return nil }
+	return func(c *config) error {
+		c.opts.External = e
+		if e == nil {
+			return nil
+		}
+		return e.Validate()
+	}
 }
 
 // WithBootstrap runs on an existing plaintext cluster without hooks.
@@ -104,8 +111,9 @@ func WithOutDir(dir string) Option {
 	return func(c *config) error { c.opts.OutDir = dir; return nil }
 }
 
-// WithTimeout bounds the whole run (default 15 minutes, and never past the
-// test's own deadline).
+// WithTimeout bounds the whole run (default 15 minutes; never closer than
+// 3 minutes to the test binary's -timeout deadline, which a run interrupted
+// then needs to heal and tear down).
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) error { c.timeout = d; return nil }
 }
@@ -117,6 +125,10 @@ func WithLogf(logf func(string, ...any)) Option {
 
 // Quiet drops the progress lines and the summary from the test's log.
 func Quiet() Option { return func(c *config) error { c.quiet = true; return nil } }
+
+// teardownMargin is what a run needs after it is interrupted: heal the
+// faults, stop the cluster, delete its topics.
+const teardownMargin = 3 * time.Minute
 
 // Run runs s on real Kafka and returns its result. The test fails, with
 // the verdicts that broke the scenario's expectation and their evidence,
@@ -145,6 +157,16 @@ func Run(t testing.TB, s *Scenario, opts ...Option) *Result {
 	}
 	if c.opts.OutDir == "" {
 		c.opts.OutDir = t.TempDir()
+	}
+	// Stop before the test binary's own deadline, with time left to heal
+	// and tear down: a binary killed at its deadline cleans nothing.
+	if d, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
+		if end, set := d.Deadline(); set {
+			c.timeout = min(c.timeout, time.Until(end)-teardownMargin)
+		}
+	}
+	if c.timeout <= 0 {
+		t.Fatalf("chaosrun.Run %s: the test's deadline leaves no time for a run (raise go test -timeout)", s.Name)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), c.timeout)
 	t.Cleanup(cancel)

@@ -102,7 +102,7 @@ func (l *Ledger) compareKitchen(c *comparison, p uint32, unprocessed func() runs
 func (l *Ledger) compareLost(c *comparison, p uint32, acked, logged, proc *seqSet) {
 	s := l.prod.sender(int(p))
 	deleted := func(seq uint64) bool {
-		if s == nil {
+		if s == nil || !l.prod.byPosition {
 			return false
 		}
 		part, off, ok := s.where.get(seq)

@@ -29,7 +29,7 @@ type ProducerExport struct {
 }
 
 // Export returns what the ledger holds for topic. Positions are complete
-// only when TrackPositions was called before the first ack.
+// only when TrackPositions or KeepPositions was called before the first ack.
 func (l *Ledger) Export(topic string) Export {
 	out := Export{Schema: ExportSchema, Run: l.run, Env: l.env, Topic: topic, Producers: []ProducerExport{}}
 	l.prodMu.Lock()

@@ -29,6 +29,9 @@ type producerSide struct {
 	// trackWhere keeps each ack's position (8 bytes a record), so records
 	// retention deleted are told from lost ones; see TrackPositions.
 	trackWhere bool
+	// byPosition judges records below a partition's log start as deleted
+	// by retention (TrackPositions), not only kept for an export.
+	byPosition bool
 
 	ackLatency *hdrhistogram.Histogram
 	ackSeries  latencySeries
@@ -143,6 +146,14 @@ func (p *producerSide) sender(i int) *sends {
 // no-retention-loss instead of no-kafka-loss. Call it before the first ack,
 // for runs whose topic can lose records to retention while they last.
 func (l *Ledger) TrackPositions() {
+	l.prodMu.Lock()
+	l.prod.trackWhere, l.prod.byPosition = true, true
+	l.prodMu.Unlock()
+}
+
+// KeepPositions makes the ledger remember where each acked record landed
+// for Export only: verdicts are judged as without it.
+func (l *Ledger) KeepPositions() {
 	l.prodMu.Lock()
 	l.prod.trackWhere = true
 	l.prodMu.Unlock()

@@ -47,7 +47,7 @@ func (l *Ledger) partitionLoss(lost bool) []string {
 		}
 		switch {
 		case !lost || d.start == 0:
-		case l.prod.trackWhere:
+		case l.prod.byPosition:
 			lines = append(lines, fmt.Sprintf("partition %d: log starts at offset %d; acked records below it count under no-retention-loss, not here", p, d.start))
 		default:
 			lines = append(lines, fmt.Sprintf("partition %d: log starts at offset %d; earlier records were deleted, and without a retention setting in the scenario their positions were not kept to tell retention from loss", p, d.start))

@@ -35,6 +35,10 @@ type Config struct {
 	Logf func(string, ...any)
 }
 
+// DefaultReadyTimeout bounds waiting for a cluster, or a started node, to
+// serve.
+const DefaultReadyTimeout = 90 * time.Second
+
 // Cluster is a running Kafka cluster whose every broker clients reach
 // through its own toxiproxy proxy.
 type Cluster struct {
@@ -108,7 +112,7 @@ func normalize(cfg Config) (Config, error) {
 		return cfg, fmt.Errorf("nodes: %d, want at least 1", cfg.Nodes)
 	}
 	if cfg.ReadyTimeout <= 0 {
-		cfg.ReadyTimeout = 90 * time.Second
+		cfg.ReadyTimeout = DefaultReadyTimeout
 	}
 	if len(cfg.Controllers) == 0 {
 		cfg.Controllers = nodeIDs(cfg.Nodes)

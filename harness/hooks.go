@@ -173,10 +173,11 @@ func (r *hookRunner) run(ctx context.Context, act HookAction, node int32, host s
 	runErr := c.Run()
 	hr := HookRun{At: began, Took: time.Since(began), Action: act, Node: node, Command: line.String(), Output: lastLines(out.String(), 5)}
 	switch {
+	case runErr == nil:
+	case ctx.Err() != nil: // the caller's deadline or cancel, not the hook's
+		runErr = fmt.Errorf("stopped: %w", ctx.Err())
 	case errors.Is(cctx.Err(), context.DeadlineExceeded):
 		runErr = fmt.Errorf("timed out after %s", timeout)
-	case runErr != nil && ctx.Err() != nil:
-		runErr = ctx.Err()
 	}
 	if runErr != nil {
 		hr.Err = runErr.Error()

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -25,6 +26,10 @@ type Conn struct {
 	Route map[string]string
 	Security
 }
+
+// DialTimeout bounds a dial and its TLS handshake, as franz-go's own dialer
+// does (kgo.DialTimeout does not reach a custom dialer).
+const DialTimeout = 10 * time.Second
 
 // Local is a cluster whose brokers advertise their proxies themselves.
 func Local(seeds []string) Conn { return Conn{Seeds: slices.Clone(seeds)} }
@@ -59,7 +64,9 @@ func (c Conn) dial(ctx context.Context, network, host string) (net.Conn, error) 
 		}
 		addr = px
 	}
-	var d net.Dialer
+	ctx, cancel := context.WithTimeout(ctx, DialTimeout)
+	defer cancel()
+	d := net.Dialer{Timeout: DialTimeout}
 	conn, err := d.DialContext(ctx, network, addr)
 	if err != nil || c.TLS == nil {
 		return conn, err

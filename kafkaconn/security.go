@@ -61,8 +61,9 @@ func isReference(v string) bool {
 	return refPattern.MatchString(v) && refPattern.ReplaceAllString(v, "") == ""
 }
 
-// refPattern is Kafka's config-provider reference, ${provider:[path:]key}.
-var refPattern = regexp.MustCompile(`\$\{(env|file|dir):([^}]*)\}`)
+// refPattern is Kafka's config-provider reference, ${provider:[path:]key};
+// providers other than env, file and dir are refused, never sent as a value.
+var refPattern = regexp.MustCompile(`\$\{([A-Za-z0-9_.-]+):([^}]*)\}`)
 
 // Resolve replaces Kafka's config-provider references in v the way its
 // EnvVarConfigProvider, FileConfigProvider and DirectoryConfigProvider do:
@@ -89,17 +90,7 @@ func resolveOne(provider, arg string, env func(string) (string, bool)) (string, 
 			return "", fmt.Errorf("${env:%s}: the environment variable is not set", arg)
 		}
 		return v, nil
-	case "dir":
-		i := strings.LastIndex(arg, ":")
-		if i < 0 {
-			return "", fmt.Errorf("${dir:%s}: want ${dir:DIRECTORY:FILE}", arg)
-		}
-		b, err := os.ReadFile(filepath.Join(arg[:i], arg[i+1:]))
-		if err != nil {
-			return "", fmt.Errorf("${dir:%s}: %w", arg, err)
-		}
-		return strings.TrimRight(string(b), "\r\n"), nil
-	default: // file
+	case "file":
 		i := strings.LastIndex(arg, ":")
 		if i < 0 {
 			return "", fmt.Errorf("${file:%s}: want ${file:PATH:KEY}", arg)
@@ -113,7 +104,18 @@ func resolveOne(provider, arg string, env func(string) (string, bool)) (string, 
 			return "", fmt.Errorf("${file:%s}: %s has no key %q", arg, arg[:i], arg[i+1:])
 		}
 		return v, nil
+	case "dir":
+		i := strings.LastIndex(arg, ":")
+		if i < 0 {
+			return "", fmt.Errorf("${dir:%s}: want ${dir:DIRECTORY:FILE}", arg)
+		}
+		b, err := os.ReadFile(filepath.Join(arg[:i], arg[i+1:]))
+		if err != nil {
+			return "", fmt.Errorf("${dir:%s}: %w", arg, err)
+		}
+		return strings.TrimRight(string(b), "\r\n"), nil
 	}
+	return "", fmt.Errorf("${%s:...}: chaosrun resolves the env, file and dir config providers only", provider)
 }
 
 // readProperties reads key=value (or key: value) lines; # and ! comment.
@@ -154,6 +156,10 @@ func ParseSecurity(settings map[string]string, env func(string) (string, bool)) 
 			bad(k, "not a security setting chaosrun knows (known: %s)", strings.Join(Keys, ", "))
 			continue
 		}
+		if k == "sasl.jaas.config" {
+			v[k] = settings[k] // its references are resolved per option: a resolved " must not end a value
+			continue
+		}
 		r, err := Resolve(settings[k], env)
 		if err != nil {
 			bad(k, "%v", err)
@@ -187,7 +193,7 @@ func ParseSecurity(settings map[string]string, env func(string) (string, bool)) 
 		}
 	}
 	if useSASL {
-		mech, err := saslMechanism(v)
+		mech, err := saslMechanism(v, env)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -202,15 +208,21 @@ func ParseSecurity(settings map[string]string, env func(string) (string, bool)) 
 	return sec, errs
 }
 
-// jaasPattern finds username="..." and password="..." in a JAAS line.
-var jaasPattern = regexp.MustCompile(`(username|password)\s*=\s*"((?:[^"\\]|\\.)*)"`)
+// jaasPattern finds the username="..." and password="..." options of a
+// JAAS line; inside the quotes \" and \\ are escapes.
+var jaasPattern = regexp.MustCompile(`(?:^|\s)(username|password)\s*=\s*"((?:[^"\\]|\\.)*)"`)
 
-func saslMechanism(v map[string]string) (sasl.Mechanism, *SettingError) {
+var jaasUnescape = strings.NewReplacer(`\"`, `"`, `\\`, `\`)
+
+func saslMechanism(v map[string]string, env func(string) (string, bool)) (sasl.Mechanism, *SettingError) {
 	mech := strings.ToUpper(cmpOr(v["sasl.mechanism"], "GSSAPI"))
 	var user, pass string
 	var seen int
 	for _, m := range jaasPattern.FindAllStringSubmatch(v["sasl.jaas.config"], -1) {
-		val := strings.ReplaceAll(m[2], `\"`, `"`)
+		val, err := Resolve(jaasUnescape.Replace(m[2]), env)
+		if err != nil {
+			return nil, &SettingError{Key: "sasl.jaas.config", Msg: err.Error()}
+		}
 		if m[1] == "username" {
 			user = val
 		} else {
@@ -246,6 +258,12 @@ func tlsConfig(v map[string]string) (*tls.Config, []*SettingError) {
 		if t := v[k]; t != "" && !strings.EqualFold(t, "PEM") {
 			bad(k, "%q: only PEM stores are read; convert a JKS or PKCS12 store with keytool or openssl", t)
 		}
+	}
+	if v["ssl.truststore.certificates"] != "" && v["ssl.truststore.location"] != "" {
+		bad("ssl.truststore.certificates", "set together with ssl.truststore.location: give the CA certificates one way")
+	}
+	if v["ssl.keystore.location"] != "" && (v["ssl.keystore.certificate.chain"] != "" || v["ssl.keystore.key"] != "") {
+		bad("ssl.keystore.location", "set together with ssl.keystore.certificate.chain or ssl.keystore.key: give the client certificate one way")
 	}
 	// Trust: the CA certificates, else the system's.
 	var caPEM string

@@ -1,6 +1,7 @@
 package kafkaconn
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,5 +107,44 @@ func TestRedacted(t *testing.T) {
 	// A reference with a literal around it is still a secret.
 	if got := Redacted(map[string]string{"sasl.jaas.config": `username="a" password="${env:PW}"`}); got["sasl.jaas.config"] != "[redacted]" {
 		t.Errorf("got %q", got["sasl.jaas.config"])
+	}
+}
+
+// A password is resolved inside its quotes: a " or \ in it is kept whole.
+func TestJAASPasswordWithQuotes(t *testing.T) {
+	for _, pw := range []string{`a"b\c`, `plain`, `x y`} {
+		sec, errs := ParseSecurity(map[string]string{"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "PLAIN",
+			"sasl.jaas.config": `org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="${env:PW}";`},
+			envOf(map[string]string{"PW": pw}))
+		if len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		_, msg, err := sec.SASL.Authenticate(context.Background(), "h")
+		if err != nil || string(msg) != "\x00u\x00"+pw {
+			t.Errorf("password %q: sent %q, %v", pw, msg, err)
+		}
+	}
+	// Escapes written in the file are undone.
+	sec, _ := ParseSecurity(map[string]string{"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "PLAIN",
+		"sasl.jaas.config": `x required username="u" password="q\"uo\\te";`}, envOf(nil))
+	if _, msg, _ := sec.SASL.Authenticate(context.Background(), "h"); string(msg) != "\x00u\x00q\"uo\\te" {
+		t.Errorf("sent %q", msg)
+	}
+}
+
+func TestUnknownProviderAndConflictsRefused(t *testing.T) {
+	if _, err := Resolve("${vault:secret/kafka:pw}", envOf(nil)); err == nil || !strings.Contains(err.Error(), "env, file and dir") {
+		t.Errorf("unknown provider: %v", err)
+	}
+	_, errs := ParseSecurity(map[string]string{"security.protocol": "SSL", "ssl.truststore.certificates": "x", "ssl.truststore.location": "/x",
+		"ssl.keystore.location": "/k", "ssl.keystore.key": "k"}, envOf(nil))
+	var keys []string
+	for _, e := range errs {
+		if strings.Contains(e.Msg, "set together") {
+			keys = append(keys, e.Key)
+		}
+	}
+	if strings.Join(keys, ",") != "ssl.truststore.certificates,ssl.keystore.location" {
+		t.Errorf("conflicts reported at %v (all: %v)", keys, errs)
 	}
 }

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/reports"
 	"github.com/chaosrun/chaosrun/spec"
+	"github.com/chaosrun/chaosrun/workloads"
 )
 
 // RuntimeExternal names runs on a cluster chaosrun did not start.
@@ -70,7 +72,7 @@ func retargetTopic(t faults.Target, from, to string) faults.Target {
 // absent before it starts and delete when it ends.
 func runNames(s *spec.Scenario) (topics, groups []string) {
 	topics, groups = []string{s.Topic.Name}, []string{s.Consumer.Group}
-	if s.Consumer.DeadLetterTopic != "" && s.Consumer.OnFailure == "dead-letter" {
+	if s.Consumer.DeadLetterTopic != "" && s.Consumer.OnFailure == workloads.OnFailureDeadLetter {
 		topics = append(topics, s.Consumer.DeadLetterTopic)
 	}
 	for _, f := range s.Faults {
@@ -150,7 +152,7 @@ func checkExternal(ctx context.Context, s *spec.Scenario, c *harness.Cluster) er
 		for _, id := range ids {
 			got, ok := configs[id][kv.Key]
 			if !ok {
-				return s.ErrorAt("cluster.broker."+kv.Key, fmt.Sprintf("broker %d of the external cluster does not report %s", id, kv.Key))
+				return s.ErrorAt("cluster.broker."+kv.Key, fmt.Sprintf("the scenario needs %s=%s, and broker %d of the external cluster does not show %s (its configuration could not be read: DescribeConfigs needs the cluster's DescribeConfigs permission)", kv.Key, kv.Value, id, kv.Key))
 			}
 			if got != kv.Value {
 				return s.ErrorAt("cluster.broker."+kv.Key, fmt.Sprintf("broker %d of the external cluster has %s=%s, the scenario needs %s; a run never changes a broker setting of a cluster it did not start",
@@ -190,11 +192,27 @@ func claimNames(ctx context.Context, adm *kadm.Client, topics, groups []string) 
 }
 
 // releaseNames deletes what the run created; what it could not delete is
-// returned, with why.
+// returned, with why. A group whose static members never sent a leave
+// (franz-go does not for static members) is emptied first.
 func releaseNames(adm *kadm.Client, topics, groups []string) []string {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var left []string
+	if described, err := adm.DescribeGroups(ctx, groups...); err == nil {
+		for _, g := range described {
+			var ids []string
+			for _, m := range g.Members {
+				if m.InstanceID != nil {
+					ids = append(ids, *m.InstanceID)
+				}
+			}
+			if len(ids) > 0 {
+				if _, err := adm.LeaveGroup(ctx, kadm.LeaveGroup(g.Group).InstanceIDs(ids...)); err != nil {
+					left = append(left, fmt.Sprintf("group %s: its static members %v did not leave: %v", g.Group, ids, err))
+				}
+			}
+		}
+	}
 	if resp, err := adm.DeleteTopics(ctx, topics...); err != nil {
 		left = append(left, fmt.Sprintf("topics %v: %v", topics, err))
 	} else {
@@ -221,6 +239,30 @@ func releaseNames(adm *kadm.Client, topics, groups []string) []string {
 func isUnknown(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "UNKNOWN_TOPIC_OR_PARTITION") || strings.Contains(msg, "GROUP_ID_NOT_FOUND")
+}
+
+// brokersNotRunning names the brokers a failed hook or heal left in
+// another state than running: the user's to bring back.
+func brokersNotRunning(c *harness.Cluster) []string {
+	var out []string
+	for _, id := range c.NodeIDs() {
+		if st, err := c.State(id); err == nil && st != harness.StateRunning {
+			out = append(out, fmt.Sprintf("broker %d is %s after the run (a hook or heal failed; see the timeline): bring it back with your start or resume hook", id, st))
+		}
+	}
+	return out
+}
+
+// healBudget bounds healing what is still injected at the end: on an
+// external cluster each open fault may need a hook and a wait for its
+// broker, one after another.
+func (r *run) healBudget() time.Duration {
+	budget := 2 * time.Minute
+	if r.ext != nil {
+		hook := cmp.Or(r.ext.Hooks.Timeout, harness.DefaultHookTimeout)
+		budget = max(budget, time.Duration(len(r.s.Faults))*(hook+harness.DefaultReadyTimeout))
+	}
+	return budget
 }
 
 // externalResult is what the result shows of the cluster: never a secret.

@@ -252,3 +252,30 @@ func TestExportedLedgerMatchesTheLog(t *testing.T) {
 		t.Fatalf("checked %d acked records (result: %d), %d processed (result: %d)", checked, res.Counts.Acked, processed, res.Counts.Processed)
 	}
 }
+
+// A group of static members is removed too: franz-go sends no leave for
+// them, so the run makes them leave before deleting the group.
+func TestStaticGroupIsDeleted(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := spec.Parse("static.yaml", []byte("name: static\ncluster: {nodes: 1}\ntopic: {partitions: 2}\n"+
+		"workload: {rate: 50, duration: 2s, producers: 1}\nconsumer: {instances: 2, workers: 1, config: {group.instance.id: kitchen, session.timeout.ms: \"30000\"}}\n"+
+		"assertions: {recover_within: 10s}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext, _ := spec.BootstrapExternal(c.ListenAddrs()[0])
+	res, err := Run(context.Background(), s, Options{External: ext})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, _ := kafkaconn.Local(c.ListenAddrs()).NewClient()
+	defer cl.Close()
+	groups, _ := kadm.NewClient(cl).ListGroups(context.Background())
+	if len(groups) > 0 || len(res.Cluster.External.Leftovers) > 0 {
+		t.Fatalf("left: groups %v, leftovers %v", groups.Groups(), res.Cluster.External.Leftovers)
+	}
+}

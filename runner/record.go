@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -62,7 +63,12 @@ func (r *run) recordCluster(c *harness.Cluster) {
 	r.res.KafkaVersion = c.KafkaVersion()
 	r.res.Runtime = c.Runtime()
 	controllers := r.s.Cluster.Controllers
-	if len(controllers) == 0 {
+	if len(controllers) == 0 && c.External() {
+		// Best effort: the cluster's voters, not every broker.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		controllers, _ = c.Voters(ctx)
+		cancel()
+	} else if len(controllers) == 0 {
 		controllers = c.NodeIDs()
 	}
 	r.res.Cluster = reports.Cluster{Nodes: c.NodeIDs(), Controllers: controllers, BrokerConfig: c.NodeConfigs()}

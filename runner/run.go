@@ -77,10 +77,15 @@ func newRun(s *spec.Scenario, opts Options) (*run, error) {
 	switch {
 	case ext == nil && opts.Runtime == RuntimeExternal:
 		return nil, &spec.Errors{List: []*spec.Error{{Field: "--runtime", Msg: errNotExternal.Error()}}}
+	case ext == nil && opts.Keep:
+		return nil, &spec.Errors{List: []*spec.Error{{Field: "--keep", Msg: "applies to an external cluster (--cluster, --bootstrap or cluster.external)"}}}
 	case ext != nil && opts.Runtime != harness.RuntimeAuto && opts.Runtime != RuntimeExternal:
 		return nil, &spec.Errors{List: []*spec.Error{{Field: "--runtime",
 			Msg: fmt.Sprintf("%q: the scenario runs on an external cluster, which no runtime starts", opts.Runtime)}}}
 	case ext != nil:
+		if err := ext.Validate(); err != nil {
+			return nil, err
+		}
 		if err := UnfitExternal(s, ext); err != nil {
 			return nil, err
 		}
@@ -214,7 +219,7 @@ func (r *run) withCluster(ctx context.Context, cluster *harness.Cluster, runDir 
 				r.logf("kept on the external cluster: topics %v, groups %v", topics, groups)
 				return
 			}
-			r.res.Cluster.External.Leftovers = releaseNames(adm, topics, groups)
+			r.res.Cluster.External.Leftovers = append(brokersNotRunning(cluster), releaseNames(adm, topics, groups)...)
 		}()
 	} else if err := checkBrokerConfig(ctx, r.s, adm); err != nil {
 		return stage("broker config", err)
@@ -257,8 +262,11 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	conn := cluster.Conn()
 
 	ledger := assertions.NewLedger(r.id, s.Env, time.Now(), s.Assertions.Criteria)
-	if s.SetsRetention() || r.opts.ExportLedger != "" {
+	switch {
+	case s.SetsRetention():
 		ledger.TrackPositions()
+	case r.opts.ExportLedger != "":
+		ledger.KeepPositions() // for the export; verdicts are judged as without it
 	}
 	if len(s.Workload.Phases) > 0 {
 		ledger.DeclarePhases(phaseDecls(s.Workload.Load()), s.Workload.Producers)
@@ -395,7 +403,7 @@ func (r *run) produceUnderFaults(ctx context.Context, env *faults.Env, conn kafk
 	ledger.ProduceStopped(time.Now())
 	stopProgress()
 	stopSched() // an early producer failure must not wait for the last heal time
-	healCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	healCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.healBudget())
 	defer cancel()
 	sched.HealAll(healCtx)
 	r.recordTimeline(sched.Timeline())

@@ -180,7 +180,9 @@ func encodeFault(f Fault) *yaml.Node {
 	return m
 }
 
-func scalar(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: s} }
+// scalar is written as a string, quoted where YAML would read it otherwise
+// ("", "null", "~"); the decoder parses numbers and booleans from the text.
+func scalar(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
 
 // zeroScalar writes a zero inside a list or map, where leaving it out
 // would shift or drop an entry.

@@ -65,3 +65,12 @@ func TestNewBuildsAndRefuses(t *testing.T) {
 	}
 	os.Stdout.Sync()
 }
+
+// An empty string is written as one (not as YAML's null): the setting's
+// own rule judges it.
+func TestNewKeepsEmptyStrings(t *testing.T) {
+	_, err := New(Scenario{Name: "e", Workload: Workload{Producer: Settings{{Key: "client.id", Value: ""}}}})
+	if err == nil || !strings.Contains(err.Error(), "client.id: must not be empty") {
+		t.Fatalf("got %v", err)
+	}
+}

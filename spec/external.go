@@ -32,10 +32,11 @@ type External struct {
 	Prefix string `yaml:"prefix"`
 
 	// Security is Config mapped for the clients, filled by validation.
-	Security kafkaconn.Security `yaml:"-"`
-	File     string             `yaml:"-"` // where it was read; "" for --bootstrap
-	pos      map[string]Pos
-	base     string // path prefix of its fields in their file: "" or "cluster.external"
+	Security  kafkaconn.Security `yaml:"-"`
+	File      string             `yaml:"-"` // where it was read; "" for --bootstrap
+	pos       map[string]Pos
+	validated bool
+	base      string // path prefix of its fields in their file: "" or "cluster.external"
 }
 
 // Hooks are the commands that act on an external cluster's brokers.
@@ -147,10 +148,32 @@ func (e *External) validate(errs *Errors, env func(string) (string, bool)) {
 	for act, err := range e.Hooks.Harness().Check() {
 		at("hooks."+string(act), "%v", err)
 	}
-	if _, set := e.pos["hooks.timeout"]; set && e.Hooks.Timeout <= 0 {
+	if _, set := e.pos["hooks.timeout"]; (set && e.Hooks.Timeout <= 0) || e.Hooks.Timeout < 0 {
 		at("hooks.timeout", "want a positive duration")
 	}
+	e.validated = true
 }
+
+// Validate checks an External built in Go, as a cluster file is checked,
+// and maps its security settings. One read from a file or scenario was
+// checked already; checking it again changes nothing.
+func (e *External) Validate() error {
+	if e.validated {
+		return nil
+	}
+	if e.pos == nil {
+		e.pos = map[string]Pos{}
+	}
+	if e.File == "" {
+		e.File = "<go:external>"
+	}
+	errs := &Errors{}
+	e.validate(errs, os.LookupEnv)
+	return errs.orNil()
+}
+
+// Validated reports whether the cluster's fields were checked.
+func (e *External) Validated() bool { return e.validated }
 
 // nearest is where path (relative to the block) was written, or its block.
 func (e *External) nearest(path string) Pos {

@@ -78,8 +78,6 @@ func (f *externalFlags) apply(opts *runner.Options) error {
 			return &exitError{exitBadInput, err}
 		}
 		opts.External = e
-	case f.keep:
-		return &exitError{exitBadInput, errors.New("--keep applies to an external cluster: give --cluster FILE or --bootstrap")}
 	}
 	if opts.External != nil && opts.Runtime == harness.RuntimeAuto {
 		opts.Runtime = runner.RuntimeExternal
