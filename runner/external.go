@@ -102,14 +102,14 @@ func UnfitExternal(s *spec.Scenario, ext *spec.External) error {
 		for _, a := range harness.HooksFor(n.Needs()) {
 			need = append(need, "hooks."+string(a))
 		}
-		where := "the cluster file " + ext.File
+		where := "set them in the cluster file " + ext.File
 		switch {
 		case ext.File == "":
-			where = "--bootstrap, which has no hooks: use --cluster FILE"
+			where = "--bootstrap has none: describe the cluster in a file with its hooks and pass --cluster FILE"
 		case ext.File == s.File:
-			where = "cluster.external"
+			where = "set them under cluster.external"
 		}
-		return s.ErrorAt(f.Path+".type", fmt.Sprintf("%s on an external cluster needs %s (%s); set them in %s",
+		return s.ErrorAt(f.Path+".type", fmt.Sprintf("%s on an external cluster needs %s (%s); %s",
 			f.Type, strings.Join(need, " and "), n.Needs(), where))
 	}
 	if len(s.Cluster.Features) > 0 {

@@ -27,7 +27,12 @@ func (e *Error) Error() string {
 	if e.Line > 0 {
 		loc = fmt.Sprintf("%s:%d:%d", e.File, e.Line, e.Column)
 	}
-	if e.Field == "" {
+	switch {
+	case loc == "" && e.Field == "":
+		return e.Msg
+	case loc == "":
+		return e.Field + ": " + e.Msg
+	case e.Field == "":
 		return loc + ": " + e.Msg
 	}
 	return fmt.Sprintf("%s: %s: %s", loc, e.Field, e.Msg)
