@@ -262,26 +262,11 @@ func probeScenario(c Combination, suffix string, rate float64, shape Shape, faul
 	if fault != nil {
 		f := *fault
 		f.At, f.Duration = 0, warm+shape.Window+time.Second
-		f.Target = retarget(f.Target, c.Scenario.Topic.Name, t.Topic.Name)
+		f.Target = f.Target.Retopic(c.Scenario.Topic.Name, t.Topic.Name)
 		t.Faults = []spec.Fault{f}
 	}
 	t.Limits, t.Thresholds = nil, nil
 	return &t
-}
-
-// retarget points a leader or follower target at the template's topic to
-// the probe's own.
-func retarget(t faults.Target, from, to string) faults.Target {
-	move := func(tp *faults.TopicPartition) *faults.TopicPartition {
-		if tp == nil || tp.Topic != from {
-			return tp
-		}
-		cp := *tp
-		cp.Topic = to
-		return &cp
-	}
-	t.Leader, t.Follower = move(t.Leader), move(t.Follower)
-	return t
 }
 
 // TemplateRate is where a search starts by default: the template's highest

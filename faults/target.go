@@ -182,3 +182,18 @@ func describe(ids []int32) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// Retopic is t with leader and follower targets on topic from moved to to
+// (a run that renames its topic).
+func (t Target) Retopic(from, to string) Target {
+	move := func(tp *TopicPartition) *TopicPartition {
+		if tp == nil || tp.Topic != from {
+			return tp
+		}
+		cp := *tp
+		cp.Topic = to
+		return &cp
+	}
+	t.Leader, t.Follower = move(t.Leader), move(t.Follower)
+	return t
+}

@@ -46,26 +46,12 @@ func onExternal(s *spec.Scenario, prefix, runID string) *spec.Scenario {
 	t.Faults = slices.Clone(s.Faults)
 	for i := range t.Faults {
 		f := &t.Faults[i]
-		f.Target = retargetTopic(f.Target, from, t.Topic.Name)
+		f.Target = f.Target.Retopic(from, t.Topic.Name)
 		if rn, ok := f.Fault.(faults.Renamer); ok {
 			f.Fault = rn.Renamed(rename)
 		}
 	}
 	return &t
-}
-
-// retargetTopic points leader and follower targets at topic from to to.
-func retargetTopic(t faults.Target, from, to string) faults.Target {
-	move := func(tp *faults.TopicPartition) *faults.TopicPartition {
-		if tp == nil || tp.Topic != from {
-			return tp
-		}
-		cp := *tp
-		cp.Topic = to
-		return &cp
-	}
-	t.Leader, t.Follower = move(t.Leader), move(t.Follower)
-	return t
 }
 
 // runNames are the topics and groups a run creates, the ones it must find
