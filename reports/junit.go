@@ -143,6 +143,9 @@ func junitProperties(r *Result) []junitProperty {
 	if r.KitchenDB != "" {
 		props = append(props, junitProperty{"kitchen_db", r.KitchenDB})
 	}
+	if e := r.Cluster.External; e != nil {
+		props = append(props, junitProperty{"external_cluster", strings.Join(e.Bootstrap, ",") + " (" + e.Security + ")"})
+	}
 	var faults []string
 	for _, e := range r.Timeline {
 		if e.Action == ActionInject {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"os"
 	"path/filepath"
@@ -11,6 +12,9 @@ import (
 
 	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/reports"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // Bad input stops a gate before anything runs, with every problem named.
@@ -113,5 +117,40 @@ func TestReportOnGitHub(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(summary); !bytes.Contains(data, []byte("chaosrun gate: FAILED")) {
 		t.Errorf("step summary:\n%s", data)
+	}
+}
+
+// A gate runs every scenario on an external cluster given by --bootstrap,
+// says so in JUnit, and leaves nothing on it; a broker fault without hooks
+// is bad input before anything runs.
+func TestGateOnExternalCluster(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	dir := t.TempDir()
+	tiny := "cluster: {nodes: 1}\ntopic: {partitions: 2}\nworkload: {rate: 50, duration: 2s, producers: 1}\n" +
+		"consumer: {instances: 1, workers: 1}\nassertions: {recover_within: 10s}\n"
+	os.WriteFile(filepath.Join(dir, "a.yaml"), []byte("name: a\n"+tiny), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.yaml"), []byte("name: b\n"+tiny), 0o644)
+	junit := filepath.Join(dir, "junit.xml")
+	code, stderr := capture(t, "gate", "-q", "--bootstrap", c.ListenAddrs()[0], "--out", filepath.Join(dir, "out"), "--junit", junit, dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	x, _ := os.ReadFile(junit)
+	if n := strings.Count(string(x), `name="external_cluster" value="`+c.ListenAddrs()[0]+` (PLAINTEXT)"`); n != 2 {
+		t.Errorf("external_cluster property %d times in:\n%s", n, x)
+	}
+	cl, _ := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
+	defer cl.Close()
+	topics, _ := kadm.NewClient(cl).ListTopics(context.Background())
+	if len(topics.Names()) > 0 {
+		t.Errorf("left on the cluster: %v", topics.Names())
+	}
+	os.WriteFile(filepath.Join(dir, "c.yaml"), []byte("name: c\n"+tiny+"faults: [{type: broker-kill, at: 1s, duration: 1s, target: {node: 1}}]\n"), 0o644)
+	if code, stderr := capture(t, "gate", "--bootstrap", c.ListenAddrs()[0], "--out", filepath.Join(dir, "out2"), dir); code != exitBadInput || !strings.Contains(stderr, "c.yaml:") || !strings.Contains(stderr, "hooks.kill and hooks.start") {
+		t.Errorf("a broker fault without hooks: exit %d: %s", code, stderr)
 	}
 }
