@@ -249,6 +249,8 @@ func (h *hookRuntime) Plan(context.Context, []NodeSpec) ([]NodePlan, error) {
 	return nil, errors.New("an external cluster is attached, not planned")
 }
 
+// act runs the hook for act on node id and, when it succeeds, records the
+// node's state after it ("" leaves it as it was).
 func (h *hookRuntime) act(ctx context.Context, act HookAction, id int32, after NodeState) error {
 	b, ok := h.brokers[id]
 	if !ok {
@@ -257,9 +259,11 @@ func (h *hookRuntime) act(ctx context.Context, act HookAction, id int32, after N
 	if err := h.runner.run(ctx, act, id, b.Host, b.Port); err != nil {
 		return err
 	}
-	h.mu.Lock()
-	h.state[id] = after
-	h.mu.Unlock()
+	if after != "" {
+		h.mu.Lock()
+		h.state[id] = after
+		h.mu.Unlock()
+	}
 	return nil
 }
 
@@ -279,16 +283,10 @@ func (h *hookRuntime) ResumeNode(ctx context.Context, id int32) error {
 	return h.act(ctx, HookResume, id, StateRunning)
 }
 func (h *hookRuntime) IsolateNode(ctx context.Context, id int32) error {
-	return h.act(ctx, HookIsolate, id, h.State0(id))
+	return h.act(ctx, HookIsolate, id, "")
 }
 func (h *hookRuntime) RejoinNode(ctx context.Context, id int32) error {
-	return h.act(ctx, HookRejoin, id, h.State0(id))
-}
-
-// State0 is a node's state ("" when unknown).
-func (h *hookRuntime) State0(id int32) NodeState {
-	st, _ := h.State(id)
-	return st
+	return h.act(ctx, HookRejoin, id, "")
 }
 
 func (h *hookRuntime) State(id int32) (NodeState, error) {

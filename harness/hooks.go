@@ -58,17 +58,6 @@ type Hooks struct {
 // DefaultHookTimeout bounds a hook command unless Hooks.Timeout says otherwise.
 const DefaultHookTimeout = 2 * time.Minute
 
-// Abilities are what the hooks make possible.
-func (h Hooks) Abilities() []Ability {
-	var out []Ability
-	for _, a := range []Ability{AbilityKill, AbilityStop, AbilityPause, AbilityIsolate} {
-		if h.Has(a) {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
 // Has reports whether every action of ability a has a command.
 func (h Hooks) Has(a Ability) bool {
 	for _, act := range hookNeeds[a] {

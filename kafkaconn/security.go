@@ -267,9 +267,10 @@ func tlsConfig(v map[string]string) (*tls.Config, []*SettingError) {
 	}
 	// Trust: the CA certificates, else the system's.
 	var caPEM string
+	caField := "ssl.truststore.location"
 	switch {
 	case v["ssl.truststore.certificates"] != "":
-		caPEM = v["ssl.truststore.certificates"]
+		caPEM, caField = v["ssl.truststore.certificates"], "ssl.truststore.certificates"
 	case v["ssl.truststore.location"] != "":
 		b, err := os.ReadFile(v["ssl.truststore.location"])
 		if err != nil {
@@ -280,13 +281,15 @@ func tlsConfig(v map[string]string) (*tls.Config, []*SettingError) {
 	if caPEM != "" {
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM([]byte(caPEM)) {
-			bad(cmpOr(firstSet(v, "ssl.truststore.certificates"), "ssl.truststore.location"), "no PEM certificate found")
+			bad(caField, "no PEM certificate found")
 		}
 		cfg.RootCAs = pool
 	}
 	// Client certificate: a chain and a key, inline or in one PEM file.
 	chain, key := v["ssl.keystore.certificate.chain"], v["ssl.keystore.key"]
+	keyField := "ssl.keystore.key"
 	if loc := v["ssl.keystore.location"]; loc != "" {
+		keyField = "ssl.keystore.location"
 		b, err := os.ReadFile(loc)
 		if err != nil {
 			bad("ssl.keystore.location", "%v", err)
@@ -294,11 +297,10 @@ func tlsConfig(v map[string]string) (*tls.Config, []*SettingError) {
 		chain, key = string(b), string(b)
 	}
 	if chain != "" || key != "" {
-		field := cmpOr(firstSet(v, "ssl.keystore.location"), "ssl.keystore.key")
 		if blk, _ := pem.Decode([]byte(key)); blk != nil && strings.Contains(blk.Type, "ENCRYPTED") {
-			bad(field, "the private key is encrypted; chaosrun reads unencrypted PEM keys only")
+			bad(keyField, "the private key is encrypted; chaosrun reads unencrypted PEM keys only")
 		} else if cert, err := tls.X509KeyPair([]byte(chain), []byte(key)); err != nil {
-			bad(field, "client certificate and key: %v", err)
+			bad(keyField, "client certificate and key: %v", err)
 		} else {
 			cfg.Certificates = []tls.Certificate{cert}
 		}
@@ -330,13 +332,6 @@ func verifyChainOnly(roots *x509.CertPool) func(tls.ConnectionState) error {
 		_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter})
 		return err
 	}
-}
-
-func firstSet(v map[string]string, k string) string {
-	if v[k] != "" {
-		return k
-	}
-	return ""
 }
 
 func cmpOr(s, def string) string {

@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/kafkaconn"
 	"github.com/chaosrun/chaosrun/reports"
 	"github.com/chaosrun/chaosrun/spec"
@@ -277,5 +278,47 @@ func TestStaticGroupIsDeleted(t *testing.T) {
 	groups, _ := kadm.NewClient(cl).ListGroups(context.Background())
 	if len(groups) > 0 || len(res.Cluster.External.Leftovers) > 0 {
 		t.Fatalf("left: groups %v, leftovers %v", groups.Groups(), res.Cluster.External.Leftovers)
+	}
+}
+
+// The scenario's cluster section is held against the cluster attached to:
+// each requirement it does not meet is refused at its field, with both values.
+func TestCheckExternalRefusesUnmetRequirements(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.BrokerConfigs(map[string]string{"log.retention.ms": "3600000"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cl, err := harness.Attach(context.Background(), harness.External{Bootstrap: c.ListenAddrs()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close(context.Background())
+	id := cl.NodeIDs()[0]
+	if id != 0 {
+		t.Fatalf("kfake's broker is node %d, the cases below assume 0", id)
+	}
+	if got := cl.NodeConfigs()[id]["log.retention.ms"]; got != "3600000" {
+		t.Fatalf("log.retention.ms read as %q", got)
+	}
+	for _, tc := range []struct{ yaml, want string }{
+		{"cluster: {nodes: 1, broker: {log.retention.ms: \"3600000\"}}\n", ""},
+		{"cluster: {nodes: 1, broker: {log.retention.ms: \"1000\"}}\n", "cluster.broker.log.retention.ms: broker " + fmt.Sprint(id) + " of the external cluster has log.retention.ms=3600000, the scenario needs 1000"},
+		{"cluster: {nodes: 3}\n", "cluster.nodes: the scenario needs 3 brokers; the external cluster has 1"},
+		// kfake's one broker is node 0; the file's own check allows 1..nodes.
+		{"cluster: {nodes: 1}\nfaults: [{type: latency, at: 1s, duration: 1s, latency: 10ms, target: {node: 1}}]\n", "target.node: node 1 is not a broker"},
+		{"cluster: {nodes: 1}\ntopic: {partitions: 1, assignment: [[1]]}\n", "topic.assignment[0]: node 1 is not a broker"},
+	} {
+		s, err := spec.Parse("req.yaml", []byte("name: req\n"+tc.yaml))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.yaml, err)
+		}
+		err = checkExternal(context.Background(), s, cl)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: refused: %v", tc.yaml, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: got %v, want %q", tc.yaml, err, tc.want)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/chaosrun/chaosrun/workloads"
@@ -102,7 +103,7 @@ func encodeValue(v reflect.Value) *yaml.Node {
 		m := &yaml.Node{Kind: yaml.MappingNode}
 		keys := v.MapKeys()
 		slices.SortFunc(keys, func(a, b reflect.Value) int {
-			return compareStrings(fmt.Sprint(a.Interface()), fmt.Sprint(b.Interface()))
+			return strings.Compare(fmt.Sprint(a.Interface()), fmt.Sprint(b.Interface()))
 		})
 		for _, k := range keys {
 			n := encodeValue(v.MapIndex(k))
@@ -194,14 +195,4 @@ func zeroScalar(v reflect.Value) *yaml.Node {
 		return scalar("0s")
 	}
 	return scalar(fmt.Sprint(v.Interface()))
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -122,7 +122,7 @@ func (e *External) validate(errs *Errors, env func(string) (string, bool)) {
 		if e.base != "" {
 			full = e.base + "." + path
 		}
-		p := e.nearest(path)
+		p := nearestIn(e.pos, path)
 		errs.add(&Error{File: e.File, Line: p.Line, Column: p.Column, Field: full, Msg: fmt.Sprintf(format, args...)})
 	}
 	if len(e.Bootstrap) == 0 {
@@ -170,39 +170,6 @@ func (e *External) Validate() error {
 	errs := &Errors{}
 	e.validate(errs, os.LookupEnv)
 	return errs.orNil()
-}
-
-// Validated reports whether the cluster's fields were checked.
-func (e *External) Validated() bool { return e.validated }
-
-// nearest is where path (relative to the block) was written, or its block.
-func (e *External) nearest(path string) Pos {
-	for path != "" {
-		if p, ok := e.pos[path]; ok {
-			return p
-		}
-		i := strings.LastIndexAny(path, ".[")
-		if i < 0 {
-			break
-		}
-		path = path[:i]
-	}
-	return e.pos[""]
-}
-
-// ErrorAt builds a bad-input error at a field of the cluster's definition.
-func (e *External) ErrorAt(path, msg string) *Errors {
-	errs := &Errors{}
-	full := path
-	if e.base != "" {
-		full = e.base + "." + path
-	}
-	p := e.nearest(path)
-	if e.File == "" {
-		full = "--bootstrap"
-	}
-	errs.add(&Error{File: e.File, Line: p.Line, Column: p.Column, Field: full, Msg: msg})
-	return errs
 }
 
 // Redacted is the security settings as they may be shown.

@@ -152,9 +152,12 @@ func (s *Scenario) Pos(path string) Pos { return s.pos[path] }
 // nearestPos is where path was written or, when it was not, where its
 // closest written parent was ("faults[1].duration" → "faults[1]"); the
 // document's start for a missing top-level field.
-func (s *Scenario) nearestPos(path string) Pos {
+func (s *Scenario) nearestPos(path string) Pos { return nearestIn(s.pos, path) }
+
+// nearestIn is where path, or its closest written parent, is in pos.
+func nearestIn(pos map[string]Pos, path string) Pos {
 	for path != "" {
-		if p, ok := s.pos[path]; ok {
+		if p, ok := pos[path]; ok {
 			return p
 		}
 		i := strings.LastIndexAny(path, ".[")
@@ -163,7 +166,7 @@ func (s *Scenario) nearestPos(path string) Pos {
 		}
 		path = path[:i]
 	}
-	return s.pos[""]
+	return pos[""]
 }
 
 // ErrorAt builds a bad-input error pointing at a field of this scenario.
