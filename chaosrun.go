@@ -15,6 +15,7 @@ package chaosrun
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -218,7 +219,7 @@ func cannotStart(ctx context.Context, s *Scenario, opts runner.Options) string {
 // was unmet, and each failed verdict's summary with its first details.
 func Evidence(res *Result) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s (seed %d, run %s): %s\n", cmpOr(res.File, res.Scenario), res.Seed, res.RunID, strings.Join(res.Unmet(), "; "))
+	fmt.Fprintf(&b, "%s (seed %d, run %s): %s\n", cmp.Or(res.File, res.Scenario), res.Seed, res.RunID, strings.Join(res.Unmet(), "; "))
 	for _, v := range res.Assertions {
 		if v.Passed {
 			continue
@@ -233,11 +234,4 @@ func Evidence(res *Result) string {
 		}
 	}
 	return b.String()
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

@@ -2,6 +2,7 @@ package kafkaconn
 
 import (
 	"bufio"
+	"cmp"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
@@ -168,7 +169,7 @@ func ParseSecurity(settings map[string]string, env func(string) (string, bool)) 
 		v[k] = r
 	}
 	var sec Security
-	sec.Protocol = strings.ToUpper(cmpOr(v["security.protocol"], "PLAINTEXT"))
+	sec.Protocol = strings.ToUpper(cmp.Or(v["security.protocol"], "PLAINTEXT"))
 	useTLS, useSASL := false, false
 	switch sec.Protocol {
 	case "PLAINTEXT":
@@ -215,7 +216,7 @@ var jaasPattern = regexp.MustCompile(`(?:^|\s)(username|password)\s*=\s*"((?:[^"
 var jaasUnescape = strings.NewReplacer(`\"`, `"`, `\\`, `\`)
 
 func saslMechanism(v map[string]string, env func(string) (string, bool)) (sasl.Mechanism, *SettingError) {
-	mech := strings.ToUpper(cmpOr(v["sasl.mechanism"], "GSSAPI"))
+	mech := strings.ToUpper(cmp.Or(v["sasl.mechanism"], "GSSAPI"))
 	var user, pass string
 	var seen int
 	for _, m := range jaasPattern.FindAllStringSubmatch(v["sasl.jaas.config"], -1) {
@@ -332,13 +333,6 @@ func verifyChainOnly(roots *x509.CertPool) func(tls.ConnectionState) error {
 		_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter})
 		return err
 	}
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // String names the protocol and SASL mechanism, never a credential.
