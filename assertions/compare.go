@@ -14,6 +14,9 @@ type comparison struct {
 	healthy  [diversions]tally // diverted without being poison
 
 	failedProcessed, neverProcessed tally // processed, but not sent
+
+	abortedProcessed, abortedLogged, abortedOutput tally // of aborted transactions, yet read
+	lostOutput                                     tally // processed, without a result in the output topic
 	failedLogged, neverLogged       tally // in the log, but not sent
 
 	processed, inLog int64 // distinct records of this run
@@ -29,11 +32,11 @@ func (l *Ledger) compare() comparison {
 	var c comparison
 	n := max(len(l.prod.senders), len(l.cons.processed), len(l.drain.drained))
 	for i := 0; i < n; i++ {
-		var acked, failed *seqSet
+		var acked, failed, aborted *seqSet
 		var top uint64
 		var known bool
 		if s := l.prod.sender(i); s != nil {
-			acked, failed, top, known = &s.acked, &s.failed, s.top, s.any
+			acked, failed, aborted, top, known = &s.acked, &s.failed, &s.aborted, s.top, s.any
 		}
 		proc, logged := l.cons.processed.get(i), l.drain.drained.get(i)
 		p := uint32(i)
@@ -48,7 +51,17 @@ func (l *Ledger) compare() comparison {
 		c.failedLogged.take(p, and(runsOf(logged), runsOf(failed)), " in log: its send failed")
 		c.neverLogged.take(p, above(runsOf(logged), top, known), " in log: never sent")
 
-		ours := func(s *seqSet) runs { return minus(upTo(runsOf(s), top, known), runsOf(failed)) }
+		c.abortedProcessed.take(p, and(runsOf(proc), runsOf(aborted)), " processed: its transaction was aborted")
+		c.abortedLogged.take(p, and(runsOf(logged), runsOf(aborted)), " read by the read_committed drain: its transaction was aborted")
+		out := l.output.got.get(i)
+		c.abortedOutput.take(p, and(runsOf(out), runsOf(aborted)), " in the output topic: its transaction was aborted")
+
+		ours := func(s *seqSet) runs {
+			return minus(minus(upTo(runsOf(s), top, known), runsOf(failed)), runsOf(aborted))
+		}
+		if l.output.drained {
+			c.lostOutput.take(p, minus(ours(proc), runsOf(out)), " processed, no result in the output topic")
+		}
 		c.processed += int64(total(ours(proc)))
 		c.inLog += int64(total(ours(logged)))
 		l.compareKitchen(&c, p, func() runs { return minus(ours(logged), runsOf(proc)) })

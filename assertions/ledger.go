@@ -26,6 +26,7 @@ type Ledger struct {
 
 	drainMu sync.Mutex
 	drain   drainSide
+	output  outputSide // under drainMu
 
 	phases phaseSide // its own leaf lock
 	group  groupSide // its own leaf lock

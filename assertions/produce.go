@@ -9,6 +9,7 @@ import (
 // sends are one producer's outcomes.
 type sends struct {
 	acked, failed, unknown seqSet
+	aborted                seqSet    // sent in a transaction that was aborted
 	where                  positions // where each acked send landed
 	top                    uint64    // highest seq with any outcome
 	any                    bool

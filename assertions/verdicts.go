@@ -72,10 +72,10 @@ func (l *Ledger) consumerLoss(c *comparison, v *Verdict) {
 }
 
 func (l *Ledger) unexpected(c *comparison, v *Verdict) {
-	cs, ds := &l.cons.strays, &l.drain.strays
-	v.Count = cs.total() + ds.total() + c.unexpected()
+	cs, ds, os := &l.cons.strays, &l.drain.strays, &l.output.strays
+	v.Count = cs.total() + ds.total() + os.total() + c.unexpected()
 	v.Summary = fmt.Sprintf("%d records processed or in the log that this run never sent", v.Count)
-	for _, list := range [][]string{cs.first, ds.first, c.failedProcessed.first, c.neverProcessed.first, c.failedLogged.first, c.neverLogged.first} {
+	for _, list := range [][]string{cs.first, ds.first, os.first, c.failedProcessed.first, c.neverProcessed.first, c.failedLogged.first, c.neverLogged.first} {
 		for _, s := range list {
 			keep(&v.First, s)
 		}
@@ -84,11 +84,12 @@ func (l *Ledger) unexpected(c *comparison, v *Verdict) {
 		what string
 		n    int64
 	}{
-		{"of another run", cs.otherRun + ds.otherRun},
-		{"of another env", cs.otherEnv + ds.otherEnv},
+		{"of another run", cs.otherRun + ds.otherRun + os.otherRun},
+		{"of another env", cs.otherEnv + ds.otherEnv + os.otherEnv},
 		{"whose send failed", c.failedProcessed.n + c.failedLogged.n},
-		{"never sent", cs.badID + ds.badID + c.neverProcessed.n + c.neverLogged.n},
+		{"never sent", cs.badID + ds.badID + os.badID + c.neverProcessed.n + c.neverLogged.n},
 		{"foreign in the log (no readable identity)", ds.foreign},
+		{"foreign in the output topic (no readable identity)", os.foreign},
 	}
 	for _, k := range causes {
 		if k.n > 0 {

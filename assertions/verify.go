@@ -98,7 +98,7 @@ func (l *Ledger) counts(c *comparison) Counts {
 	n.LostConsumer = c.lostConsumer.n
 	n.LostRetention = c.retention.n
 	n.LostUnconfirmed = c.unconfirmed.n
-	n.Unexpected = l.cons.strays.total() + l.drain.strays.total() + c.unexpected()
+	n.Unexpected = l.cons.strays.total() + l.drain.strays.total() + l.output.strays.total() + c.unexpected()
 	n.Duplicates = l.cons.dups
 	n.LogDuplicate = l.drain.dups
 	return n

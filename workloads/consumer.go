@@ -44,7 +44,22 @@ type ConsumeSpec struct {
 	// Batch: a worker writes up to this many of the events it holds (its
 	// share of a poll) in one statement; 0 or 1: one write per event.
 	Batch int
+	// Output, when set, makes the kitchen display a consume-transform-produce
+	// stage: each processed record is forwarded to the output topic.
+	Output *Output
 }
+
+// Output is where the pipeline forwards what it processed. With a
+// transactional.id in Config, each poll's results and its input offsets
+// are committed in one transaction (franz-go's GroupTransactSession);
+// without, results are forwarded and awaited, then the offsets committed.
+type Output struct {
+	Topic  string
+	Config ProducerConfig
+}
+
+// Transactional says whether the pipeline commits in transactions.
+func (o *Output) Transactional() bool { return o != nil && o.Config.TransactionalID != "" }
 
 // Group is the running consumer group: one franz-go client per instance.
 type Group struct {
@@ -71,6 +86,9 @@ func StartGroup(conn kafkaconn.Conn, spec ConsumeSpec, db KitchenDB, out Process
 	}
 	if spec.Batch < 0 || spec.Batch > MaxBatch {
 		return nil, fmt.Errorf("consumer group: batch %d: want 0 to %d rows per write", spec.Batch, MaxBatch)
+	}
+	if spec.Output.Transactional() && (spec.Config.AutoCommit || spec.OnFailure == OnFailureRetryTable) {
+		return nil, fmt.Errorf("consumer group: a transactional pipeline commits its offsets in its transactions: not with enable.auto.commit or retry-table")
 	}
 	spec.MaxAttempts = max(spec.MaxAttempts, 1)
 	spec.RetryBackoff = cmp.Or(spec.RetryBackoff, 100*time.Millisecond)
@@ -226,6 +244,9 @@ type instance struct {
 	slot       int
 	mu         sync.Mutex
 	cl         *kgo.Client        // replaced when the member rejoins after a poll timeout
+	sess       *kgo.GroupTransactSession // the transactional pipeline's session around cl; nil otherwise
+	fwd        sync.WaitGroup            // forwards of the current poll not yet acknowledged
+	fwdFailed  atomic.Bool               // a forward of the open transaction failed: it cannot commit
 	owned      []int32            // partitions assigned to it now, as its callbacks said
 	cancelPoll context.CancelFunc // stops polling; queued work still finishes
 	cancelWork context.CancelFunc // abandons work in progress (crash)
@@ -240,11 +261,11 @@ type instance struct {
 
 func startInstance(g *Group, slot int) (*instance, error) {
 	in := &instance{g: g, slot: slot, loop: make(chan struct{})}
-	cl, err := in.newClient()
+	cl, sess, err := in.newClient()
 	if err != nil {
 		return nil, err
 	}
-	in.cl = cl
+	in.cl, in.sess = cl, sess
 	pollCtx, cancelPoll := context.WithCancel(context.Background())
 	workCtx, cancelWork := context.WithCancel(context.Background())
 	in.cancelPoll, in.cancelWork = cancelPoll, cancelWork
@@ -259,8 +280,11 @@ func startInstance(g *Group, slot int) (*instance, error) {
 }
 
 // newClient connects this member's client; each assignment, revocation and
-// loss is reported with the group generation it came with.
-func (in *instance) newClient() (*kgo.Client, error) {
+// loss is reported with the group generation it came with. A pipeline's
+// client produces too; a transactional one is wrapped in a session under
+// the member's own transactional.id (a restarted member fences its
+// predecessor's open transaction).
+func (in *instance) newClient() (*kgo.Client, *kgo.GroupTransactSession, error) {
 	g := in.g
 	owned := func(kind string) func(context.Context, *kgo.Client, map[string][]int32) {
 		return func(_ context.Context, cl *kgo.Client, ps map[string][]int32) {
@@ -282,11 +306,23 @@ func (in *instance) newClient() (*kgo.Client, error) {
 		// Static members need distinct ids: instance i is "<id>-<i>".
 		opts = append(opts, kgo.InstanceID(fmt.Sprintf("%s-%d", id, in.slot)))
 	}
+	if out := g.spec.Output; out != nil {
+		// The producer's settings first: the consumer's client.id wins.
+		opts = append(slices.Clone(out.Config.Opts), opts...)
+		if out.Transactional() {
+			opts = append(opts, kgo.TransactionalID(TransactionalIDFor(out.Config.TransactionalID, in.slot)))
+			sess, err := kgo.NewGroupTransactSession(append(g.conn.Opts(), opts...)...)
+			if err != nil {
+				return nil, nil, fmt.Errorf("consumer instance %d: %w", in.slot, err)
+			}
+			return sess.Client(), sess, nil
+		}
+	}
 	cl, err := g.conn.NewClient(opts...)
 	if err != nil {
-		return nil, fmt.Errorf("consumer instance %d: %w", in.slot, err)
+		return nil, nil, fmt.Errorf("consumer instance %d: %w", in.slot, err)
 	}
-	return cl, nil
+	return cl, nil, nil
 }
 
 // track keeps the member's own view of what it owns.
@@ -333,9 +369,27 @@ func (in *instance) poll(ctx context.Context) {
 		if in.crashAt.Load() {
 			return // the batch dies with the process
 		}
+		if in.sess != nil {
+			if err := in.sess.Begin(); err != nil {
+				in.g.errs.add(fmt.Errorf("begin transaction: %w", err))
+				return
+			}
+		}
 		in.dispatch(recs)
+		if in.sess != nil {
+			in.waitBatch()
+			in.fwd.Wait()
+			if in.dropped.Load() || in.crashLate.Load() {
+				return // dying with the transaction open: the coordinator aborts it
+			}
+			if !in.endTxn() {
+				return
+			}
+			continue
+		}
 		if !spec.Config.AutoCommit {
 			timedOut := in.waitBatch()
+			in.fwd.Wait() // at least once: results are written before their input is committed
 			if in.dropped.Load() || in.crashLate.Load() {
 				return // abandoned, or dying between processing and commit
 			}
@@ -382,7 +436,7 @@ func (in *instance) dispatch(recs []*kgo.Record) {
 // It reports the timeout.
 func (in *instance) waitBatch() (timedOut bool) {
 	limit := in.g.spec.Config.MaxPollInterval
-	if limit <= 0 {
+	if limit <= 0 || in.sess != nil { // a session's member stays; its rebalance timeout still applies
 		in.batch.Wait()
 		return false
 	}
@@ -413,16 +467,75 @@ func (in *instance) waitBatch() (timedOut bool) {
 
 var errPollTimeout = errors.New("processing a poll took longer than max.poll.interval.ms: the member left the group, its batch's commit is refused and it rejoins")
 
+// endTxn ends the poll's transaction: its results and its input offsets
+// commit together, unless a forward failed or the group rebalanced, when
+// the session aborts and rewinds to the committed offsets, so the batch is
+// processed again. It reports whether the member can go on.
+func (in *instance) endTxn() bool {
+	try := kgo.TryCommit
+	if in.fwdFailed.Swap(false) {
+		try = kgo.TryAbort
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), txnEndTimeout)
+	committed, err := in.sess.End(ctx, try)
+	cancel()
+	in.sess.AllowRebalance()
+	switch {
+	case err != nil:
+		in.g.errs.add(fmt.Errorf("end transaction: %w", err))
+		return in.rejoin() == nil // the session is unusable: a new one fences it
+	case !committed:
+		in.g.errs.add(errTxnAborted)
+	}
+	return true
+}
+
+var errTxnAborted = errors.New("transaction aborted (a forward failed, or the group rebalanced): the batch is processed again")
+
+// forward sends the result of a processed record to the output topic.
+func (in *instance) forward(it *item) {
+	out := in.g.spec.Output
+	if out == nil || it.rec == nil {
+		return
+	}
+	r := it.rec
+	rec := &kgo.Record{Topic: out.Topic, Key: r.Key, Value: r.Value, Headers: r.Headers}
+	in.fwd.Add(1)
+	in.client().Produce(context.Background(), rec, in.forwarded)
+}
+
+// forwarded hears a forward's outcome. In a transaction a failure aborts
+// it; otherwise the forward is tried again until it is written, so the
+// poll's commit (which waits for it) never passes an unwritten result.
+func (in *instance) forwarded(r *kgo.Record, err error) {
+	defer in.fwd.Done()
+	if err == nil {
+		return
+	}
+	in.g.errs.add(fmt.Errorf("forward: %w", err))
+	if in.sess != nil {
+		in.fwdFailed.Store(true)
+		return
+	}
+	if in.dropped.Load() || errors.Is(err, kgo.ErrClientClosed) {
+		return
+	}
+	in.fwd.Add(1)
+	time.AfterFunc(in.g.spec.RetryBackoff, func() {
+		in.client().Produce(context.Background(), &kgo.Record{Topic: r.Topic, Key: r.Key, Value: r.Value, Headers: r.Headers}, in.forwarded)
+	})
+}
+
 // rejoin replaces the member's client, as the Java client's next poll after
 // a poll timeout joins the group again (a static member under its old id).
 func (in *instance) rejoin() error {
 	in.client().CloseAllowingRebalance()
-	cl, err := in.newClient()
+	cl, sess, err := in.newClient()
 	if err != nil {
 		return err
 	}
 	in.mu.Lock()
-	in.cl = cl
+	in.cl, in.sess = cl, sess
 	in.mu.Unlock()
 	return nil
 }
@@ -463,7 +576,7 @@ func (in *instance) work(ctx, stopping context.Context, q chan item) {
 		case in.dropped.Load():
 		case it.rec == nil:
 			in.g.kitchen.out.Processed(&it.e, time.Now()) // the ledger counts it a stray
-		case !in.g.kitchen.handle(ctx, stopping, &it, in.deadLetter):
+		case !in.g.kitchen.handle(ctx, stopping, &it, in):
 			in.dropped.Store(true) // abandoned mid-work: commit nothing more
 		}
 		if safe {
@@ -502,7 +615,7 @@ func (in *instance) workBatches(ctx, stopping context.Context, q chan item, n in
 				ready = append(ready, it)
 			}
 		}
-		if len(ready) > 0 && !in.dropped.Load() && !in.g.kitchen.handleBatch(ctx, stopping, ready, in.deadLetter) {
+		if len(ready) > 0 && !in.dropped.Load() && !in.g.kitchen.handleBatch(ctx, stopping, ready, in) {
 			in.dropped.Store(true)
 		}
 		if safe {
@@ -557,7 +670,7 @@ func (in *instance) shutdown() {
 	if !stopAbandon() {
 		in.dropped.Store(true) // work was abandoned: commit nothing more
 	}
-	if !in.g.spec.Config.AutoCommit && !in.dropped.Load() {
+	if !in.g.spec.Config.AutoCommit && !in.dropped.Load() && in.sess == nil { // a session ended each poll's transaction
 		ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 		if err := in.client().CommitUncommittedOffsets(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			in.g.errs.add(fmt.Errorf("final commit: %w", err))

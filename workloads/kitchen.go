@@ -82,6 +82,15 @@ var (
 	errPartial     = errors.New("order service: order without its dishes (replica behind?)")
 )
 
+// member is what processing needs from the group member it runs in.
+type member interface {
+	// deadLetter publishes the record to the dead-letter topic.
+	deadLetter(it *item, cause error, attempts int) error
+	// forward sends the result of a processed record on (a pipeline's
+	// output); a no-op without one.
+	forward(it *item)
+}
+
 // item is one polled record on its way through a worker.
 type item struct {
 	e   assertions.Event
@@ -156,7 +165,7 @@ func (k *kitchen) prepare(ctx context.Context, e *assertions.Event, value []byte
 // before it are written; if the batched write fails, the failure is
 // counted once and each of its events goes the one-by-one way too. It
 // returns false when work was abandoned (see handle).
-func (k *kitchen) handleBatch(ctx, stopping context.Context, its []*item, dlq func(*item, error, int) error) bool {
+func (k *kitchen) handleBatch(ctx, stopping context.Context, its []*item, m member) bool {
 	ws := make([]Write, 0, len(its))
 	pending := make([]*item, 0, len(its))
 	flush := func() bool {
@@ -169,6 +178,7 @@ func (k *kitchen) handleBatch(ctx, stopping context.Context, its []*item, dlq fu
 			k.writes.observe(time.Since(began), len(ws))
 			now := time.Now()
 			for _, it := range pending {
+				m.forward(it)
 				k.out.Processed(&it.e, now)
 			}
 		}
@@ -182,7 +192,7 @@ func (k *kitchen) handleBatch(ctx, stopping context.Context, its []*item, dlq fu
 			// database is back the rest land without a recorded failure.
 			k.errs.add(fmt.Errorf("sink: batch of %d: %w", len(ws), err))
 			for _, it := range pending {
-				if !k.handle(ctx, stopping, it, dlq) {
+				if !k.handle(ctx, stopping, it, m) {
 					return false
 				}
 			}
@@ -192,7 +202,7 @@ func (k *kitchen) handleBatch(ctx, stopping context.Context, its []*item, dlq fu
 	}
 	for _, it := range its {
 		if k.spec.OnFailure == OnFailureRetryTable && k.parked.has(it.e.Order) {
-			if !flush() || !k.handle(ctx, stopping, it, dlq) {
+			if !flush() || !k.handle(ctx, stopping, it, m) {
 				return false
 			}
 			continue
@@ -200,7 +210,7 @@ func (k *kitchen) handleBatch(ctx, stopping context.Context, its []*item, dlq fu
 		dishes, write, err := k.prepare(ctx, &it.e, it.rec.Value)
 		switch {
 		case err != nil:
-			if !flush() || ctx.Err() != nil || !k.handleAfter(ctx, stopping, it, dlq, err) {
+			if !flush() || ctx.Err() != nil || !k.handleAfter(ctx, stopping, it, m, err) {
 				return false
 			}
 		case write:
@@ -211,6 +221,7 @@ func (k *kitchen) handleBatch(ctx, stopping context.Context, its []*item, dlq fu
 			if !flush() {
 				return false
 			}
+			m.forward(it)
 			k.out.Processed(&it.e, time.Now())
 		}
 	}
@@ -234,13 +245,13 @@ func valueMatches(v []byte, order uint64) bool {
 // the work; once stopping ends, a failed event is not tried again. It
 // returns false when the event was abandoned unhandled (the member is
 // stopping or crashing), so nothing more may be committed.
-func (k *kitchen) handle(ctx, stopping context.Context, it *item, dlq func(*item, error, int) error) bool {
-	return k.handleAfter(ctx, stopping, it, dlq, nil)
+func (k *kitchen) handle(ctx, stopping context.Context, it *item, m member) bool {
+	return k.handleAfter(ctx, stopping, it, m, nil)
 }
 
 // handleAfter is handle when, if failed is not nil, a first try has
 // already been made elsewhere and failed so.
-func (k *kitchen) handleAfter(ctx, stopping context.Context, it *item, dlq func(*item, error, int) error, failed error) bool {
+func (k *kitchen) handleAfter(ctx, stopping context.Context, it *item, m member, failed error) bool {
 	e := &it.e
 	policy := k.spec.OnFailure
 	if policy == OnFailureRetryTable {
@@ -256,6 +267,7 @@ func (k *kitchen) handleAfter(ctx, stopping context.Context, it *item, dlq func(
 			err = k.try(ctx, e, it.rec.Value)
 		}
 		if err == nil {
+			m.forward(it)
 			k.out.Processed(e, time.Now())
 			return true
 		}
@@ -271,7 +283,7 @@ func (k *kitchen) handleAfter(ctx, stopping context.Context, it *item, dlq func(
 		case policy == OnFailureRetryTable:
 			return k.park(ctx, it, err)
 		case policy == OnFailureDeadLetter && attempt >= k.spec.MaxAttempts:
-			return k.deadLetter(ctx, it, err, attempt, dlq)
+			return k.deadLetter(ctx, it, err, attempt, m)
 		}
 		if !sleepCtx(stopping, k.backoff(attempt)) || ctx.Err() != nil {
 			return false
@@ -313,9 +325,9 @@ func (k *kitchen) park(ctx context.Context, it *item, cause error) bool {
 
 // deadLetter publishes the event to the dead-letter topic until it is
 // written, then accounts for it.
-func (k *kitchen) deadLetter(ctx context.Context, it *item, cause error, attempts int, dlq func(*item, error, int) error) bool {
+func (k *kitchen) deadLetter(ctx context.Context, it *item, cause error, attempts int, m member) bool {
 	for try := 1; ; try++ {
-		err := dlq(it, cause, attempts)
+		err := m.deadLetter(it, cause, attempts)
 		if err == nil {
 			k.out.Diverted(&it.e, assertions.DeadLettered)
 			return true

@@ -74,7 +74,28 @@ func rows(t *testing.T, db KitchenDB) map[uint64]Row {
 	return out
 }
 
-func noDLQ(*item, error, int) error { return errors.New("no dead-letter topic here") }
+// testMember is a group member for kitchen tests: dead-letters go to dlq
+// (none: an error), forwards are counted.
+type testMember struct {
+	dlq       func(*item, error, int) error
+	mu        sync.Mutex
+	forwarded []assertions.ID
+}
+
+func (m *testMember) deadLetter(it *item, cause error, attempts int) error {
+	if m.dlq == nil {
+		return errors.New("no dead-letter topic here")
+	}
+	return m.dlq(it, cause, attempts)
+}
+
+func (m *testMember) forward(it *item) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.forwarded = append(m.forwarded, assertions.ID{Producer: it.e.Producer, Seq: it.e.Seq})
+}
+
+var noDLQ = &testMember{}
 
 func TestValueMatches(t *testing.T) {
 	for v, ok := range map[string]bool{
@@ -167,7 +188,7 @@ func TestDeadLetterAfterMaxAttempts(t *testing.T) {
 			return nil
 		}
 		ctx := context.Background()
-		if !k.handle(ctx, ctx, poisoned(step(1, assertions.StepCreated, 0)), dlq) {
+		if !k.handle(ctx, ctx, poisoned(step(1, assertions.StepCreated, 0)), &testMember{dlq: dlq}) {
 			t.Fatal("dead-letter did not go on")
 		}
 		if len(j.failures) != 3 || !slices.Equal(published, []int{3, 3}) {

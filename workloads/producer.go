@@ -39,6 +39,10 @@ type ProduceSpec struct {
 	Book OrderBook
 	// Poison turns sends into poison when the poison fault fires; may be nil.
 	Poison *Poisoner
+	// Transactions, when set, sends in transactions (Config has the
+	// transactional.id); Crashes carries the producer-crash fault to them.
+	Transactions *Transactions
+	Crashes      *ProducerCrashes
 }
 
 // Outcomes is where each send's outcome goes; assertions.Ledger is one.
@@ -46,6 +50,7 @@ type Outcomes interface {
 	Acked(id assertions.ID, partition int32, offset int64, intended, sent, now time.Time)
 	Failed(id assertions.ID, intended, sent, now time.Time)
 	Unknown(id assertions.ID, intended, sent, now time.Time)
+	Aborted(id assertions.ID, intended, sent, now time.Time) // its transaction was aborted
 	Poisoned(id assertions.ID, order uint64, wholeOrder bool)
 	// PhaseBegins: producer's sends from seq on are phase's; PhaseEnds: it
 	// handed the phase's last record over at at.
@@ -106,6 +111,7 @@ func Produce(ctx context.Context, conn kafkaconn.Conn, spec ProduceSpec, out Out
 
 type producer struct {
 	cl       *kgo.Client
+	conn     kafkaconn.Conn
 	spec     ProduceSpec
 	id       uint32
 	gen      *orders
@@ -113,21 +119,42 @@ type producer struct {
 	errs     *errorTally
 	pool     sync.Pool
 	acksZero bool
+	txn      *txnState // nil: not transactional
 }
 
 func newProducer(conn kafkaconn.Conn, spec ProduceSpec, id uint32, out Outcomes, errs *errorTally) (*producer, error) {
-	opts := append([]kgo.Opt{kgo.DefaultProduceTopic(spec.Topic)}, spec.Config.Opts...)
-	cl, err := conn.NewClient(opts...)
-	if err != nil {
-		return nil, fmt.Errorf("producer %d: %w", id, err)
-	}
 	p := &producer{
-		cl: cl, spec: spec, id: id, out: out, errs: errs,
+		conn: conn, spec: spec, id: id, out: out, errs: errs,
 		gen:      newOrders(spec.Seed, id, spec.Merchants),
 		acksZero: spec.Config.Acks == "0",
 	}
+	if spec.Transactions != nil {
+		if spec.Config.TransactionalID == "" || spec.Transactions.Records < 1 {
+			return nil, fmt.Errorf("producer %d: transactions need a transactional.id and at least one record each", id)
+		}
+		p.txn = newTxnState(*spec.Transactions, spec.Seed, id)
+	}
 	p.pool.New = func() any { return &eventBuf{value: make([]byte, 0, spec.MessageSize+64)} }
+	cl, err := p.connect()
+	if err != nil {
+		return nil, err
+	}
+	p.cl = cl
 	return p, nil
+}
+
+// connect makes the producer's client; a transactional one takes the
+// producer's own transactional.id.
+func (p *producer) connect() (*kgo.Client, error) {
+	opts := append([]kgo.Opt{kgo.DefaultProduceTopic(p.spec.Topic)}, p.spec.Config.Opts...)
+	if p.txn != nil {
+		opts = append(opts, kgo.TransactionalID(TransactionalIDFor(p.spec.Config.TransactionalID, int(p.id))))
+	}
+	cl, err := p.conn.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("producer %d: %w", p.id, err)
+	}
+	return cl, nil
 }
 
 // run is the send loop, phase after phase: each send is due at a fixed time
@@ -135,7 +162,7 @@ func newProducer(conn kafkaconn.Conn, spec ProduceSpec, id uint32, out Outcomes,
 // measured) instead of fewer. A timed phase begins when the one before was
 // due to end; the phase after a flood begins when the flood is handed over.
 func (p *producer) run(ctx context.Context, start time.Time) error {
-	defer p.cl.Close()
+	defer func() { p.cl.Close() }() // the client may be replaced on the way
 	seq := uint64(0)
 	began := start
 	for i, ph := range p.spec.Phases {
@@ -143,7 +170,11 @@ func (p *producer) run(ctx context.Context, start time.Time) error {
 			break
 		}
 		p.out.PhaseBegins(p.id, seq, i, began)
-		seq = p.phase(ctx, newSlot(ph, p.id, p.spec.Producers), began, seq)
+		var err error
+		seq, err = p.phase(ctx, newSlot(ph, p.id, p.spec.Producers), began, seq)
+		if err != nil {
+			return err
+		}
 		ended := time.Now()
 		p.out.PhaseEnds(p.id, i, ended)
 		if ph.Kind == PhaseFlood {
@@ -152,12 +183,18 @@ func (p *producer) run(ctx context.Context, start time.Time) error {
 			began = began.Add(ph.Duration)
 		}
 	}
+	if p.txn != nil {
+		return p.endTxn() // the last, partly filled transaction
+	}
 	return p.flush()
 }
 
 // phase sends one phase's records from seq on and returns the next seq.
-func (p *producer) phase(ctx context.Context, s slot, began time.Time, seq uint64) uint64 {
+func (p *producer) phase(ctx context.Context, s slot, began time.Time, seq uint64) (uint64, error) {
 	promise := p.promise
+	if p.txn != nil {
+		promise = p.txnPromise
+	}
 	for k := int64(0); ctx.Err() == nil; k++ {
 		at, ok := s.due(k)
 		if !ok {
@@ -166,6 +203,16 @@ func (p *producer) phase(ctx context.Context, s slot, began time.Time, seq uint6
 		intended := began.Add(time.Duration(at * float64(time.Second)))
 		if wait := time.Until(intended); wait > 200*time.Microsecond {
 			time.Sleep(wait) // waits are one interval at most; ctx is checked every send
+		}
+		if p.txn != nil {
+			if o, ok := p.spec.Crashes.take(p.id, p.txn); ok {
+				if err := p.crash(o); err != nil {
+					return seq, err
+				}
+			}
+			if err := p.beginTxn(); err != nil {
+				return seq, err
+			}
 		}
 		b := p.pool.Get().(*eventBuf)
 		ev := p.gen.nextEvent()
@@ -183,8 +230,13 @@ func (p *producer) phase(ctx context.Context, s slot, began time.Time, seq uint6
 		// A flood blocks here when the client's buffer is full: as fast as the producer can send.
 		p.cl.Produce(context.Background(), &b.rec, promise)
 		seq++
+		if p.txn != nil {
+			if err := p.sentInTxn(); err != nil {
+				return seq, err
+			}
+		}
 	}
-	return seq
+	return seq, nil
 }
 
 func (p *producer) flush() error {

@@ -37,6 +37,9 @@ type ProducerConfig struct {
 	Resolved   map[string]string // every known setting with its effective value
 	Idempotent bool
 	Acks       string
+	// TransactionalID is transactional.id: each producer uses it with its
+	// index appended (TransactionalIDFor), as ids must be distinct.
+	TransactionalID string
 }
 
 // ConsumerConfig is a consumer configuration mapped onto franz-go.
@@ -62,6 +65,7 @@ type clientBuild struct {
 	opts        []kgo.Opt
 	acks        string
 	idempotence string // "" when not set explicitly
+	txnID       string
 	inflight    int
 	retries     int
 	autoCommit  bool
@@ -121,6 +125,14 @@ var producerKnobs = map[string]knob{
 	"buffer.memory":    {"33554432", intOpt(1, func(n int) kgo.Opt { return kgo.MaxBufferedBytes(n) })},
 	"compression.type": {"none", compression},
 	"client.id":        {"chaosrun-producer", stringOpt(kgo.ClientID)},
+	"transactional.id": {"", func(v string, c *clientBuild) error {
+		if v == "" {
+			return fmt.Errorf("must not be empty")
+		}
+		c.txnID = v
+		return nil
+	}},
+	"transaction.timeout.ms": {"60000", msOpt(func(d time.Duration) kgo.Opt { return kgo.TransactionTimeout(d) })},
 }
 
 var consumerKnobs = map[string]knob{
@@ -189,7 +201,6 @@ var consumerKnobs = map[string]knob{
 // unsupported names settings users will reach for that have no franz-go
 // equivalent, with the reason, so they are refused rather than ignored.
 var unsupported = map[string]string{
-	"transactional.id":   "transactions are not part of the order workload yet",
 	"group.protocol":     "only the classic group protocol is driven",
 	"key.serializer":     "the workload writes its own keys",
 	"value.serializer":   "the workload writes its own values",
@@ -221,6 +232,11 @@ func ProducerOptions(settings []Setting) (ProducerConfig, error) {
 	if _, explicit := lookup(settings, "enable.idempotence"); !explicit {
 		c.idempotence = "" // the default follows acks, as in the Java client
 	}
+	if c.txnID != "" {
+		if err := checkTransactional(c); err != nil {
+			return ProducerConfig{}, err
+		}
+	}
 	idem, err := resolveIdempotence(c)
 	if err == nil {
 		err = checkInflight(settings, idem, c.inflight)
@@ -233,7 +249,23 @@ func ProducerOptions(settings []Setting) (ProducerConfig, error) {
 	}
 	resolved["enable.idempotence"] = strconv.FormatBool(idem)
 	resolved["acks"] = c.acks
-	return ProducerConfig{Opts: c.opts, Resolved: resolved, Idempotent: idem, Acks: c.acks}, nil
+	return ProducerConfig{Opts: c.opts, Resolved: resolved, Idempotent: idem, Acks: c.acks, TransactionalID: c.txnID}, nil
+}
+
+// checkTransactional refuses what the Java client refuses with a
+// transactional.id: a transactional producer is idempotent, with acks=all.
+func checkTransactional(c *clientBuild) error {
+	if on, err := parseBool(c.idempotence); c.idempotence != "" && err == nil && !on {
+		return &SettingError{Key: "enable.idempotence", Value: c.idempotence, Msg: "a transactional producer (transactional.id is set) is idempotent"}
+	}
+	if c.acks != "all" {
+		return &SettingError{Key: "acks", Value: c.acks, Msg: "a transactional producer (transactional.id is set) needs acks=all"}
+	}
+	if c.retries == 0 {
+		return &SettingError{Key: "retries", Value: "0", Msg: "a transactional producer (transactional.id is set) needs retries > 0"}
+	}
+	c.idempotence = "true"
+	return nil
 }
 
 // resolveIdempotence follows the Java client: idempotence is on by default,
