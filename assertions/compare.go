@@ -17,7 +17,7 @@ type comparison struct {
 
 	abortedProcessed, abortedLogged, abortedOutput tally // of aborted transactions, yet read
 	lostOutput                                     tally // processed, without a result in the output topic
-	failedLogged, neverLogged       tally // in the log, but not sent
+	failedLogged, neverLogged                      tally // in the log, but not sent
 
 	processed, inLog int64 // distinct records of this run
 }

@@ -135,6 +135,17 @@ func TestNoLostCommit(t *testing.T) {
 				failing: []string{"no-lost-commit"}},
 		},
 		{
+			name: "not judged while the group is behind",
+			run: func(h *history) Report {
+				h.flow(0, 0, 4, 0)
+				h.output(event(0, 0))
+				h.behind = 2
+				return h.finish()
+			},
+			want: want{passed: true, enforced: true, summary: "not judged: the group had not committed all its input",
+				failing: []string{"lag-recovers"}},
+		},
+		{
 			name: "aborted and failed sends need no result",
 			run: func(h *history) Report {
 				h.flow(0, 0, 2, 0)

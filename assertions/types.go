@@ -66,7 +66,7 @@ type Counts struct {
 	Acked           int64 `json:"acked"`
 	Failed          int64 `json:"failed"`
 	Unknown         int64 `json:"unknown"`
-	Aborted         int64 `json:"aborted"` // sent in a transaction that was aborted
+	Aborted         int64 `json:"aborted"`    // sent in a transaction that was aborted
 	Late            int64 `json:"late_sends"` // sent more than LateAfter after the intended time
 	Processed       int64 `json:"processed"`  // distinct records processed by the consumer group
 	InLog           int64 `json:"in_log"`     // distinct records of this run found by the final drain

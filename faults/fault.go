@@ -93,6 +93,13 @@ type Producers interface {
 	StopPoison()
 }
 
+// TransactionalProducers are the producers of a transactional workload.
+type TransactionalProducers interface {
+	// Crash kills producer i in the middle of a transaction; it comes
+	// back after down.
+	Crash(ctx context.Context, i int, down time.Duration) error
+}
+
 // Deployments starts consumers of other environments.
 type Deployments interface {
 	// StartForeign starts a one-member consumer of env on topic in group
@@ -102,14 +109,16 @@ type Deployments interface {
 
 // Env is everything faults act on.
 type Env struct {
-	Brokers     Brokers
-	Admin       *kadm.Client // resolves "leader of" targets at inject time
-	Consumers   Consumers
-	Downstream  Downstream
-	Producers   Producers
-	Deployments Deployments
-	Database    Database   // the kitchen display's database server; nil when embedded
-	Rand        *rand.Rand // seeded: random targets repeat with the seed
+	Brokers    Brokers
+	Admin      *kadm.Client // resolves "leader of" targets at inject time
+	Consumers  Consumers
+	Downstream Downstream
+	Producers  Producers
+	// Transactions crashes transactional producers; nil without them.
+	Transactions TransactionalProducers
+	Deployments  Deployments
+	Database     Database   // the kitchen display's database server; nil when embedded
+	Rand         *rand.Rand // seeded: random targets repeat with the seed
 }
 
 // kinds is the registry of fault types: an explicit map, no init() magic.
@@ -132,11 +141,12 @@ var kinds = map[string]func() Fault{
 	"consumer-rolling-restart": func() Fault {
 		return &rollingRestart{Down: time.Second, Between: 5 * time.Second}
 	},
-	"poison":       func() Fault { return &poison{} },
-	"db-latency":   func() Fault { return &dbLatency{latency{toxicOp: toxicOp{defStream: "downstream"}}} },
-	"db-bandwidth": func() Fault { return &dbBandwidth{bandwidth{toxicOp: toxicOp{defStream: "upstream"}}} }, // the rows go up
-	"db-down":      func() Fault { return &dbDown{} },
-	"db-lock":      func() Fault { return &dbLock{Table: "orders", Mode: "exclusive"} },
+	"poison":         func() Fault { return &poison{} },
+	"producer-crash": func() Fault { return &producerCrash{} },
+	"db-latency":     func() Fault { return &dbLatency{latency{toxicOp: toxicOp{defStream: "downstream"}}} },
+	"db-bandwidth":   func() Fault { return &dbBandwidth{bandwidth{toxicOp: toxicOp{defStream: "upstream"}}} }, // the rows go up
+	"db-down":        func() Fault { return &dbDown{} },
+	"db-lock":        func() Fault { return &dbLock{Table: "orders", Mode: "exclusive"} },
 }
 
 // New returns a zero fault of the named type, ready to decode parameters into.
@@ -168,7 +178,7 @@ func TargetKinds(f Fault) []string {
 	if t, ok := f.(targeted); ok {
 		return t.targets()
 	}
-	return []string{"node", "leader", "follower", "random"}
+	return []string{"node", "leader", "follower", "random", "coordinator"}
 }
 
 // Renamer is implemented by faults that name topics or groups themselves.

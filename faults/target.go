@@ -18,6 +18,9 @@ type Target struct {
 	All      bool            `yaml:"all"`      // every broker (network faults), every member (consumer-stop)
 	Consumer *int            `yaml:"consumer"` // a consumer instance index (consumer faults only)
 	Service  string          `yaml:"service"`  // a service the run started, behind its own proxy (network faults only)
+	// Coordinator is a transactional.id as a producer uses it (with its
+	// index: "orders-tx-0"): the broker coordinating its transactions.
+	Coordinator string `yaml:"coordinator"`
 }
 
 // Kind names which form the target has, "" when none is set.
@@ -43,6 +46,9 @@ func (t Target) Kind() string {
 	}
 	if t.Service != "" {
 		kinds = append(kinds, "service")
+	}
+	if t.Coordinator != "" {
+		kinds = append(kinds, "coordinator")
 	}
 	return strings.Join(kinds, "+")
 }
@@ -143,8 +149,23 @@ func (t Target) brokers(ctx context.Context, env *Env) ([]int32, error) {
 	case t.Follower != nil:
 		id, err := replicaOf(ctx, env, *t.Follower, false)
 		return []int32{id}, err
+	case t.Coordinator != "":
+		id, err := txnCoordinator(ctx, env, t.Coordinator)
+		return []int32{id}, err
 	}
 	return nil, fmt.Errorf("no broker target")
+}
+
+// txnCoordinator finds the broker coordinating transactional id's transactions.
+func txnCoordinator(ctx context.Context, env *Env, id string) (int32, error) {
+	resp, ok := env.Admin.FindTxnCoordinators(ctx, id)[id]
+	switch {
+	case !ok:
+		return 0, fmt.Errorf("no answer for the coordinator of transactional id %q", id)
+	case resp.Err != nil:
+		return 0, fmt.Errorf("coordinator of transactional id %q: %w", id, resp.Err)
+	}
+	return resp.NodeID, nil
 }
 
 // replicaOf finds the leader, or the first non-leader replica, of topic/partition.

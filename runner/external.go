@@ -43,6 +43,11 @@ func onExternal(s *spec.Scenario, prefix, runID string) *spec.Scenario {
 	if t.Consumer.DeadLetterTopic != "" {
 		t.Consumer.DeadLetterTopic = rename(s.Consumer.DeadLetterTopic)
 	}
+	if o := s.Consumer.Output; o != nil {
+		out := *o
+		out.Topic = rename(o.Topic)
+		t.Consumer.Output = &out
+	}
 	t.Faults = slices.Clone(s.Faults)
 	for i := range t.Faults {
 		f := &t.Faults[i]
@@ -60,6 +65,9 @@ func runNames(s *spec.Scenario) (topics, groups []string) {
 	topics, groups = []string{s.Topic.Name}, []string{s.Consumer.Group}
 	if s.Consumer.DeadLetterTopic != "" && s.Consumer.OnFailure == workloads.OnFailureDeadLetter {
 		topics = append(topics, s.Consumer.DeadLetterTopic)
+	}
+	if o := s.Consumer.Output; o != nil {
+		topics = append(topics, o.Topic)
 	}
 	for _, f := range s.Faults {
 		if rn, ok := f.Fault.(faults.Renamer); ok {

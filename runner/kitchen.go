@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/spec"
 	"github.com/chaosrun/chaosrun/workloads"
+	"github.com/twmb/franz-go/pkg/kadm"
 )
 
 // downstream is what the kitchen display works against: its database and,
@@ -121,5 +124,51 @@ func (r *run) consumeSpec(id workloads.Identity, d *downstream) workloads.Consum
 	if c.OnFailure == workloads.OnFailureDeadLetter {
 		spec.DeadLetterTopic = c.DeadLetterTopic
 	}
+	if o := c.Output; o != nil {
+		spec.Output = &workloads.Output{Topic: o.Topic, Config: o.ProducerConfig}
+	}
 	return spec
+}
+
+// transactionalIDs are the transactional.ids the run's producers and
+// pipeline members use.
+func transactionalIDs(s *spec.Scenario) []string {
+	var ids []string
+	if base := s.Workload.ProducerConfig.TransactionalID; base != "" {
+		for i := range s.Workload.Producers {
+			ids = append(ids, workloads.TransactionalIDFor(base, i))
+		}
+	}
+	if o := s.Consumer.Output; o != nil && o.ProducerConfig.TransactionalID != "" {
+		for i := range s.Consumer.Instances {
+			ids = append(ids, workloads.TransactionalIDFor(o.ProducerConfig.TransactionalID, i))
+		}
+	}
+	return ids
+}
+
+// waitTxnCoordinators asks for the coordinator of every transactional id
+// until each is known. The first ask creates the transaction state topic
+// (50 partitions by default), which takes seconds: done before the load
+// starts, that is not counted as the workload's latency.
+func (r *run) waitTxnCoordinators(ctx context.Context, adm *kadm.Client) {
+	ids := transactionalIDs(r.s)
+	if len(ids) == 0 {
+		return
+	}
+	deadline := time.Now().Add(groupSettleTimeout)
+	var last error
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		last = nil
+		for _, resp := range adm.FindTxnCoordinators(ctx, ids...) {
+			if resp.Err != nil {
+				last = fmt.Errorf("%s: %w", resp.Name, resp.Err)
+			}
+		}
+		if last == nil {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	r.logf("transaction coordinators not all known after %s (%v); starting the workload anyway", groupSettleTimeout, last)
 }

@@ -115,11 +115,16 @@ func plans(s *spec.Scenario) []faults.Planned {
 
 func produceSpec(s *spec.Scenario, id workloads.Identity) workloads.ProduceSpec {
 	w := s.Workload
-	return workloads.ProduceSpec{
+	ps := workloads.ProduceSpec{
 		Topic: s.Topic.Name, Phases: w.Load(), Producers: w.Producers,
 		Key: w.Key, Merchants: w.Merchants, MessageSize: w.MessageSize, Seed: s.Seed,
 		Identity: id, Config: w.ProducerConfig,
 	}
+	if t := w.Transactions; t != nil {
+		ps.Transactions = &workloads.Transactions{Records: t.Records, AbortRate: t.AbortRate}
+		ps.Crashes = workloads.NewProducerCrashes()
+	}
+	return ps
 }
 
 func seededRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x6661756c7473)) }

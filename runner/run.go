@@ -232,6 +232,11 @@ func (r *run) withCluster(ctx context.Context, cluster *harness.Cluster, runDir 
 			return stage("dead-letter topic", err)
 		}
 	}
+	if r.s.Consumer.Output != nil {
+		if err := createOutputTopic(ctx, r.s, admCl); err != nil {
+			return stage("output topic", err)
+		}
+	}
 	down, err := r.openDownstream(ctx, cluster, runDir)
 	if err != nil {
 		return err
@@ -271,6 +276,7 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	if len(s.Workload.Phases) > 0 {
 		ledger.DeclarePhases(phaseDecls(s.Workload.Load()), s.Workload.Producers)
 	}
+	r.waitTxnCoordinators(ctx, adm)
 	group, stopGroup := (*workloads.Group)(nil), func() {}
 	if r.probe == nil || !r.probe.producersOnly {
 		var err error
@@ -304,6 +310,9 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	}
 	ps := produceSpec(s, id)
 	ps.Poison = down.poison
+	if ps.Crashes != nil {
+		env.Transactions = ps.Crashes
+	}
 	if down.service != nil {
 		ps.Book = down.service
 	}
@@ -431,6 +440,11 @@ func (r *run) judge(ctx context.Context, conn kafkaconn.Conn, id workloads.Ident
 	if r.s.Consumer.OnFailure == workloads.OnFailureDeadLetter {
 		if err := workloads.DrainDeadLetters(dctx, conn, r.s.Consumer.DeadLetterTopic, id, ledger); err != nil {
 			return fmt.Errorf("drain %s: %w", r.s.Consumer.DeadLetterTopic, err)
+		}
+	}
+	if o := r.s.Consumer.Output; o != nil {
+		if err := workloads.DrainOutput(dctx, conn, o.Topic, id, ledger); err != nil {
+			return fmt.Errorf("drain %s: %w", o.Topic, err)
 		}
 	}
 	rep := ledger.Verify()

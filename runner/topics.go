@@ -157,9 +157,20 @@ func leaderless(td kadm.TopicDetail) string {
 // createDeadLetterTopic creates the kitchen display's dead-letter topic: one
 // partition, replicated like the scenario's topic.
 func createDeadLetterTopic(ctx context.Context, s *spec.Scenario, cl *kgo.Client) error {
-	name := s.Consumer.DeadLetterTopic
+	return createSideTopic(ctx, s, cl, s.Consumer.DeadLetterTopic, 1)
+}
+
+// createOutputTopic creates the pipeline's output topic with the input's
+// partitions, so an order's results share a partition as its events do.
+func createOutputTopic(ctx context.Context, s *spec.Scenario, cl *kgo.Client) error {
+	return createSideTopic(ctx, s, cl, s.Consumer.Output.Topic, s.Topic.Partitions)
+}
+
+// createSideTopic creates a topic the kitchen display writes, replicated
+// as the workload's topic is.
+func createSideTopic(ctx context.Context, s *spec.Scenario, cl *kgo.Client, name string, partitions int32) error {
 	rt := kmsg.NewCreateTopicsRequestTopic()
-	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = name, 1, replicationFactor(s.Topic)
+	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = name, partitions, replicationFactor(s.Topic)
 	req := kmsg.NewPtrCreateTopicsRequest()
 	req.Topics, req.TimeoutMillis = []kmsg.CreateTopicsRequestTopic{rt}, 30000
 	resp, err := req.RequestWith(ctx, cl)

@@ -312,6 +312,28 @@ var checks = map[string]func(*testing.T, *reports.Result){
 			}
 		}
 	},
+	// Seed 003's transactions: aborted reads, exactly-once output, and the
+	// database a transaction does not cover.
+	"incidents/read-uncommitted/broken.yaml": evidence("no-aborted-read", "processed: its transaction was aborted"),
+	"incidents/read-uncommitted/fixed.yaml": func(t *testing.T, res *reports.Result) {
+		if res.Counts.Aborted < 500 || !faultRan(res, "producer-crash") {
+			t.Errorf("want transactions aborted (a fifth, and the crashed one) and the producer crash on the timeline: %+v %+v", res.Counts, res.Timeline)
+		}
+	},
+	"incidents/exactly-once-pipeline/broken.yaml": evidence("no-duplicate-output", "in output again"),
+	"incidents/exactly-once-pipeline/fixed.yaml":  replayAbsorbed,
+	"incidents/kitchen-db-replay/broken.yaml": func(t *testing.T, res *reports.Result) {
+		evidence("no-stuck-partition", "UNIQUE constraint failed")(t, res)
+		if !verdict(t, res, "no-duplicate-output") {
+			t.Errorf("the tickets topic must stay exactly-once: the replay is the database's alone")
+		}
+	},
+	"incidents/kitchen-db-replay/fixed.yaml": func(t *testing.T, res *reports.Result) {
+		replayAbsorbed(t, res)
+		if !faultRan(res, "broker-kill") {
+			t.Errorf("the coordinator's broker was never killed: %+v", res.Timeline)
+		}
+	},
 	"incidents/batch-flood/fixed.yaml": func(t *testing.T, res *reports.Result) {
 		if len(res.Phases) != 3 || res.Phases[1].Acked != 8000 || len(res.Recoveries) != 1 {
 			t.Errorf("want 3 phases, the flood's 8000 records acked, and its recovery: %+v %+v", res.Phases, res.Recoveries)
@@ -332,6 +354,27 @@ func peakLag(res *reports.Result, rc reports.Recovery) int64 {
 
 // evidence checks that the named verdict's summary, first ids or details
 // mention want.
+// replayAbsorbed: the crash made the kitchen process a batch again (the
+// database saw it), yet the output topic holds one result of each event.
+func replayAbsorbed(t *testing.T, res *reports.Result) {
+	t.Helper()
+	if res.Counts.Duplicates == 0 {
+		t.Errorf("no batch was processed twice: the member crash did not bite")
+	}
+	evidence("no-duplicate-output", "0 input records with more than one result")(t, res)
+	evidence("no-lost-commit", "0 processed input records without a committed result")(t, res)
+}
+
+// faultRan says whether a fault of the type was injected.
+func faultRan(res *reports.Result, fault string) bool {
+	for _, e := range res.Timeline {
+		if e.Fault == fault && e.Action == reports.ActionInject {
+			return true
+		}
+	}
+	return false
+}
+
 func evidence(name, want string) func(*testing.T, *reports.Result) {
 	return func(t *testing.T, res *reports.Result) {
 		t.Helper()

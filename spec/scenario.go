@@ -67,9 +67,18 @@ type Workload struct {
 	Merchants   int               `yaml:"merchants"`    // default 100
 	MessageSize int               `yaml:"message_size"` // bytes, default 256
 	Producer    Settings          `yaml:"producer"`     // Java producer settings
+	// Transactions shapes the transactions of producers with a
+	// transactional.id; default 10 records each, none aborted on purpose.
+	Transactions *Transactions `yaml:"transactions"`
 
 	// ProducerConfig is Producer mapped onto franz-go, filled by validation.
 	ProducerConfig workloads.ProducerConfig `yaml:"-"`
+}
+
+// Transactions are the transactional producers' transactions.
+type Transactions struct {
+	Records   int     `yaml:"records"`    // sends per transaction (default 10)
+	AbortRate float64 `yaml:"abort_rate"` // share of transactions aborted on purpose, seeded (default 0)
 }
 
 // Phase is one stretch of the load shape.
@@ -100,9 +109,21 @@ type Consumer struct {
 	RetryBackoff    time.Duration `yaml:"retry_backoff"`     // after a failed try, growing (default 100ms)
 	DeadLetterTopic string        `yaml:"dead_letter_topic"` // default <topic>.dlq
 	Lookup          *Lookup       `yaml:"lookup"`            // ask the order service for each order's dishes
+	Output          *Output       `yaml:"output"`            // forward each processed record (consume-transform-produce)
 
 	// ClientConfig is Config mapped onto franz-go, filled by validation.
 	ClientConfig workloads.ConsumerConfig `yaml:"-"`
+}
+
+// Output makes the kitchen display a consume-transform-produce stage: each
+// processed record is forwarded to the output topic; with a
+// transactional.id, results and input offsets commit in one transaction.
+type Output struct {
+	Topic    string   `yaml:"topic"`    // default <topic>.tickets
+	Producer Settings `yaml:"producer"` // Java producer settings of the forwarding producer
+
+	// ProducerConfig is Producer mapped onto franz-go, filled by validation.
+	ProducerConfig workloads.ProducerConfig `yaml:"-"`
 }
 
 // Lookup is the kitchen display's call to the order service.
@@ -236,6 +257,15 @@ func (s *Scenario) applyDefaults() {
 	defDur("consumer.retry_backoff", &s.Consumer.RetryBackoff, 100*time.Millisecond)
 	if s.Consumer.Lookup != nil {
 		defDur("consumer.lookup.timeout", &s.Consumer.Lookup.Timeout, time.Second)
+	}
+	if s.Workload.Transactions == nil && s.Workload.Producer.Map()["transactional.id"] != "" {
+		s.Workload.Transactions = &Transactions{}
+	}
+	if t := s.Workload.Transactions; t != nil {
+		defInt("workload.transactions.records", &t.Records, 10)
+	}
+	if o := s.Consumer.Output; o != nil {
+		defStr("consumer.output.topic", &o.Topic, s.Topic.Name+".tickets")
 	}
 }
 

@@ -166,6 +166,17 @@ func (c check) workload() {
 	if w.ProducerConfig, err = workloads.ProducerOptions(w.Producer.Client()); err != nil {
 		c.settingError("workload.producer", err)
 	}
+	if t := w.Transactions; t != nil {
+		if c.written("workload.transactions") && w.Producer.Map()["transactional.id"] == "" {
+			c.at("workload.transactions", "transactions need a transactional.id under workload.producer")
+		}
+		if t.Records < 1 || t.Records > 100000 {
+			c.at("workload.transactions.records", "want 1 to 100000 records per transaction, got %d", t.Records)
+		}
+		if !(t.AbortRate >= 0 && t.AbortRate < 1) {
+			c.at("workload.transactions.abort_rate", "want a share of transactions from 0 up to (not including) 1, got %v", t.AbortRate)
+		}
+	}
 }
 
 // phases checks the load shape; with phases, rate and duration are theirs.
@@ -218,6 +229,39 @@ func (c check) consumer() {
 	var err error
 	if cs.ClientConfig, err = workloads.ConsumerOptions(cs.Config.Client()); err != nil {
 		c.settingError("consumer.config", err)
+	}
+	c.output()
+}
+
+// output checks the pipeline's output topic and its producer.
+func (c check) output() {
+	o := c.s.Consumer.Output
+	if o == nil {
+		return
+	}
+	cs := &c.s.Consumer
+	for _, other := range []struct{ path, name string }{{"topic.name", c.s.Topic.Name}, {"consumer.dead_letter_topic", cs.DeadLetterTopic}} {
+		if o.Topic == other.name {
+			c.at("consumer.output.topic", "%q is already %s", o.Topic, other.path)
+		}
+	}
+	var err error
+	if o.ProducerConfig, err = workloads.ProducerOptions(o.Producer.Client()); err != nil {
+		c.settingError("consumer.output.producer", err)
+		return
+	}
+	if o.ProducerConfig.TransactionalID == "" {
+		return
+	}
+	// The transactional pipeline commits its offsets in its transactions.
+	if cs.ClientConfig.AutoCommit {
+		c.at("consumer.config.enable.auto.commit", "a transactional pipeline commits its input offsets in its transactions: not with enable.auto.commit=true")
+	}
+	if cs.OnFailure == workloads.OnFailureRetryTable {
+		c.at("consumer.on_failure", "retry-table retries outside the poll's transaction: not with a transactional pipeline (block, skip or dead-letter)")
+	}
+	if c.written("consumer.config.max.poll.interval.ms") {
+		c.at("consumer.config.max.poll.interval.ms", "a transactional pipeline's member is not put out of the group by a slow poll here (franz-go's session keeps it); only the rebalance timeout applies: remove the setting")
 	}
 }
 
@@ -304,6 +348,7 @@ func (c check) fault(f Fault, path string) {
 		c.at(path+".target.consumer", "consumer %d does not exist (instances are 0..%d)", *f.Target.Consumer, c.s.Consumer.Instances-1)
 	}
 	c.needsLookup(f, path)
+	c.transactionalFault(f, path)
 	if a, ok := f.Fault.(interface{ AfterProcessing() bool }); ok && a.AfterProcessing() && c.s.Consumer.ClientConfig.AutoCommit {
 		c.at(path+".when", "with enable.auto.commit the consumer commits before processing: there is no moment after processing and before the commit")
 	}
@@ -311,6 +356,42 @@ func (c check) fault(f Fault, path string) {
 		for _, fe := range v.Validate() {
 			c.at(path+"."+fe.Field, "%s", fe.Msg)
 		}
+	}
+}
+
+// transactionalFault checks what a fault needs of the transactions: a
+// crashed producer must be transactional, a coordinator target must be a
+// transactional.id the run uses.
+func (c check) transactionalFault(f Fault, path string) {
+	w := c.s.Workload
+	if pc, ok := f.Fault.(interface{ CrashedProducer() int }); ok {
+		switch {
+		case w.Transactions == nil:
+			c.at(path+".type", "%s crashes a producer mid-transaction: the producers need a transactional.id (workload.producer)", f.Type)
+		case pc.CrashedProducer() >= w.Producers:
+			c.at(path+".producer", "producer %d does not exist (producers are 0..%d)", pc.CrashedProducer(), w.Producers-1)
+		}
+	}
+	id := f.Target.Coordinator
+	if id == "" {
+		return
+	}
+	var ids []string
+	if base := w.ProducerConfig.TransactionalID; base != "" {
+		for i := range w.Producers {
+			ids = append(ids, workloads.TransactionalIDFor(base, i))
+		}
+	}
+	if o := c.s.Consumer.Output; o != nil && o.ProducerConfig.TransactionalID != "" {
+		for i := range c.s.Consumer.Instances {
+			ids = append(ids, workloads.TransactionalIDFor(o.ProducerConfig.TransactionalID, i))
+		}
+	}
+	switch {
+	case len(ids) == 0:
+		c.at(path+".target.coordinator", "nothing in this scenario is transactional: no transactional.id under workload.producer or consumer.output.producer")
+	case !slices.Contains(ids, id):
+		c.at(path+".target.coordinator", "%q is not a transactional id of this run (each producer and member adds its index: %s)", id, strings.Join(ids, ", "))
 	}
 }
 

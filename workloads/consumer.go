@@ -243,13 +243,14 @@ type instance struct {
 	g          *Group
 	slot       int
 	mu         sync.Mutex
-	cl         *kgo.Client        // replaced when the member rejoins after a poll timeout
+	cl         *kgo.Client               // replaced when the member rejoins after a poll timeout
 	sess       *kgo.GroupTransactSession // the transactional pipeline's session around cl; nil otherwise
 	fwd        sync.WaitGroup            // forwards of the current poll not yet acknowledged
 	fwdFailed  atomic.Bool               // a forward of the open transaction failed: it cannot commit
-	owned      []int32            // partitions assigned to it now, as its callbacks said
-	cancelPoll context.CancelFunc // stops polling; queued work still finishes
-	cancelWork context.CancelFunc // abandons work in progress (crash)
+	revoked    atomic.Bool               // partitions were revoked or lost since the last transaction ended
+	owned      []int32                   // partitions assigned to it now, as its callbacks said
+	cancelPoll context.CancelFunc        // stops polling; queued work still finishes
+	cancelWork context.CancelFunc        // abandons work in progress (crash)
 	queues     []chan item
 	workers    sync.WaitGroup
 	batch      sync.WaitGroup // safe mode: records of the current poll not yet processed
@@ -290,6 +291,9 @@ func (in *instance) newClient() (*kgo.Client, *kgo.GroupTransactSession, error) 
 		return func(_ context.Context, cl *kgo.Client, ps map[string][]int32) {
 			if parts := ps[g.spec.Topic]; len(parts) > 0 {
 				_, gen := cl.GroupMetadata()
+				if kind != assertions.Assigned {
+					in.revoked.Store(true)
+				}
 				in.track(kind, parts)
 				g.kitchen.out.OwnershipChanged(time.Now(), in.slot, kind, gen, parts)
 			}
@@ -298,6 +302,10 @@ func (in *instance) newClient() (*kgo.Client, *kgo.GroupTransactSession, error) 
 	opts := append([]kgo.Opt{
 		kgo.ConsumerGroup(g.spec.Group),
 		kgo.ConsumeTopics(g.spec.Topic),
+		// Transaction markers are polled and committed past, as the Java
+		// client's position moves past them: else a partition whose log
+		// ends in a marker shows a lag of 1 for ever.
+		kgo.KeepControlRecords(),
 		kgo.OnPartitionsAssigned(owned(assertions.Assigned)),
 		kgo.OnPartitionsRevoked(owned(assertions.Revoked)),
 		kgo.OnPartitionsLost(owned(assertions.Lost)),
@@ -369,10 +377,24 @@ func (in *instance) poll(ctx context.Context) {
 		if in.crashAt.Load() {
 			return // the batch dies with the process
 		}
+		if in.sess != nil && in.revoked.Swap(false) {
+			// The session aborts the next transaction after any revocation
+			// (even one at the group's first join): end it now, before the
+			// batch is processed, so its side effects are not replayed.
+			if !in.endTxn(kgo.TryAbort) {
+				return
+			}
+			continue
+		}
 		if in.sess != nil {
 			if err := in.sess.Begin(); err != nil {
+				// The producer id could not be had (its coordinator was
+				// down): a new session starts over from the committed offsets.
 				in.g.errs.add(fmt.Errorf("begin transaction: %w", err))
-				return
+				if !sleepCtx(ctx, in.g.spec.RetryBackoff) || in.rejoin() != nil {
+					return
+				}
+				continue
 			}
 		}
 		in.dispatch(recs)
@@ -382,7 +404,7 @@ func (in *instance) poll(ctx context.Context) {
 			if in.dropped.Load() || in.crashLate.Load() {
 				return // dying with the transaction open: the coordinator aborts it
 			}
-			if !in.endTxn() {
+			if !in.endTxn(kgo.TryCommit) {
 				return
 			}
 			continue
@@ -415,9 +437,18 @@ func (in *instance) poll(ctx context.Context) {
 
 func (in *instance) dispatch(recs []*kgo.Record) {
 	if !in.g.spec.Config.AutoCommit {
-		in.batch.Add(len(recs))
+		n := 0
+		for _, r := range recs {
+			if !r.Attrs.IsControl() {
+				n++
+			}
+		}
+		in.batch.Add(n)
 	}
 	for _, r := range recs {
+		if r.Attrs.IsControl() {
+			continue // a transaction marker: committed past, never processed
+		}
 		it := item{rec: r}
 		if err := in.g.spec.Identity.Decode(r, &it.e); err != nil {
 			// Not a record of ours: accounted as a stray, never processed.
@@ -471,8 +502,7 @@ var errPollTimeout = errors.New("processing a poll took longer than max.poll.int
 // commit together, unless a forward failed or the group rebalanced, when
 // the session aborts and rewinds to the committed offsets, so the batch is
 // processed again. It reports whether the member can go on.
-func (in *instance) endTxn() bool {
-	try := kgo.TryCommit
+func (in *instance) endTxn(try kgo.TransactionEndTry) bool {
 	if in.fwdFailed.Swap(false) {
 		try = kgo.TryAbort
 	}
@@ -483,8 +513,11 @@ func (in *instance) endTxn() bool {
 	switch {
 	case err != nil:
 		in.g.errs.add(fmt.Errorf("end transaction: %w", err))
-		return in.rejoin() == nil // the session is unusable: a new one fences it
-	case !committed:
+		if err := in.rejoin(); err != nil { // the session is unusable: a new one fences it
+			in.g.errs.add(err)
+			return false
+		}
+	case !committed && try == kgo.TryCommit:
 		in.g.errs.add(errTxnAborted)
 	}
 	return true

@@ -23,7 +23,9 @@ type Drained interface {
 
 // Drain reads every partition of topic from its start to the end offsets it
 // has now, with a fresh client outside any group, and reports every record:
-// what the log really holds after the run.
+// what the log really holds after the run, as a read_committed reader sees
+// it (records of aborted transactions are not there; an open transaction
+// is waited for).
 func Drain(ctx context.Context, conn kafkaconn.Conn, topic string, id Identity, out Drained) error {
 	starts, ends, err := bounds(ctx, conn, topic)
 	if err != nil {
@@ -42,12 +44,50 @@ func Drain(ctx context.Context, conn kafkaconn.Conn, topic string, id Identity, 
 		return nil
 	}
 	cl, err := conn.NewClient(
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: want}))
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: want}),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.KeepControlRecords()) // a log may end in a transaction marker
 	if err != nil {
 		return err
 	}
 	defer cl.Close()
-	return drainLoop(ctx, cl, id, remaining, out)
+	err = drainLoop(ctx, cl, id, remaining, out)
+	if err != nil && ctx.Err() != nil {
+		if open := openTransactions(cl, topic, remaining); open != "" {
+			err = fmt.Errorf("%w; %s", err, open)
+		}
+	}
+	return err
+}
+
+// openTransactions names the transactions still open on the partitions a
+// drain could not finish: a read_committed reader stops at the first of
+// them until it commits, aborts or times out.
+func openTransactions(cl *kgo.Client, topic string, remaining map[int32]int64) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	parts := make([]int32, 0, len(remaining))
+	for p := range remaining {
+		parts = append(parts, p)
+	}
+	var set kadm.TopicsSet
+	set.Add(topic, parts...)
+	described, err := kadm.NewClient(cl).DescribeProducers(ctx, set)
+	if err != nil {
+		return ""
+	}
+	var open []string
+	described.EachProducer(func(p kadm.DescribedProducer) {
+		if p.CurrentTxnStartOffset >= 0 {
+			open = append(open, fmt.Sprintf("partition %d: transaction of producer id %d (epoch %d) open since offset %d",
+				p.Partition, p.ProducerID, p.ProducerEpoch, p.CurrentTxnStartOffset))
+		}
+	})
+	sort.Strings(open)
+	if len(open) == 0 {
+		return ""
+	}
+	return "open transactions hold the read back: " + strings.Join(open, "; ")
 }
 
 func drainLoop(ctx context.Context, cl *kgo.Client, id Identity, remaining map[int32]int64, out Drained) error {
@@ -64,9 +104,11 @@ func drainLoop(ctx context.Context, cl *kgo.Client, id Identity, remaining map[i
 			if !ok || r.Offset >= end {
 				return
 			}
-			if err := id.Decode(r, &e); err != nil {
+			switch err := id.Decode(r, &e); {
+			case r.Attrs.IsControl():
+			case err != nil:
 				out.DrainedForeign(r.Partition, r.Offset, err.Error())
-			} else {
+			default:
 				out.Drained(&e)
 			}
 			if r.Offset+1 >= end {
@@ -152,3 +194,27 @@ func (d deadLetterDrain) DrainedForeign(partition int32, offset int64, why strin
 }
 
 func (deadLetterDrain) DrainEnd(int32, int64, int64) {}
+
+// Outputs is where the drain of a pipeline's output topic reports.
+type Outputs interface {
+	DrainedOutput(e *assertions.Event)
+	DrainedOutputForeign(partition int32, offset int64, why string)
+	OutputRead()
+}
+
+// DrainOutput reads the pipeline's output topic to its end, read_committed,
+// reporting each result with the identity of the input record it came from.
+func DrainOutput(ctx context.Context, conn kafkaconn.Conn, topic string, id Identity, out Outputs) error {
+	out.OutputRead()
+	return Drain(ctx, conn, topic, id, outputDrain{out})
+}
+
+type outputDrain struct{ out Outputs }
+
+func (d outputDrain) Drained(e *assertions.Event) { d.out.DrainedOutput(e) }
+
+func (d outputDrain) DrainedForeign(partition int32, offset int64, why string) {
+	d.out.DrainedOutputForeign(partition, offset, why)
+}
+
+func (outputDrain) DrainEnd(int32, int64, int64) {}
