@@ -105,11 +105,64 @@ func perfTest(b *testing.B, libs string, boot []string, topic string, records, s
 	return p.RecordsPer
 }
 
+// BenchmarkTransactionalVsPlain measures the transactional workload
+// (transactions of 10, 100 and 1000 records, none aborted) against the
+// plain idempotent one on the same cluster in the same run: the price of
+// a commit per transaction, as records acked (committed) per second.
+//
+//	go test -run '^$' -bench TransactionalVsPlain -benchtime 1x ./scenarios/
+func BenchmarkTransactionalVsPlain(b *testing.B) {
+	if _, err := exec.LookPath("java"); err != nil {
+		b.Skip("java is not installed")
+	}
+	const records, size = 100000, 256
+	ctx := context.Background()
+	libs, err := harness.KafkaLibs(ctx, harness.DefaultKafkaVersion, b.Logf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rt, err := harness.NewProcessRuntime(harness.ProcessOptions{Version: harness.DefaultKafkaVersion, LibsDir: libs,
+		RunID: fmt.Sprintf("bench-%d", time.Now().UnixNano()), Logf: b.Logf})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cluster, err := harness.Start(ctx, rt, harness.Config{Nodes: 3, Logf: b.Logf})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cluster.Close(context.Background())
+	boot := cluster.Bootstrap()
+	createTopics(b, boot, "warmup")
+	ourProducer(b, boot, "warmup", records, size) // JIT warm-up, not measured
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		plainTopic := fmt.Sprintf("plain-%d", i)
+		createTopics(b, boot, plainTopic)
+		plain := ourProducer(b, boot, plainTopic, records, size)
+		b.ReportMetric(plain, "plain_rec/s")
+		for _, n := range []int{10, 100, 1000} {
+			topic := fmt.Sprintf("txn%d-%d", n, i)
+			createTopics(b, boot, topic)
+			txn := producerRate(b, boot, topic, records, size, []workloads.Setting{{Key: "transactional.id", Value: topic}},
+				&workloads.Transactions{Records: n})
+			b.ReportMetric(txn, fmt.Sprintf("txn%d_rec/s", n))
+			b.ReportMetric(txn/plain, fmt.Sprintf("txn%d_ratio", n))
+		}
+	}
+}
+
 // ourProducer sends the same number of records as fast as the client takes
 // them (an open-model schedule far above capacity), with every outcome
 // recorded in a ledger, and returns records acked per second.
 func ourProducer(b *testing.B, boot []string, topic string, records, size int) float64 {
-	cfg, err := workloads.ProducerOptions([]workloads.Setting{{Key: "acks", Value: "all"}})
+	return producerRate(b, boot, topic, records, size, []workloads.Setting{{Key: "acks", Value: "all"}}, nil)
+}
+
+// producerRate is ourProducer with producer settings and, when txn is set,
+// transactions.
+func producerRate(b *testing.B, boot []string, topic string, records, size int, settings []workloads.Setting,
+	txn *workloads.Transactions) float64 {
+	cfg, err := workloads.ProducerOptions(settings)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -118,7 +171,8 @@ func ourProducer(b *testing.B, boot []string, topic string, records, size int) f
 	start := time.Now()
 	_, err = workloads.Produce(context.Background(), kafkaconn.Local(boot), workloads.ProduceSpec{Topic: topic, Rate: rate, Producers: 1,
 		Duration: time.Duration(records) * time.Second / rate, Key: workloads.KeyOrder, Merchants: 100,
-		MessageSize: size, Seed: 1, Identity: workloads.Identity{Run: "bench", Env: "prod"}, Config: cfg}, ledger)
+		MessageSize: size, Seed: 1, Identity: workloads.Identity{Run: "bench", Env: "prod"}, Config: cfg,
+		Transactions: txn}, ledger)
 	took := time.Since(start)
 	if err != nil {
 		b.Fatal(err)
