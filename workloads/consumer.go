@@ -318,6 +318,9 @@ func (in *instance) newClient() (*kgo.Client, *kgo.GroupTransactSession, error) 
 		// The producer's settings first: the consumer's client.id wins.
 		opts = append(slices.Clone(out.Config.Opts), opts...)
 		if out.Transactional() {
+			// Rebalances are not held off: a revocation during a
+			// transaction makes the session abort it (held off, End's
+			// heartbeat could wait on a rebalance the poll holds).
 			opts = append(opts, kgo.TransactionalID(TransactionalIDFor(out.Config.TransactionalID, in.slot)))
 			sess, err := kgo.NewGroupTransactSession(append(g.conn.Opts(), opts...)...)
 			if err != nil {
@@ -325,6 +328,9 @@ func (in *instance) newClient() (*kgo.Client, *kgo.GroupTransactSession, error) 
 			}
 			return sess.Client(), sess, nil
 		}
+	}
+	if g.spec.Config.BlockRebalance() {
+		opts = append(opts, kgo.BlockRebalanceOnPoll())
 	}
 	cl, err := g.conn.NewClient(opts...)
 	if err != nil {

@@ -60,34 +60,47 @@ func Drain(ctx context.Context, conn kafkaconn.Conn, topic string, id Identity, 
 	return err
 }
 
-// openTransactions names the transactions still open on the partitions a
-// drain could not finish: a read_committed reader stops at the first of
-// them until it commits, aborts or times out.
+// openTransactions names what holds a read_committed reader back on the
+// partitions a drain could not finish: their last stable offset against
+// their end, the transactions open on them, and every transaction of the
+// cluster not complete.
 func openTransactions(cl *kgo.Client, topic string, remaining map[int32]int64) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	parts := make([]int32, 0, len(remaining))
-	for p := range remaining {
-		parts = append(parts, p)
+	adm := kadm.NewClient(cl)
+	var facts []string
+	if stable, err := adm.ListCommittedOffsets(ctx, topic); err == nil {
+		stable.Each(func(o kadm.ListedOffset) {
+			if end, ok := remaining[o.Partition]; ok && o.Err == nil {
+				facts = append(facts, fmt.Sprintf("partition %d: last stable offset %d, end %d", o.Partition, o.Offset, end))
+			}
+		})
 	}
 	var set kadm.TopicsSet
-	set.Add(topic, parts...)
-	described, err := kadm.NewClient(cl).DescribeProducers(ctx, set)
-	if err != nil {
+	for p := range remaining {
+		set.Add(topic, p)
+	}
+	if described, err := adm.DescribeProducers(ctx, set); err == nil {
+		described.EachProducer(func(p kadm.DescribedProducer) {
+			if p.CurrentTxnStartOffset >= 0 {
+				facts = append(facts, fmt.Sprintf("partition %d: transaction of producer id %d (epoch %d) open since offset %d",
+					p.Partition, p.ProducerID, p.ProducerEpoch, p.CurrentTxnStartOffset))
+			}
+		})
+	}
+	if listed, err := adm.ListTransactions(ctx, nil, nil); err == nil {
+		listed.Each(func(t kadm.ListedTransaction) {
+			if t.State != "CompleteCommit" && t.State != "CompleteAbort" && t.State != "Empty" {
+				facts = append(facts, fmt.Sprintf("transactional id %s (producer id %d) is %s at coordinator %d",
+					t.TxnID, t.ProducerID, t.State, t.Coordinator))
+			}
+		})
+	}
+	sort.Strings(facts)
+	if len(facts) == 0 {
 		return ""
 	}
-	var open []string
-	described.EachProducer(func(p kadm.DescribedProducer) {
-		if p.CurrentTxnStartOffset >= 0 {
-			open = append(open, fmt.Sprintf("partition %d: transaction of producer id %d (epoch %d) open since offset %d",
-				p.Partition, p.ProducerID, p.ProducerEpoch, p.CurrentTxnStartOffset))
-		}
-	})
-	sort.Strings(open)
-	if len(open) == 0 {
-		return ""
-	}
-	return "open transactions hold the read back: " + strings.Join(open, "; ")
+	return "read_committed state: " + strings.Join(facts, "; ")
 }
 
 func drainLoop(ctx context.Context, cl *kgo.Client, id Identity, remaining map[int32]int64, out Drained) error {

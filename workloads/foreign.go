@@ -45,6 +45,9 @@ type Foreign struct {
 func StartForeign(conn kafkaconn.Conn, spec ForeignSpec, out Foreigners) (*Foreign, error) {
 	opts := append([]kgo.Opt{kgo.ConsumerGroup(spec.Group), kgo.ConsumeTopics(spec.Topic)},
 		spec.Config.Opts...)
+	if spec.Config.BlockRebalance() {
+		opts = append(opts, kgo.BlockRebalanceOnPoll())
+	}
 	cl, err := conn.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("consumer of env %s: %w", spec.Env, err)

@@ -54,6 +54,10 @@ type ConsumerConfig struct {
 	Static          bool // group.instance.id is set: a static member
 }
 
+// BlockRebalance says whether a poll holds rebalances off until the member
+// allows them again (after its commit): the commit-after-processing mode.
+func (c ConsumerConfig) BlockRebalance() bool { return !c.AutoCommit }
+
 // knob maps one Java client setting onto franz-go.
 type knob struct {
 	def   string // the effective default, as the Java client documents it (or franz-go's where it differs)
@@ -314,9 +318,6 @@ func ConsumerOptions(settings []Setting) (ConsumerConfig, error) {
 	// Commits are always the kitchen display's own calls: after processing,
 	// or (naive mode) right after each poll.
 	c.opts = append(c.opts, kgo.DisableAutoCommit())
-	if !c.autoCommit {
-		c.opts = append(c.opts, kgo.BlockRebalanceOnPoll())
-	}
 	return ConsumerConfig{Opts: c.opts, Resolved: resolved, AutoCommit: c.autoCommit, MaxPollRecords: c.maxPoll,
 		MaxPollInterval: c.pollTimeout, Static: resolved["group.instance.id"] != ""}, nil
 }
