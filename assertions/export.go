@@ -26,6 +26,9 @@ type ProducerExport struct {
 	Failed    [][2]uint64 `json:"failed"`
 	Unknown   [][2]uint64 `json:"unknown"`
 	Processed [][2]uint64 `json:"processed"`
+	// Aborted are sends of aborted transactions (transactional producers
+	// only): in the log, invisible to read_committed readers.
+	Aborted [][2]uint64 `json:"aborted,omitempty"`
 }
 
 // Export returns what the ledger holds for topic. Positions are complete
@@ -46,6 +49,9 @@ func (l *Ledger) Export(topic string) Export {
 		if s != nil {
 			pe.Acked = ackRuns(s)
 			pe.Failed, pe.Unknown = ranges(&s.failed), ranges(&s.unknown)
+			if s.aborted.count() > 0 {
+				pe.Aborted = ranges(&s.aborted)
+			}
 		} else {
 			pe.Failed, pe.Unknown = [][2]uint64{}, [][2]uint64{}
 		}

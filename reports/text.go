@@ -156,6 +156,12 @@ func counts(p *printer, r *Result) {
 		{"unexpected", c.Unexpected}, {"duplicates", c.Duplicates}, {"log duplicates", c.LogDuplicate},
 		{"orders in db", r.SinkOrders},
 	}
+	if c.Aborted > 0 { // transactional producers only
+		rows = append(rows[:4:4], append([]struct {
+			label string
+			n     int64
+		}{{"aborted", c.Aborted}}, rows[4:]...)...)
+	}
 	p.f("\ncounts\n")
 	for _, row := range rows {
 		p.f("  %-14s  %12d\n", row.label, row.n)
