@@ -253,6 +253,11 @@ func probeScenario(c Combination, suffix string, rate float64, shape Shape, faul
 	} else if t.Consumer.DeadLetterTopic != "" && t.Consumer.OnFailure == workloads.OnFailureDeadLetter {
 		t.Consumer.DeadLetterTopic += "-" + suffix
 	}
+	if o := t.Consumer.Output; o != nil {
+		out := *o
+		out.Topic += "-" + suffix
+		t.Consumer.Output = &out
+	}
 	t.Workload.Phases = []spec.Phase{
 		{Type: string(workloads.PhaseSteady), Rate: rate, Duration: warm},
 		{Type: string(workloads.PhaseSteady), Rate: rate, Duration: shape.Window},

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chaosrun/chaosrun/spec"
 )
 
 const capTemplate = `name: cap
@@ -153,6 +155,13 @@ func TestProbeScenario(t *testing.T) {
 	// The template is untouched.
 	if c.Scenario.Topic.Name != "orders" || len(c.Scenario.Faults) != 4 || c.Scenario.Faults[0].Target.Leader.Topic != "orders" {
 		t.Errorf("the template changed: %s %+v", c.Scenario.Topic.Name, c.Scenario.Faults[0].Target.Leader)
+	}
+	withOutput := c
+	sc := *c.Scenario
+	sc.Consumer.Output = &spec.Output{Topic: "orders.tickets"}
+	withOutput.Scenario = &sc
+	if out := probeScenario(withOutput, "cap9", 100, DefaultShape, nil).Consumer.Output.Topic; out != "orders.tickets-cap9" || sc.Consumer.Output.Topic != "orders.tickets" {
+		t.Errorf("a pipeline's probe needs an output topic of its own: %s (template %s)", out, sc.Consumer.Output.Topic)
 	}
 	healthy := probeScenario(c, "cap8", 100, DefaultShape, nil)
 	if len(healthy.Faults) != 0 || healthy.Workload.Load()[0].Duration != DefaultShape.Warmup {

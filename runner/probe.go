@@ -131,6 +131,9 @@ func (c *Cluster) forget(s *spec.Scenario) {
 	if s.Consumer.DeadLetterTopic != "" {
 		topics = append(topics, s.Consumer.DeadLetterTopic)
 	}
+	if o := s.Consumer.Output; o != nil {
+		topics = append(topics, o.Topic)
+	}
 	c.Delete(topics, []string{s.Consumer.Group})
 }
 
