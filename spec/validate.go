@@ -245,6 +245,14 @@ func (c check) output() {
 			c.at("consumer.output.topic", "%q is already %s", o.Topic, other.path)
 		}
 	}
+	if cs.OnFailure == workloads.OnFailureRetryTable {
+		c.at("consumer.on_failure", "retry-table applies events outside any poll, where a pipeline cannot forward their results: block, skip or dead-letter")
+	}
+	for _, st := range o.Producer {
+		if st.Key == "client.id" {
+			c.at("consumer.output.producer.client.id", "a member consumes and forwards with one client: its client.id is consumer.config's")
+		}
+	}
 	var err error
 	if o.ProducerConfig, err = workloads.ProducerOptions(o.Producer.Client()); err != nil {
 		c.settingError("consumer.output.producer", err)
@@ -256,9 +264,6 @@ func (c check) output() {
 	// The transactional pipeline commits its offsets in its transactions.
 	if cs.ClientConfig.AutoCommit {
 		c.at("consumer.config.enable.auto.commit", "a transactional pipeline commits its input offsets in its transactions: not with enable.auto.commit=true")
-	}
-	if cs.OnFailure == workloads.OnFailureRetryTable {
-		c.at("consumer.on_failure", "retry-table retries outside the poll's transaction: not with a transactional pipeline (block, skip or dead-letter)")
 	}
 	if c.written("consumer.config.max.poll.interval.ms") {
 		c.at("consumer.config.max.poll.interval.ms", "a transactional pipeline's member is not put out of the group by a slow poll here (franz-go's session keeps it); only the rebalance timeout applies: remove the setting")
@@ -370,6 +375,8 @@ func (c check) transactionalFault(f Fault, path string) {
 			c.at(path+".type", "%s crashes a producer mid-transaction: the producers need a transactional.id (workload.producer)", f.Type)
 		case pc.CrashedProducer() >= w.Producers:
 			c.at(path+".producer", "producer %d does not exist (producers are 0..%d)", pc.CrashedProducer(), w.Producers-1)
+		case w.Transactions.Records < 2:
+			c.at(path+".type", "%s crashes a producer in the middle of a transaction: transactions of one record have no middle (workload.transactions.records)", f.Type)
 		}
 	}
 	id := f.Target.Coordinator

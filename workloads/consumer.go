@@ -87,8 +87,11 @@ func StartGroup(conn kafkaconn.Conn, spec ConsumeSpec, db KitchenDB, out Process
 	if spec.Batch < 0 || spec.Batch > MaxBatch {
 		return nil, fmt.Errorf("consumer group: batch %d: want 0 to %d rows per write", spec.Batch, MaxBatch)
 	}
-	if spec.Output.Transactional() && (spec.Config.AutoCommit || spec.OnFailure == OnFailureRetryTable) {
-		return nil, fmt.Errorf("consumer group: a transactional pipeline commits its offsets in its transactions: not with enable.auto.commit or retry-table")
+	if spec.Output != nil && spec.OnFailure == OnFailureRetryTable {
+		return nil, fmt.Errorf("consumer group: the retry table applies events outside any poll: a pipeline cannot forward them")
+	}
+	if spec.Output.Transactional() && spec.Config.AutoCommit {
+		return nil, fmt.Errorf("consumer group: a transactional pipeline commits its offsets in its transactions: not with enable.auto.commit")
 	}
 	spec.MaxAttempts = max(spec.MaxAttempts, 1)
 	spec.RetryBackoff = cmp.Or(spec.RetryBackoff, 100*time.Millisecond)
@@ -289,11 +292,11 @@ func (in *instance) newClient() (*kgo.Client, *kgo.GroupTransactSession, error) 
 	g := in.g
 	owned := func(kind string) func(context.Context, *kgo.Client, map[string][]int32) {
 		return func(_ context.Context, cl *kgo.Client, ps map[string][]int32) {
+			if kind != assertions.Assigned {
+				in.revoked.Store(true) // a session aborts its next transaction after this (eager: even an empty one)
+			}
 			if parts := ps[g.spec.Topic]; len(parts) > 0 {
 				_, gen := cl.GroupMetadata()
-				if kind != assertions.Assigned {
-					in.revoked.Store(true)
-				}
 				in.track(kind, parts)
 				g.kitchen.out.OwnershipChanged(time.Now(), in.slot, kind, gen, parts)
 			}
@@ -407,8 +410,12 @@ func (in *instance) poll(ctx context.Context) {
 		if in.sess != nil {
 			in.waitBatch()
 			in.fwd.Wait()
-			if in.dropped.Load() || in.crashLate.Load() {
+			if in.crashLate.Load() {
 				return // dying with the transaction open: the coordinator aborts it
+			}
+			if in.dropped.Load() {
+				in.endTxn(kgo.TryAbort) // work abandoned at a stop: nothing of it may commit
+				return
 			}
 			if !in.endTxn(kgo.TryCommit) {
 				return
@@ -420,6 +427,16 @@ func (in *instance) poll(ctx context.Context) {
 			in.fwd.Wait() // at least once: results are written before their input is committed
 			if in.dropped.Load() || in.crashLate.Load() {
 				return // abandoned, or dying between processing and commit
+			}
+			if in.fwdFailed.Swap(false) {
+				// A result was not written: the batch must not be committed.
+				// A new client starts over from the committed offsets, so
+				// the batch is processed and forwarded again (at least once).
+				if err := in.rejoin(); err != nil {
+					in.g.errs.add(err)
+					return
+				}
+				continue
 			}
 			if timedOut && ctx.Err() != nil {
 				in.dropped.Store(true) // stopping, and out of the group: no rejoin, no final commit
@@ -543,26 +560,15 @@ func (in *instance) forward(it *item) {
 	in.client().Produce(context.Background(), rec, in.forwarded)
 }
 
-// forwarded hears a forward's outcome. In a transaction a failure aborts
-// it; otherwise the forward is tried again until it is written, so the
-// poll's commit (which waits for it) never passes an unwritten result.
-func (in *instance) forwarded(r *kgo.Record, err error) {
+// forwarded hears a forward's outcome. A failure keeps the poll from
+// committing: a transaction aborts; without one the member starts over
+// from the committed offsets. Either way the batch is processed again.
+func (in *instance) forwarded(_ *kgo.Record, err error) {
 	defer in.fwd.Done()
-	if err == nil {
-		return
-	}
-	in.g.errs.add(fmt.Errorf("forward: %w", err))
-	if in.sess != nil {
+	if err != nil {
+		in.g.errs.add(fmt.Errorf("forward: %w", err))
 		in.fwdFailed.Store(true)
-		return
 	}
-	if in.dropped.Load() || errors.Is(err, kgo.ErrClientClosed) {
-		return
-	}
-	in.fwd.Add(1)
-	time.AfterFunc(in.g.spec.RetryBackoff, func() {
-		in.client().Produce(context.Background(), &kgo.Record{Topic: r.Topic, Key: r.Key, Value: r.Value, Headers: r.Headers}, in.forwarded)
-	})
 }
 
 // rejoin replaces the member's client, as the Java client's next poll after

@@ -240,6 +240,8 @@ func ProducerOptions(settings []Setting) (ProducerConfig, error) {
 		if err := checkTransactional(c); err != nil {
 			return ProducerConfig{}, err
 		}
+	} else if v, set := lookup(settings, "transaction.timeout.ms"); set {
+		return ProducerConfig{}, &SettingError{Key: "transaction.timeout.ms", Value: v, Msg: "only a transactional producer has transactions: set transactional.id too"}
 	}
 	idem, err := resolveIdempotence(c)
 	if err == nil {
