@@ -23,26 +23,8 @@ import (
 //
 //	go test -run '^$' -bench ProducerVsPerfTest -benchtime 1x ./scenarios/
 func BenchmarkProducerVsPerfTest(b *testing.B) {
-	if _, err := exec.LookPath("java"); err != nil {
-		b.Skip("java is not installed")
-	}
 	const records, size = 200000, 256
-	ctx := context.Background()
-	libs, err := harness.KafkaLibs(ctx, harness.DefaultKafkaVersion, b.Logf)
-	if err != nil {
-		b.Fatal(err)
-	}
-	rt, err := harness.NewProcessRuntime(harness.ProcessOptions{Version: harness.DefaultKafkaVersion, LibsDir: libs,
-		RunID: fmt.Sprintf("bench-%d", time.Now().UnixNano()), Logf: b.Logf})
-	if err != nil {
-		b.Fatal(err)
-	}
-	cluster, err := harness.Start(ctx, rt, harness.Config{Nodes: 3, Logf: b.Logf})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer cluster.Close(context.Background())
-	boot := cluster.Bootstrap()
+	libs, boot := benchCluster(b)
 	// Warm the brokers' JIT first, so neither contender pays for it.
 	createTopics(b, boot, "warmup")
 	perfTest(b, libs, boot, "warmup", records, size)
@@ -59,6 +41,31 @@ func BenchmarkProducerVsPerfTest(b *testing.B) {
 		b.ReportMetric(ours, "chaosrun_rec/s")
 		b.ReportMetric(ours/perf, "ratio")
 	}
+}
+
+// benchCluster starts a 3-node cluster of local JVMs for a benchmark,
+// closed when it ends, and returns Kafka's jars and its bootstrap.
+func benchCluster(b *testing.B) (libs string, boot []string) {
+	b.Helper()
+	if _, err := exec.LookPath("java"); err != nil {
+		b.Skip("java is not installed")
+	}
+	ctx := context.Background()
+	libs, err := harness.KafkaLibs(ctx, harness.DefaultKafkaVersion, b.Logf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rt, err := harness.NewProcessRuntime(harness.ProcessOptions{Version: harness.DefaultKafkaVersion, LibsDir: libs,
+		RunID: fmt.Sprintf("bench-%d", time.Now().UnixNano()), Logf: b.Logf})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cluster, err := harness.Start(ctx, rt, harness.Config{Nodes: 3, Logf: b.Logf})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { cluster.Close(context.Background()) })
+	return libs, cluster.Bootstrap()
 }
 
 func createTopics(b *testing.B, boot []string, topics ...string) {
@@ -113,26 +120,8 @@ func perfTest(b *testing.B, libs string, boot []string, topic string, records, s
 //
 //	go test -run '^$' -bench TransactionalVsPlain -benchtime 1x ./scenarios/
 func BenchmarkTransactionalVsPlain(b *testing.B) {
-	if _, err := exec.LookPath("java"); err != nil {
-		b.Skip("java is not installed")
-	}
 	const records, size = 100000, 256
-	ctx := context.Background()
-	libs, err := harness.KafkaLibs(ctx, harness.DefaultKafkaVersion, b.Logf)
-	if err != nil {
-		b.Fatal(err)
-	}
-	rt, err := harness.NewProcessRuntime(harness.ProcessOptions{Version: harness.DefaultKafkaVersion, LibsDir: libs,
-		RunID: fmt.Sprintf("bench-%d", time.Now().UnixNano()), Logf: b.Logf})
-	if err != nil {
-		b.Fatal(err)
-	}
-	cluster, err := harness.Start(ctx, rt, harness.Config{Nodes: 3, Logf: b.Logf})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer cluster.Close(context.Background())
-	boot := cluster.Bootstrap()
+	_, boot := benchCluster(b)
 	createTopics(b, boot, "warmup")
 	ourProducer(b, boot, "warmup", records, size) // JIT warm-up, not measured
 	b.ResetTimer()

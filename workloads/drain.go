@@ -124,12 +124,12 @@ func drainLoop(ctx context.Context, cl *kgo.Client, id Identity, remaining map[i
 				delete(remaining, r.Partition)
 				return
 			}
-			switch err := id.Decode(r, &e); {
-			case r.Attrs.IsControl():
-			case err != nil:
-				out.DrainedForeign(r.Partition, r.Offset, err.Error())
-			default:
-				out.Drained(&e)
+			if !r.Attrs.IsControl() { // a transaction marker only moves the position
+				if err := id.Decode(r, &e); err != nil {
+					out.DrainedForeign(r.Partition, r.Offset, err.Error())
+				} else {
+					out.Drained(&e)
+				}
 			}
 			if r.Offset+1 >= end {
 				delete(remaining, r.Partition)
