@@ -201,3 +201,9 @@ func killProcs(procs []markedProc) error {
 	}
 	return nil
 }
+
+// Markers are the command-line markers a run's JVMs carry (the harness's and
+// the Java workload's), so a later run finds and kills them if this run dies.
+func Markers(runID, runDir string) []string {
+	return []string{markerRun + runID, markerDir + runDir}
+}

@@ -195,3 +195,7 @@ func orNop(logf func(string, ...any)) func(string, ...any) {
 	}
 	return logf
 }
+
+// CacheDir is where chaosrun keeps what it builds once: Kafka's jars and the
+// compiled Java workload ($CHAOSRUN_CACHE, else the user's cache dir).
+func CacheDir() (string, error) { return cacheRoot() }

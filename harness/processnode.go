@@ -7,12 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/chaosrun/chaosrun/internal/spawn"
 )
 
 // procNode is one node's JVM and its lifecycle state machine.
@@ -133,7 +134,7 @@ func (n *procNode) format(ctx context.Context, r *ProcessRuntime) error {
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = r.sysProcAttr()
-	if err := startPinned(cmd); err != nil {
+	if err := spawn.Start(cmd); err != nil {
 		return fmt.Errorf("format storage: %w", err)
 	}
 	if err := cmd.Wait(); err != nil {
@@ -174,7 +175,7 @@ func (n *procNode) launch(r *ProcessRuntime) error {
 	cmd := exec.Command("java", args...)
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = r.sysProcAttr()
-	if err := startPinned(cmd); err != nil {
+	if err := spawn.Start(cmd); err != nil {
 		return fmt.Errorf("launch java: %w", err)
 	}
 	n.cmd, n.done, n.exitErr = cmd, make(chan struct{}), nil
@@ -306,34 +307,6 @@ func isClosed(ch chan struct{}) bool {
 	default:
 		return false
 	}
-}
-
-// spawner starts child processes from one OS thread that never exits:
-// Pdeathsig fires when the *thread* that forked a child ends, and Go may end
-// threads, so without this a JVM could be killed while we still run.
-var spawner struct {
-	once sync.Once
-	reqs chan spawnReq
-}
-
-type spawnReq struct {
-	cmd *exec.Cmd
-	err chan error
-}
-
-func startPinned(cmd *exec.Cmd) error {
-	spawner.once.Do(func() {
-		spawner.reqs = make(chan spawnReq)
-		go func() {
-			runtime.LockOSThread() // never unlocked: the thread lives as long as we do
-			for r := range spawner.reqs {
-				r.err <- r.cmd.Start()
-			}
-		}()
-	})
-	req := spawnReq{cmd: cmd, err: make(chan error, 1)}
-	spawner.reqs <- req
-	return <-req.err
 }
 
 // fileTail returns the last n lines of a file, reading at most its last

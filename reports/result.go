@@ -80,6 +80,10 @@ type Result struct {
 	// ConsumerErrors are the kitchen display's errors (fetch, commit, sink,
 	// lookup), each with when it was first and last seen.
 	ConsumerErrors []ErrorSpan `json:"consumer_errors,omitempty"`
+	// ProducerErrors are the producers' errors, each distinct one with its
+	// count and when it was first and last seen (the Java client's with
+	// their numbers as N).
+	ProducerErrors []ErrorSpan `json:"producer_errors,omitempty"`
 
 	Verdict        string      `json:"verdict"` // VerdictPass, VerdictFail or VerdictError; set by Judge
 	Expect         Expectation `json:"expect"`
@@ -138,6 +142,12 @@ type Workload struct {
 	Env         string   `json:"env"`
 	Consumers   int      `json:"consumers"`
 	Workers     int      `json:"workers"` // processing workers per consumer
+	// Client is the Kafka client producers and kitchen display ran on:
+	// "franz-go" or "java <version>" (the Apache Kafka Java client).
+	Client string `json:"client,omitempty"`
+	// ClientNotes say where the client behaves unlike the Java client for a
+	// setting the scenario uses (franz-go only).
+	ClientNotes []string `json:"client_notes,omitempty"`
 }
 
 // Phase is one load phase as it ran.

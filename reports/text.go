@@ -55,6 +55,12 @@ func header(p *printer, r *Result) {
 	if r.RuntimeReason != "" {
 		p.f("  runtime: %s\n", r.RuntimeReason)
 	}
+	if c := r.Workload.Client; c != "" {
+		p.f("  client: %s\n", c)
+	}
+	for _, n := range r.Workload.ClientNotes {
+		p.f("  client difference: %s\n", n)
+	}
 	if r.KitchenDB != "" {
 		p.f("  kitchen database: %s\n", r.KitchenDB)
 	}
@@ -276,10 +282,16 @@ func timeline(p *printer, r *Result) {
 	for _, e := range r.ConsumerErrors {
 		lines = append(lines, line{e.First, fmt.Sprintf("%-6s  consumer  %d× until t+%.1fs: %s", "error", e.Count, e.Last, clip(e.Error, 160))})
 	}
+	for _, e := range mostFrequent(r.ProducerErrors, 10) {
+		lines = append(lines, line{e.First, fmt.Sprintf("%-6s  producer  %d× until t+%.1fs: %s", "error", e.Count, e.Last, clip(e.Error, 160))})
+	}
 	slices.SortStableFunc(lines, func(a, b line) int { return cmp.Compare(a.t, b.t) })
-	if len(r.ConsumerErrors) > 0 {
+	switch {
+	case len(r.ProducerErrors) > 0:
+		p.f("\nfaults and client errors\n")
+	case len(r.ConsumerErrors) > 0:
 		p.f("\nfaults and consumer errors\n")
-	} else {
+	default:
 		p.f("\nfaults\n")
 	}
 	if len(lines) == 0 {
@@ -288,6 +300,13 @@ func timeline(p *printer, r *Result) {
 	for _, l := range lines {
 		p.f("  %-9s %s\n", fmt.Sprintf("t+%.1fs", l.t), l.text)
 	}
+}
+
+// mostFrequent is the n errors seen most often (the result keeps them all).
+func mostFrequent(errs []ErrorSpan, n int) []ErrorSpan {
+	errs = slices.Clone(errs)
+	slices.SortStableFunc(errs, func(a, b ErrorSpan) int { return cmp.Compare(b.Count, a.Count) })
+	return errs[:min(n, len(errs))]
 }
 
 // clip shortens s to at most n bytes, marking the cut.

@@ -116,7 +116,7 @@ func (r *run) consumeSpec(id workloads.Identity, d *downstream) workloads.Consum
 		Topic: r.s.Topic.Name, Group: c.Group, Instances: c.Instances, Workers: c.Workers,
 		ProcessingTime: c.ProcessingTime, Identity: id, Config: c.ClientConfig,
 		Lookup: d.lookup, OnFailure: c.OnFailure, MaxAttempts: c.MaxAttempts, RetryBackoff: c.RetryBackoff,
-		Batch: r.s.Sink.Batch,
+		Batch: r.s.Sink.Batch, Java: r.java,
 	}
 	if c.Lookup != nil {
 		spec.RetryEmpty = c.Lookup.RetryEmpty

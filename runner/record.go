@@ -44,7 +44,7 @@ func (r *run) baseResult() *reports.Result {
 		Workload: reports.Workload{
 			Rate: s.Workload.Rate, Phases: phaseNames(s.Workload), Producers: s.Workload.Producers, Duration: s.Workload.Duration.Seconds(),
 			KeyMode: string(s.Workload.Key), MessageSize: s.Workload.MessageSize, Topic: s.Topic.Name, Env: s.Env,
-			Consumers: s.Consumer.Instances, Workers: s.Consumer.Workers,
+			Consumers: s.Consumer.Instances, Workers: s.Consumer.Workers, Client: spec.ClientFranz,
 		},
 		Expect:    reports.Expectation{Verdict: s.Expect.Verdict, Failing: s.Expect.Failing},
 		Overrides: overrideTexts(s.Overrides),
@@ -113,12 +113,16 @@ func plans(s *spec.Scenario) []faults.Planned {
 	return out
 }
 
-func produceSpec(s *spec.Scenario, id workloads.Identity) workloads.ProduceSpec {
+func (r *run) produceSpec(id workloads.Identity) workloads.ProduceSpec {
+	s := r.s
 	w := s.Workload
 	ps := workloads.ProduceSpec{
 		Topic: s.Topic.Name, Phases: w.Load(), Producers: w.Producers,
 		Key: w.Key, Merchants: w.Merchants, MessageSize: w.MessageSize, Seed: s.Seed,
 		Identity: id, Config: w.ProducerConfig,
+	}
+	if r.java != nil {
+		ps.Java = r.java
 	}
 	if t := w.Transactions; t != nil {
 		ps.Transactions = &workloads.Transactions{Records: t.Records, AbortRate: t.AbortRate}

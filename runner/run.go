@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -82,6 +83,8 @@ func newRun(s *spec.Scenario, opts Options) (*run, error) {
 	case ext != nil && opts.Runtime != harness.RuntimeAuto && opts.Runtime != RuntimeExternal:
 		return nil, &spec.Errors{List: []*spec.Error{{Field: "--runtime",
 			Msg: fmt.Sprintf("%q: the scenario runs on an external cluster, which no runtime starts", opts.Runtime)}}}
+	case ext != nil && s.Workload.Java():
+		return nil, s.ErrorAt("workload.client", "the Java client runs against clusters chaosrun starts: it cannot be routed through the proxies of an external cluster")
 	case ext != nil:
 		if err := ext.Validate(); err != nil {
 			return nil, err
@@ -142,12 +145,18 @@ type run struct {
 	// imageNamed: the user chose the image, so auto must not swap it.
 	imageNamed bool
 	res        *reports.Result
-	sinkWrites workloads.SinkWrites // what the kitchen's database writes cost
-	probe      *probeState          // a capacity probe's early stop; nil for a run
-	ext        *spec.External       // the cluster attached to; nil when one is started
+	sinkWrites workloads.SinkWrites  // what the kitchen's database writes cost
+	probe      *probeState           // a capacity probe's early stop; nil for a run
+	ext        *spec.External        // the cluster attached to; nil when one is started
+	java       *workloads.JavaClient // the Java workload client; nil: franz-go
 }
 
 func (r *run) execute(ctx context.Context) error {
+	if r.s.Workload.Java() {
+		if err := r.prepareJava(ctx); err != nil {
+			return err
+		}
+	}
 	cluster, runDir, err := r.startCluster(ctx)
 	if err != nil {
 		return err
@@ -224,6 +233,9 @@ func (r *run) withCluster(ctx context.Context, cluster *harness.Cluster, runDir 
 	} else if err := checkBrokerConfig(ctx, r.s, adm); err != nil {
 		return stage("broker config", err)
 	}
+	if err := r.attachJava(cluster.Conn().Seeds, runDir); err != nil {
+		return stage("java client", err)
+	}
 	if err := createTopic(ctx, r.s, admCl); err != nil {
 		return stage("topic", err)
 	}
@@ -263,6 +275,9 @@ func stage(name string, err error) error {
 func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Client, down *downstream) error {
 	s := r.s
 	r.res.Producer, r.res.Consumer = s.Workload.ProducerConfig.Resolved, s.Consumer.ClientConfig.Resolved
+	if r.java == nil {
+		r.res.Workload.ClientNotes = slices.Concat(s.Workload.ProducerConfig.Notes, s.Consumer.ClientConfig.Notes)
+	}
 	id := workloads.Identity{Run: r.id, Env: s.Env}
 	conn := cluster.Conn()
 
@@ -308,7 +323,7 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	if db, ok := down.db.(faults.Database); ok {
 		env.Database = db
 	}
-	ps := produceSpec(s, id)
+	ps := r.produceSpec(id)
 	ps.Poison = down.poison
 	if ps.Crashes != nil {
 		env.Transactions = ps.Crashes
@@ -418,6 +433,10 @@ func (r *run) produceUnderFaults(ctx context.Context, env *faults.Env, conn kafk
 	r.recordTimeline(sched.Timeline())
 	for _, e := range stats.TopErrors(5) {
 		r.logf("producer errors: %s", e)
+	}
+	for _, e := range stats.Spans {
+		r.res.ProducerErrors = append(r.res.ProducerErrors, reports.ErrorSpan{Error: e.Error, Count: e.Count,
+			First: e.First.Sub(r.res.StartedAt).Seconds(), Last: e.Last.Sub(r.res.StartedAt).Seconds()})
 	}
 	switch {
 	case err != nil:

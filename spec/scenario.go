@@ -66,7 +66,10 @@ type Workload struct {
 	Key         workloads.KeyMode `yaml:"key"`          // order (default), merchant, none
 	Merchants   int               `yaml:"merchants"`    // default 100
 	MessageSize int               `yaml:"message_size"` // bytes, default 256
-	Producer    Settings          `yaml:"producer"`     // Java producer settings
+	// Client runs producers and kitchen display on franz-go (default) or
+	// on the Apache Kafka Java client (java), with the same settings.
+	Client   string   `yaml:"client"`
+	Producer Settings `yaml:"producer"` // Java producer settings
 	// Transactions shapes the transactions of producers with a
 	// transactional.id; default 10 records each, none aborted on purpose.
 	Transactions *Transactions `yaml:"transactions"`
@@ -74,6 +77,15 @@ type Workload struct {
 	// ProducerConfig is Producer mapped onto franz-go, filled by validation.
 	ProducerConfig workloads.ProducerConfig `yaml:"-"`
 }
+
+// The clients a workload can run on.
+const (
+	ClientFranz = "franz-go"
+	ClientJava  = "java"
+)
+
+// Java says whether the workload runs on the Java client.
+func (w Workload) Java() bool { return w.Client == ClientJava }
 
 // Transactions are the transactional producers' transactions.
 type Transactions struct {
@@ -218,6 +230,7 @@ func (s *Scenario) applyDefaults() {
 		}
 	}
 	defStr("env", &s.Env, "prod")
+	defStr("workload.client", &s.Workload.Client, ClientFranz)
 	defStr("topic.name", &s.Topic.Name, "orders")
 	defStr("consumer.group", &s.Consumer.Group, "kitchen-display")
 	defStr("sink.type", &s.Sink.Type, workloads.DefaultSink())

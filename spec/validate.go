@@ -162,9 +162,22 @@ func (c check) workload() {
 	if w.MessageSize < 1 || w.MessageSize > 1<<20 {
 		c.at("workload.message_size", "want 1 byte to 1 MiB")
 	}
-	var err error
-	if w.ProducerConfig, err = workloads.ProducerOptions(w.Producer.Client()); err != nil {
-		c.settingError("workload.producer", err)
+	switch w.Client {
+	case ClientFranz:
+		var err error
+		if w.ProducerConfig, err = workloads.ProducerOptions(w.Producer.Client()); err != nil {
+			c.settingError("workload.producer", err)
+		}
+	case ClientJava:
+		c.javaSettings("workload.producer", w.Producer, javaProducerOwned)
+		m := w.Producer.Map()
+		w.ProducerConfig = workloads.ProducerConfig{Acks: cmpOr(m["acks"], "all"), Resolved: m}
+		if w.ProducerConfig.Acks == "-1" {
+			w.ProducerConfig.Acks = "all"
+		}
+		c.javaRefusals()
+	default:
+		c.at("workload.client", "want %s or %s, got %q", ClientFranz, ClientJava, w.Client)
 	}
 	if t := w.Transactions; t != nil {
 		if c.written("workload.transactions") && w.Producer.Map()["transactional.id"] == "" {
@@ -226,11 +239,72 @@ func (c check) consumer() {
 	if cs.Workers < 1 || cs.Workers > 256 {
 		c.at("consumer.workers", "want 1 to 256 workers")
 	}
+	if c.s.Workload.Java() {
+		c.javaSettings("consumer.config", cs.Config, javaConsumerOwned)
+		m := cs.Config.Map()
+		cs.ClientConfig = workloads.ConsumerConfig{Resolved: m, AutoCommit: m["enable.auto.commit"] == "true",
+			Static: m["group.instance.id"] != ""}
+		return
+	}
 	var err error
 	if cs.ClientConfig, err = workloads.ConsumerOptions(cs.Config.Client()); err != nil {
 		c.settingError("consumer.config", err)
 	}
 	c.output()
+}
+
+// Settings the Java workload sets itself: the scenario may not.
+var (
+	javaProducerOwned = map[string]string{
+		"bootstrap.servers": "chaosrun points the client at the cluster's proxies",
+		"key.serializer":    "the workload sends its own keys as bytes",
+		"value.serializer":  "the workload sends its own values as bytes",
+		"transactional.id":  "transactions run on franz-go only so far (client: franz-go)",
+	}
+	javaConsumerOwned = map[string]string{
+		"bootstrap.servers":  "chaosrun points the client at the cluster's proxies",
+		"group.id":           "set the group under consumer.group",
+		"key.deserializer":   "the kitchen display reads keys as bytes",
+		"value.deserializer": "the kitchen display reads values as bytes",
+	}
+)
+
+// javaSettings refuses the settings chaosrun owns on the Java client; every
+// other name goes to the client untouched, which refuses what it does not
+// know before the run starts.
+func (c check) javaSettings(path string, settings Settings, owned map[string]string) {
+	for _, st := range settings {
+		if why, ok := owned[st.Key]; ok {
+			c.at(path+"."+st.Key, "not settable on the Java workload: %s", why)
+		}
+	}
+}
+
+// javaRefusals refuses what the Java workload does not do yet.
+func (c check) javaRefusals() {
+	s := c.s
+	refuse := func(path, what string) {
+		c.at(path, "%s is not supported with workload.client: java yet (use client: franz-go)", what)
+	}
+	if c.written("workload.transactions") {
+		refuse("workload.transactions", "a transactional producer")
+	}
+	if s.Consumer.Output != nil {
+		refuse("consumer.output", "a consume-transform-produce pipeline")
+	}
+	if s.Consumer.OnFailure == workloads.OnFailureDeadLetter {
+		refuse("consumer.on_failure", "dead-letter (the member would have to produce)")
+	}
+	if s.Cluster.External != nil {
+		refuse("cluster.external", "an external cluster (the Java client cannot be routed through chaosrun's proxies)")
+	}
+}
+
+func cmpOr(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }
 
 // output checks the pipeline's output topic and its producer.

@@ -47,6 +47,8 @@ type ConsumeSpec struct {
 	// Output, when set, makes the kitchen display a consume-transform-produce
 	// stage: each processed record is forwarded to the output topic.
 	Output *Output
+	// Java, when set, runs each member as a Java client process.
+	Java *JavaClient
 }
 
 // Output is where the pipeline forwards what it processed. With a
@@ -89,6 +91,9 @@ func StartGroup(conn kafkaconn.Conn, spec ConsumeSpec, db KitchenDB, out Process
 	}
 	if spec.Output != nil && spec.OnFailure == OnFailureRetryTable {
 		return nil, fmt.Errorf("consumer group: the retry table applies events outside any poll: a pipeline cannot forward them")
+	}
+	if spec.Java != nil && (spec.Output != nil || spec.OnFailure == OnFailureDeadLetter) {
+		return nil, fmt.Errorf("consumer group: on the Java client a member does not produce yet: no output topic, no dead-letter")
 	}
 	if spec.Output.Transactional() && spec.Config.AutoCommit {
 		return nil, fmt.Errorf("consumer group: a transactional pipeline commits its offsets in its transactions: not with enable.auto.commit")
@@ -261,15 +266,22 @@ type instance struct {
 	crashAt    atomic.Bool    // crash after the next non-empty poll
 	crashLate  atomic.Bool    // crash after processing the next batch, before its commit
 	dropped    atomic.Bool    // workers discard instead of processing
+	java       *javaMember    // the member's Java client process; nil: franz-go's client cl
 }
 
 func startInstance(g *Group, slot int) (*instance, error) {
 	in := &instance{g: g, slot: slot, loop: make(chan struct{})}
-	cl, sess, err := in.newClient()
-	if err != nil {
-		return nil, err
+	if g.spec.Java != nil {
+		if err := in.startJava(); err != nil {
+			return nil, err
+		}
+	} else {
+		cl, sess, err := in.newClient()
+		if err != nil {
+			return nil, err
+		}
+		in.cl, in.sess = cl, sess
 	}
-	in.cl, in.sess = cl, sess
 	pollCtx, cancelPoll := context.WithCancel(context.Background())
 	workCtx, cancelWork := context.WithCancel(context.Background())
 	in.cancelPoll, in.cancelWork = cancelPoll, cancelWork
@@ -279,7 +291,11 @@ func startInstance(g *Group, slot int) (*instance, error) {
 		in.workers.Add(1)
 		go in.work(workCtx, pollCtx, q)
 	}
-	go in.poll(pollCtx)
+	if in.java != nil {
+		go in.pollJava()
+	} else {
+		go in.poll(pollCtx)
+	}
 	return in, nil
 }
 
@@ -291,9 +307,15 @@ func startInstance(g *Group, slot int) (*instance, error) {
 func (in *instance) newClient() (*kgo.Client, *kgo.GroupTransactSession, error) {
 	g := in.g
 	owned := func(kind string) func(context.Context, *kgo.Client, map[string][]int32) {
-		return func(_ context.Context, cl *kgo.Client, ps map[string][]int32) {
+		return func(ctx context.Context, cl *kgo.Client, ps map[string][]int32) {
 			if kind != assertions.Assigned {
 				in.revoked.Store(true) // a session aborts its next transaction after this (eager: even an empty one)
+			}
+			if kind == assertions.Revoked && g.spec.Config.AutoCommit && !in.dropped.Load() {
+				// The Java client commits what was polled before it gives partitions up.
+				if err := cl.CommitUncommittedOffsets(ctx); err != nil {
+					g.errs.add(fmt.Errorf("commit on revoke: %w", err))
+				}
 			}
 			if parts := ps[g.spec.Topic]; len(parts) > 0 {
 				_, gen := cl.GroupMetadata()
@@ -363,7 +385,14 @@ func (in *instance) client() *kgo.Client {
 func (in *instance) poll(ctx context.Context) {
 	defer close(in.loop)
 	spec := in.g.spec
+	lastAuto := time.Now()
 	for ctx.Err() == nil {
+		if spec.Config.AutoCommit && time.Since(lastAuto) >= spec.Config.AutoCommitInterval {
+			// As the Java client's poll does: commit what earlier polls
+			// returned, processed or not.
+			lastAuto = time.Now()
+			in.commitPolled()
+		}
 		fetches := in.client().PollRecords(ctx, spec.Config.MaxPollRecords)
 		if fetches.IsClientClosed() {
 			return
@@ -379,9 +408,6 @@ func (in *instance) poll(ctx context.Context) {
 			})
 			in.allowRebalance()
 			continue
-		}
-		if spec.Config.AutoCommit {
-			in.commit(recs) // the naive pattern: commit first, process later
 		}
 		if in.crashAt.Load() {
 			return // the batch dies with the process
@@ -595,6 +621,15 @@ func (in *instance) commit(recs []*kgo.Record) {
 	}
 }
 
+// commitPolled commits everything polled so far.
+func (in *instance) commitPolled() {
+	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+	defer cancel()
+	if err := in.client().CommitUncommittedOffsets(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		in.g.errs.add(fmt.Errorf("commit: %w", err))
+	}
+}
+
 const (
 	commitTimeout = 10 * time.Second
 	drainTimeout  = 30 * time.Second // a graceful stop waits this long for queued work
@@ -702,6 +737,10 @@ func (in *instance) stop() {
 }
 
 func (in *instance) shutdown() {
+	if in.java != nil {
+		in.shutdownJava()
+		return
+	}
 	in.cancelPoll()
 	// Work that does not finish must not hang the stop: past the deadline
 	// it is abandoned (and stays uncommitted), which also frees a poll loop
@@ -715,12 +754,8 @@ func (in *instance) shutdown() {
 	if !stopAbandon() {
 		in.dropped.Store(true) // work was abandoned: commit nothing more
 	}
-	if !in.g.spec.Config.AutoCommit && !in.dropped.Load() && in.sess == nil { // a session ended each poll's transaction
-		ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
-		if err := in.client().CommitUncommittedOffsets(ctx); err != nil && !errors.Is(err, context.Canceled) {
-			in.g.errs.add(fmt.Errorf("final commit: %w", err))
-		}
-		cancel()
+	if !in.dropped.Load() && in.sess == nil { // a session ended each poll's transaction
+		in.commitPolled() // with auto-commit too: the Java client commits on close
 	}
 	in.cancelWork()
 	in.client().CloseAllowingRebalance()

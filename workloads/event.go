@@ -3,6 +3,7 @@ package workloads
 import (
 	"errors"
 	"strconv"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -125,6 +126,7 @@ type eventBuf struct {
 	id       assertions.ID
 	intended time.Time
 	sent     time.Time
+	ticket   atomic.Uint64 // seq+1 while its outcome is open (expiry); 0 once claimed
 }
 
 // fill writes one order event into b.

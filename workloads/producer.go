@@ -43,6 +43,8 @@ type ProduceSpec struct {
 	// transactional.id); Crashes carries the producer-crash fault to them.
 	Transactions *Transactions
 	Crashes      *ProducerCrashes
+	// Java, when set, sends through Java client processes instead of franz-go.
+	Java *JavaClient
 }
 
 // Outcomes is where each send's outcome goes; assertions.Ledger is one.
@@ -61,6 +63,7 @@ type Outcomes interface {
 // ProduceStats summarises the producers' errors for the log.
 type ProduceStats struct {
 	Errors map[string]int64 // error text → count
+	Spans  []ErrorSpan      // the same, with when each was first and last seen
 }
 
 // Produce runs the producers until the schedule ends or ctx is done, then
@@ -89,7 +92,7 @@ func Produce(ctx context.Context, conn kafkaconn.Conn, spec ProduceSpec, out Out
 		p, err := newProducer(conn, spec, uint32(i), out, errs)
 		if err != nil {
 			for _, started := range producers[:i] {
-				started.cl.Close()
+				started.closeClient()
 			}
 			return ProduceStats{}, err
 		}
@@ -106,7 +109,7 @@ func Produce(ctx context.Context, conn kafkaconn.Conn, spec ProduceSpec, out Out
 	}
 	wg.Wait()
 	close(failures)
-	return ProduceStats{Errors: errs.snapshot()}, <-failures
+	return ProduceStats{Errors: errs.snapshot(), Spans: errs.list()}, <-failures
 }
 
 type producer struct {
@@ -119,7 +122,9 @@ type producer struct {
 	errs     *errorTally
 	pool     sync.Pool
 	acksZero bool
-	txn      *txnState // nil: not transactional
+	txn      *txnState   // nil: not transactional
+	java     *javaSender // the Java client's process; nil: franz-go's client cl
+	expiry   *expiry     // delivery.timeout.ms as the Java client keeps it; nil in transactions
 }
 
 func newProducer(conn kafkaconn.Conn, spec ProduceSpec, id uint32, out Outcomes, errs *errorTally) (*producer, error) {
@@ -135,11 +140,20 @@ func newProducer(conn kafkaconn.Conn, spec ProduceSpec, id uint32, out Outcomes,
 		p.txn = newTxnState(*spec.Transactions, spec.Seed, id)
 	}
 	p.pool.New = func() any { return &eventBuf{value: make([]byte, 0, spec.MessageSize+64)} }
+	if spec.Java != nil {
+		if p.txn != nil {
+			return nil, fmt.Errorf("producer %d: transactions are not supported on the Java client yet", id)
+		}
+		return p, p.startJava()
+	}
 	cl, err := p.connect()
 	if err != nil {
 		return nil, err
 	}
 	p.cl = cl
+	if p.txn == nil && spec.Config.DeliveryTimeout > 0 {
+		p.expiry = startExpiry(p, spec.Config.DeliveryTimeout)
+	}
 	return p, nil
 }
 
@@ -162,7 +176,7 @@ func (p *producer) connect() (*kgo.Client, error) {
 // measured) instead of fewer. A timed phase begins when the one before was
 // due to end; the phase after a flood begins when the flood is handed over.
 func (p *producer) run(ctx context.Context, start time.Time) error {
-	defer func() { p.cl.Close() }() // the client may be replaced on the way
+	defer p.closeClient()
 	seq := uint64(0)
 	began := start
 	for i, ph := range p.spec.Phases {
@@ -202,6 +216,11 @@ func (p *producer) phase(ctx context.Context, s slot, began time.Time, seq uint6
 		}
 		intended := began.Add(time.Duration(at * float64(time.Second)))
 		if wait := time.Until(intended); wait > 200*time.Microsecond {
+			if p.java != nil {
+				if err := p.java.proc.Push(); err != nil { // hand over what is buffered before waiting
+					return seq, fmt.Errorf("producer %d: the Java client is gone: %w", p.id, err)
+				}
+			}
 			time.Sleep(wait) // waits are one interval at most; ctx is checked every send
 		}
 		if p.txn != nil {
@@ -228,7 +247,16 @@ func (p *producer) phase(ctx context.Context, s slot, began time.Time, seq uint6
 		}
 		// The client's own context, not ctx: stopping the schedule must not cancel sends already made.
 		// A flood blocks here when the client's buffer is full: as fast as the producer can send.
-		p.cl.Produce(context.Background(), &b.rec, promise)
+		if p.java != nil {
+			if err := p.java.send(b); err != nil {
+				return seq, err
+			}
+		} else {
+			if p.expiry != nil {
+				p.expiry.arm(b)
+			}
+			p.produce(b, promise)
+		}
 		seq++
 		if p.txn != nil {
 			if err := p.sentInTxn(); err != nil {
@@ -239,10 +267,26 @@ func (p *producer) phase(ctx context.Context, s slot, began time.Time, seq uint6
 	return seq, nil
 }
 
+// closeClient closes whichever client the producer has; a Java client
+// still running (the run was cut short) is killed.
+func (p *producer) closeClient() {
+	if p.java != nil {
+		p.java.finish(0)
+		return
+	}
+	p.cl.Close() // the client may have been replaced on the way; buffered sends fail now
+	if p.expiry != nil {
+		p.expiry.close()
+	}
+}
+
 func (p *producer) flush() error {
 	timeout := p.spec.FlushTimeout
 	if timeout <= 0 {
 		timeout = 2 * time.Minute
+	}
+	if p.java != nil {
+		return p.java.finish(timeout)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -255,6 +299,13 @@ func (p *producer) flush() error {
 // promise records the outcome of one send and recycles its buffer.
 func (p *producer) promise(r *kgo.Record, err error) {
 	b := (*eventBuf)(unsafe.Pointer(r)) // rec is eventBuf's first field
+	if p.expiry != nil && !p.expiry.settle(b) {
+		if err == nil {
+			p.errs.add(errLateAck)
+		}
+		p.pool.Put(b)
+		return
+	}
 	now := time.Now()
 	switch {
 	case err == nil && !p.acksZero:
@@ -279,7 +330,7 @@ func (p *producer) promise(r *kgo.Record, err error) {
 func notWritten(err error) bool {
 	for _, e := range []error{
 		kerr.MessageTooLarge, kerr.RecordListTooLarge, kerr.InvalidTopicException,
-		kerr.TopicAuthorizationFailed, kerr.InvalidRecord, kerr.InvalidRequiredAcks,
+		kerr.TopicAuthorizationFailed, kerr.InvalidRecord, kerr.InvalidRequiredAcks, errBufferExhausted,
 	} {
 		if errors.Is(err, e) {
 			return true

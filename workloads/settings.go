@@ -3,6 +3,7 @@ package workloads
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,18 +41,34 @@ type ProducerConfig struct {
 	// TransactionalID is transactional.id: each producer uses it with its
 	// index appended (TransactionalIDFor), as ids must be distinct.
 	TransactionalID string
+	// DeliveryTimeout is delivery.timeout.ms: a send not acked within it
+	// fails, as in the Java client (see expiry).
+	DeliveryTimeout time.Duration
+	// MaxBlock is max.block.ms, BufferMemory buffer.memory: a send that
+	// finds the buffer full waits at most MaxBlock for room, then fails.
+	MaxBlock     time.Duration
+	BufferMemory int64
+	// Notes say where franz-go still behaves unlike the Java client for a
+	// setting the scenario sets.
+	Notes []string
 }
 
 // ConsumerConfig is a consumer configuration mapped onto franz-go.
 type ConsumerConfig struct {
-	Opts           []kgo.Opt
-	Resolved       map[string]string
-	AutoCommit     bool // naive mode: offsets are committed as polled, before processing
-	MaxPollRecords int
+	Opts     []kgo.Opt
+	Resolved map[string]string
+	// AutoCommit is the naive mode (enable.auto.commit=true): what polls
+	// returned is committed every AutoCommitInterval when the member polls
+	// (and when it gives partitions up or closes), processed or not.
+	AutoCommit         bool
+	AutoCommitInterval time.Duration
+	MaxPollRecords     int
 	// MaxPollInterval is how long processing one poll may take before the
 	// member is out of the group (the Java client's poll timeout).
 	MaxPollInterval time.Duration
 	Static          bool // group.instance.id is set: a static member
+	// Notes say where franz-go still behaves unlike the Java client.
+	Notes []string
 }
 
 // BlockRebalance says whether a poll holds rebalances off until the member
@@ -66,15 +83,18 @@ type knob struct {
 
 // clientBuild collects options while settings are applied.
 type clientBuild struct {
-	opts        []kgo.Opt
-	acks        string
-	idempotence string // "" when not set explicitly
-	txnID       string
-	inflight    int
-	retries     int
-	autoCommit  bool
-	maxPoll     int
-	pollTimeout time.Duration
+	opts            []kgo.Opt
+	acks            string
+	idempotence     string // "" when not set explicitly
+	txnID           string
+	inflight        int
+	retries         int
+	autoCommit      bool
+	maxPoll         int
+	pollTimeout     time.Duration
+	autoCommitEvery time.Duration
+	// The retry backoff, built once both bounds are known.
+	backoff, backoffMax time.Duration
 }
 
 var producerKnobs = map[string]knob{
@@ -111,13 +131,21 @@ var producerKnobs = map[string]knob{
 		return nil
 	}},
 	"linger.ms":           {"5", msOpt(func(d time.Duration) kgo.Opt { return kgo.ProducerLinger(d) })},
+	"max.block.ms":        {"60000", func(v string, c *clientBuild) error { _, err := parseInt(v, 0); return err }},
 	"batch.size":          {"16384", intOpt(1, func(n int) kgo.Opt { return kgo.ProducerBatchMaxBytes(int32(n)) })},
-	"delivery.timeout.ms": {"120000", msOpt(func(d time.Duration) kgo.Opt { return kgo.RecordDeliveryTimeout(d) })},
+	"delivery.timeout.ms": {"120000", func(v string, c *clientBuild) error { _, err := parseInt(v, 0); return err }},
 	"request.timeout.ms":  {"30000", msOpt(func(d time.Duration) kgo.Opt { return kgo.ProduceRequestTimeout(d) })},
-	// No default: franz-go's own backoff grows like the Java client's retry.backoff.max.ms.
-	"retry.backoff.ms": {"", msOpt(func(d time.Duration) kgo.Opt {
-		return kgo.RetryBackoffFn(func(int) time.Duration { return d })
-	})},
+	// Both bounds of the Java client's exponential backoff (see javaBackoff).
+	"retry.backoff.ms": {"100", func(v string, c *clientBuild) error {
+		n, err := parseInt(v, 0)
+		c.backoff = time.Duration(n) * time.Millisecond
+		return err
+	}},
+	"retry.backoff.max.ms": {"1000", func(v string, c *clientBuild) error {
+		n, err := parseInt(v, 0)
+		c.backoffMax = time.Duration(n) * time.Millisecond
+		return err
+	}},
 	"max.in.flight.requests.per.connection": {"5", func(v string, c *clientBuild) error {
 		n, err := parseInt(v, 1)
 		if err != nil {
@@ -143,6 +171,12 @@ var consumerKnobs = map[string]knob{
 	"enable.auto.commit": {"false", func(v string, c *clientBuild) error {
 		b, err := parseBool(v)
 		c.autoCommit = b
+		return err
+	}},
+	// As in the Java client: due commits are made when the member polls.
+	"auto.commit.interval.ms": {"5000", func(v string, c *clientBuild) error {
+		n, err := parseInt(v, 0)
+		c.autoCommitEvery = time.Duration(n) * time.Millisecond
 		return err
 	}},
 	"auto.offset.reset": {"earliest", func(v string, c *clientBuild) error {
@@ -212,8 +246,6 @@ var unsupported = map[string]string{
 	"value.deserializer": "the workload reads its own values",
 	"bootstrap.servers":  "the harness points clients at the cluster's proxies",
 	"group.id":           "set the group under consumer.group",
-	"auto.commit.interval.ms": "with enable.auto.commit=true the kitchen display commits on every poll, " +
-		"before processing, which is what makes its loss reproducible",
 }
 
 var balancers = map[string]func() kgo.GroupBalancer{
@@ -255,7 +287,76 @@ func ProducerOptions(settings []Setting) (ProducerConfig, error) {
 	}
 	resolved["enable.idempotence"] = strconv.FormatBool(idem)
 	resolved["acks"] = c.acks
-	return ProducerConfig{Opts: c.opts, Resolved: resolved, Idempotent: idem, Acks: c.acks, TransactionalID: c.txnID}, nil
+	delivery, err := deliveryTimeout(settings, resolved)
+	if err != nil {
+		return ProducerConfig{}, err
+	}
+	c.opts = append(c.opts, kgo.RecordDeliveryTimeout(delivery), kgo.RetryBackoffFn(javaBackoff(c.backoff, c.backoffMax)))
+	maxBlock, _ := strconv.Atoi(resolved["max.block.ms"])
+	memory, _ := strconv.ParseInt(resolved["buffer.memory"], 10, 64)
+	return ProducerConfig{Opts: c.opts, Resolved: resolved, Idempotent: idem, Acks: c.acks, TransactionalID: c.txnID,
+		DeliveryTimeout: delivery, MaxBlock: time.Duration(maxBlock) * time.Millisecond, BufferMemory: memory,
+		Notes: producerNotes(settings)}, nil
+}
+
+// deliveryTimeout follows the Java client: delivery.timeout.ms must cover
+// linger.ms + request.timeout.ms; set explicitly below that it is refused,
+// left at its default it is raised to that sum.
+func deliveryTimeout(settings []Setting, resolved map[string]string) (time.Duration, error) {
+	ms := func(k string) int { n, _ := strconv.Atoi(strings.TrimSpace(resolved[k])); return n }
+	delivery, floor := ms("delivery.timeout.ms"), ms("linger.ms")+ms("request.timeout.ms")
+	if delivery < floor {
+		if v, set := lookup(settings, "delivery.timeout.ms"); set {
+			return 0, &SettingError{Key: "delivery.timeout.ms", Value: v, Msg: fmt.Sprintf(
+				"must be at least linger.ms + request.timeout.ms (%d ms), as the Java client requires: lower request.timeout.ms too", floor)}
+		}
+		delivery = floor
+		resolved["delivery.timeout.ms"] = strconv.Itoa(floor)
+	}
+	return time.Duration(delivery) * time.Millisecond, nil
+}
+
+// javaBackoff is the Java client's retry backoff: retry.backoff.ms doubled
+// per attempt up to retry.backoff.max.ms, with 20% jitter.
+func javaBackoff(base, ceiling time.Duration) func(int) time.Duration {
+	if ceiling < base {
+		ceiling = base // the Java client lets the larger bound win
+	}
+	return func(tries int) time.Duration {
+		d := base
+		for i := 1; i < tries && d < ceiling; i++ {
+			d *= 2
+		}
+		d = min(d, ceiling)
+		return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+	}
+}
+
+// noted says how franz-go still differs from the Java client for a setting,
+// printed in a run's summary when the scenario sets it.
+var noted = map[string]string{
+	"request.timeout.ms": "franz-go sends it to the broker as the produce timeout and waits up to 10 s more for the answer; " +
+		"the Java client gives up on the request after request.timeout.ms",
+	"max.block.ms": "bounds only the wait for room in a full buffer; franz-go never blocks a send on metadata, " +
+		"while the Java client's send() waits up to max.block.ms for it (as after it re-bootstraps when no broker answers): " +
+		"franz-go buffers the send and delivery.timeout.ms bounds it",
+	"max.poll.interval.ms": "franz-go heartbeats on while a poll is processed: a static member that overruns keeps its " +
+		"partitions (the Java client stops heartbeating and loses them when the session times out)",
+}
+
+func producerNotes(settings []Setting) []string {
+	var out []string
+	for _, s := range settings {
+		if n, ok := noted[s.Key]; ok {
+			out = append(out, s.Key+": "+n)
+		}
+	}
+	_, delivery := lookup(settings, "delivery.timeout.ms")
+	if _, block := lookup(settings, "max.block.ms"); delivery && !block {
+		// The outage behaviour delivery.timeout.ms is set for depends on it too.
+		out = append(out, "max.block.ms: "+noted["max.block.ms"])
+	}
+	return out
 }
 
 // checkTransactional refuses what the Java client refuses with a
@@ -310,7 +411,8 @@ func checkInflight(settings []Setting, idempotent bool, inflight int) error {
 }
 
 // ConsumerOptions maps Java consumer settings onto franz-go options.
-// enable.auto.commit=true selects the naive mode: commit as polled, before processing.
+// enable.auto.commit=true selects the naive mode: commits on an interval of
+// what was polled, before it is processed.
 func ConsumerOptions(settings []Setting) (ConsumerConfig, error) {
 	c := &clientBuild{}
 	resolved, err := applyAll(settings, consumerKnobs, c)
@@ -320,8 +422,12 @@ func ConsumerOptions(settings []Setting) (ConsumerConfig, error) {
 	// Commits are always the kitchen display's own calls: after processing,
 	// or (naive mode) right after each poll.
 	c.opts = append(c.opts, kgo.DisableAutoCommit())
-	return ConsumerConfig{Opts: c.opts, Resolved: resolved, AutoCommit: c.autoCommit, MaxPollRecords: c.maxPoll,
-		MaxPollInterval: c.pollTimeout, Static: resolved["group.instance.id"] != ""}, nil
+	cc := ConsumerConfig{Opts: c.opts, Resolved: resolved, AutoCommit: c.autoCommit, AutoCommitInterval: c.autoCommitEvery, MaxPollRecords: c.maxPoll,
+		MaxPollInterval: c.pollTimeout, Static: resolved["group.instance.id"] != ""}
+	if _, set := lookup(settings, "max.poll.interval.ms"); set && cc.Static {
+		cc.Notes = append(cc.Notes, "max.poll.interval.ms: "+noted["max.poll.interval.ms"])
+	}
+	return cc, nil
 }
 
 func applyAll(settings []Setting, knobs map[string]knob, c *clientBuild) (map[string]string, error) {

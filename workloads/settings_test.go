@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestProducerOptions(t *testing.T) {
@@ -77,8 +78,15 @@ func TestConsumerOptions(t *testing.T) {
 	if err != nil || !cfg.AutoCommit || cfg.MaxPollRecords != 50 {
 		t.Fatalf("naive mode: %+v %v", cfg, err)
 	}
+	cfg, err = ConsumerOptions([]Setting{{"enable.auto.commit", "true"}, {"auto.commit.interval.ms", "100"}})
+	if err != nil || cfg.AutoCommitInterval != 100*time.Millisecond {
+		t.Fatalf("auto.commit.interval.ms: %+v %v", cfg, err)
+	}
+	if cfg, _ := ConsumerOptions(nil); cfg.AutoCommitInterval != 5*time.Second {
+		t.Errorf("auto.commit.interval.ms defaults to %v, want the Java client's 5s", cfg.AutoCommitInterval)
+	}
 	for _, bad := range [][]Setting{
-		{{"auto.commit.interval.ms", "100"}},
+		{{"auto.commit.interval.ms", "-1"}},
 		{{"auto.offset.reset", "middle"}},
 		{{"partition.assignment.strategy", "best"}},
 		{{"group.id", "g"}},
