@@ -268,6 +268,32 @@ var checks = map[string]func(*testing.T, *reports.Result){
 			t.Errorf("Kafka-level loss of acked records not detected: %+v", res.Counts)
 		}
 	},
+	// The same negative controls on the Apache Kafka Java client.
+	"negative/java/auto-commit-crash.yaml": func(t *testing.T, res *reports.Result) {
+		ranOnJava(t, res)
+		if res.Counts.LostConsumer == 0 || verdict(t, res, "no-consumer-loss") {
+			t.Errorf("consumer-level loss not detected on the Java client: %+v", res.Counts)
+		}
+	},
+	"negative/java/leader-kill-acks1.yaml": func(t *testing.T, res *reports.Result) {
+		ranOnJava(t, res)
+		if res.Counts.LostKafka == 0 || verdict(t, res, "no-kafka-loss") {
+			t.Errorf("Kafka-level loss of acked records not detected on the Java client: %+v", res.Counts)
+		}
+	},
+	// The outage with delivery.timeout.ms shorter than it, on both clients:
+	// sends fail (unknown) at the timeout, nothing acked is lost, and each
+	// client's own account of it is in the result.
+	"clients/delivery-timeout/franz-go.yaml": func(t *testing.T, res *reports.Result) {
+		sendsFailed(t, res, "no ack within delivery.timeout.ms")
+		if res.Workload.Client != "franz-go" {
+			t.Errorf("the result names client %q", res.Workload.Client)
+		}
+	},
+	"clients/delivery-timeout/java.yaml": func(t *testing.T, res *reports.Result) {
+		ranOnJava(t, res)
+		sendsFailed(t, res, "java TimeoutException: Expiring N record(s)")
+	},
 	// Incident pairs (seeds 000, 001, 003): the broken side's evidence names
 	// the cause; the fixed side shows the fix at work.
 	"incidents/poison-record/broken.yaml":       evidence("no-stuck-partition", "undecodable payload"),
@@ -366,6 +392,29 @@ func replayAbsorbed(t *testing.T, res *reports.Result) {
 }
 
 // faultRan says whether a fault of the type was injected.
+// ranOnJava checks the result says the Java client ran.
+func ranOnJava(t *testing.T, res *reports.Result) {
+	t.Helper()
+	if !strings.HasPrefix(res.Workload.Client, "java ") {
+		t.Errorf("the result names client %q, want the Java client", res.Workload.Client)
+	}
+}
+
+// sendsFailed checks that the outage's sends failed (failed or unknown) with
+// the client's error naming why, and that no acked record was lost.
+func sendsFailed(t *testing.T, res *reports.Result, why string) {
+	t.Helper()
+	if c := res.Counts; c.Failed+c.Unknown < 100 || c.LostKafka != 0 {
+		t.Errorf("want sends failed by delivery.timeout.ms and no acked record lost: %+v", c)
+	}
+	for _, e := range res.ProducerErrors {
+		if strings.Contains(e.Error, why) {
+			return
+		}
+	}
+	t.Errorf("no producer error mentions %q: %+v", why, res.ProducerErrors)
+}
+
 func faultRan(res *reports.Result, fault string) bool {
 	for _, e := range res.Timeline {
 		if e.Fault == fault && e.Action == reports.ActionInject {

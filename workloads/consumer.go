@@ -393,7 +393,7 @@ func (in *instance) poll(ctx context.Context) {
 			lastAuto = time.Now()
 			in.commitPolled()
 		}
-		fetches := in.client().PollRecords(ctx, spec.Config.MaxPollRecords)
+		fetches := in.pollOnce(ctx)
 		if fetches.IsClientClosed() {
 			return
 		}
@@ -402,7 +402,7 @@ func (in *instance) poll(ctx context.Context) {
 		recs := fetches.Records()
 		if len(recs) == 0 {
 			fetches.EachError(func(_ string, _ int32, err error) {
-				if ctx.Err() == nil {
+				if ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) { // pollOnce's own wake-up
 					in.g.errs.add(err)
 				}
 			})
@@ -482,6 +482,18 @@ func (in *instance) poll(ctx context.Context) {
 			in.allowRebalance()
 		}
 	}
+}
+
+// pollOnce polls; with auto-commit it returns at least every 100 ms, as a
+// Java application's poll loop does, so a due commit is not held back by
+// an idle topic.
+func (in *instance) pollOnce(ctx context.Context) kgo.Fetches {
+	if in.g.spec.Config.AutoCommit {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 100*time.Millisecond)
+		defer cancel()
+	}
+	return in.client().PollRecords(ctx, in.g.spec.Config.MaxPollRecords)
 }
 
 func (in *instance) dispatch(recs []*kgo.Record) {

@@ -1,8 +1,10 @@
 package workloads
 
 import (
+	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/chaosrun/chaosrun/assertions"
@@ -21,6 +23,7 @@ type expiry struct {
 	mu      sync.Mutex
 	ring    []pending // sends in send order, from head; settled ones are dropped lazily
 	head, n int
+	open    atomic.Int64 // sends armed whose outcome is not claimed yet
 	stop    chan struct{}
 	done    chan struct{}
 }
@@ -50,6 +53,7 @@ func startExpiry(p *producer, timeout time.Duration) *expiry {
 func (e *expiry) arm(b *eventBuf) {
 	t := b.id.Seq + 1
 	b.ticket.Store(t)
+	e.open.Add(1)
 	e.mu.Lock()
 	if e.n == len(e.ring) {
 		grown := make([]pending, 2*len(e.ring))
@@ -66,7 +70,27 @@ func (e *expiry) arm(b *eventBuf) {
 // settle claims b's outcome for its promise; false: the send had already
 // expired, and only the buffer is left to recycle.
 func (e *expiry) settle(b *eventBuf) bool {
-	return b.ticket.CompareAndSwap(b.id.Seq+1, 0)
+	if b.ticket.CompareAndSwap(b.id.Seq+1, 0) {
+		e.open.Add(-1)
+		return true
+	}
+	return false
+}
+
+// settled is done once every send armed so far has its outcome, so a flush
+// need not wait for records that already failed (franz-go holds them until
+// it can send or is closed).
+func (e *expiry) settled(ctx context.Context) context.Context {
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for e.open.Load() > 0 && ctx.Err() == nil {
+			<-t.C
+		}
+		cancel()
+	}()
+	return ctx
 }
 
 func (e *expiry) run() {
@@ -95,6 +119,7 @@ func (e *expiry) expire(now time.Time) {
 				return
 			}
 			if h.b.ticket.CompareAndSwap(h.ticket, 0) {
+				e.open.Add(-1)
 				e.p.errs.add(errDeliveryTimeout)
 				e.p.out.Unknown(h.id, h.intended, h.sent, now)
 			}

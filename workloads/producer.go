@@ -290,7 +290,10 @@ func (p *producer) flush() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	if err := p.cl.Flush(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+	if p.expiry != nil {
+		ctx = p.expiry.settled(ctx)
+	}
+	if err := p.cl.Flush(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("producer %d flush: %w", p.id, err)
 	}
 	return nil // Close (deferred) fails what is still buffered; those sends become unknown
