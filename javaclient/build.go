@@ -87,10 +87,10 @@ func Build(ctx context.Context, libs, version, cacheDir string) (Program, error)
 
 // command is a client process of mode with the given properties file.
 func (p Program) command(args ...string) *exec.Cmd {
-	jvm := append([]string{
-		"-Dlog4j2.configurationFile=" + filepath.Join(p.classes, "log4j2.properties"),
-		"-cp", p.classes + string(os.PathListSeparator) + filepath.Join(p.libs, "*"),
-	}, p.JVMArgs...)
+	jvm := append(strings.Fields(os.Getenv("CHAOSRUN_CLIENT_JAVA_OPTS")),
+		"-Dlog4j2.configurationFile="+filepath.Join(p.classes, "log4j2.properties"),
+		"-cp", p.classes+string(os.PathListSeparator)+filepath.Join(p.libs, "*"))
+	jvm = append(jvm, p.JVMArgs...)
 	return exec.Command("java", append(append(jvm, "ChaosrunClient"), args...)...)
 }
 

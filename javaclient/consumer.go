@@ -28,8 +28,8 @@ type Event struct {
 	// Records are one poll's records.
 	Records []*kgo.Record
 	// Commit answers a Commit: empty when committed, else why not.
-	Commit    *string
-	Error     string
+	Commit *string
+	Error  string
 }
 
 // StartConsumer starts a member of the group in settings (group.id,
