@@ -12,6 +12,7 @@ import (
 
 	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/javaclient"
 	"github.com/chaosrun/chaosrun/kafkaconn"
 	"github.com/chaosrun/chaosrun/workloads"
 )
@@ -41,6 +42,71 @@ func BenchmarkProducerVsPerfTest(b *testing.B) {
 		b.ReportMetric(ours, "chaosrun_rec/s")
 		b.ReportMetric(ours/perf, "ratio")
 	}
+}
+
+// BenchmarkJavaProducerVsPerfTest measures the Java workload (client: java:
+// our schedule and ledger, sends through a producer process on the Apache
+// Kafka Java client) against kafka-producer-perf-test, and our franz-go
+// producer beside them, on the same cluster in the same run.
+//
+//	go test -run '^$' -bench JavaProducerVsPerfTest -benchtime 1x ./scenarios/
+func BenchmarkJavaProducerVsPerfTest(b *testing.B) {
+	const records, size = 200000, 256
+	libs, boot := benchCluster(b)
+	prog := javaProgram(b, libs)
+	createTopics(b, boot, "warmup", "warmup-java")
+	perfTest(b, libs, boot, "warmup", records, size)
+	javaProducerRate(b, prog, boot, "warmup-java", records/4, size) // the brokers' JIT; each client JVM warms itself
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		perfTopic, javaTopic, franzTopic := fmt.Sprintf("perf-%d", i), fmt.Sprintf("java-%d", i), fmt.Sprintf("franz-%d", i)
+		createTopics(b, boot, perfTopic, javaTopic, franzTopic)
+		java := javaProducerRate(b, prog, boot, javaTopic, records, size)
+		franz := ourProducer(b, boot, franzTopic, records, size)
+		wire := wireSize(b, boot, javaTopic)
+		perf := perfTest(b, libs, boot, perfTopic, records, wire)
+		b.ReportMetric(float64(wire), "record_bytes")
+		b.ReportMetric(perf, "perftest_rec/s")
+		b.ReportMetric(java, "java_rec/s")
+		b.ReportMetric(franz, "franzgo_rec/s")
+		b.ReportMetric(java/perf, "java_ratio")
+		b.ReportMetric(franz/perf, "franzgo_ratio")
+	}
+}
+
+// javaProgram builds the Java workload's client against libs.
+func javaProgram(b *testing.B, libs string) javaclient.Program {
+	b.Helper()
+	cache, err := harness.CacheDir()
+	if err != nil {
+		b.Fatal(err)
+	}
+	prog, err := javaclient.Build(context.Background(), libs, harness.DefaultKafkaVersion, cache)
+	if err != nil {
+		b.Skip(err) // no JDK here
+	}
+	return prog
+}
+
+// javaProducerRate is ourProducer on the Java client (acks=all, the rest
+// the Java client's defaults).
+func javaProducerRate(b *testing.B, prog javaclient.Program, boot []string, topic string, records, size int) float64 {
+	const rate = 10_000_000
+	ledger := assertions.NewLedger("bench", "prod", time.Now(), assertions.Criteria{})
+	start := time.Now()
+	_, err := workloads.Produce(context.Background(), kafkaconn.Local(boot), workloads.ProduceSpec{Topic: topic, Rate: rate, Producers: 1,
+		Duration: time.Duration(records) * time.Second / rate, Key: workloads.KeyOrder, Merchants: 100,
+		MessageSize: size, Seed: 1, Identity: workloads.Identity{Run: "bench", Env: "prod"},
+		Config: workloads.ProducerConfig{Acks: "all"},
+		Java:   &workloads.JavaClient{Program: prog, Bootstrap: boot, Producer: map[string]string{"acks": "all"}}}, ledger)
+	took := time.Since(start)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if c := ledger.Verify().Counts; c.Acked != int64(records) {
+		b.Fatalf("java: acked %d of %d", c.Acked, records)
+	}
+	return float64(records) / took.Seconds()
 }
 
 // benchCluster starts a 3-node cluster of local JVMs for a benchmark,

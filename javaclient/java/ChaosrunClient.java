@@ -114,10 +114,7 @@ public final class ChaosrunClient {
                 bad++;
             }
         }
-        if (bad > 0) {
-            return 3;
-        }
-        serializers(props, producer);
+        serializers(props, producer); // unknown names are only warned of by the client: it builds without them
         try {
             Map<String, ?> values;
             if (producer) {
@@ -129,6 +126,9 @@ public final class ChaosrunClient {
             }
             for (Map.Entry<String, Object> e : new TreeMap<String, Object>(values).entrySet()) {
                 out.line("config " + e.getKey() + " " + oneLine(String.valueOf(e.getValue())));
+            }
+            if (bad > 0) {
+                return 3;
             }
         } catch (KafkaException e) {
             Throwable t = e;
