@@ -119,10 +119,11 @@ func skipUnlessRunnable(t *testing.T, s *spec.Scenario, opts runner.Options) {
 	switch {
 	case mode == "runtime-faults" && !runner.ActsOnBrokers(s):
 		t.Skip("CHAOSRUN_SCENARIOS=runtime-faults: no fault acts on a broker, so the scenario runs the same on every runtime")
-	case mode == "runtime-faults" && strings.HasPrefix(filepath.ToSlash(s.File), "incidents/"):
-		// An incident pair is about a client's configuration; the broker
-		// faults it uses are covered on every runtime by the other files.
-		t.Skip("CHAOSRUN_SCENARIOS=runtime-faults: an incident pair tests client configuration, not the runtime's faults")
+	case mode == "runtime-faults" && aboutClients(s.File):
+		// An incident pair is about a client's configuration, the Java
+		// client's twins about the client; the broker faults they use are
+		// covered on every runtime by the other files.
+		t.Skip("CHAOSRUN_SCENARIOS=runtime-faults: the scenario tests a client or its configuration, not the runtime's faults")
 	}
 	if mode != "" && mode != "all" && mode != "runtime-faults" {
 		t.Fatalf("CHAOSRUN_SCENARIOS=%q: want all or runtime-faults", mode)
@@ -392,6 +393,13 @@ func replayAbsorbed(t *testing.T, res *reports.Result) {
 }
 
 // faultRan says whether a fault of the type was injected.
+// aboutClients says whether a shipped file is about a client rather than
+// the cluster: an incident pair, a client comparison, a Java-client twin.
+func aboutClients(file string) bool {
+	f := filepath.ToSlash(file)
+	return strings.HasPrefix(f, "incidents/") || strings.HasPrefix(f, "clients/") || strings.HasPrefix(f, "negative/java/")
+}
+
 // ranOnJava checks the result says the Java client ran.
 func ranOnJava(t *testing.T, res *reports.Result) {
 	t.Helper()

@@ -120,3 +120,22 @@ func TestJavaBackoff(t *testing.T) {
 		}
 	}
 }
+
+// Arming a send's clock and settling it are on the send path: no allocation.
+func TestExpiryDoesNotAllocate(t *testing.T) {
+	p := &producer{errs: newErrorTally(), out: &outcomeLog{}}
+	e := &expiry{timeout: time.Hour, p: p, ring: make([]pending, 1024)}
+	b := &eventBuf{}
+	seq := uint64(0)
+	if n := testing.AllocsPerRun(1000, func() {
+		seq++
+		b.id = assertions.ID{Seq: seq}
+		e.arm(b)
+		if !e.settle(b) {
+			t.Fatal("a fresh send did not settle")
+		}
+		e.expire(time.Now()) // drops the settled entry
+	}); n != 0 {
+		t.Errorf("arm+settle allocate %v times per send", n)
+	}
+}
