@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -137,7 +138,7 @@ func junitSuiteOf(r *Result) junitSuite {
 
 func junitProperties(r *Result) []junitProperty {
 	props := []junitProperty{
-		{"seed", fmt.Sprint(r.Seed)}, {"runtime", r.Runtime}, {"kafka_version", r.KafkaVersion},
+		{"seed", fmt.Sprint(r.Seed)}, {"runtime", r.Runtime}, {"kafka_version", r.KafkaVersion}, {"client", cmp.Or(r.Workload.Client, "franz-go")},
 		{"run_id", r.RunID}, {"file", r.File}, {"expected", r.expectedVerdict()},
 	}
 	if r.KitchenDB != "" {

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -66,7 +67,7 @@ func WriteMarkdown(w io.Writer, title string, results []*Result, notRun []NotRun
 				p.f("  - %s\n", cell(d))
 			}
 		}
-		p.f("\nseed %d, runtime %s, Kafka %s, run %s", r.Seed, r.Runtime, r.KafkaVersion, r.RunID)
+		p.f("\nseed %d, runtime %s, Kafka %s, client %s, run %s", r.Seed, r.Runtime, r.KafkaVersion, cmp.Or(r.Workload.Client, "franz-go"), r.RunID)
 		if r.Path != "" {
 			p.f(", result `%s`", r.Path)
 		}

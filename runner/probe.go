@@ -118,7 +118,12 @@ func (c *Cluster) Probe(ctx context.Context, s *spec.Scenario, po ProbeOptions, 
 		res, err := r.finish(err)
 		return Probe{Result: res}, err
 	}
-	err = r.withCluster(ctx, c.cluster, dir)
+	if s.Workload.Java() {
+		err = r.prepareJava(ctx) // compiled once; the settings checked as for a run
+	}
+	if err == nil {
+		err = r.withCluster(ctx, c.cluster, dir)
+	}
 	c.forget(s)
 	res, err := r.finish(err)
 	return Probe{Result: res, Stopped: r.probe.reason()}, err
