@@ -39,7 +39,8 @@ func (p Program) Check(ctx context.Context, producer bool, settings map[string]s
 	if producer {
 		mode = "check-producer"
 	}
-	cmd := p.command(mode, path)
+	proto := p.command(mode, path)
+	cmd := exec.CommandContext(ctx, proto.Path, proto.Args[1:]...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()

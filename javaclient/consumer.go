@@ -2,6 +2,7 @@ package javaclient
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -66,6 +67,7 @@ func (c *Consumer) Next() (Event, error) {
 			return Event{}, fmt.Errorf("java consumer: bad line %q", line)
 		}
 		recs := make([]*kgo.Record, 0, n)
+		var bad error
 		for range n {
 			l, err := c.pr.line()
 			if err != nil {
@@ -73,9 +75,13 @@ func (c *Consumer) Next() (Event, error) {
 			}
 			r, err := parseRecord(c.topic, l)
 			if err != nil {
-				return Event{}, err
+				bad = cmp.Or(bad, err) // the poll's other lines are read still: the stream stays in step
+				continue
 			}
 			recs = append(recs, r)
+		}
+		if bad != nil {
+			return Event{}, &ProtocolError{Err: bad}
 		}
 		return Event{Records: recs}, nil
 	case "committed":
@@ -85,8 +91,9 @@ func (c *Consumer) Next() (Event, error) {
 		why := string(rest)
 		return Event{Commit: &why}, nil
 	case "error":
+		return Event{Error: string(rest)}, nil
 	}
-	return Event{}, fmt.Errorf("java consumer: unexpected line %q", line)
+	return Event{}, &ProtocolError{Err: fmt.Errorf("java consumer: unexpected line %q", line)}
 }
 
 func parseOwnership(kind, rest string) (Event, error) {
@@ -181,3 +188,10 @@ func (c *Consumer) Wait(d time.Duration) error {
 	}
 	return c.pr.exitError()
 }
+
+// ProtocolError is a line the client should never have written: the member
+// cannot go on (its poll cannot be answered).
+type ProtocolError struct{ Err error }
+
+func (e *ProtocolError) Error() string { return e.Err.Error() }
+func (e *ProtocolError) Unwrap() error { return e.Err }

@@ -8,7 +8,9 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/chaosrun/chaosrun/internal/spawn"
 )
@@ -22,6 +24,10 @@ type process struct {
 	log    *tailWriter
 	waited chan struct{}
 	err    error // Wait's, once waited is closed
+	// readDone is closed by the reader at EOF (or when it gives up).
+	readDone chan struct{}
+	readOnce sync.Once
+	killed   atomic.Bool // by us: its end is not an error
 }
 
 // start runs the client in mode with settings (and extra arguments after
@@ -34,7 +40,7 @@ func (p Program) start(mode string, settings map[string]string, logw io.Writer, 
 	defer os.RemoveAll(dir) // read by the time the client is ready
 	cmd := p.command(append([]string{mode, path}, args...)...)
 	cmd.SysProcAttr = spawn.Attr()
-	pr := &process{cmd: cmd, log: &tailWriter{}, waited: make(chan struct{})}
+	pr := &process{cmd: cmd, log: &tailWriter{}, waited: make(chan struct{}), readDone: make(chan struct{})}
 	if logw == nil {
 		logw = io.Discard
 	}
@@ -42,26 +48,49 @@ func (p Program) start(mode string, settings map[string]string, logw io.Writer, 
 	if pr.stdin, err = cmd.StdinPipe(); err != nil {
 		return nil, err
 	}
-	stdout, err := cmd.StdoutPipe()
+	// Our own pipe, not StdoutPipe: Wait would close its read end when the
+	// process exits, dropping the last lines (outcomes, "closed") unread.
+	stdout, w, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
+	cmd.Stdout = w
 	pr.in = bufio.NewWriterSize(pr.stdin, 64<<10)
 	pr.out = bufio.NewReaderSize(stdout, 256<<10)
-	if err := spawn.Start(cmd); err != nil {
+	err = spawn.Start(cmd)
+	w.Close() // the child has its copy: EOF comes when it exits
+	if err != nil {
+		stdout.Close()
 		return nil, fmt.Errorf("start the Java client: %w", err)
 	}
 	go func() {
 		pr.err = cmd.Wait()
 		close(pr.waited)
 	}()
+	// A JVM that never gets ready must not hang the run.
+	notReady := time.AfterFunc(readyTimeout, pr.kill)
 	line, err := pr.line()
+	notReady.Stop()
 	if err != nil || string(line) != "ready" {
 		pr.kill()
 		<-pr.waited
+		stdout.Close()
 		return nil, fmt.Errorf("the Java %s client did not start (%v): %s", mode, pr.err, pr.log.tail())
 	}
+	go func() { <-pr.waited; drainAndClose(pr, stdout) }()
 	return pr, nil
+}
+
+// readyTimeout bounds a client's start (JVM, connection-free setup).
+const readyTimeout = time.Minute
+
+// drainAndClose closes our read end once the reader is done with it: after
+// the process exited the pipe holds at most what it wrote last, which the
+// reader consumes until EOF. Closing early would lose it, so this only
+// waits for the reader.
+func drainAndClose(pr *process, r *os.File) {
+	<-pr.readDone
+	r.Close()
 }
 
 // line reads the next protocol line, without its newline; it is valid until
@@ -78,6 +107,7 @@ func (pr *process) line() ([]byte, error) {
 		b = whole
 	}
 	if err != nil {
+		pr.readOnce.Do(func() { close(pr.readDone) })
 		return nil, err
 	}
 	return b[:len(b)-1], nil
@@ -85,7 +115,13 @@ func (pr *process) line() ([]byte, error) {
 
 // kill ends the process at once, as a crash does.
 func (pr *process) kill() {
+	select {
+	case <-pr.waited:
+		return // reaped: its pid (and group) may be someone else's now
+	default:
+	}
 	if pr.cmd.Process != nil {
+		pr.killed.Store(true)
 		_ = syscall.Kill(-pr.cmd.Process.Pid, syscall.SIGKILL) // its process group
 	}
 }
@@ -93,7 +129,7 @@ func (pr *process) kill() {
 // exitError describes how the process ended, with its log's tail.
 func (pr *process) exitError() error {
 	<-pr.waited
-	if pr.err == nil {
+	if pr.err == nil || pr.killed.Load() {
 		return nil
 	}
 	return fmt.Errorf("java client: %w: %s", pr.err, pr.log.tail())

@@ -143,18 +143,26 @@ func (p *Producer) Finish() error {
 	return errors.Join(err, p.pr.stdin.Close())
 }
 
-// Wait waits up to d for the process to end, then kills it. It returns how
-// the process ended, nil when it was killed for taking too long.
-func (p *Producer) Wait(d time.Duration) error {
-	select {
-	case <-p.pr.waited:
-		return p.pr.exitError()
-	case <-time.After(d):
-		p.pr.kill()
-		<-p.pr.waited
-		return nil
+// Close asks the client to send what it holds and close, and waits until
+// deadline; then it is killed (sends it has not answered stay open). It
+// returns how the process ended: nil when it closed, or was killed.
+func (p *Producer) Close(deadline time.Time) error {
+	kill := time.AfterFunc(time.Until(deadline), p.pr.kill) // a client stuck in send() stops reading frames
+	defer kill.Stop()
+	ferr := p.Finish()
+	<-p.pr.waited
+	if err := p.pr.exitError(); err != nil {
+		return errors.Join(err, ferr)
 	}
+	return nil
 }
+
+// Wait waits for the process to end and says how it ended (nil when it was
+// killed by us).
+func (p *Producer) Wait() error { return p.pr.exitError() }
+
+// Buffered is how many bytes of frames wait to be handed over.
+func (p *Producer) Buffered() int { return p.pr.in.Buffered() }
 
 // Kill ends the process at once.
 func (p *Producer) Kill() { p.pr.kill() }

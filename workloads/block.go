@@ -71,12 +71,24 @@ func (c *blockCtx) release() {
 }
 
 func (c *blockCtx) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (c *blockCtx) Done() <-chan struct{}       { return c.done }
 func (c *blockCtx) Value(any) any               { return nil }
+
+// Done and Err change once the send is released: the record is buffered
+// (or already failed), and a timer that fired on the way (between franz-go
+// buffering it and release) must not fail it, or its batch, later.
+func (c *blockCtx) Done() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.released {
+		return nil // never done
+	}
+	return c.done
+}
+
 func (c *blockCtx) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.expired {
+	if c.expired && !c.released {
 		return errBufferExhausted
 	}
 	return nil

@@ -248,25 +248,26 @@ func (g *Group) ErrorSpans() []ErrorSpan { return g.errs.list() }
 
 // instance is one group member: a poll loop feeding per-key ordered workers.
 type instance struct {
-	g          *Group
-	slot       int
-	mu         sync.Mutex
-	cl         *kgo.Client               // replaced when the member rejoins after a poll timeout
-	sess       *kgo.GroupTransactSession // the transactional pipeline's session around cl; nil otherwise
-	fwd        sync.WaitGroup            // forwards of the current poll not yet acknowledged
-	fwdFailed  atomic.Bool               // a forward of the open transaction failed: it cannot commit
-	revoked    atomic.Bool               // partitions were revoked or lost since the last transaction ended
-	owned      []int32                   // partitions assigned to it now, as its callbacks said
-	cancelPoll context.CancelFunc        // stops polling; queued work still finishes
-	cancelWork context.CancelFunc        // abandons work in progress (crash)
-	queues     []chan item
-	workers    sync.WaitGroup
-	batch      sync.WaitGroup // safe mode: records of the current poll not yet processed
-	loop       chan struct{}  // closed when the poll loop has returned
-	crashAt    atomic.Bool    // crash after the next non-empty poll
-	crashLate  atomic.Bool    // crash after processing the next batch, before its commit
-	dropped    atomic.Bool    // workers discard instead of processing
-	java       *javaMember    // the member's Java client process; nil: franz-go's client cl
+	g              *Group
+	slot           int
+	mu             sync.Mutex
+	cl             *kgo.Client               // replaced when the member rejoins after a poll timeout
+	sess           *kgo.GroupTransactSession // the transactional pipeline's session around cl; nil otherwise
+	fwd            sync.WaitGroup            // forwards of the current poll not yet acknowledged
+	fwdFailed      atomic.Bool               // a forward of the open transaction failed: it cannot commit
+	revoked        atomic.Bool               // partitions were revoked or lost since the last transaction ended
+	owned          []int32                   // partitions assigned to it now, as its callbacks said
+	cancelPoll     context.CancelFunc        // stops polling; queued work still finishes
+	cancelWork     context.CancelFunc        // abandons work in progress (crash)
+	queues         []chan item
+	workers        sync.WaitGroup
+	batch          sync.WaitGroup // safe mode: records of the current poll not yet processed
+	loop           chan struct{}  // closed when the poll loop has returned
+	crashAt        atomic.Bool    // crash after the next non-empty poll
+	crashLate      atomic.Bool    // crash after processing the next batch, before its commit
+	dropped        atomic.Bool    // workers discard instead of processing
+	autoCommitting atomic.Bool    // an interval commit is on its way (naive mode)
+	java           *javaMember    // the member's Java client process; nil: franz-go's client cl
 }
 
 func startInstance(g *Group, slot int) (*instance, error) {
@@ -387,11 +388,16 @@ func (in *instance) poll(ctx context.Context) {
 	spec := in.g.spec
 	lastAuto := time.Now()
 	for ctx.Err() == nil {
-		if spec.Config.AutoCommit && time.Since(lastAuto) >= spec.Config.AutoCommitInterval {
+		if spec.Config.AutoCommit && time.Since(lastAuto) >= spec.Config.AutoCommitInterval && in.autoCommitting.CompareAndSwap(false, true) {
 			// As the Java client's poll does: commit what earlier polls
-			// returned, processed or not.
+			// returned, processed or not, without waiting for the answer
+			// (one commit at a time; a due one waits for the last).
 			lastAuto = time.Now()
-			in.commitPolled()
+			cl := in.client()
+			go func() {
+				defer in.autoCommitting.Store(false)
+				in.commitPolledOn(cl)
+			}()
 		}
 		fetches := in.pollOnce(ctx)
 		if fetches.IsClientClosed() {
@@ -634,10 +640,12 @@ func (in *instance) commit(recs []*kgo.Record) {
 }
 
 // commitPolled commits everything polled so far.
-func (in *instance) commitPolled() {
+func (in *instance) commitPolled() { in.commitPolledOn(in.client()) }
+
+func (in *instance) commitPolledOn(cl *kgo.Client) {
 	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 	defer cancel()
-	if err := in.client().CommitUncommittedOffsets(ctx); err != nil && !errors.Is(err, context.Canceled) {
+	if err := cl.CommitUncommittedOffsets(ctx); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, kgo.ErrClientClosed) {
 		in.g.errs.add(fmt.Errorf("commit: %w", err))
 	}
 }

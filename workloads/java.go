@@ -92,7 +92,8 @@ type javaSender struct {
 	inflight map[uint64]*eventBuf
 	read     chan struct{} // closed when the outcome reader is done
 	once     sync.Once
-	err      error // finish's
+	err      error     // finish's
+	pushed   time.Time // when frames were last handed over
 }
 
 func (p *producer) startJava() error {
@@ -114,7 +115,21 @@ func (s *javaSender) send(b *eventBuf) error {
 	s.inflight[b.id.Seq] = b
 	s.mu.Unlock()
 	if err := s.proc.Send(b.id.Seq, b.rec.Key, b.rec.Value, b.rec.Headers); err != nil {
-		return fmt.Errorf("producer %d: the Java client is gone: %w", s.p.id, errors.Join(err, s.proc.Wait(0)))
+		return fmt.Errorf("producer %d: the Java client is gone: %w", s.p.id, errors.Join(err, s.proc.Wait()))
+	}
+	// Frames wait at most a millisecond to be handed over, also when sends
+	// come too fast for the schedule to pause between them.
+	if now := time.Now(); now.Sub(s.pushed) > time.Millisecond {
+		s.pushed = now
+		return s.push()
+	}
+	return nil
+}
+
+// push hands buffered frames to the client.
+func (s *javaSender) push() error {
+	if err := s.proc.Push(); err != nil {
+		return fmt.Errorf("producer %d: the Java client is gone: %w", s.p.id, errors.Join(err, s.proc.Wait()))
 	}
 	return nil
 }
@@ -163,11 +178,7 @@ func (s *javaSender) finish(timeout time.Duration) error {
 }
 
 func (s *javaSender) close(timeout time.Duration) error {
-	ferr := s.proc.Finish()
-	werr := s.proc.Wait(timeout)
-	if werr == nil {
-		ferr = nil // a client that ended well (or was cut off at the timeout) had read what it needed
-	}
+	werr := s.proc.Close(time.Now().Add(timeout))
 	<-s.read
 	s.logf.Close()
 	s.mu.Lock()
@@ -177,8 +188,8 @@ func (s *javaSender) close(timeout time.Duration) error {
 		s.p.out.Unknown(b.id, b.intended, b.sent, now)
 		delete(s.inflight, seq)
 	}
-	if ferr != nil || werr != nil {
-		return fmt.Errorf("producer %d: %w", s.p.id, errors.Join(ferr, werr))
+	if werr != nil {
+		return fmt.Errorf("producer %d: %w", s.p.id, werr)
 	}
 	return nil
 }

@@ -53,8 +53,11 @@ func (in *instance) pollJava() {
 			return
 		}
 		if err != nil {
-			in.g.errs.add(err)
-			continue
+			// The stream is out of step: the member cannot answer its poll.
+			in.g.errs.add(fmt.Errorf("consumer instance %d: %w (the member is stopped)", in.slot, err))
+			in.dropped.Store(true)
+			in.java.proc.Kill()
+			return
 		}
 		switch {
 		case ev.Ownership != "":

@@ -217,8 +217,8 @@ func (p *producer) phase(ctx context.Context, s slot, began time.Time, seq uint6
 		intended := began.Add(time.Duration(at * float64(time.Second)))
 		if wait := time.Until(intended); wait > 200*time.Microsecond {
 			if p.java != nil {
-				if err := p.java.proc.Push(); err != nil { // hand over what is buffered before waiting
-					return seq, fmt.Errorf("producer %d: the Java client is gone: %w", p.id, err)
+				if err := p.java.push(); err != nil { // hand over what is buffered before waiting
+					return seq, err
 				}
 			}
 			time.Sleep(wait) // waits are one interval at most; ctx is checked every send

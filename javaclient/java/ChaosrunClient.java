@@ -257,6 +257,7 @@ public final class ChaosrunClient {
                 records = consumer.poll(Duration.ofMillis(100));
             } catch (KafkaException e) {
                 out.flushLine("error " + describe(e));
+                Thread.sleep(100); // an error that repeats must not flood chaosrun
                 continue;
             }
             if (records.isEmpty()) {
