@@ -155,6 +155,13 @@ public final class ChaosrunClient {
         serializers(props, true);
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props);
         Thread sending = Thread.currentThread();
+        try {
+            // An application is up before its load: the topic's metadata is
+            // fetched now, not by the schedule's first send.
+            producer.partitionsFor(topic);
+        } catch (KafkaException e) {
+            System.err.println("metadata of " + topic + " before the first send: " + describe(e));
+        }
         out.flushLine("ready");
         DataInputStream in = new DataInputStream(new BufferedInputStream(System.in, 1 << 16));
         while (true) {
