@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chaosrun/chaosrun/internal/lines"
 	"github.com/moby/moby/client"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -49,7 +50,7 @@ func isolateRejoin(ctx context.Context, t *testing.T, c *Cluster, _ Runtime) {
 func logTail(_ context.Context, t *testing.T, c *Cluster, _ Runtime) {
 	all := c.LogTail(2, 100000)
 	if n := strings.Count(all, "started (kafka.server.KafkaRaftServer)"); n < 2 {
-		t.Errorf("node 2 log shows %d server starts, want 2 or more:\n%s", n, tail(all, 30))
+		t.Errorf("node 2 log shows %d server starts, want 2 or more:\n%s", n, lines.Tail(all, 30))
 	}
 	if lines := strings.Split(c.LogTail(2, 3), "\n"); len(lines) != 4 { // header + 3
 		t.Errorf("LogTail(2, 3) gave %d lines: %q", len(lines), lines)

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chaosrun/chaosrun/internal/lines"
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/api/types/container"
@@ -246,7 +247,7 @@ func (n *dockerNode) revert(from, to NodeState) {
 }
 
 // logTail reads the last lines of the container's stdout and stderr.
-func (n *dockerNode) logTail(r *DockerRuntime, lines int) string {
+func (n *dockerNode) logTail(r *DockerRuntime, count int) string {
 	n.mu.Lock()
 	cid := n.containerID
 	n.mu.Unlock()
@@ -256,7 +257,7 @@ func (n *dockerNode) logTail(r *DockerRuntime, lines int) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	rc, err := r.cli.ContainerLogs(ctx, cid, client.ContainerLogsOptions{
-		ShowStdout: true, ShowStderr: true, Tail: strconv.Itoa(lines),
+		ShowStdout: true, ShowStderr: true, Tail: strconv.Itoa(count),
 	})
 	if err != nil {
 		return fmt.Sprintf("(no logs of %s: %v)", n.name, err)
@@ -269,5 +270,5 @@ func (n *dockerNode) logTail(r *DockerRuntime, lines int) string {
 	if out.Len() == 0 {
 		return "(no log output)"
 	}
-	return "--- container " + n.name + " ---\n" + tail(out.String(), lines)
+	return "--- container " + n.name + " ---\n" + lines.Tail(out.String(), count)
 }

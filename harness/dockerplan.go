@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chaosrun/chaosrun/internal/javaprops"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 	"github.com/testcontainers/testcontainers-go"
@@ -148,9 +149,9 @@ func (r *DockerRuntime) containerRequest(n *dockerNode) testcontainers.GenericCo
 			NetworkAliases: map[string][]string{r.nets.peers: {dockerAlias(n.id)}},
 			Files: []testcontainers.ContainerFile{
 				file("launch.sh", launcherScript(r.javaOpts(), n.clusterID, n.features), 0o755),
-				file("server.properties", renderProperties(n.props), 0o644),
-				file("log4j2.properties", renderProperties(consoleLog4j()), 0o644),
-				file("dns.security", renderProperties(dnsSecurity), 0o644),
+				file("server.properties", javaprops.Render(n.props), 0o644),
+				file("log4j2.properties", javaprops.Render(consoleLog4j()), 0o644),
+				file("dns.security", javaprops.Render(dnsSecurity), 0o644),
 			},
 			HostConfigModifier: func(hc *container.HostConfig) {
 				hc.PortBindings = network.PortMap{clientPort: {{

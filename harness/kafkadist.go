@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/chaosrun/chaosrun/internal/lines"
 )
 
 // DefaultKafkaVersion is the Kafka version resolved when none is asked for.
@@ -136,7 +138,7 @@ func mavenCopy(ctx context.Context, dir, version string) error {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("maven resolve of Kafka %s: %w\n%s", version, err, tail(out.String(), 30))
+		return fmt.Errorf("maven resolve of Kafka %s: %w\n%s", version, err, lines.Tail(out.String(), 30))
 	}
 	if got, err := LibsVersion(tmp); err != nil || got != version {
 		return fmt.Errorf("maven resolve of Kafka %s: kafka_2.13-%s.jar missing", version, version)
@@ -178,15 +180,6 @@ func requireTools(names ...string) error {
 		}
 	}
 	return nil
-}
-
-// tail returns the last n lines of s.
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 func orNop(logf func(string, ...any)) func(string, ...any) {

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/chaosrun/chaosrun/internal/lines"
 )
 
 // PerfTest is kafka-producer-perf-test's summary line.
@@ -33,11 +35,11 @@ func ProducerPerfTest(ctx context.Context, libs string, bootstrap []string, topi
 	}
 	out, err := exec.CommandContext(ctx, "java", args...).CombinedOutput()
 	if err != nil {
-		return PerfTest{}, fmt.Errorf("kafka-producer-perf-test: %w\n%s", err, tail(string(out), 20))
+		return PerfTest{}, fmt.Errorf("kafka-producer-perf-test: %w\n%s", err, lines.Tail(string(out), 20))
 	}
 	m := perfSummary.FindAllStringSubmatch(string(out), -1)
 	if len(m) == 0 {
-		return PerfTest{}, fmt.Errorf("kafka-producer-perf-test printed no summary:\n%s", tail(string(out), 20))
+		return PerfTest{}, fmt.Errorf("kafka-producer-perf-test printed no summary:\n%s", lines.Tail(string(out), 20))
 	}
 	last := m[len(m)-1]
 	var p PerfTest

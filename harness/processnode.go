@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/chaosrun/chaosrun/internal/lines"
 	"github.com/chaosrun/chaosrun/internal/spawn"
 )
 
@@ -325,7 +326,7 @@ func fileTail(path string, n int) string {
 	if err != nil || len(strings.TrimSpace(string(b))) == 0 {
 		return ""
 	}
-	return tail(string(b), n)
+	return lines.Tail(string(b), n)
 }
 
 // head returns the first n lines of s.

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/chaosrun/chaosrun/internal/javaprops"
 )
 
 // Listener names used in every node's server.properties.
@@ -124,44 +126,5 @@ func wiringProperties(spec NodeSpec, a nodeAddrs, voters, dataDir string) map[st
 
 // writeProperties writes p as a Java properties file, keys sorted.
 func writeProperties(path string, p map[string]string) error {
-	return os.WriteFile(path, []byte(renderProperties(p)), 0o644)
-}
-
-// renderProperties is p as Java properties file text, keys sorted.
-func renderProperties(p map[string]string) string {
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		b.WriteString(escapeProperty(k, true) + "=" + escapeProperty(p[k], false) + "\n")
-	}
-	return b.String()
-}
-
-// escapeProperty escapes what java.util.Properties would otherwise
-// misread: backslashes, line breaks, and in keys separators and spaces.
-func escapeProperty(s string, key bool) string {
-	var b strings.Builder
-	for i, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case key && (r == '=' || r == ':' || r == ' ' || r == '#' || r == '!'):
-			b.WriteString(`\` + string(r))
-		case !key && i == 0 && r == ' ':
-			b.WriteString(`\ `)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+	return os.WriteFile(path, []byte(javaprops.Render(p)), 0o644)
 }

@@ -16,6 +16,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/chaosrun/chaosrun/internal/javaprops"
 )
 
 //go:embed java/ChaosrunClient.java
@@ -101,38 +103,6 @@ func writeProps(settings map[string]string) (dir, path string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	var b strings.Builder
-	for k, v := range settings {
-		b.WriteString(escapeProp(k))
-		b.WriteByte('=')
-		b.WriteString(escapeProp(v))
-		b.WriteByte('\n')
-	}
 	path = filepath.Join(dir, "client.properties")
-	return dir, path, os.WriteFile(path, []byte(b.String()), 0o600)
-}
-
-// escapeProp escapes what java.util.Properties would read otherwise.
-func escapeProp(s string) string {
-	var b strings.Builder
-	for i, r := range s {
-		switch {
-		case r == '\\' || r == '=' || r == ':' || r == '#' || r == '!':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == ' ' && i == 0:
-			b.WriteString(`\ `)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r > 0x7e:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+	return dir, path, os.WriteFile(path, []byte(javaprops.Render(settings)), 0o600)
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+
+	"github.com/chaosrun/chaosrun/internal/lines"
 )
 
 // Problem is a setting the Java client refuses: Key is empty when its
@@ -46,7 +48,7 @@ func (p Program) Check(ctx context.Context, producer bool, settings map[string]s
 	err = cmd.Run()
 	var exit *exec.ExitError
 	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 3) {
-		return nil, nil, fmt.Errorf("java client check: %w\n%s", err, tail(stderr.String(), 20))
+		return nil, nil, fmt.Errorf("java client check: %w\n%s", err, lines.Tail(stderr.String(), 20))
 	}
 	values := map[string]string{}
 	var problems []Problem
@@ -65,7 +67,7 @@ func (p Program) Check(ctx context.Context, producer bool, settings map[string]s
 		}
 	}
 	if err != nil && len(problems) == 0 {
-		return nil, nil, fmt.Errorf("java client check failed without saying why\n%s", tail(stderr.String(), 20))
+		return nil, nil, fmt.Errorf("java client check failed without saying why\n%s", lines.Tail(stderr.String(), 20))
 	}
 	delete(values, "bootstrap.servers")
 	return values, problems, nil
@@ -80,12 +82,4 @@ func namedKey(msg string, settings map[string]string) string {
 		}
 	}
 	return found
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/chaosrun/chaosrun/internal/lines"
 	"github.com/chaosrun/chaosrun/internal/spawn"
 )
 
@@ -154,5 +155,5 @@ func (t *tailWriter) Write(b []byte) (int, error) {
 func (t *tailWriter) tail() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return tail(strings.TrimSpace(string(t.buf)), 15)
+	return lines.Tail(strings.TrimSpace(string(t.buf)), 15)
 }

@@ -1,7 +1,6 @@
 package javaclient
 
 import (
-	"strings"
 	"testing"
 )
 
@@ -62,16 +61,5 @@ func TestParseOwnership(t *testing.T) {
 	}
 	if _, err := parseOwnership("assigned", "x 1"); err == nil {
 		t.Error("bad generation: want an error")
-	}
-}
-
-func TestEscapeProp(t *testing.T) {
-	got := escapeProp(`org.apache.kafka.common.security.plain.PlainLoginModule required username="a b" password="p=w:1#!";` + "\n\tü")
-	want := `org.apache.kafka.common.security.plain.PlainLoginModule required username\="a b" password\="p\=w\:1\#\!";\n\t\u00fc`
-	if got != want {
-		t.Errorf("got  %s\nwant %s", got, want)
-	}
-	if !strings.HasPrefix(escapeProp(" x"), `\ `) {
-		t.Error("a leading space must be escaped")
 	}
 }

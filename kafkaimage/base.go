@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/chaosrun/chaosrun/internal/lines"
 	"github.com/moby/moby/client"
 )
 
@@ -44,7 +45,7 @@ func createBaseImage(ctx context.Context, cli *dockerClient, name string, logf f
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) } // its trap unmounts /proc
 	cmd.WaitDelay = 30 * time.Second
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("debootstrap: %w\n%s", err, tail(string(out), 20))
+		return fmt.Errorf("debootstrap: %w\n%s", err, lines.Tail(string(out), 20))
 	}
 	logf("importing %s into docker as %s", dir, name)
 	return importRootfs(ctx, cli, dir, name)
@@ -76,7 +77,7 @@ func aptGet(ctx context.Context, args ...string) error {
 	cmd := exec.CommandContext(ctx, "apt-get", args...)
 	cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("apt-get %s: %w\n%s", strings.Join(args, " "), err, tail(string(out), 10))
+		return fmt.Errorf("apt-get %s: %w\n%s", strings.Join(args, " "), err, lines.Tail(string(out), 10))
 	}
 	return nil
 }
@@ -105,7 +106,7 @@ func importRootfs(ctx context.Context, cli *dockerClient, dir, name string) erro
 		res.Close()
 	}
 	if werr := cmd.Wait(); werr != nil && err == nil {
-		err = fmt.Errorf("tar: %w\n%s", werr, tail(stderr.String(), 10))
+		err = fmt.Errorf("tar: %w\n%s", werr, lines.Tail(stderr.String(), 10))
 	}
 	if err != nil {
 		return fmt.Errorf("import %s: %w", name, err)
@@ -131,13 +132,4 @@ func unmountUnder(dir string) {
 	for i := len(points) - 1; i >= 0; i-- { // deepest last mounted, first unmounted
 		syscall.Unmount(points[i], syscall.MNT_DETACH)
 	}
-}
-
-// tail returns the last n lines of s.
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -171,7 +172,7 @@ func (c check) workload() {
 	case ClientJava:
 		c.javaSettings("workload.producer", w.Producer, javaProducerOwned)
 		m := w.Producer.Map()
-		w.ProducerConfig = workloads.ProducerConfig{Acks: cmpOr(m["acks"], "all"), Resolved: m}
+		w.ProducerConfig = workloads.ProducerConfig{Acks: cmp.Or(m["acks"], "all"), Resolved: m}
 		if w.ProducerConfig.Acks == "-1" {
 			w.ProducerConfig.Acks = "all"
 		}
@@ -298,13 +299,6 @@ func (c check) javaRefusals() {
 	if s.Cluster.External != nil {
 		refuse("cluster.external", "an external cluster (the Java client cannot be routed through chaosrun's proxies)")
 	}
-}
-
-func cmpOr(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 // output checks the pipeline's output topic and its producer.
