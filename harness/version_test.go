@@ -8,10 +8,16 @@ import (
 )
 
 // DefaultKafkaVersion is the one source of the pinned Kafka version: the
-// scripts read it from kafkadist.go, and every version the README and the
-// workflows name must be it.
+// scripts read it from kafkadist.go, and every version the README, the docs
+// and the workflows name must be it.
 func TestOneKafkaVersion(t *testing.T) {
 	files := []string{"../README.md", "../scripts/test", "../scripts/docker-setup", "../.ci/run"}
+	docs, _ := filepath.Glob("../docs/*.md")
+	if len(docs) == 0 {
+		t.Fatal("no docs/*.md: the reference the README links to is missing")
+	}
+	nested, _ := filepath.Glob("../docs/*/*.md")
+	files = append(append(append(files, "../scenarios/incidents/README.md"), docs...), nested...)
 	workflows, _ := filepath.Glob("../.github/workflows/*.yml")
 	versions := regexp.MustCompile(`\b\d+\.\d+\.\d+\b`)
 	loopback := regexp.MustCompile(`127\.0\.0\.1`)
