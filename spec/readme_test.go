@@ -8,7 +8,7 @@ import (
 	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
-	"github.com/chaosrun/chaosrun/workloads"
+	"github.com/chaosrun/chaosrun/kitchendb"
 )
 
 // The README's scenario format example must itself be a valid scenario.
@@ -59,7 +59,7 @@ func TestReadmeDocumentsEveryFamilyMember(t *testing.T) {
 			t.Errorf("README's runtime list does not describe %s", k.Name)
 		}
 	}
-	for _, name := range workloads.SinkNames() {
+	for _, name := range kitchendb.SinkNames() {
 		if !strings.Contains(doc, "type: "+name) {
 			t.Errorf("README does not show sink type %s", name)
 		}
