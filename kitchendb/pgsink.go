@@ -168,22 +168,12 @@ func (s *PostgresSink) ApplyBatch(ctx context.Context, ws []Write) error {
 
 // Each calls fn for every order row.
 func (s *PostgresSink) Each(ctx context.Context, fn func(Row)) error {
-	rows, err := s.pool.Query(ctx, "SELECT order_id, step, dishes, failed FROM orders")
+	rows, err := s.pool.Query(ctx, eachQuery)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var order int64
-		var step int16
-		var dishes int32
-		var failed bool
-		if err := rows.Scan(&order, &step, &dishes, &failed); err != nil {
-			return err
-		}
-		fn(Row{Order: uint64(order), Step: assertions.Step(step), Dishes: int(dishes), Failed: failed})
-	}
-	return rows.Err()
+	return eachRow(rows, fn)
 }
 
 // Rows counts the orders stored.

@@ -153,21 +153,12 @@ type Row struct {
 
 // Each calls fn for every order row.
 func (s *SQLiteSink) Each(ctx context.Context, fn func(Row)) error {
-	rows, err := s.db.QueryContext(ctx, "SELECT order_id, step, dishes, failed FROM orders")
+	rows, err := s.db.QueryContext(ctx, eachQuery)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var r Row
-		var order int64
-		if err := rows.Scan(&order, &r.Step, &r.Dishes, &r.Failed); err != nil {
-			return err
-		}
-		r.Order = uint64(order)
-		fn(r)
-	}
-	return rows.Err()
+	return eachRow(rows, fn)
 }
 
 // Rows counts the orders stored, for the summary.

@@ -112,3 +112,27 @@ func ReadBack(ctx context.Context, db KitchenDB, out SinkRows) (int64, error) {
 	out.SinkRead()
 	return n, nil
 }
+
+// eachQuery reads the order rows back; both dialects spell it alike.
+const eachQuery = "SELECT order_id, step, dishes, failed FROM orders"
+
+// scannedRows is what database/sql's and pgx's result sets share.
+type scannedRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// eachRow calls fn for every row of an eachQuery result: the one read-back
+// of both dialects.
+func eachRow(rows scannedRows, fn func(Row)) error {
+	for rows.Next() {
+		var order, step, dishes int64
+		var failed bool
+		if err := rows.Scan(&order, &step, &dishes, &failed); err != nil {
+			return err
+		}
+		fn(Row{Order: uint64(order), Step: assertions.Step(step), Dishes: int(dishes), Failed: failed})
+	}
+	return rows.Err()
+}
