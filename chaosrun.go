@@ -25,10 +25,10 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/kitchendb"
 	"github.com/chaosrun/chaosrun/reports"
 	"github.com/chaosrun/chaosrun/runner"
 	"github.com/chaosrun/chaosrun/spec"
-	"github.com/chaosrun/chaosrun/workloads"
 )
 
 // Scenario is what a run does: cluster, workload, faults, assertions and
@@ -200,7 +200,7 @@ func Run(t testing.TB, s *Scenario, opts ...Option) *Result {
 // cannotStart says why no runtime can run s here ("" when one can). A
 // scenario that does not fit the runtime named is bad input, not a skip.
 func cannotStart(ctx context.Context, s *Scenario, opts runner.Options) string {
-	if kind, _ := workloads.LookupSink(s.Sink.Type); kind.Server && s.Sink.URL == "" {
+	if kind, _ := kitchendb.LookupSink(s.Sink.Type); kind.Server && s.Sink.URL == "" {
 		if _, err := harness.FindPostgres(); err != nil {
 			return "its kitchen database is a PostgreSQL server, and none is installed here: " + err.Error()
 		}

@@ -9,9 +9,10 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/faults"
+	"github.com/chaosrun/chaosrun/kitchen"
+	"github.com/chaosrun/chaosrun/load"
 	"github.com/chaosrun/chaosrun/spec"
 	"github.com/chaosrun/chaosrun/thresholds"
-	"github.com/chaosrun/chaosrun/workloads"
 )
 
 // Sweep is one swept setting and the values it takes.
@@ -250,7 +251,7 @@ func probeScenario(c Combination, suffix string, rate float64, shape Shape, faul
 	t.Consumer.Group += "-" + suffix
 	if dlqDefault {
 		t.Consumer.DeadLetterTopic = t.Topic.Name + ".dlq"
-	} else if t.Consumer.DeadLetterTopic != "" && t.Consumer.OnFailure == workloads.OnFailureDeadLetter {
+	} else if t.Consumer.DeadLetterTopic != "" && t.Consumer.OnFailure == kitchen.OnFailureDeadLetter {
 		t.Consumer.DeadLetterTopic += "-" + suffix
 	}
 	if o := t.Consumer.Output; o != nil {
@@ -259,8 +260,8 @@ func probeScenario(c Combination, suffix string, rate float64, shape Shape, faul
 		t.Consumer.Output = &out
 	}
 	t.Workload.Phases = []spec.Phase{
-		{Type: string(workloads.PhaseSteady), Rate: rate, Duration: warm},
-		{Type: string(workloads.PhaseSteady), Rate: rate, Duration: shape.Window},
+		{Type: string(load.PhaseSteady), Rate: rate, Duration: warm},
+		{Type: string(load.PhaseSteady), Rate: rate, Duration: shape.Window},
 	}
 	t.Workload.Rate, t.Workload.Duration = rate, warm+shape.Window
 	t.Faults = nil

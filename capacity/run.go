@@ -10,9 +10,10 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/load"
+	"github.com/chaosrun/chaosrun/orders"
 	"github.com/chaosrun/chaosrun/runner"
 	"github.com/chaosrun/chaosrun/spec"
-	"github.com/chaosrun/chaosrun/workloads"
 )
 
 // Options are how to run a plan.
@@ -158,7 +159,7 @@ func runCombination(ctx context.Context, cl *runner.Cluster, p *Plan, c Combinat
 func perfTest(ctx context.Context, cl *runner.Cluster, c Combination, ceiling float64, logf func(string, ...any)) *PerfTestComparison {
 	s := c.Scenario
 	cmp := &PerfTestComparison{ChaosrunRate: ceiling}
-	size := workloads.RecordBytes(workloads.Identity{Run: "r-0123456789abcdef", Env: s.Env}, s.Workload.Key, s.Workload.MessageSize)
+	size := load.RecordBytes(orders.Identity{Run: "r-0123456789abcdef", Env: s.Env}, s.Workload.Key, s.Workload.MessageSize)
 	cmp.RecordBytes = size
 	records := int(math.Min(3_000_000, math.Max(100_000, ceiling*15)))
 	libs, err := harness.KafkaLibs(ctx, cl.KafkaVersion(), logf)

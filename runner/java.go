@@ -7,10 +7,10 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/chaosrun/chaosrun/clientconf"
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/javaclient"
 	"github.com/chaosrun/chaosrun/spec"
-	"github.com/chaosrun/chaosrun/workloads"
 )
 
 // Settings shown in the result for the Java client, besides those the
@@ -46,7 +46,7 @@ func (r *run) prepareJava(ctx context.Context) error {
 	}
 	s := r.s
 	producer, consumer := s.Workload.Producer.Map(), s.Consumer.Config.Map()
-	j := &workloads.JavaClient{Program: prog, Producer: producer, Consumer: consumer}
+	j := &clientconf.JavaClient{Program: prog, Producer: producer, Consumer: consumer}
 	pEff, pProblems, err := prog.Check(ctx, true, j.ProducerSettings(0))
 	if err != nil {
 		return fmt.Errorf("java client: %w", err)

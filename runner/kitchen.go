@@ -7,10 +7,15 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/clientconf"
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/kitchen"
+	"github.com/chaosrun/chaosrun/kitchendb"
+	"github.com/chaosrun/chaosrun/load"
+	"github.com/chaosrun/chaosrun/orders"
+	"github.com/chaosrun/chaosrun/orderservice"
 	"github.com/chaosrun/chaosrun/spec"
-	"github.com/chaosrun/chaosrun/workloads"
 	"github.com/twmb/franz-go/pkg/kadm"
 )
 
@@ -18,11 +23,11 @@ import (
 // when it looks orders up, the order service behind its own proxy; plus the
 // poisoner the poison fault drives.
 type downstream struct {
-	db      workloads.KitchenDB
+	db      kitchendb.KitchenDB
 	stopDB  func() // stops the database server the run started, after db closes
-	service *workloads.OrderService
-	lookup  *workloads.Lookup
-	poison  *workloads.Poisoner
+	service *orderservice.OrderService
+	lookup  *orderservice.Lookup
+	poison  *load.Poisoner
 	cluster *harness.Cluster // its proxies go when it closes
 }
 
@@ -40,22 +45,22 @@ func (r *run) openDownstream(ctx context.Context, cluster *harness.Cluster, runD
 			return nil, err
 		}
 	}
-	var book workloads.OrderBook
+	var book load.OrderBook
 	if d.service != nil {
 		book = d.service
 	}
-	d.poison = workloads.NewPoisoner(s.Seed, book)
+	d.poison = load.NewPoisoner(s.Seed, book)
 	return d, nil
 }
 
 // startService starts the order service and its proxy.
 func (d *downstream) startService(r *run, cluster *harness.Cluster) error {
-	spec := workloads.ServiceSpec{}
+	spec := orderservice.ServiceSpec{}
 	if svc := r.s.Service; svc != nil {
-		spec = workloads.ServiceSpec{ServiceTime: svc.ServiceTime, Capacity: svc.Capacity, Overload: svc.Overload,
+		spec = orderservice.ServiceSpec{ServiceTime: svc.ServiceTime, Capacity: svc.Capacity, Overload: svc.Overload,
 			ReplicaLag: svc.ReplicaLag, StaleReads: svc.StaleReads}
 	}
-	svc, err := workloads.StartOrderService(spec)
+	svc, err := orderservice.StartOrderService(spec)
 	if err != nil {
 		return err
 	}
@@ -64,7 +69,7 @@ func (d *downstream) startService(r *run, cluster *harness.Cluster) error {
 	if err != nil {
 		return fmt.Errorf("order service: %w", err)
 	}
-	d.lookup = workloads.NewLookup(addr, r.s.Consumer.Lookup.Timeout)
+	d.lookup = orderservice.NewLookup(addr, r.s.Consumer.Lookup.Timeout)
 	r.logf("order service on %s behind its proxy %s", svc.Addr(), addr)
 	return nil
 }
@@ -97,7 +102,7 @@ func (d *downstream) report(r *run, ledger *assertions.Ledger) {
 		capacity = r.s.Service.Capacity
 	}
 	callers := c.Instances * c.Workers
-	if c.OnFailure == workloads.OnFailureRetryTable {
+	if c.OnFailure == kitchen.OnFailureRetryTable {
 		callers++ // the retrier looks up too
 	}
 	ledger.Downstream(faults.OrderService, assertions.DownstreamStats{Requests: st.Requests, Overloaded: st.Overloaded,
@@ -110,9 +115,9 @@ func (d *downstream) report(r *run, ledger *assertions.Ledger) {
 }
 
 // consumeSpec is the kitchen display the scenario describes.
-func (r *run) consumeSpec(id workloads.Identity, d *downstream) workloads.ConsumeSpec {
+func (r *run) consumeSpec(id orders.Identity, d *downstream) kitchen.ConsumeSpec {
 	c := r.s.Consumer
-	spec := workloads.ConsumeSpec{
+	spec := kitchen.ConsumeSpec{
 		Topic: r.s.Topic.Name, Group: c.Group, Instances: c.Instances, Workers: c.Workers,
 		ProcessingTime: c.ProcessingTime, Identity: id, Config: c.ClientConfig,
 		Lookup: d.lookup, OnFailure: c.OnFailure, MaxAttempts: c.MaxAttempts, RetryBackoff: c.RetryBackoff,
@@ -121,11 +126,11 @@ func (r *run) consumeSpec(id workloads.Identity, d *downstream) workloads.Consum
 	if c.Lookup != nil {
 		spec.RetryEmpty = c.Lookup.RetryEmpty
 	}
-	if c.OnFailure == workloads.OnFailureDeadLetter {
+	if c.OnFailure == kitchen.OnFailureDeadLetter {
 		spec.DeadLetterTopic = c.DeadLetterTopic
 	}
 	if o := c.Output; o != nil {
-		spec.Output = &workloads.Output{Topic: o.Topic, Config: o.ProducerConfig}
+		spec.Output = &kitchen.Output{Topic: o.Topic, Config: o.ProducerConfig}
 	}
 	return spec
 }
@@ -136,12 +141,12 @@ func transactionalIDs(s *spec.Scenario) []string {
 	var ids []string
 	if base := s.Workload.ProducerConfig.TransactionalID; base != "" {
 		for i := range s.Workload.Producers {
-			ids = append(ids, workloads.TransactionalIDFor(base, i))
+			ids = append(ids, clientconf.TransactionalIDFor(base, i))
 		}
 	}
 	if o := s.Consumer.Output; o != nil && o.ProducerConfig.TransactionalID != "" {
 		for i := range s.Consumer.Instances {
-			ids = append(ids, workloads.TransactionalIDFor(o.ProducerConfig.TransactionalID, i))
+			ids = append(ids, clientconf.TransactionalIDFor(o.ProducerConfig.TransactionalID, i))
 		}
 	}
 	return ids

@@ -9,7 +9,7 @@ import (
 
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
-	"github.com/chaosrun/chaosrun/workloads"
+	"github.com/chaosrun/chaosrun/kitchendb"
 )
 
 // kitchenDBProxy names the proxy in front of a database server, the target
@@ -20,10 +20,10 @@ const kitchenDBProxy = faults.KitchenDB
 // reached through its own proxy: the run's own PostgreSQL server, or the
 // scenario's by URL (then in a schema of the run's, dropped at the end).
 // stop closes what it started; desc says which it was, for the summary.
-func (r *run) openKitchenDB(ctx context.Context, cluster *harness.Cluster, runDir string) (db workloads.KitchenDB, stop func(), desc string, err error) {
+func (r *run) openKitchenDB(ctx context.Context, cluster *harness.Cluster, runDir string) (db kitchendb.KitchenDB, stop func(), desc string, err error) {
 	s := r.s
-	kind, _ := workloads.LookupSink(s.Sink.Type) // validated by spec
-	o := workloads.SinkOptions{Mode: s.Sink.Mode}
+	kind, _ := kitchendb.LookupSink(s.Sink.Type) // validated by spec
+	o := kitchendb.SinkOptions{Mode: s.Sink.Mode}
 	if !kind.Server {
 		db, err = kind.Open(ctx, runDir, o)
 		if err != nil {

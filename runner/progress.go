@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/assertions"
-	"github.com/chaosrun/chaosrun/workloads"
+	"github.com/chaosrun/chaosrun/load"
 )
 
 // Progress is the run so far, told to Options.Progress every second while
@@ -68,7 +68,7 @@ func (r *run) progressLoop(ledger *assertions.Ledger, stage string, active func(
 	return sync.OnceFunc(func() { close(done); wg.Wait() })
 }
 
-func plannedLength(phases []workloads.Phase) time.Duration {
+func plannedLength(phases []load.Phase) time.Duration {
 	var d time.Duration
 	for _, p := range phases {
 		d += p.Duration

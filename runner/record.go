@@ -11,10 +11,11 @@ import (
 	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/load"
+	"github.com/chaosrun/chaosrun/orders"
 	"github.com/chaosrun/chaosrun/reports"
 	"github.com/chaosrun/chaosrun/spec"
 	"github.com/chaosrun/chaosrun/thresholds"
-	"github.com/chaosrun/chaosrun/workloads"
 )
 
 // replicationFactor is the topic's, also when an assignment sets it.
@@ -113,10 +114,10 @@ func plans(s *spec.Scenario) []faults.Planned {
 	return out
 }
 
-func (r *run) produceSpec(id workloads.Identity) workloads.ProduceSpec {
+func (r *run) produceSpec(id orders.Identity) load.ProduceSpec {
 	s := r.s
 	w := s.Workload
-	ps := workloads.ProduceSpec{
+	ps := load.ProduceSpec{
 		Topic: s.Topic.Name, Phases: w.Load(), Producers: w.Producers,
 		Key: w.Key, Merchants: w.Merchants, MessageSize: w.MessageSize, Seed: s.Seed,
 		Identity: id, Config: w.ProducerConfig,
@@ -125,26 +126,26 @@ func (r *run) produceSpec(id workloads.Identity) workloads.ProduceSpec {
 		ps.Java = r.java
 	}
 	if t := w.Transactions; t != nil {
-		ps.Transactions = &workloads.Transactions{Records: t.Records, AbortRate: t.AbortRate}
-		ps.Crashes = workloads.NewProducerCrashes()
+		ps.Transactions = &load.Transactions{Records: t.Records, AbortRate: t.AbortRate}
+		ps.Crashes = load.NewProducerCrashes()
 	}
 	return ps
 }
 
 func seededRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x6661756c7473)) }
 
-func phaseDecls(phases []workloads.Phase) []assertions.PhaseDecl {
+func phaseDecls(phases []load.Phase) []assertions.PhaseDecl {
 	out := make([]assertions.PhaseDecl, len(phases))
 	for i, p := range phases {
 		out[i] = assertions.PhaseDecl{Name: fmt.Sprintf("%d: %s", i+1, p.Name())}
-		if p.Kind == workloads.PhaseFlood {
+		if p.Kind == load.PhaseFlood {
 			out[i].Flood = p.Records
 		}
 	}
 	return out
 }
 
-func describeLoad(phases []workloads.Phase) string {
+func describeLoad(phases []load.Phase) string {
 	names := make([]string, len(phases))
 	for i, p := range phases {
 		names[i] = p.Name()

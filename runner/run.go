@@ -15,12 +15,17 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 
 	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/clientconf"
+	"github.com/chaosrun/chaosrun/drain"
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/kafkaconn"
+	"github.com/chaosrun/chaosrun/kitchen"
+	"github.com/chaosrun/chaosrun/kitchendb"
+	"github.com/chaosrun/chaosrun/load"
+	"github.com/chaosrun/chaosrun/orders"
 	"github.com/chaosrun/chaosrun/reports"
 	"github.com/chaosrun/chaosrun/spec"
-	"github.com/chaosrun/chaosrun/workloads"
 )
 
 // Options are how to run, as opposed to what (the scenario).
@@ -145,10 +150,10 @@ type run struct {
 	// imageNamed: the user chose the image, so auto must not swap it.
 	imageNamed bool
 	res        *reports.Result
-	sinkWrites workloads.SinkWrites  // what the kitchen's database writes cost
-	probe      *probeState           // a capacity probe's early stop; nil for a run
-	ext        *spec.External        // the cluster attached to; nil when one is started
-	java       *workloads.JavaClient // the Java workload client; nil: franz-go
+	sinkWrites kitchen.SinkWrites     // what the kitchen's database writes cost
+	probe      *probeState            // a capacity probe's early stop; nil for a run
+	ext        *spec.External         // the cluster attached to; nil when one is started
+	java       *clientconf.JavaClient // the Java workload client; nil: franz-go
 }
 
 func (r *run) execute(ctx context.Context) error {
@@ -170,7 +175,7 @@ func (r *run) execute(ctx context.Context) error {
 // choose, and records which in the result.
 func (r *run) startCluster(ctx context.Context) (*harness.Cluster, string, error) {
 	// Before anything starts: a kitchen database server the run cannot start.
-	if kind, _ := workloads.LookupSink(r.s.Sink.Type); kind.Server && r.s.Sink.URL == "" {
+	if kind, _ := kitchendb.LookupSink(r.s.Sink.Type); kind.Server && r.s.Sink.URL == "" {
 		if _, err := harness.FindPostgres(); err != nil {
 			return nil, "", fmt.Errorf("kitchen database %s: %w", kind.Name, err)
 		}
@@ -239,7 +244,7 @@ func (r *run) withCluster(ctx context.Context, cluster *harness.Cluster, runDir 
 	if err := createTopic(ctx, r.s, admCl); err != nil {
 		return stage("topic", err)
 	}
-	if r.s.Consumer.OnFailure == workloads.OnFailureDeadLetter {
+	if r.s.Consumer.OnFailure == kitchen.OnFailureDeadLetter {
 		if err := createDeadLetterTopic(ctx, r.s, admCl); err != nil {
 			return stage("dead-letter topic", err)
 		}
@@ -278,7 +283,7 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	if r.java == nil {
 		r.res.Workload.ClientNotes = slices.Concat(s.Workload.ProducerConfig.Notes, s.Consumer.ClientConfig.Notes)
 	}
-	id := workloads.Identity{Run: r.id, Env: s.Env}
+	id := orders.Identity{Run: r.id, Env: s.Env}
 	conn := cluster.Conn()
 
 	ledger := assertions.NewLedger(r.id, s.Env, time.Now(), s.Assertions.Criteria)
@@ -292,10 +297,10 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 		ledger.DeclarePhases(phaseDecls(s.Workload.Load()), s.Workload.Producers)
 	}
 	r.waitTxnCoordinators(ctx, adm)
-	group, stopGroup := (*workloads.Group)(nil), func() {}
+	group, stopGroup := (*kitchen.Group)(nil), func() {}
 	if r.probe == nil || !r.probe.producersOnly {
 		var err error
-		if group, err = workloads.StartGroup(conn, r.consumeSpec(id, down), down.db, ledger); err != nil {
+		if group, err = kitchen.StartGroup(conn, r.consumeSpec(id, down), down.db, ledger); err != nil {
 			return fmt.Errorf("consumer group: %w", err)
 		}
 		stopGroup = sync.OnceFunc(group.Stop)
@@ -307,7 +312,7 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	start := time.Now()
 	r.res.StartedAt = start
 	ledger.StartAt(start)
-	sampler, err := workloads.NewLagSampler(conn, s.Topic.Name, s.Consumer.Group, ledger)
+	sampler, err := drain.NewLagSampler(conn, s.Topic.Name, s.Consumer.Group, ledger)
 	if err != nil {
 		return fmt.Errorf("lag sampler: %w", err)
 	}
@@ -363,7 +368,7 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 		r.recordReport(ledger.Verify())
 		return nil
 	}
-	if r.res.SinkOrders, err = workloads.ReadBack(ctx, down.db, ledger); err != nil {
+	if r.res.SinkOrders, err = kitchendb.ReadBack(ctx, down.db, ledger); err != nil {
 		return err
 	}
 	err = r.judge(ctx, conn, id, ledger)
@@ -395,7 +400,7 @@ func (r *run) exportLedger(ledger *assertions.Ledger) error {
 }
 
 // sampleInBackground samples lag until the returned stop is called.
-func sampleInBackground(ctx context.Context, sampler *workloads.LagSampler) (stop func()) {
+func sampleInBackground(ctx context.Context, sampler *drain.LagSampler) (stop func()) {
 	lagCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -407,7 +412,7 @@ func sampleInBackground(ctx context.Context, sampler *workloads.LagSampler) (sto
 
 // produceUnderFaults runs the producers while the fault schedule plays, then
 // heals whatever is still injected: the drain needs the whole cluster.
-func (r *run) produceUnderFaults(ctx context.Context, env *faults.Env, conn kafkaconn.Conn, ps workloads.ProduceSpec,
+func (r *run) produceUnderFaults(ctx context.Context, env *faults.Env, conn kafkaconn.Conn, ps load.ProduceSpec,
 	ledger *assertions.Ledger) error {
 	sched := faults.NewSchedule(env, plans(r.s))
 	sched.Watch(ledger)
@@ -423,7 +428,7 @@ func (r *run) produceUnderFaults(ctx context.Context, env *faults.Env, conn kafk
 		pctx, cancel = r.probe.produceContext(ctx)
 		defer cancel()
 	}
-	stats, err := workloads.Produce(pctx, conn, ps, ledger)
+	stats, err := load.Produce(pctx, conn, ps, ledger)
 	ledger.ProduceStopped(time.Now())
 	stopProgress()
 	stopSched() // an early producer failure must not wait for the last heal time
@@ -449,20 +454,20 @@ func (r *run) produceUnderFaults(ctx context.Context, env *faults.Env, conn kafk
 	return nil
 }
 
-func (r *run) judge(ctx context.Context, conn kafkaconn.Conn, id workloads.Identity, ledger *assertions.Ledger) error {
+func (r *run) judge(ctx context.Context, conn kafkaconn.Conn, id orders.Identity, ledger *assertions.Ledger) error {
 	r.logf("draining %s to its end offsets", r.s.Topic.Name)
 	dctx, cancel := context.WithTimeout(ctx, drainTimeout)
 	defer cancel()
-	if err := workloads.Drain(dctx, conn, r.s.Topic.Name, id, ledger); err != nil {
+	if err := drain.Drain(dctx, conn, r.s.Topic.Name, id, ledger); err != nil {
 		return fmt.Errorf("drain: %w", err)
 	}
-	if r.s.Consumer.OnFailure == workloads.OnFailureDeadLetter {
-		if err := workloads.DrainDeadLetters(dctx, conn, r.s.Consumer.DeadLetterTopic, id, ledger); err != nil {
+	if r.s.Consumer.OnFailure == kitchen.OnFailureDeadLetter {
+		if err := drain.DrainDeadLetters(dctx, conn, r.s.Consumer.DeadLetterTopic, id, ledger); err != nil {
 			return fmt.Errorf("drain %s: %w", r.s.Consumer.DeadLetterTopic, err)
 		}
 	}
 	if o := r.s.Consumer.Output; o != nil {
-		if err := workloads.DrainOutput(dctx, conn, o.Topic, id, ledger); err != nil {
+		if err := drain.DrainOutput(dctx, conn, o.Topic, id, ledger); err != nil {
 			return fmt.Errorf("drain %s: %w", o.Topic, err)
 		}
 	}
@@ -476,7 +481,7 @@ func (r *run) judge(ctx context.Context, conn kafkaconn.Conn, id workloads.Ident
 // the retry table to empty, bounded by the recovery allowance (lag-recovers
 // judges how long it took). The samples it takes are the ones lag-recovers
 // judges.
-func (r *run) settle(ctx context.Context, sampler *workloads.LagSampler, group *workloads.Group, limit time.Duration) {
+func (r *run) settle(ctx context.Context, sampler *drain.LagSampler, group *kitchen.Group, limit time.Duration) {
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		sctx, cancel := context.WithTimeout(ctx, 2*lagEvery)
@@ -529,26 +534,26 @@ func (r *run) waitGroupSettled(ctx context.Context, adm *kadm.Client, group stri
 type deployments struct {
 	r    *run
 	conn kafkaconn.Conn
-	out  workloads.Foreigners
+	out  kitchen.Foreigners
 }
 
 func (d *deployments) StartForeign(env, topic, group string, guard bool) (func(), error) {
 	s := d.r.s
 	// The kitchen display's settings, but never its static instance id: the
 	// deployment must leave the group when it is taken away.
-	var settings []workloads.Setting
+	var settings []clientconf.Setting
 	for _, st := range s.Consumer.Config.Client() {
 		if st.Key != "group.instance.id" {
 			settings = append(settings, st)
 		}
 	}
-	cfg, err := workloads.ConsumerOptions(settings)
+	cfg, err := clientconf.ConsumerOptions(settings)
 	if err != nil {
 		return nil, err
 	}
-	spec := workloads.ForeignSpec{Env: env, Topic: cmp.Or(topic, s.Topic.Name), Group: cmp.Or(group, s.Consumer.Group),
+	spec := kitchen.ForeignSpec{Env: env, Topic: cmp.Or(topic, s.Topic.Name), Group: cmp.Or(group, s.Consumer.Group),
 		Guard: guard, Config: cfg}
-	f, err := workloads.StartForeign(d.conn, spec, d.out)
+	f, err := kitchen.StartForeign(d.conn, spec, d.out)
 	if err != nil {
 		return nil, err
 	}

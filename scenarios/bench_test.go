@@ -11,10 +11,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/clientconf"
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/javaclient"
 	"github.com/chaosrun/chaosrun/kafkaconn"
-	"github.com/chaosrun/chaosrun/workloads"
+	"github.com/chaosrun/chaosrun/load"
+	"github.com/chaosrun/chaosrun/orders"
 )
 
 // BenchmarkProducerVsPerfTest measures our producer, every send verified by
@@ -91,8 +93,8 @@ func javaProgram(b *testing.B, libs string) javaclient.Program {
 // javaProducerRate is ourProducer on the Java client (acks=all, the rest
 // the Java client's defaults).
 func javaProducerRate(b *testing.B, prog javaclient.Program, boot []string, topic string, records, size int) float64 {
-	return measureProduce(b, boot, topic, records, size, workloads.ProducerConfig{Acks: "all"}, func(ps *workloads.ProduceSpec) {
-		ps.Java = &workloads.JavaClient{Program: prog, Bootstrap: boot, Producer: map[string]string{"acks": "all"}}
+	return measureProduce(b, boot, topic, records, size, clientconf.ProducerConfig{Acks: "all"}, func(ps *load.ProduceSpec) {
+		ps.Java = &clientconf.JavaClient{Program: prog, Bootstrap: boot, Producer: map[string]string{"acks": "all"}}
 	})
 }
 
@@ -188,8 +190,8 @@ func BenchmarkTransactionalVsPlain(b *testing.B) {
 			createTopics(b, boot, topic)
 			// 200 transactions at most: each costs a commit round (~80 ms
 			// measured on 2 cores), so small ones take long to send 100k.
-			txn := producerRate(b, boot, topic, min(records, 200*n), size, []workloads.Setting{{Key: "transactional.id", Value: topic}},
-				&workloads.Transactions{Records: n})
+			txn := producerRate(b, boot, topic, min(records, 200*n), size, []clientconf.Setting{{Key: "transactional.id", Value: topic}},
+				&load.Transactions{Records: n})
 			b.ReportMetric(txn, fmt.Sprintf("txn%d_rec/s", n))
 			b.ReportMetric(txn/plain, fmt.Sprintf("txn%d_ratio", n))
 		}
@@ -200,33 +202,33 @@ func BenchmarkTransactionalVsPlain(b *testing.B) {
 // them (an open-model schedule far above capacity), with every outcome
 // recorded in a ledger, and returns records acked per second.
 func ourProducer(b *testing.B, boot []string, topic string, records, size int) float64 {
-	return producerRate(b, boot, topic, records, size, []workloads.Setting{{Key: "acks", Value: "all"}}, nil)
+	return producerRate(b, boot, topic, records, size, []clientconf.Setting{{Key: "acks", Value: "all"}}, nil)
 }
 
 // producerRate is ourProducer with producer settings and, when txn is set,
 // transactions.
-func producerRate(b *testing.B, boot []string, topic string, records, size int, settings []workloads.Setting,
-	txn *workloads.Transactions) float64 {
-	cfg, err := workloads.ProducerOptions(settings)
+func producerRate(b *testing.B, boot []string, topic string, records, size int, settings []clientconf.Setting,
+	txn *load.Transactions) float64 {
+	cfg, err := clientconf.ProducerOptions(settings)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return measureProduce(b, boot, topic, records, size, cfg, func(ps *workloads.ProduceSpec) { ps.Transactions = txn })
+	return measureProduce(b, boot, topic, records, size, cfg, func(ps *load.ProduceSpec) { ps.Transactions = txn })
 }
 
 // measureProduce sends records as fast as the client takes them (an
 // open-model schedule far above capacity), every outcome recorded in a
 // ledger, and returns records acked per second; with sets the spec apart.
-func measureProduce(b *testing.B, boot []string, topic string, records, size int, cfg workloads.ProducerConfig,
-	with func(*workloads.ProduceSpec)) float64 {
+func measureProduce(b *testing.B, boot []string, topic string, records, size int, cfg clientconf.ProducerConfig,
+	with func(*load.ProduceSpec)) float64 {
 	const rate = 10_000_000
-	ps := workloads.ProduceSpec{Topic: topic, Rate: rate, Producers: 1,
-		Duration: time.Duration(records) * time.Second / rate, Key: workloads.KeyOrder, Merchants: 100,
-		MessageSize: size, Seed: 1, Identity: workloads.Identity{Run: "bench", Env: "prod"}, Config: cfg}
+	ps := load.ProduceSpec{Topic: topic, Rate: rate, Producers: 1,
+		Duration: time.Duration(records) * time.Second / rate, Key: orders.KeyOrder, Merchants: 100,
+		MessageSize: size, Seed: 1, Identity: orders.Identity{Run: "bench", Env: "prod"}, Config: cfg}
 	with(&ps)
 	ledger := assertions.NewLedger("bench", "prod", time.Now(), assertions.Criteria{})
 	start := time.Now()
-	_, err := workloads.Produce(context.Background(), kafkaconn.Local(boot), ps, ledger)
+	_, err := load.Produce(context.Background(), kafkaconn.Local(boot), ps, ledger)
 	took := time.Since(start)
 	if err != nil {
 		b.Fatal(err)

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/chaosrun/chaosrun/workloads"
+	"github.com/chaosrun/chaosrun/load"
 	"gopkg.in/yaml.v3"
 )
 
@@ -25,7 +25,7 @@ func New(s Scenario) (*Scenario, error) {
 	if s.Consumer.DeadLetterTopic == s.Topic.Name+".dlq" {
 		s.Consumer.DeadLetterTopic = ""
 	}
-	if len(s.Workload.Phases) > 0 && s.Workload.Duration == workloads.Timed(s.Workload.Load()) {
+	if len(s.Workload.Phases) > 0 && s.Workload.Duration == load.Timed(s.Workload.Load()) {
 		s.Workload.Duration = 0
 	}
 	doc := encodeValue(reflect.ValueOf(s))

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/faults"
-	"github.com/chaosrun/chaosrun/workloads"
+	"github.com/chaosrun/chaosrun/kitchen"
+	"github.com/chaosrun/chaosrun/kitchendb"
+	"github.com/chaosrun/chaosrun/orderservice"
 )
 
 // topicName is what Kafka accepts as a topic name.
@@ -19,13 +21,13 @@ func (c check) kitchen() {
 	cs := c.s.Consumer
 	_, dlqWritten := c.s.pos["consumer.dead_letter_topic"]
 	switch {
-	case !slices.Contains(workloads.FailurePolicies, cs.OnFailure):
-		c.at("consumer.on_failure", "want %s, got %q", strings.Join(workloads.FailurePolicies, ", "), cs.OnFailure)
-	case dlqWritten && cs.OnFailure != workloads.OnFailureDeadLetter:
+	case !slices.Contains(kitchen.FailurePolicies, cs.OnFailure):
+		c.at("consumer.on_failure", "want %s, got %q", strings.Join(kitchen.FailurePolicies, ", "), cs.OnFailure)
+	case dlqWritten && cs.OnFailure != kitchen.OnFailureDeadLetter:
 		c.at("consumer.dead_letter_topic", "only on_failure: dead-letter publishes to a dead-letter topic")
-	case cs.OnFailure == workloads.OnFailureDeadLetter && (cs.DeadLetterTopic == "" || cs.DeadLetterTopic == c.s.Topic.Name):
+	case cs.OnFailure == kitchen.OnFailureDeadLetter && (cs.DeadLetterTopic == "" || cs.DeadLetterTopic == c.s.Topic.Name):
 		c.at("consumer.dead_letter_topic", "want a topic other than the scenario's own")
-	case cs.OnFailure == workloads.OnFailureDeadLetter && !topicName.MatchString(cs.DeadLetterTopic):
+	case cs.OnFailure == kitchen.OnFailureDeadLetter && !topicName.MatchString(cs.DeadLetterTopic):
 		c.at("consumer.dead_letter_topic", "Kafka topic names are 1 to 249 letters, digits, '.', '_' or '-', got %q", cs.DeadLetterTopic)
 	}
 	if cs.MaxAttempts < 1 {
@@ -37,13 +39,13 @@ func (c check) kitchen() {
 	if cs.Lookup != nil && cs.Lookup.Timeout <= 0 {
 		c.at("consumer.lookup.timeout", "want a positive duration")
 	}
-	if c.s.Sink.Mode != workloads.ModeUpsert && c.s.Sink.Mode != workloads.ModeInsert {
+	if c.s.Sink.Mode != kitchendb.ModeUpsert && c.s.Sink.Mode != kitchendb.ModeInsert {
 		c.at("sink.mode", "want upsert (idempotent) or insert (a plain INSERT of new orders), got %q", c.s.Sink.Mode)
 	}
 	switch b := c.s.Sink.Batch; {
-	case b < 0 || b > workloads.MaxBatch:
-		c.at("sink.batch", "want the most rows one write takes, at most %d (0 or 1: one write per event), got %d", workloads.MaxBatch, b)
-	case b > 1 && c.s.Sink.Mode != workloads.ModeUpsert:
+	case b < 0 || b > kitchendb.MaxBatch:
+		c.at("sink.batch", "want the most rows one write takes, at most %d (0 or 1: one write per event), got %d", kitchendb.MaxBatch, b)
+	case b > 1 && c.s.Sink.Mode != kitchendb.ModeUpsert:
 		c.at("sink.batch", "batched writes are one multi-row upsert: they need sink.mode upsert, not %s", c.s.Sink.Mode)
 	}
 	c.orderService()
@@ -64,7 +66,7 @@ func (c check) orderService() {
 	}
 	switch svc.Overload {
 	case "":
-	case workloads.OverloadReject, workloads.OverloadQueue:
+	case orderservice.OverloadReject, orderservice.OverloadQueue:
 		if svc.Capacity == 0 {
 			c.at("order_service.overload", "nothing is over an unlimited capacity: set capacity")
 		}
@@ -73,7 +75,7 @@ func (c check) orderService() {
 	}
 	switch svc.StaleReads {
 	case "":
-	case workloads.StalePartial, workloads.StaleNotFound:
+	case orderservice.StalePartial, orderservice.StaleNotFound:
 		if svc.ReplicaLag == 0 {
 			c.at("order_service.stale_reads", "no read is stale without a replica lag: set replica_lag")
 		}
@@ -85,7 +87,7 @@ func (c check) orderService() {
 // needsLookup refuses faults that act on the order service, or poison it
 // rejects, where the kitchen display looks nothing up.
 func (c check) needsLookup(f Fault, path string) {
-	if kind, ok := workloads.LookupSink(c.s.Sink.Type); ok && !kind.Server {
+	if kind, ok := kitchendb.LookupSink(c.s.Sink.Type); ok && !kind.Server {
 		if f.Target.Service == faults.KitchenDB {
 			c.at(path+".target.service", "the kitchen database is %s, embedded in the consumer: no network to fault (use sink: {type: postgres})", kind.Name)
 		}

@@ -13,7 +13,7 @@ import (
 	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
-	"github.com/chaosrun/chaosrun/workloads"
+	"github.com/chaosrun/chaosrun/kitchendb"
 )
 
 // The README and the reference it links to: every Markdown file a reader
@@ -145,7 +145,7 @@ func TestDocsDocumentEveryFamilyMember(t *testing.T) {
 			t.Errorf("docs/runtimes.md's runtime list does not describe %s", k.Name)
 		}
 	}
-	for _, name := range workloads.SinkNames() {
+	for _, name := range kitchendb.SinkNames() {
 		if !strings.Contains(scenarios, "type: "+name) {
 			t.Errorf("docs/scenarios.md does not show sink type %s", name)
 		}

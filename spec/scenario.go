@@ -6,8 +6,12 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/clientconf"
+	"github.com/chaosrun/chaosrun/kitchen"
+	"github.com/chaosrun/chaosrun/kitchendb"
+	"github.com/chaosrun/chaosrun/load"
+	"github.com/chaosrun/chaosrun/orders"
 	"github.com/chaosrun/chaosrun/thresholds"
-	"github.com/chaosrun/chaosrun/workloads"
 )
 
 // Scenario is one scenario file: a cluster, a workload, faults on a schedule,
@@ -59,13 +63,13 @@ type Topic struct {
 
 // Workload is the producing side of the order workload.
 type Workload struct {
-	Phases      []Phase           `yaml:"phases"`       // load shape; instead of rate and duration
-	Rate        float64           `yaml:"rate"`         // records/s over all producers; default 1000
-	Producers   int               `yaml:"producers"`    // default 2
-	Duration    time.Duration     `yaml:"duration"`     // default 30s
-	Key         workloads.KeyMode `yaml:"key"`          // order (default), merchant, none
-	Merchants   int               `yaml:"merchants"`    // default 100
-	MessageSize int               `yaml:"message_size"` // bytes, default 256
+	Phases      []Phase        `yaml:"phases"`       // load shape; instead of rate and duration
+	Rate        float64        `yaml:"rate"`         // records/s over all producers; default 1000
+	Producers   int            `yaml:"producers"`    // default 2
+	Duration    time.Duration  `yaml:"duration"`     // default 30s
+	Key         orders.KeyMode `yaml:"key"`          // order (default), merchant, none
+	Merchants   int            `yaml:"merchants"`    // default 100
+	MessageSize int            `yaml:"message_size"` // bytes, default 256
 	// Client runs producers and kitchen display on franz-go (default) or
 	// on the Apache Kafka Java client (java), with the same settings.
 	Client   string   `yaml:"client"`
@@ -75,7 +79,7 @@ type Workload struct {
 	Transactions *Transactions `yaml:"transactions"`
 
 	// ProducerConfig is Producer mapped onto franz-go, filled by validation.
-	ProducerConfig workloads.ProducerConfig `yaml:"-"`
+	ProducerConfig clientconf.ProducerConfig `yaml:"-"`
 }
 
 // The clients a workload can run on.
@@ -104,8 +108,8 @@ type Phase struct {
 }
 
 // Load is the phase as the producers run it.
-func (p Phase) Load() workloads.Phase {
-	return workloads.Phase{Kind: p.Type, Rate: p.Rate, From: p.From, To: p.To, Duration: p.Duration, Records: p.Records}
+func (p Phase) Load() load.Phase {
+	return load.Phase{Kind: p.Type, Rate: p.Rate, From: p.From, To: p.To, Duration: p.Duration, Records: p.Records}
 }
 
 // Consumer is the kitchen display consumer group.
@@ -124,7 +128,7 @@ type Consumer struct {
 	Output          *Output       `yaml:"output"`            // forward each processed record (consume-transform-produce)
 
 	// ClientConfig is Config mapped onto franz-go, filled by validation.
-	ClientConfig workloads.ConsumerConfig `yaml:"-"`
+	ClientConfig clientconf.ConsumerConfig `yaml:"-"`
 }
 
 // Output makes the kitchen display a consume-transform-produce stage: each
@@ -135,7 +139,7 @@ type Output struct {
 	Producer Settings `yaml:"producer"` // Java producer settings of the forwarding producer
 
 	// ProducerConfig is Producer mapped onto franz-go, filled by validation.
-	ProducerConfig workloads.ProducerConfig `yaml:"-"`
+	ProducerConfig clientconf.ProducerConfig `yaml:"-"`
 }
 
 // Lookup is the kitchen display's call to the order service.
@@ -155,7 +159,7 @@ type OrderService struct {
 
 // Sink is the kitchen display's database.
 type Sink struct {
-	Type string `yaml:"type"` // a workloads sink kind; default sqlite
+	Type string `yaml:"type"` // a kitchendb sink kind; default sqlite
 	Mode string `yaml:"mode"` // upsert (default, idempotent) or insert (seed 000's plain INSERT)
 	// URL names an existing database server (postgres); empty: the run
 	// starts its own. Its password never appears in output or results.
@@ -233,7 +237,7 @@ func (s *Scenario) applyDefaults() {
 	defStr("workload.client", &s.Workload.Client, ClientFranz)
 	defStr("topic.name", &s.Topic.Name, "orders")
 	defStr("consumer.group", &s.Consumer.Group, "kitchen-display")
-	defStr("sink.type", &s.Sink.Type, workloads.DefaultSink())
+	defStr("sink.type", &s.Sink.Type, kitchendb.DefaultSink())
 	defStr("expect.verdict", &s.Expect.Verdict, "pass")
 	defDur := func(path string, v *time.Duration, d time.Duration) {
 		if unset(path) {
@@ -242,12 +246,12 @@ func (s *Scenario) applyDefaults() {
 	}
 	if len(s.Workload.Phases) > 0 && unset("workload.duration") {
 		// The timed phases are how long the workload lasts at least.
-		s.Workload.Duration = workloads.Timed(s.Workload.Load())
+		s.Workload.Duration = load.Timed(s.Workload.Load())
 	} else {
 		defDur("workload.duration", &s.Workload.Duration, 30*time.Second)
 	}
 	if unset("workload.key") {
-		s.Workload.Key = workloads.KeyOrder
+		s.Workload.Key = orders.KeyOrder
 	}
 	for _, t := range assertions.Thresholds() {
 		if unset("assertions." + t.Key) {
@@ -263,8 +267,8 @@ func (s *Scenario) applyDefaults() {
 	if unset("workload.rate") && len(s.Workload.Phases) == 0 {
 		s.Workload.Rate = 1000
 	}
-	defStr("sink.mode", &s.Sink.Mode, workloads.ModeUpsert)
-	defStr("consumer.on_failure", &s.Consumer.OnFailure, workloads.OnFailureBlock)
+	defStr("sink.mode", &s.Sink.Mode, kitchendb.ModeUpsert)
+	defStr("consumer.on_failure", &s.Consumer.OnFailure, kitchen.OnFailureBlock)
 	defStr("consumer.dead_letter_topic", &s.Consumer.DeadLetterTopic, s.Topic.Name+".dlq")
 	defInt("consumer.max_attempts", &s.Consumer.MaxAttempts, 3)
 	defDur("consumer.retry_backoff", &s.Consumer.RetryBackoff, 100*time.Millisecond)
@@ -300,11 +304,11 @@ func (s *Scenario) SetsRetention() bool {
 }
 
 // Load is the workload's load shape: its phases, or one steady phase.
-func (w Workload) Load() []workloads.Phase {
+func (w Workload) Load() []load.Phase {
 	if len(w.Phases) == 0 {
-		return []workloads.Phase{{Kind: workloads.PhaseSteady, Rate: w.Rate, Duration: w.Duration}}
+		return []load.Phase{{Kind: load.PhaseSteady, Rate: w.Rate, Duration: w.Duration}}
 	}
-	out := make([]workloads.Phase, len(w.Phases))
+	out := make([]load.Phase, len(w.Phases))
 	for i, p := range w.Phases {
 		out[i] = p.Load()
 	}

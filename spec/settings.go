@@ -1,9 +1,8 @@
 package spec
 
 import (
+	"github.com/chaosrun/chaosrun/clientconf"
 	"gopkg.in/yaml.v3"
-
-	"github.com/chaosrun/chaosrun/workloads"
 )
 
 // Settings are Kafka settings by their Java/Kafka names, in file order, each
@@ -40,11 +39,11 @@ func (s *Settings) decodeNode(d *decoder, n *yaml.Node, path string) {
 	}
 }
 
-// Client converts to the workloads' form.
-func (s Settings) Client() []workloads.Setting {
-	out := make([]workloads.Setting, len(s))
+// Client converts to clientconf's form.
+func (s Settings) Client() []clientconf.Setting {
+	out := make([]clientconf.Setting, len(s))
 	for i, kv := range s {
-		out[i] = workloads.Setting{Key: kv.Key, Value: kv.Value}
+		out[i] = clientconf.Setting{Key: kv.Key, Value: kv.Value}
 	}
 	return out
 }

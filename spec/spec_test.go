@@ -8,7 +8,7 @@ import (
 
 	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/faults"
-	"github.com/chaosrun/chaosrun/workloads"
+	"github.com/chaosrun/chaosrun/orders"
 )
 
 const good = `name: t
@@ -234,7 +234,7 @@ func TestParseKeepsParsedSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Workload.Key != workloads.KeyOrder || s.Workload.ProducerConfig.Acks != "all" || !s.Workload.ProducerConfig.Idempotent {
+	if s.Workload.Key != orders.KeyOrder || s.Workload.ProducerConfig.Acks != "all" || !s.Workload.ProducerConfig.Idempotent {
 		t.Errorf("producer side: key %q, config %+v", s.Workload.Key, s.Workload.ProducerConfig)
 	}
 	if s.Consumer.ClientConfig.MaxPollRecords != 100 || len(s.Consumer.ClientConfig.Opts) == 0 {

@@ -12,10 +12,13 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/clientconf"
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/kitchen"
+	"github.com/chaosrun/chaosrun/kitchendb"
+	"github.com/chaosrun/chaosrun/load"
 	"github.com/chaosrun/chaosrun/thresholds"
-	"github.com/chaosrun/chaosrun/workloads"
 )
 
 // check collects semantic errors, each pointing at the field's line.
@@ -166,13 +169,13 @@ func (c check) workload() {
 	switch w.Client {
 	case ClientFranz:
 		var err error
-		if w.ProducerConfig, err = workloads.ProducerOptions(w.Producer.Client()); err != nil {
+		if w.ProducerConfig, err = clientconf.ProducerOptions(w.Producer.Client()); err != nil {
 			c.settingError("workload.producer", err)
 		}
 	case ClientJava:
 		c.javaSettings("workload.producer", w.Producer, javaProducerOwned)
 		m := w.Producer.Map()
-		w.ProducerConfig = workloads.ProducerConfig{Acks: cmp.Or(m["acks"], "all"), Resolved: m}
+		w.ProducerConfig = clientconf.ProducerConfig{Acks: cmp.Or(m["acks"], "all"), Resolved: m}
 		if w.ProducerConfig.Acks == "-1" {
 			w.ProducerConfig.Acks = "all"
 		}
@@ -224,9 +227,9 @@ func (c check) phases() {
 
 func phaseTakes(kind, field string) bool {
 	switch kind {
-	case workloads.PhaseSteady:
+	case load.PhaseSteady:
 		return field == "rate" || field == "duration"
-	case workloads.PhaseRamp:
+	case load.PhaseRamp:
 		return field == "from" || field == "to" || field == "duration"
 	}
 	return field == "records"
@@ -243,12 +246,12 @@ func (c check) consumer() {
 	if c.s.Workload.Java() {
 		c.javaSettings("consumer.config", cs.Config, javaConsumerOwned)
 		m := cs.Config.Map()
-		cs.ClientConfig = workloads.ConsumerConfig{Resolved: m, AutoCommit: m["enable.auto.commit"] == "true",
+		cs.ClientConfig = clientconf.ConsumerConfig{Resolved: m, AutoCommit: m["enable.auto.commit"] == "true",
 			Static: m["group.instance.id"] != ""}
 		return
 	}
 	var err error
-	if cs.ClientConfig, err = workloads.ConsumerOptions(cs.Config.Client()); err != nil {
+	if cs.ClientConfig, err = clientconf.ConsumerOptions(cs.Config.Client()); err != nil {
 		c.settingError("consumer.config", err)
 	}
 	c.output()
@@ -293,7 +296,7 @@ func (c check) javaRefusals() {
 	if s.Consumer.Output != nil {
 		refuse("consumer.output", "a consume-transform-produce pipeline")
 	}
-	if s.Consumer.OnFailure == workloads.OnFailureDeadLetter {
+	if s.Consumer.OnFailure == kitchen.OnFailureDeadLetter {
 		refuse("consumer.on_failure", "dead-letter (the member would have to produce)")
 	}
 	if s.Cluster.External != nil {
@@ -313,7 +316,7 @@ func (c check) output() {
 			c.at("consumer.output.topic", "%q is already %s", o.Topic, other.path)
 		}
 	}
-	if cs.OnFailure == workloads.OnFailureRetryTable {
+	if cs.OnFailure == kitchen.OnFailureRetryTable {
 		c.at("consumer.on_failure", "retry-table applies events outside any poll, where a pipeline cannot forward their results: block, skip or dead-letter")
 	}
 	for _, st := range o.Producer {
@@ -322,7 +325,7 @@ func (c check) output() {
 		}
 	}
 	var err error
-	if o.ProducerConfig, err = workloads.ProducerOptions(o.Producer.Client()); err != nil {
+	if o.ProducerConfig, err = clientconf.ProducerOptions(o.Producer.Client()); err != nil {
 		c.settingError("consumer.output.producer", err)
 		return
 	}
@@ -339,9 +342,9 @@ func (c check) output() {
 }
 
 func (c check) sink() {
-	kind, ok := workloads.LookupSink(c.s.Sink.Type)
+	kind, ok := kitchendb.LookupSink(c.s.Sink.Type)
 	if !ok {
-		c.at("sink.type", "unknown kitchen database %q (known: %s)", c.s.Sink.Type, strings.Join(workloads.SinkNames(), ", "))
+		c.at("sink.type", "unknown kitchen database %q (known: %s)", c.s.Sink.Type, strings.Join(kitchendb.SinkNames(), ", "))
 	}
 	if c.s.Sink.URL == "" {
 		return
@@ -370,7 +373,7 @@ func (c check) settingError(path string, err error) {
 		}
 		return
 	}
-	var se *workloads.SettingError
+	var se *clientconf.SettingError
 	if errors.As(err, &se) {
 		c.at(path+"."+se.Key, "%s", se.Msg)
 		return
@@ -454,12 +457,12 @@ func (c check) transactionalFault(f Fault, path string) {
 	var ids []string
 	if base := w.ProducerConfig.TransactionalID; base != "" {
 		for i := range w.Producers {
-			ids = append(ids, workloads.TransactionalIDFor(base, i))
+			ids = append(ids, clientconf.TransactionalIDFor(base, i))
 		}
 	}
 	if o := c.s.Consumer.Output; o != nil && o.ProducerConfig.TransactionalID != "" {
 		for i := range c.s.Consumer.Instances {
-			ids = append(ids, workloads.TransactionalIDFor(o.ProducerConfig.TransactionalID, i))
+			ids = append(ids, clientconf.TransactionalIDFor(o.ProducerConfig.TransactionalID, i))
 		}
 	}
 	switch {

@@ -1,0 +1,44 @@
+package kitchendb
+
+import (
+	"context"
+
+	"github.com/chaosrun/chaosrun/assertions"
+)
+
+// Sink stores a processed event; the kitchen display's database.
+type Sink interface {
+	Apply(ctx context.Context, e *assertions.Event, dishes int) error
+	// ApplyBatch writes the rows in one statement (upsert mode only); of
+	// several writes of one order the last wins, as if applied in turn.
+	ApplyBatch(ctx context.Context, ws []Write) error
+}
+
+// Write is one order row for ApplyBatch: the event and its dishes.
+type Write struct {
+	Event  *assertions.Event
+	Dishes int
+}
+
+// MaxBatch bounds the rows of one batched write.
+const MaxBatch = 2000
+
+// lastPerOrder keeps, of several writes of one order, only the last, in
+// place and in order: one statement may not touch a row twice (PostgreSQL
+// refuses), and the last write is the row's final state either way.
+func lastPerOrder(ws []Write) []Write {
+	last := make(map[uint64]int, len(ws))
+	for i, w := range ws {
+		last[w.Event.Order] = i
+	}
+	if len(last) == len(ws) {
+		return ws
+	}
+	out := ws[:0]
+	for i, w := range ws {
+		if last[w.Event.Order] == i {
+			out = append(out, w)
+		}
+	}
+	return out
+}
