@@ -14,6 +14,7 @@ import (
 	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/internal/problem"
 	"github.com/chaosrun/chaosrun/thresholds"
 	"github.com/chaosrun/chaosrun/workloads"
 )
@@ -35,6 +36,13 @@ func (c check) at(path, format string, args ...any) {
 		}
 	}
 	c.errs.add(&Error{File: c.s.File, Line: p.Line, Column: p.Column, Field: path, Msg: msg})
+}
+
+// problems reports each problem at its field below base.
+func (c check) problems(base string, ps problem.List) {
+	for _, p := range ps {
+		c.at(problem.Join(base, p.Field), "%s", p.Msg)
+	}
 }
 
 // written says whether the file wrote path (defaults are not written).
@@ -410,9 +418,7 @@ func (c check) fault(f Fault, path string) {
 		c.at(path+".at", "the fault must be over by the end of the workload (at %s + duration %s > %s)",
 			f.At, f.Duration, c.s.Workload.Duration)
 	}
-	if err := faults.ValidateTarget(f.Fault, f.Target); err != nil {
-		c.at(path+".target", "%v", err)
-	}
+	c.problems(path, faults.ValidateTarget(f.Fault, f.Target))
 	c.targetTopic(f, path)
 	if f.Target.Node > int32(c.s.Cluster.Nodes) {
 		c.at(path+".target.node", "node %d does not exist (nodes are 1..%d)", f.Target.Node, c.s.Cluster.Nodes)
@@ -426,9 +432,7 @@ func (c check) fault(f Fault, path string) {
 		c.at(path+".when", "with enable.auto.commit the consumer commits before processing: there is no moment after processing and before the commit")
 	}
 	if v, ok := f.Fault.(faults.Validator); ok {
-		for _, fe := range v.Validate() {
-			c.at(path+"."+fe.Field, "%s", fe.Msg)
-		}
+		c.problems(path, v.Validate())
 	}
 }
 
