@@ -171,20 +171,21 @@ type Timeout struct {
 func (f *Timeout) Validate() problem.List { return validateTimed(f.Stream, f.Timeout) }
 
 func (f *Timeout) Inject(ctx context.Context, env *Env, t Target) (string, error) {
-	return f.add(ctx, env, t, "timeout", f.Stream, map[string]any{"timeout": ms(f.Timeout)})
+	return f.inject(ctx, env, t, "timeout")
 }
 
-// ResetPeer (reset-peer) resets connections (TCP RST) after Timeout.
-type ResetPeer struct {
-	Stream  string        `yaml:"stream"` // both (the default), downstream or upstream
-	Timeout time.Duration `yaml:"timeout"`
-	toxics
+func (f *Timeout) inject(ctx context.Context, env *Env, t Target, kind string) (string, error) {
+	return f.add(ctx, env, t, kind, f.Stream, map[string]any{"timeout": ms(f.Timeout)})
 }
 
-func (f *ResetPeer) Validate() problem.List { return validateTimed(f.Stream, f.Timeout) }
+// ResetPeer (reset-peer) resets connections (TCP RST) after Timeout: the
+// same parameters as Timeout, another toxic.
+type ResetPeer Timeout
+
+func (f *ResetPeer) Validate() problem.List { return (*Timeout)(f).Validate() }
 
 func (f *ResetPeer) Inject(ctx context.Context, env *Env, t Target) (string, error) {
-	return f.add(ctx, env, t, "reset_peer", f.Stream, map[string]any{"timeout": ms(f.Timeout)})
+	return (*Timeout)(f).inject(ctx, env, t, "reset_peer")
 }
 
 func validateTimed(stream string, timeout time.Duration) problem.List {
@@ -230,11 +231,4 @@ func (f *ProxyDown) Heal(context.Context, *Env) error {
 	return errors.Join(errs...)
 }
 
-var (
-	_ networkFault = (*Latency)(nil)
-	_ networkFault = (*Bandwidth)(nil)
-	_ networkFault = (*Timeout)(nil)
-	_ networkFault = (*ResetPeer)(nil)
-	_ networkFault = (*ProxyDown)(nil)
-	_ Validator    = (*Latency)(nil)
-)
+var _ = []networkFault{(*Latency)(nil), (*Bandwidth)(nil), (*Timeout)(nil), (*ResetPeer)(nil), (*ProxyDown)(nil)}
