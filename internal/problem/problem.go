@@ -3,8 +3,6 @@
 // places each at its file, line and column.
 package problem
 
-import "strings"
-
 // Problem is one thing wrong with a field. Field is a dotted path relative
 // to the validated value ("latency", "config.sasl.mechanism"); empty when
 // the message names no single field.
@@ -19,12 +17,6 @@ func (p *Problem) Error() string {
 		return p.Msg
 	}
 	return p.Field + ": " + p.Msg
-}
-
-// Under is p with its path below base ("workload.producer" + "acks").
-func (p Problem) Under(base string) Problem {
-	p.Field = Join(base, p.Field)
-	return p
 }
 
 // Join is base.field, either one possibly empty.
@@ -44,11 +36,3 @@ type List []Problem
 // Add appends a problem at field.
 func (l *List) Add(field, msg string) { *l = append(*l, Problem{field, msg}) }
 
-// String is every problem, one a line.
-func (l List) String() string {
-	lines := make([]string, len(l))
-	for i := range l {
-		lines[i] = l[i].Error()
-	}
-	return strings.Join(lines, "\n")
-}
