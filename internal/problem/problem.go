@@ -35,4 +35,3 @@ type List []Problem
 
 // Add appends a problem at field.
 func (l *List) Add(field, msg string) { *l = append(*l, Problem{field, msg}) }
-
