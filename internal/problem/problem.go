@@ -1,6 +1,6 @@
-// Package problem is the one shape of bad input every validator returns: a
-// field path relative to what was validated, and what is wrong there. spec
-// places each at its file, line and column.
+// Package problem is the one shape of bad input validators return: a field
+// path relative to what was validated, and what is wrong there. spec places
+// each at its file, line and column.
 package problem
 
 // Problem is one thing wrong with a field. Field is a dotted path relative
