@@ -31,8 +31,8 @@ func ExampleNew() {
 		Name:     "latency-under-load",
 		Cluster:  spec.Cluster{Nodes: 1},
 		Workload: spec.Workload{Rate: 200, Duration: 40 * time.Second, Producer: spec.Settings{{Key: "acks", Value: "all"}}},
-		Faults: []spec.Fault{{Type: "latency", At: 10 * time.Second, Duration: 10 * time.Second,
-			Target: faults.Target{All: true}, Params: map[string]any{"latency": "100ms"}}},
+		Faults: []spec.Fault{{At: 10 * time.Second, Duration: 10 * time.Second,
+			Target: faults.Target{All: true}, Fault: &faults.Latency{Latency: 100 * time.Millisecond}}},
 		Thresholds: []string{"produce_ack.p99 < 2s"},
 	})
 	if err != nil {

@@ -225,10 +225,10 @@ func pickFault(s *spec.Scenario, name string) (*spec.Fault, error) {
 			return nil, refuse(fmt.Sprintf("%q: not a fault of the scenario; it has %s", name, strings.Join(types, ", ")))
 		}
 	}
-	if f.Type == "foreign-consumer" {
+	if _, ok := f.Fault.(faults.Renamer); ok {
 		// It names topics and groups of its own, which probes do not have.
 		return nil, &spec.Errors{List: []*spec.Error{{File: s.File, Line: f.Pos.Line, Column: f.Pos.Column, Field: f.Path + ".type",
-			Msg: "--under-fault: foreign-consumer takes records from the run's own topic and group, which each probe replaces; it cannot be held through a capacity search"}}}
+			Msg: fmt.Sprintf("--under-fault: %s takes records from the run's own topic and group, which each probe replaces; it cannot be held through a capacity search", f.Type)}}}
 	}
 	if faults.IsMomentary(f.Fault) {
 		return nil, &spec.Errors{List: []*spec.Error{{File: s.File, Line: f.Pos.Line, Column: f.Pos.Column, Field: f.Path + ".type",
@@ -303,6 +303,10 @@ func (p *Plan) ClusterScenario(c Combination) *spec.Scenario {
 // ActsOnConsumers says whether f acts on the kitchen display or what it
 // works against, which a producers-only search does not run.
 func ActsOnConsumers(f *spec.Fault) bool {
-	return strings.HasPrefix(f.Type, "consumer-") || strings.HasPrefix(f.Type, "db-") || f.Type == "foreign-consumer" ||
-		f.Target.Consumer != nil || f.Target.Service != ""
+	if f.Fault != nil {
+		if k := f.Fault.Acts(); k == faults.KindConsumer || k == faults.KindDatabase {
+			return true
+		}
+	}
+	return f.Target.Consumer != nil || f.Target.Service != ""
 }

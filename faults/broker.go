@@ -13,6 +13,8 @@ type brokerOp struct {
 	nodes []int32
 }
 
+func (*brokerOp) Acts() Kind { return KindBroker }
+
 func (b *brokerOp) apply(ctx context.Context, env *Env, t Target, act func(context.Context, int32) error) (string, error) {
 	ids, err := t.brokers(ctx, env)
 	if err != nil {
@@ -36,45 +38,45 @@ func (b *brokerOp) undo(ctx context.Context, act func(context.Context, int32) er
 	return errors.Join(errs...)
 }
 
-// brokerKill sends SIGKILL (docker kill); heal starts the node again on its ports.
-type brokerKill struct{ brokerOp }
+// BrokerKill sends SIGKILL (docker kill); heal starts the node again on its ports.
+type BrokerKill struct{ brokerOp }
 
-func (f *brokerKill) Inject(ctx context.Context, env *Env, t Target) (string, error) {
+func (f *BrokerKill) Inject(ctx context.Context, env *Env, t Target) (string, error) {
 	return f.apply(ctx, env, t, env.Brokers.Kill)
 }
 
-func (f *brokerKill) Heal(ctx context.Context, env *Env) error { return f.undo(ctx, env.Brokers.Start) }
+func (f *BrokerKill) Heal(ctx context.Context, env *Env) error { return f.undo(ctx, env.Brokers.Start) }
 
-func (f *brokerKill) Needs() harness.Ability { return harness.AbilityKill }
+func (f *BrokerKill) Needs() harness.Ability { return harness.AbilityKill }
 
-// brokerStop stops the node gracefully (SIGTERM: controlled shutdown); heal starts it.
-type brokerStop struct{ brokerOp }
+// BrokerStop stops the node gracefully (SIGTERM: controlled shutdown); heal starts it.
+type BrokerStop struct{ brokerOp }
 
-func (f *brokerStop) Inject(ctx context.Context, env *Env, t Target) (string, error) {
+func (f *BrokerStop) Inject(ctx context.Context, env *Env, t Target) (string, error) {
 	return f.apply(ctx, env, t, env.Brokers.Stop)
 }
 
-func (f *brokerStop) Heal(ctx context.Context, env *Env) error { return f.undo(ctx, env.Brokers.Start) }
+func (f *BrokerStop) Heal(ctx context.Context, env *Env) error { return f.undo(ctx, env.Brokers.Start) }
 
-func (f *brokerStop) Needs() harness.Ability { return harness.AbilityStop }
+func (f *BrokerStop) Needs() harness.Ability { return harness.AbilityStop }
 
-// brokerPause freezes the node (SIGSTOP, docker pause): alive to the OS, silent to peers.
-type brokerPause struct{ brokerOp }
+// BrokerPause freezes the node (SIGSTOP, docker pause): alive to the OS, silent to peers.
+type BrokerPause struct{ brokerOp }
 
-func (f *brokerPause) Inject(ctx context.Context, env *Env, t Target) (string, error) {
+func (f *BrokerPause) Inject(ctx context.Context, env *Env, t Target) (string, error) {
 	return f.apply(ctx, env, t, env.Brokers.Pause)
 }
 
-func (f *brokerPause) Heal(ctx context.Context, env *Env) error {
+func (f *BrokerPause) Heal(ctx context.Context, env *Env) error {
 	return f.undo(ctx, env.Brokers.Resume)
 }
 
-func (f *brokerPause) Needs() harness.Ability { return harness.AbilityPause }
+func (f *BrokerPause) Needs() harness.Ability { return harness.AbilityPause }
 
-// brokerRestart stops the node gracefully and starts it again at once.
-type brokerRestart struct{ brokerOp }
+// BrokerRestart stops the node gracefully and starts it again at once.
+type BrokerRestart struct{ brokerOp }
 
-func (f *brokerRestart) Inject(ctx context.Context, env *Env, t Target) (string, error) {
+func (f *BrokerRestart) Inject(ctx context.Context, env *Env, t Target) (string, error) {
 	return f.apply(ctx, env, t, func(ctx context.Context, id int32) error {
 		if err := env.Brokers.Stop(ctx, id); err != nil {
 			return err
@@ -83,19 +85,19 @@ func (f *brokerRestart) Inject(ctx context.Context, env *Env, t Target) (string,
 	})
 }
 
-func (f *brokerRestart) Heal(context.Context, *Env) error { return nil }
+func (f *BrokerRestart) Heal(context.Context, *Env) error { return nil }
 
-func (f *brokerRestart) Momentary() bool { return true }
+func (f *BrokerRestart) Momentary() bool { return true }
 
-func (f *brokerRestart) Needs() harness.Ability { return harness.AbilityStop }
+func (f *BrokerRestart) Needs() harness.Ability { return harness.AbilityStop }
 
 var (
-	_ Fault     = (*brokerKill)(nil)
-	_ Fault     = (*brokerStop)(nil)
-	_ Fault     = (*brokerPause)(nil)
-	_ Momentary = (*brokerRestart)(nil)
-	_ Needer    = (*brokerKill)(nil)
-	_ Needer    = (*brokerStop)(nil)
-	_ Needer    = (*brokerPause)(nil)
-	_ Needer    = (*brokerRestart)(nil)
+	_ Fault     = (*BrokerKill)(nil)
+	_ Fault     = (*BrokerStop)(nil)
+	_ Fault     = (*BrokerPause)(nil)
+	_ Momentary = (*BrokerRestart)(nil)
+	_ Needer    = (*BrokerKill)(nil)
+	_ Needer    = (*BrokerStop)(nil)
+	_ Needer    = (*BrokerPause)(nil)
+	_ Needer    = (*BrokerRestart)(nil)
 )

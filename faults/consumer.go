@@ -7,32 +7,36 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/chaosrun/chaosrun/internal/problem"
 )
 
-// consumerCrash kills a consumer instance mid-batch; heal starts a new one.
+// ConsumerCrash kills a consumer instance mid-batch; heal starts a new one.
 // When: "polled" (default) dies right after a poll, before processing;
 // "processed" dies after processing a batch, before committing it, so the
 // next owner gets the batch again (seed 000's redelivery).
-type consumerCrash struct {
+type ConsumerCrash struct {
 	When    string `yaml:"when"`
 	crashed []int
 }
 
-func (f *consumerCrash) Validate() []FieldError {
+func (f *ConsumerCrash) Validate() problem.List {
 	switch f.When {
 	case "", "polled", "processed":
 		return nil
 	}
-	return []FieldError{{"when", "want polled (after a poll, before processing) or processed (after processing, before the commit)"}}
+	return problem.List{{Field: "when", Msg: "want polled (after a poll, before processing) or processed (after processing, before the commit)"}}
 }
 
-func (*consumerCrash) targets() []string { return []string{"consumer"} }
+func (*ConsumerCrash) targets() []string { return []string{"consumer"} }
+
+func (*ConsumerCrash) Acts() Kind { return KindConsumer }
 
 // AfterProcessing says the member dies between processing and committing,
 // a moment only the commit-after-processing mode has.
-func (f *consumerCrash) AfterProcessing() bool { return f.When == "processed" }
+func (f *ConsumerCrash) AfterProcessing() bool { return f.When == "processed" }
 
-func (f *consumerCrash) Inject(ctx context.Context, env *Env, t Target) (string, error) {
+func (f *ConsumerCrash) Inject(ctx context.Context, env *Env, t Target) (string, error) {
 	if env.Consumers == nil {
 		return "", fmt.Errorf("no consumer group is running")
 	}
@@ -44,7 +48,7 @@ func (f *consumerCrash) Inject(ctx context.Context, env *Env, t Target) (string,
 	return fmt.Sprintf("consumer %d", i), nil
 }
 
-func (f *consumerCrash) Heal(_ context.Context, env *Env) error {
+func (f *ConsumerCrash) Heal(_ context.Context, env *Env) error {
 	for _, i := range f.crashed {
 		if err := env.Consumers.Restart(i); err != nil {
 			return err
@@ -54,17 +58,19 @@ func (f *consumerCrash) Heal(_ context.Context, env *Env) error {
 	return nil
 }
 
-// consumerStop stops members gracefully (their work finished and committed,
+// ConsumerStop stops members gracefully (their work finished and committed,
 // the group told) for the fault's duration, as a deploy or an outage of the
 // service does; heal starts them again. The backlog they leave is what
 // seed 001's kitchen faced after the promotion job.
-type consumerStop struct {
+type ConsumerStop struct {
 	stopped []int
 }
 
-func (*consumerStop) targets() []string { return []string{"consumer", "all"} }
+func (*ConsumerStop) targets() []string { return []string{"consumer", "all"} }
 
-func (f *consumerStop) Inject(_ context.Context, env *Env, t Target) (string, error) {
+func (*ConsumerStop) Acts() Kind { return KindConsumer }
+
+func (f *ConsumerStop) Inject(_ context.Context, env *Env, t Target) (string, error) {
 	if env.Consumers == nil {
 		return "", fmt.Errorf("no consumer group is running")
 	}
@@ -92,7 +98,7 @@ func (f *consumerStop) Inject(_ context.Context, env *Env, t Target) (string, er
 	return describeMembers(members), errors.Join(errs...)
 }
 
-func (f *consumerStop) Heal(_ context.Context, env *Env) error {
+func (f *ConsumerStop) Heal(_ context.Context, env *Env) error {
 	var errs []error
 	for _, i := range f.stopped {
 		errs = append(errs, env.Consumers.Restart(i))
@@ -109,23 +115,25 @@ func describeMembers(ms []int) string {
 	return strings.Join(parts, ", ")
 }
 
-// consumerSlow raises the kitchen's processing time per event for the
+// ConsumerSlow raises the kitchen's processing time per event for the
 // fault's duration: seed 001's table that grew until each event took 2 s
 // instead of 500 ms.
-type consumerSlow struct {
+type ConsumerSlow struct {
 	ProcessingTime time.Duration `yaml:"processing_time"`
 }
 
-func (f *consumerSlow) Validate() []FieldError {
+func (f *ConsumerSlow) Validate() problem.List {
 	if f.ProcessingTime <= 0 {
-		return []FieldError{{"processing_time", "want the processing time per event while the fault lasts, e.g. 50ms"}}
+		return problem.List{{Field: "processing_time", Msg: "want the processing time per event while the fault lasts, e.g. 50ms"}}
 	}
 	return nil
 }
 
-func (*consumerSlow) targets() []string { return nil }
+func (*ConsumerSlow) targets() []string { return nil }
 
-func (f *consumerSlow) Inject(_ context.Context, env *Env, _ Target) (string, error) {
+func (*ConsumerSlow) Acts() Kind { return KindConsumer }
+
+func (f *ConsumerSlow) Inject(_ context.Context, env *Env, _ Target) (string, error) {
 	if env.Consumers == nil {
 		return "", fmt.Errorf("no consumer group is running")
 	}
@@ -133,29 +141,31 @@ func (f *consumerSlow) Inject(_ context.Context, env *Env, _ Target) (string, er
 	return fmt.Sprintf("processing %s per event", f.ProcessingTime), nil
 }
 
-func (f *consumerSlow) Heal(_ context.Context, env *Env) error {
+func (f *ConsumerSlow) Heal(_ context.Context, env *Env) error {
 	env.Consumers.Slow(0)
 	return nil
 }
 
-// consumerScale changes the group's size for the fault's duration, as an
+// ConsumerScale changes the group's size for the fault's duration, as an
 // autoscaler or a deploy does: members join in new slots, or the highest
 // ones stop gracefully; heal returns to the configured size.
-type consumerScale struct {
+type ConsumerScale struct {
 	Members int `yaml:"members"`
 	was     int
 }
 
-func (f *consumerScale) Validate() []FieldError {
+func (f *ConsumerScale) Validate() problem.List {
 	if f.Members < 1 || f.Members > 32 {
-		return []FieldError{{"members", "want the group's size while the fault lasts, 1 to 32"}}
+		return problem.List{{Field: "members", Msg: "want the group's size while the fault lasts, 1 to 32"}}
 	}
 	return nil
 }
 
-func (*consumerScale) targets() []string { return nil }
+func (*ConsumerScale) targets() []string { return nil }
 
-func (f *consumerScale) Inject(_ context.Context, env *Env, _ Target) (string, error) {
+func (*ConsumerScale) Acts() Kind { return KindConsumer }
+
+func (f *ConsumerScale) Inject(_ context.Context, env *Env, _ Target) (string, error) {
 	if env.Consumers == nil {
 		return "", fmt.Errorf("no consumer group is running")
 	}
@@ -163,36 +173,38 @@ func (f *consumerScale) Inject(_ context.Context, env *Env, _ Target) (string, e
 	return fmt.Sprintf("%d → %d members", f.was, f.Members), env.Consumers.Scale(f.Members)
 }
 
-func (f *consumerScale) Heal(_ context.Context, env *Env) error {
+func (f *ConsumerScale) Heal(_ context.Context, env *Env) error {
 	return env.Consumers.Scale(f.was)
 }
 
-// rollingRestart restarts every member in turn, as a deploy does: each is
+// ConsumerRollingRestart restarts every member in turn, as a deploy does: each is
 // stopped gracefully, started again after Down, and the next follows
 // Between later. With static membership and a session timeout longer than
 // Down the group does not rebalance.
-type rollingRestart struct {
+type ConsumerRollingRestart struct {
 	Down    time.Duration `yaml:"down"`
 	Between time.Duration `yaml:"between"`
 }
 
-func (f *rollingRestart) Validate() []FieldError {
-	var errs []FieldError
+func (f *ConsumerRollingRestart) Validate() problem.List {
+	var errs problem.List
 	if f.Down <= 0 {
-		errs = append(errs, FieldError{"down", "want how long each member is down, e.g. 1s"})
+		errs.Add("down", "want how long each member is down, e.g. 1s")
 	}
 	if f.Between <= 0 {
-		errs = append(errs, FieldError{"between", "want the pause between members, e.g. 5s"})
+		errs.Add("between", "want the pause between members, e.g. 5s")
 	}
 	return errs
 }
 
-func (*rollingRestart) targets() []string { return nil }
+func (*ConsumerRollingRestart) targets() []string { return nil }
+
+func (*ConsumerRollingRestart) Acts() Kind { return KindConsumer }
 
 // Momentary: the restart is done when Inject returns; there is nothing to heal.
-func (*rollingRestart) Momentary() bool { return true }
+func (*ConsumerRollingRestart) Momentary() bool { return true }
 
-func (f *rollingRestart) Inject(ctx context.Context, env *Env, _ Target) (string, error) {
+func (f *ConsumerRollingRestart) Inject(ctx context.Context, env *Env, _ Target) (string, error) {
 	if env.Consumers == nil {
 		return "", fmt.Errorf("no consumer group is running")
 	}
@@ -212,10 +224,10 @@ func (f *rollingRestart) Inject(ctx context.Context, env *Env, _ Target) (string
 	return describeRange(n), nil
 }
 
-func (*rollingRestart) Heal(context.Context, *Env) error { return nil }
+func (*ConsumerRollingRestart) Heal(context.Context, *Env) error { return nil }
 
 // Course is how long the restart takes with members members.
-func (f *rollingRestart) Course(members int) time.Duration {
+func (f *ConsumerRollingRestart) Course(members int) time.Duration {
 	if members < 1 {
 		return 0
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/chaosrun/chaosrun/internal/problem"
 )
 
 // Database is what db-lock needs from the kitchen display's database
@@ -26,38 +28,43 @@ type ServerFault interface {
 // kitchenDB is the target of the db-* network faults: the database's proxy.
 var kitchenDB = Target{Service: KitchenDB}
 
-// dbLatency, dbBandwidth and dbDown are latency, bandwidth and proxy-down
-// on the database's proxy, named for what they do to the kitchen display.
-type dbLatency struct {
-	latency `yaml:",inline"`
+// DBLatency (db-latency), DBBandwidth (db-bandwidth) and DBDown (db-down)
+// are latency, bandwidth and proxy-down on the database's proxy, named for
+// what they do to the kitchen display.
+type DBLatency struct {
+	Latency `yaml:",inline"`
 }
 
-type dbBandwidth struct {
-	bandwidth `yaml:",inline"`
+type DBBandwidth struct {
+	Bandwidth `yaml:",inline"`
 }
 
-type dbDown struct {
-	proxyDown `yaml:",inline"`
+type DBDown struct {
+	ProxyDown `yaml:",inline"`
 }
 
-func (*dbLatency) targets() []string   { return nil }
-func (*dbBandwidth) targets() []string { return nil }
-func (*dbDown) targets() []string      { return nil }
+func (*DBLatency) Acts() Kind   { return KindDatabase }
+func (*DBBandwidth) Acts() Kind { return KindDatabase }
+func (*DBDown) Acts() Kind      { return KindDatabase }
 
-func (*dbLatency) NeedsDatabaseServer()   {}
-func (*dbBandwidth) NeedsDatabaseServer() {}
-func (*dbDown) NeedsDatabaseServer()      {}
+func (*DBLatency) targets() []string   { return nil }
+func (*DBBandwidth) targets() []string { return nil }
+func (*DBDown) targets() []string      { return nil }
 
-func (f *dbLatency) Inject(ctx context.Context, env *Env, _ Target) (string, error) {
-	return f.latency.Inject(ctx, env, kitchenDB)
+func (*DBLatency) NeedsDatabaseServer()   {}
+func (*DBBandwidth) NeedsDatabaseServer() {}
+func (*DBDown) NeedsDatabaseServer()      {}
+
+func (f *DBLatency) Inject(ctx context.Context, env *Env, _ Target) (string, error) {
+	return f.Latency.Inject(ctx, env, kitchenDB)
 }
 
-func (f *dbBandwidth) Inject(ctx context.Context, env *Env, _ Target) (string, error) {
-	return f.bandwidth.Inject(ctx, env, kitchenDB)
+func (f *DBBandwidth) Inject(ctx context.Context, env *Env, _ Target) (string, error) {
+	return f.Bandwidth.Inject(ctx, env, kitchenDB)
 }
 
-func (f *dbDown) Inject(ctx context.Context, env *Env, _ Target) (string, error) {
-	return f.proxyDown.Inject(ctx, env, kitchenDB)
+func (f *DBDown) Inject(ctx context.Context, env *Env, _ Target) (string, error) {
+	return f.ProxyDown.Inject(ctx, env, kitchenDB)
 }
 
 // Lock modes db-lock takes, by their scenario names: which of the kitchen
@@ -71,30 +78,31 @@ var lockModes = map[string]string{
 // lockTables are the kitchen display's tables.
 var lockTables = []string{"orders", "retry"}
 
-// dbLock holds a real table lock from a second connection for the fault's
+// DBLock holds a real table lock from a second connection for the fault's
 // duration: the kitchen display's writes queue inside PostgreSQL, as on an
 // overloaded primary or behind a migration.
-type dbLock struct {
+type DBLock struct {
 	Table   string `yaml:"table"`
 	Mode    string `yaml:"mode"`
 	release func() error
 }
 
-func (f *dbLock) Validate() []FieldError {
-	var errs []FieldError
+func (f *DBLock) Validate() problem.List {
+	var errs problem.List
 	if !slices.Contains(lockTables, f.Table) {
-		errs = append(errs, FieldError{"table", fmt.Sprintf("want one of the kitchen display's tables: %s", strings.Join(lockTables, ", "))})
+		errs.Add("table", fmt.Sprintf("want one of the kitchen display's tables: %s", strings.Join(lockTables, ", ")))
 	}
 	if _, ok := lockModes[f.Mode]; !ok {
-		errs = append(errs, FieldError{"mode", "want share, exclusive (writes wait) or access-exclusive (reads wait too)"})
+		errs.Add("mode", "want share, exclusive (writes wait) or access-exclusive (reads wait too)")
 	}
 	return errs
 }
 
-func (*dbLock) targets() []string    { return nil }
-func (*dbLock) NeedsDatabaseServer() {}
+func (*DBLock) targets() []string    { return nil }
+func (*DBLock) NeedsDatabaseServer() {}
+func (*DBLock) Acts() Kind           { return KindDatabase }
 
-func (f *dbLock) Inject(ctx context.Context, env *Env, _ Target) (string, error) {
+func (f *DBLock) Inject(ctx context.Context, env *Env, _ Target) (string, error) {
 	if env.Database == nil {
 		return "", fmt.Errorf("the kitchen database is not a server: nothing to lock")
 	}
@@ -106,7 +114,7 @@ func (f *dbLock) Inject(ctx context.Context, env *Env, _ Target) (string, error)
 	return fmt.Sprintf("table %s, %s mode", f.Table, lockModes[f.Mode]), nil
 }
 
-func (f *dbLock) Heal(context.Context, *Env) error {
+func (f *DBLock) Heal(context.Context, *Env) error {
 	if f.release == nil {
 		return nil
 	}
@@ -116,9 +124,9 @@ func (f *dbLock) Heal(context.Context, *Env) error {
 }
 
 var (
-	_ ServerFault = (*dbLatency)(nil)
-	_ ServerFault = (*dbBandwidth)(nil)
-	_ ServerFault = (*dbDown)(nil)
-	_ ServerFault = (*dbLock)(nil)
-	_ Validator   = (*dbLock)(nil)
+	_ ServerFault = (*DBLatency)(nil)
+	_ ServerFault = (*DBBandwidth)(nil)
+	_ ServerFault = (*DBDown)(nil)
+	_ ServerFault = (*DBLock)(nil)
+	_ Validator   = (*DBLock)(nil)
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"sort"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/internal/problem"
 )
 
 // Fault is one kind of disturbance. Inject applies it and says what it hit;
@@ -19,11 +21,26 @@ import (
 type Fault interface {
 	Inject(ctx context.Context, env *Env, t Target) (hit string, err error)
 	Heal(ctx context.Context, env *Env) error
+	Acts() Kind
 }
 
-// Validator is implemented by faults whose parameters need checking.
+// Kind is what a fault acts on (Acts): callers that treat faults by family
+// (capacity) ask the fault, not its name.
+type Kind string
+
+// The kinds of fault.
+const (
+	KindBroker   Kind = "broker"   // a broker process, or its place among its peers
+	KindNetwork  Kind = "network"  // the path to a broker or a service, through its proxy
+	KindConsumer Kind = "consumer" // the kitchen display's members, or consumers beside them
+	KindDatabase Kind = "database" // the kitchen display's database server
+	KindProducer Kind = "producer" // the workload's producers and what they send
+)
+
+// Validator is implemented by faults whose parameters need checking; each
+// problem's field is the parameter's yaml key.
 type Validator interface {
-	Validate() []FieldError
+	Validate() problem.List
 }
 
 // Needer is implemented by faults that need a runtime ability (harness
@@ -44,14 +61,6 @@ func IsMomentary(f Fault) bool {
 	m, ok := f.(Momentary)
 	return ok && m.Momentary()
 }
-
-// FieldError is a bad parameter, named by its yaml key.
-type FieldError struct {
-	Field string
-	Msg   string
-}
-
-func (e FieldError) Error() string { return e.Field + ": " + e.Msg }
 
 // Brokers is what broker faults need from the cluster; harness.Cluster is one.
 type Brokers interface {
@@ -122,32 +131,47 @@ type Env struct {
 }
 
 // kinds is the registry of fault types: an explicit map, no init() magic.
+// Each value is the type's zero fault with its defaults, ready to decode
+// parameters into.
 var kinds = map[string]func() Fault{
-	"broker-kill":      func() Fault { return &brokerKill{} },
-	"broker-stop":      func() Fault { return &brokerStop{} },
-	"broker-pause":     func() Fault { return &brokerPause{} },
-	"broker-restart":   func() Fault { return &brokerRestart{} },
-	"broker-partition": func() Fault { return &brokerPartition{} },
-	"latency":          func() Fault { return &latency{toxicOp: toxicOp{defStream: "downstream"}} },
-	"bandwidth":        func() Fault { return &bandwidth{toxicOp: toxicOp{defStream: "downstream"}} },
-	"timeout":          func() Fault { return &timedToxic{toxicOp: toxicOp{defStream: "both"}, kind: "timeout"} },
-	"reset-peer":       func() Fault { return &timedToxic{toxicOp: toxicOp{defStream: "both"}, kind: "reset_peer"} },
-	"proxy-down":       func() Fault { return &proxyDown{} },
-	"consumer-crash":   func() Fault { return &consumerCrash{} },
-	"consumer-stop":    func() Fault { return &consumerStop{} },
-	"consumer-slow":    func() Fault { return &consumerSlow{} },
-	"foreign-consumer": func() Fault { return &foreignConsumer{Env: "pre"} },
-	"consumer-scale":   func() Fault { return &consumerScale{} },
+	"broker-kill":      func() Fault { return &BrokerKill{} },
+	"broker-stop":      func() Fault { return &BrokerStop{} },
+	"broker-pause":     func() Fault { return &BrokerPause{} },
+	"broker-restart":   func() Fault { return &BrokerRestart{} },
+	"broker-partition": func() Fault { return &BrokerPartition{} },
+	"latency":          func() Fault { return &Latency{toxics: toxics{def: "downstream"}} },
+	"bandwidth":        func() Fault { return &Bandwidth{toxics: toxics{def: "downstream"}} },
+	"timeout":          func() Fault { return &Timeout{toxics: toxics{def: "both"}} },
+	"reset-peer":       func() Fault { return &ResetPeer{toxics: toxics{def: "both"}} },
+	"proxy-down":       func() Fault { return &ProxyDown{} },
+	"consumer-crash":   func() Fault { return &ConsumerCrash{} },
+	"consumer-stop":    func() Fault { return &ConsumerStop{} },
+	"consumer-slow":    func() Fault { return &ConsumerSlow{} },
+	"foreign-consumer": func() Fault { return &ForeignConsumer{Env: "pre"} },
+	"consumer-scale":   func() Fault { return &ConsumerScale{} },
 	"consumer-rolling-restart": func() Fault {
-		return &rollingRestart{Down: time.Second, Between: 5 * time.Second}
+		return &ConsumerRollingRestart{Down: time.Second, Between: 5 * time.Second}
 	},
-	"poison":         func() Fault { return &poison{} },
-	"producer-crash": func() Fault { return &producerCrash{} },
-	"db-latency":     func() Fault { return &dbLatency{latency{toxicOp: toxicOp{defStream: "downstream"}}} },
-	"db-bandwidth":   func() Fault { return &dbBandwidth{bandwidth{toxicOp: toxicOp{defStream: "upstream"}}} }, // the rows go up
-	"db-down":        func() Fault { return &dbDown{} },
-	"db-lock":        func() Fault { return &dbLock{Table: "orders", Mode: "exclusive"} },
+	"poison":         func() Fault { return &Poison{} },
+	"producer-crash": func() Fault { return &ProducerCrash{} },
+	"db-latency":     func() Fault { return &DBLatency{Latency{toxics: toxics{def: "downstream"}}} },
+	"db-bandwidth":   func() Fault { return &DBBandwidth{Bandwidth{toxics: toxics{def: "upstream"}}} }, // the rows go up
+	"db-down":        func() Fault { return &DBDown{} },
+	"db-lock":        func() Fault { return &DBLock{Table: "orders", Mode: "exclusive"} },
 }
+
+// names is the registry read backwards: a typed fault's type name.
+var names = func() map[reflect.Type]string {
+	out := make(map[reflect.Type]string, len(kinds))
+	for name, f := range kinds {
+		out[reflect.TypeOf(f())] = name
+	}
+	return out
+}()
+
+// TypeOf is f's type name as a scenario file writes it ("latency" for a
+// *Latency), "" for a fault not in the registry.
+func TypeOf(f Fault) string { return names[reflect.TypeOf(f)] }
 
 // New returns a zero fault of the named type, ready to decode parameters into.
 func New(kind string) (Fault, error) {

@@ -83,20 +83,44 @@ func TestValidateTarget(t *testing.T) {
 }
 
 func TestValidateParameters(t *testing.T) {
-	bad := []Validator{
-		&latency{},
-		&latency{Latency: time.Millisecond, Jitter: time.Second},
-		&latency{Latency: time.Millisecond, toxicOp: toxicOp{Stream: "sideways"}},
-		&bandwidth{},
-		&timedToxic{Timeout: -1, kind: "timeout"},
+	bad := []struct {
+		v     Validator
+		field string
+	}{
+		{&Latency{}, "latency"},
+		{&Latency{Latency: time.Millisecond, Jitter: time.Second}, "jitter"},
+		{&Latency{Latency: time.Millisecond, Stream: "sideways"}, "stream"},
+		{&Bandwidth{}, "rate_kb"},
+		{&Timeout{Timeout: -1}, "timeout"},
+		{&ResetPeer{Timeout: time.Second, Stream: "up"}, "stream"},
+		{&DBLatency{}, "latency"},
 	}
-	for _, v := range bad {
-		if len(v.Validate()) == 0 {
-			t.Errorf("%T %+v: want validation errors", v, v)
+	for _, c := range bad {
+		if errs := c.v.Validate(); len(errs) != 1 || errs[0].Field != c.field {
+			t.Errorf("%T %+v: want one problem at %s, got %v", c.v, c.v, c.field, errs)
 		}
 	}
-	if errs := (&latency{Latency: 100 * time.Millisecond, Jitter: 50 * time.Millisecond}).Validate(); len(errs) != 0 {
+	if errs := (&Latency{Latency: 100 * time.Millisecond, Jitter: 50 * time.Millisecond}).Validate(); len(errs) != 0 {
 		t.Errorf("good latency refused: %v", errs)
+	}
+}
+
+// Every registered fault says what it acts on and is found by its type.
+func TestFaultsSayWhatTheyAre(t *testing.T) {
+	for _, name := range Kinds() {
+		f, _ := New(name)
+		if got := TypeOf(f); got != name {
+			t.Errorf("TypeOf(New(%q)) = %q", name, got)
+		}
+		if f.Acts() == "" {
+			t.Errorf("%s acts on nothing", name)
+		}
+	}
+	for f, want := range map[Fault]Kind{&BrokerKill{}: KindBroker, &Latency{}: KindNetwork, &DBLatency{}: KindDatabase,
+		&ForeignConsumer{}: KindConsumer, &Poison{}: KindProducer} {
+		if f.Acts() != want {
+			t.Errorf("%T acts on %s, want %s", f, f.Acts(), want)
+		}
 	}
 }
 
@@ -104,8 +128,8 @@ func TestScheduleInjectsAndHealsOnTime(t *testing.T) {
 	b := &fakeBrokers{}
 	env := &Env{Brokers: b, Rand: rand.New(rand.NewPCG(1, 2))}
 	s := NewSchedule(env, []Planned{
-		{Type: "broker-kill", Fault: &brokerKill{}, Target: Target{Node: 2}, At: 20 * time.Millisecond, Duration: 50 * time.Millisecond},
-		{Type: "broker-restart", Fault: &brokerRestart{}, Target: Target{Node: 3}, At: 10 * time.Millisecond},
+		{Type: "broker-kill", Fault: &BrokerKill{}, Target: Target{Node: 2}, At: 20 * time.Millisecond, Duration: 50 * time.Millisecond},
+		{Type: "broker-restart", Fault: &BrokerRestart{}, Target: Target{Node: 3}, At: 10 * time.Millisecond},
 	})
 	start := time.Now()
 	s.Start(context.Background(), start)
@@ -148,8 +172,8 @@ func TestScheduleTellsTheWatcher(t *testing.T) {
 	b := &fakeBrokers{}
 	w := &watchLog{}
 	s := NewSchedule(&Env{Brokers: b}, []Planned{
-		{Type: "broker-kill", Fault: &brokerKill{}, Target: Target{Node: 2}, At: 0, Duration: 20 * time.Millisecond},
-		{Type: "broker-restart", Fault: &brokerRestart{}, Target: Target{Node: 3}, At: 50 * time.Millisecond},
+		{Type: "broker-kill", Fault: &BrokerKill{}, Target: Target{Node: 2}, At: 0, Duration: 20 * time.Millisecond},
+		{Type: "broker-restart", Fault: &BrokerRestart{}, Target: Target{Node: 3}, At: 50 * time.Millisecond},
 	})
 	s.Watch(w)
 	s.Start(context.Background(), time.Now())
@@ -163,7 +187,7 @@ func TestScheduleTellsTheWatcher(t *testing.T) {
 func TestHealAllHealsWhatTheRunCutShort(t *testing.T) {
 	b := &fakeBrokers{}
 	s := NewSchedule(&Env{Brokers: b}, []Planned{
-		{Type: "broker-pause", Fault: &brokerPause{}, Target: Target{Node: 1}, At: 0, Duration: time.Hour},
+		{Type: "broker-pause", Fault: &BrokerPause{}, Target: Target{Node: 1}, At: 0, Duration: time.Hour},
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	s.Start(ctx, time.Now())
@@ -183,7 +207,7 @@ func TestHealAllHealsWhatTheRunCutShort(t *testing.T) {
 func TestFailedInjectIsOnTheTimeline(t *testing.T) {
 	b := &fakeBrokers{fail: errors.New("no such process")}
 	s := NewSchedule(&Env{Brokers: b}, []Planned{
-		{Type: "broker-kill", Fault: &brokerKill{}, Target: Target{Node: 1}, Duration: time.Millisecond},
+		{Type: "broker-kill", Fault: &BrokerKill{}, Target: Target{Node: 1}, Duration: time.Millisecond},
 	})
 	s.Start(context.Background(), time.Now())
 	s.HealAll(context.Background())
@@ -229,7 +253,7 @@ func TestLatencyToxicDelaysTrafficUntilHealed(t *testing.T) {
 	b := &fakeBrokers{proxies: map[int32]*toxiproxy.Proxy{1: p}}
 	env := &Env{Brokers: b}
 	f, _ := New("latency")
-	f.(*latency).Latency = 150 * time.Millisecond
+	f.(*Latency).Latency = 150 * time.Millisecond
 	if _, err := f.Inject(context.Background(), env, Target{Node: 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +288,7 @@ func roundTrip(t *testing.T, addr string) time.Duration {
 func TestStoppingTheScheduleDoesNotCutAnActionShort(t *testing.T) {
 	b := &slowBrokers{fakeBrokers: &fakeBrokers{}, startTakes: 100 * time.Millisecond}
 	s := NewSchedule(&Env{Brokers: b}, []Planned{
-		{Type: "broker-kill", Fault: &brokerKill{}, Target: Target{Node: 1}, Duration: 10 * time.Millisecond},
+		{Type: "broker-kill", Fault: &BrokerKill{}, Target: Target{Node: 1}, Duration: 10 * time.Millisecond},
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	s.Start(ctx, time.Now())

@@ -4,14 +4,16 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+
+	"github.com/chaosrun/chaosrun/internal/problem"
 )
 
-// foreignConsumer deploys, for the fault's duration, a consumer of another
+// ForeignConsumer deploys, for the fault's duration, a consumer of another
 // environment: seed 001's pre kitchen display pointed at prod's topic and
 // group, whose new version could not process prod's records. Guard gives it
 // the fix's header guard: records of another environment are refused, not
 // committed.
-type foreignConsumer struct {
+type ForeignConsumer struct {
 	Env   string `yaml:"env"`
 	Topic string `yaml:"topic"` // default: the scenario's topic (the misrouting)
 	Group string `yaml:"group"` // default: the scenario's group
@@ -21,19 +23,21 @@ type foreignConsumer struct {
 
 var envName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 
-func (f *foreignConsumer) Validate() []FieldError {
+func (f *ForeignConsumer) Validate() problem.List {
 	if !envName.MatchString(f.Env) {
-		return []FieldError{{"env", fmt.Sprintf("want an environment name such as pre, got %q", f.Env)}}
+		return problem.List{{Field: "env", Msg: fmt.Sprintf("want an environment name such as pre, got %q", f.Env)}}
 	}
 	return nil
 }
 
-func (*foreignConsumer) targets() []string { return nil }
+func (*ForeignConsumer) targets() []string { return nil }
+
+func (*ForeignConsumer) Acts() Kind { return KindConsumer }
 
 // ForeignEnv is the environment it stands for; it must not be the scenario's.
-func (f *foreignConsumer) ForeignEnv() string { return f.Env }
+func (f *ForeignConsumer) ForeignEnv() string { return f.Env }
 
-func (f *foreignConsumer) Inject(_ context.Context, env *Env, _ Target) (string, error) {
+func (f *ForeignConsumer) Inject(_ context.Context, env *Env, _ Target) (string, error) {
 	if env.Deployments == nil {
 		return "", fmt.Errorf("no deployments can be started here")
 	}
@@ -49,7 +53,7 @@ func (f *foreignConsumer) Inject(_ context.Context, env *Env, _ Target) (string,
 	return fmt.Sprintf("a consumer of env %s%s", f.Env, guard), nil
 }
 
-func (f *foreignConsumer) Heal(context.Context, *Env) error {
+func (f *ForeignConsumer) Heal(context.Context, *Env) error {
 	if f.stop != nil {
 		f.stop()
 		f.stop = nil
@@ -59,7 +63,7 @@ func (f *foreignConsumer) Heal(context.Context, *Env) error {
 
 // Renamed is a copy naming its topic and group through rename (a run on an
 // external cluster uses names of its own).
-func (f *foreignConsumer) Renamed(rename func(string) string) Fault {
+func (f *ForeignConsumer) Renamed(rename func(string) string) Fault {
 	cp := *f
 	if cp.Topic != "" {
 		cp.Topic = rename(cp.Topic)
@@ -72,4 +76,4 @@ func (f *foreignConsumer) Renamed(rename func(string) string) Fault {
 }
 
 // Names are the topic and group it names itself (empty: the scenario's).
-func (f *foreignConsumer) Names() (topic, group string) { return f.Topic, f.Group }
+func (f *ForeignConsumer) Names() (topic, group string) { return f.Topic, f.Group }

@@ -54,7 +54,7 @@ func TestConsumerFaults(t *testing.T) {
 	}
 	stop.Heal(ctx, env)
 	crash, _ := New("consumer-crash")
-	crash.(*consumerCrash).When = "processed"
+	crash.(*ConsumerCrash).When = "processed"
 	crash.Inject(ctx, env, Target{Consumer: &one})
 	crash.Heal(ctx, env)
 	slices.Sort(g.calls[:3]) // the members stop at once
@@ -71,14 +71,14 @@ func TestGroupShapeFaults(t *testing.T) {
 	g := &fakeGroup{}
 	env := &Env{Consumers: g}
 	ctx := context.Background()
-	roll := &rollingRestart{Down: time.Millisecond, Between: time.Millisecond}
+	roll := &ConsumerRollingRestart{Down: time.Millisecond, Between: time.Millisecond}
 	if hit, err := roll.Inject(ctx, env, Target{}); err != nil || hit != "consumers 0-2 in turn" {
 		t.Fatalf("rolling restart: %q, %v", hit, err)
 	}
-	slow := &consumerSlow{ProcessingTime: 50 * time.Millisecond}
+	slow := &ConsumerSlow{ProcessingTime: 50 * time.Millisecond}
 	slow.Inject(ctx, env, Target{})
 	slow.Heal(ctx, env)
-	scale := &consumerScale{Members: 5}
+	scale := &ConsumerScale{Members: 5}
 	if hit, _ := scale.Inject(ctx, env, Target{}); hit != "3 → 5 members" {
 		t.Errorf("scale: %q", hit)
 	}
@@ -87,10 +87,11 @@ func TestGroupShapeFaults(t *testing.T) {
 	if !slices.Equal(g.calls, want) {
 		t.Errorf("calls %q\nwant  %q", g.calls, want)
 	}
-	for _, bad := range []Validator{&consumerSlow{}, &consumerScale{}, &consumerScale{Members: 40}, &rollingRestart{},
-		&foreignConsumer{Env: "Pre Prod"}, &foreignConsumer{}} {
-		if len(bad.Validate()) == 0 {
-			t.Errorf("%T %+v: want validation errors", bad, bad)
+	for bad, field := range map[Validator]string{&ConsumerSlow{}: "processing_time", &ConsumerScale{}: "members",
+		&ConsumerScale{Members: 40}: "members", &ConsumerRollingRestart{Between: time.Second}: "down",
+		&ForeignConsumer{Env: "Pre Prod"}: "env", &ForeignConsumer{}: "env", &ConsumerCrash{When: "later"}: "when"} {
+		if errs := bad.Validate(); len(errs) != 1 || errs[0].Field != field {
+			t.Errorf("%T %+v: want one problem at %s, got %v", bad, bad, field, errs)
 		}
 	}
 	if !IsMomentary(roll) || IsMomentary(slow) {
@@ -99,16 +100,16 @@ func TestGroupShapeFaults(t *testing.T) {
 }
 
 func TestPoisonFault(t *testing.T) {
-	for _, bad := range []*poison{{}, {Count: 1, Fraction: 0.5}, {Fraction: 1.5}, {Count: 1, Kind: "spicy"}} {
-		if len(bad.Validate()) == 0 {
-			t.Errorf("%+v: want validation errors", bad)
+	for bad, field := range map[*Poison]string{{}: "count", {Count: 1, Fraction: 0.5}: "count", {Fraction: 1.5}: "fraction", {Count: 1, Kind: "spicy"}: "kind"} {
+		if errs := bad.Validate(); len(errs) != 1 || errs[0].Field != field {
+			t.Errorf("%+v: want one problem at %s, got %v", bad, field, errs)
 		}
 	}
 	p := &fakePoison{}
 	env := &Env{Producers: p}
 	ctx := context.Background()
-	n := &poison{Count: 3}
-	m := &poison{Fraction: 0.25, Kind: PoisonRejected}
+	n := &Poison{Count: 3}
+	m := &Poison{Fraction: 0.25, Kind: PoisonRejected}
 	if !IsMomentary(n) || IsMomentary(m) || !m.NeedsOrderService() || n.NeedsOrderService() {
 		t.Error("count poison is momentary, fraction poison lasts; only rejected needs the order service")
 	}
@@ -167,7 +168,7 @@ func (d *fakeDeployments) StartForeign(env, topic, group string, guard bool) (fu
 func TestForeignConsumerFault(t *testing.T) {
 	d := &fakeDeployments{}
 	f, _ := New("foreign-consumer")
-	fc := f.(*foreignConsumer)
+	fc := f.(*ForeignConsumer)
 	fc.Guard = true
 	if hit, err := f.Inject(context.Background(), &Env{Deployments: d}, Target{}); err != nil || hit != "a consumer of env pre, with its header guard" {
 		t.Fatalf("inject: %q, %v", hit, err)

@@ -2,6 +2,7 @@ package faults
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
+
+	"github.com/chaosrun/chaosrun/internal/problem"
 )
 
 // networkFault marks the faults that act on a broker's client proxy, so they
@@ -19,11 +22,11 @@ type networkFault interface {
 	network()
 }
 
-// toxicOp adds one toxiproxy toxic to every targeted proxy and removes it on heal.
-type toxicOp struct {
-	Stream    string `yaml:"stream"` // downstream (broker→client), upstream, or both; "" takes defStream
-	defStream string
-	added     []added
+// toxics is a network fault's state: the toxics it added to every targeted
+// proxy, removed on heal, and the stream it takes when none is written.
+type toxics struct {
+	def   string
+	added []added
 }
 
 type added struct {
@@ -31,35 +34,29 @@ type added struct {
 	name  string
 }
 
-func (toxicOp) network() {}
+func (toxics) network() {}
 
 // networkTargets are where a proxy sits: in front of brokers, or of a
 // service the run started.
 var networkTargets = []string{"node", "leader", "follower", "random", "all", "service"}
 
-func (toxicOp) targets() []string { return networkTargets }
+func (toxics) targets() []string { return networkTargets }
 
-func (o *toxicOp) validateStream() []FieldError {
-	switch o.Stream {
+func (toxics) Acts() Kind { return KindNetwork }
+
+func validateStream(stream string) problem.List {
+	switch stream {
 	case "", "downstream", "upstream", "both":
 		return nil
 	}
-	return []FieldError{{"stream", "want downstream, upstream or both"}}
+	return problem.List{{Field: "stream", Msg: "want downstream, upstream or both"}}
 }
 
-// stream is the direction in effect: the one asked for, else the fault's default.
-func (o *toxicOp) stream() string {
-	if o.Stream == "" {
-		return o.defStream
-	}
-	return o.Stream
-}
-
-func (o *toxicOp) streams() []string {
-	if o.stream() == "both" {
+func streams(stream string) []string {
+	if stream == "both" {
 		return []string{"upstream", "downstream"}
 	}
-	return []string{o.stream()}
+	return []string{stream}
 }
 
 // proxiesOf resolves t to its brokers' client proxies, or the service's,
@@ -90,13 +87,15 @@ func proxiesOf(ctx context.Context, env *Env, t Target) ([]string, []*toxiproxy.
 	return names, proxies, nil
 }
 
-func (o *toxicOp) add(ctx context.Context, env *Env, t Target, kind string, attrs map[string]any) (string, error) {
+// add adds a toxic of kind on stream ("": the fault's default) to t's proxies.
+func (o *toxics) add(ctx context.Context, env *Env, t Target, kind, stream string, attrs map[string]any) (string, error) {
+	stream = cmp.Or(stream, o.def)
 	names, proxies, err := proxiesOf(ctx, env, t)
 	if err != nil {
 		return "", err
 	}
 	for i, p := range proxies {
-		for _, stream := range o.streams() {
+		for _, stream := range streams(stream) {
 			name := "chaosrun-" + kind + "-" + stream
 			body, _ := json.Marshal(map[string]any{"name": name, "type": kind, "stream": stream, "toxicity": 1.0, "attributes": attrs})
 			if _, err := p.Toxics.AddToxicJson(bytes.NewReader(body)); err != nil {
@@ -105,10 +104,10 @@ func (o *toxicOp) add(ctx context.Context, env *Env, t Target, kind string, attr
 			o.added = append(o.added, added{p, name})
 		}
 	}
-	return fmt.Sprintf("%s (%s)", strings.Join(names, ", "), o.stream()), nil
+	return fmt.Sprintf("%s (%s)", strings.Join(names, ", "), stream), nil
 }
 
-func (o *toxicOp) remove(ctx context.Context) error {
+func (o *toxics) Heal(ctx context.Context, _ *Env) error {
 	var errs []error
 	for _, a := range o.added {
 		errs = append(errs, a.proxy.Toxics.RemoveToxic(ctx, a.name))
@@ -117,81 +116,99 @@ func (o *toxicOp) remove(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-func (o *toxicOp) Heal(ctx context.Context, _ *Env) error { return o.remove(ctx) }
-
 func ms(d time.Duration) int64 { return d.Milliseconds() }
 
-// latency delays data by latency ± jitter.
-type latency struct {
-	toxicOp `yaml:",inline"`
+// Latency (latency) delays data by Latency ± Jitter.
+type Latency struct {
+	Stream  string        `yaml:"stream"` // downstream (broker→client, the default), upstream or both
 	Latency time.Duration `yaml:"latency"`
 	Jitter  time.Duration `yaml:"jitter"`
+	toxics
 }
 
-func (f *latency) Validate() []FieldError {
-	errs := f.validateStream()
+func (f *Latency) Validate() problem.List {
+	errs := validateStream(f.Stream)
 	if f.Latency <= 0 {
-		errs = append(errs, FieldError{"latency", "must be positive, e.g. 100ms"})
+		errs.Add("latency", "must be positive, e.g. 100ms")
 	}
 	if f.Jitter < 0 || f.Jitter > f.Latency {
-		errs = append(errs, FieldError{"jitter", "must be between 0 and latency"})
+		errs.Add("jitter", "must be between 0 and latency")
 	}
 	return errs
 }
 
-func (f *latency) Inject(ctx context.Context, env *Env, t Target) (string, error) {
-	return f.add(ctx, env, t, "latency", map[string]any{"latency": ms(f.Latency), "jitter": ms(f.Jitter)})
+func (f *Latency) Inject(ctx context.Context, env *Env, t Target) (string, error) {
+	return f.add(ctx, env, t, "latency", f.Stream, map[string]any{"latency": ms(f.Latency), "jitter": ms(f.Jitter)})
 }
 
-// bandwidth caps throughput at rate KB/s.
-type bandwidth struct {
-	toxicOp `yaml:",inline"`
-	Rate    int64 `yaml:"rate_kb"`
+// Bandwidth (bandwidth) caps throughput at Rate KB/s.
+type Bandwidth struct {
+	Stream string `yaml:"stream"` // downstream (the default), upstream or both
+	Rate   int64  `yaml:"rate_kb"`
+	toxics
 }
 
-func (f *bandwidth) Validate() []FieldError {
-	errs := f.validateStream()
+func (f *Bandwidth) Validate() problem.List {
+	errs := validateStream(f.Stream)
 	if f.Rate <= 0 {
-		errs = append(errs, FieldError{"rate_kb", "must be a positive number of KB/s"})
+		errs.Add("rate_kb", "must be a positive number of KB/s")
 	}
 	return errs
 }
 
-func (f *bandwidth) Inject(ctx context.Context, env *Env, t Target) (string, error) {
-	return f.add(ctx, env, t, "bandwidth", map[string]any{"rate": f.Rate})
+func (f *Bandwidth) Inject(ctx context.Context, env *Env, t Target) (string, error) {
+	return f.add(ctx, env, t, "bandwidth", f.Stream, map[string]any{"rate": f.Rate})
 }
 
-// timedToxic is a toxic whose one parameter is a timeout: "timeout"
-// swallows data and closes the connection after Timeout (0: never);
-// "reset_peer" resets connections (TCP RST) after Timeout.
-type timedToxic struct {
-	toxicOp `yaml:",inline"`
+// Timeout (timeout) swallows data and closes the connection after Timeout
+// (0: never).
+type Timeout struct {
+	Stream  string        `yaml:"stream"` // both (the default), downstream or upstream
 	Timeout time.Duration `yaml:"timeout"`
-	kind    string
+	toxics
 }
 
-func (f *timedToxic) Validate() []FieldError {
-	errs := f.validateStream()
-	if f.Timeout < 0 {
-		errs = append(errs, FieldError{"timeout", "must not be negative"})
+func (f *Timeout) Validate() problem.List { return validateTimed(f.Stream, f.Timeout) }
+
+func (f *Timeout) Inject(ctx context.Context, env *Env, t Target) (string, error) {
+	return f.inject(ctx, env, t, "timeout")
+}
+
+func (f *Timeout) inject(ctx context.Context, env *Env, t Target, kind string) (string, error) {
+	return f.add(ctx, env, t, kind, f.Stream, map[string]any{"timeout": ms(f.Timeout)})
+}
+
+// ResetPeer (reset-peer) resets connections (TCP RST) after Timeout: the
+// same parameters as Timeout, another toxic.
+type ResetPeer Timeout
+
+func (f *ResetPeer) Validate() problem.List { return (*Timeout)(f).Validate() }
+
+func (f *ResetPeer) Inject(ctx context.Context, env *Env, t Target) (string, error) {
+	return (*Timeout)(f).inject(ctx, env, t, "reset_peer")
+}
+
+func validateTimed(stream string, timeout time.Duration) problem.List {
+	errs := validateStream(stream)
+	if timeout < 0 {
+		errs.Add("timeout", "must not be negative")
 	}
 	return errs
 }
 
-func (f *timedToxic) Inject(ctx context.Context, env *Env, t Target) (string, error) {
-	return f.add(ctx, env, t, f.kind, map[string]any{"timeout": ms(f.Timeout)})
-}
-
-// proxyDown disables the proxy: open connections close, new ones are refused.
-type proxyDown struct {
+// ProxyDown (proxy-down) disables the proxy: open connections close, new
+// ones are refused.
+type ProxyDown struct {
 	proxies []*toxiproxy.Proxy
 }
 
-func (proxyDown) network() {}
+func (ProxyDown) network() {}
 
-func (proxyDown) targets() []string { return networkTargets }
+func (ProxyDown) targets() []string { return networkTargets }
 
-func (f *proxyDown) Inject(ctx context.Context, env *Env, t Target) (string, error) {
+func (ProxyDown) Acts() Kind { return KindNetwork }
+
+func (f *ProxyDown) Inject(ctx context.Context, env *Env, t Target) (string, error) {
 	names, proxies, err := proxiesOf(ctx, env, t)
 	if err != nil {
 		return "", err
@@ -203,7 +220,7 @@ func (f *proxyDown) Inject(ctx context.Context, env *Env, t Target) (string, err
 	return strings.Join(names, ", "), nil
 }
 
-func (f *proxyDown) Heal(context.Context, *Env) error {
+func (f *ProxyDown) Heal(context.Context, *Env) error {
 	var errs []error
 	for _, p := range f.proxies {
 		if err := p.Start(); err != nil && !errors.Is(err, toxiproxy.ErrProxyAlreadyStarted) {
@@ -214,10 +231,4 @@ func (f *proxyDown) Heal(context.Context, *Env) error {
 	return errors.Join(errs...)
 }
 
-var (
-	_ networkFault = (*latency)(nil)
-	_ networkFault = (*bandwidth)(nil)
-	_ networkFault = (*timedToxic)(nil)
-	_ networkFault = (*proxyDown)(nil)
-	_ Validator    = (*latency)(nil)
-)
+var _ = []networkFault{(*Latency)(nil), (*Bandwidth)(nil), (*Timeout)(nil), (*ResetPeer)(nil), (*ProxyDown)(nil)}

@@ -14,12 +14,12 @@ type Isolator interface {
 	Rejoin(ctx context.Context, id int32) error
 }
 
-// brokerPartition isolates a broker from its peers and controllers; clients
+// BrokerPartition isolates a broker from its peers and controllers; clients
 // still reach it through its proxy, as in a real split where only the
 // broker-to-broker network fails.
-type brokerPartition struct{ brokerOp }
+type BrokerPartition struct{ brokerOp }
 
-func (f *brokerPartition) Inject(ctx context.Context, env *Env, t Target) (string, error) {
+func (f *BrokerPartition) Inject(ctx context.Context, env *Env, t Target) (string, error) {
 	iso, ok := env.Brokers.(Isolator)
 	if !ok {
 		return "", fmt.Errorf("this runtime cannot isolate a broker")
@@ -27,10 +27,10 @@ func (f *brokerPartition) Inject(ctx context.Context, env *Env, t Target) (strin
 	return f.apply(ctx, env, t, iso.Isolate)
 }
 
-func (f *brokerPartition) Heal(ctx context.Context, env *Env) error {
+func (f *BrokerPartition) Heal(ctx context.Context, env *Env) error {
 	return f.undo(ctx, env.Brokers.(Isolator).Rejoin)
 }
 
-func (f *brokerPartition) Needs() harness.Ability { return harness.AbilityIsolate }
+func (f *BrokerPartition) Needs() harness.Ability { return harness.AbilityIsolate }
 
-var _ Needer = (*brokerPartition)(nil)
+var _ Needer = (*BrokerPartition)(nil)

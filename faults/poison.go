@@ -3,6 +3,8 @@ package faults
 import (
 	"context"
 	"fmt"
+
+	"github.com/chaosrun/chaosrun/internal/problem"
 )
 
 // Poison kinds.
@@ -15,32 +17,32 @@ const (
 // be processed, identified in the ledger. count makes the next count sends
 // poison (momentary); fraction makes each send poison with that probability
 // until the fault's duration ends.
-type poison struct {
+type Poison struct {
 	Kind     string  `yaml:"kind"`
 	Count    int     `yaml:"count"`
 	Fraction float64 `yaml:"fraction"`
 }
 
-func (f *poison) Validate() []FieldError {
-	var errs []FieldError
+func (f *Poison) Validate() problem.List {
+	var errs problem.List
 	switch f.Kind {
 	case "", PoisonUndecodable, PoisonRejected:
 	default:
-		errs = append(errs, FieldError{"kind", "want undecodable or rejected"})
+		errs.Add("kind", "want undecodable or rejected")
 	}
 	switch {
 	case (f.Count > 0) == (f.Fraction > 0):
-		errs = append(errs, FieldError{"count", "give count (the next N records) or fraction (0 < f <= 1, during the duration)"})
+		errs.Add("count", "give count (the next N records) or fraction (0 < f <= 1, during the duration)")
 	case f.Count < 0:
-		errs = append(errs, FieldError{"count", "must be positive"})
+		errs.Add("count", "must be positive")
 	case f.Fraction < 0 || f.Fraction > 1:
-		errs = append(errs, FieldError{"fraction", "must be in (0, 1]"})
+		errs.Add("fraction", "must be in (0, 1]")
 	}
 	return errs
 }
 
 // kind is the poison kind in effect.
-func (f *poison) kind() string {
+func (f *Poison) kind() string {
 	if f.Kind == "" {
 		return PoisonUndecodable
 	}
@@ -49,15 +51,17 @@ func (f *poison) kind() string {
 
 // NeedsOrderService says the fault only works where the kitchen display
 // looks orders up.
-func (f *poison) NeedsOrderService() bool { return f.kind() == PoisonRejected }
+func (f *Poison) NeedsOrderService() bool { return f.kind() == PoisonRejected }
 
 // Momentary: a count of records happens at once; a fraction lasts until
 // healed.
-func (f *poison) Momentary() bool { return f.Count > 0 }
+func (f *Poison) Momentary() bool { return f.Count > 0 }
 
-func (*poison) targets() []string { return nil }
+func (*Poison) targets() []string { return nil }
 
-func (f *poison) Inject(_ context.Context, env *Env, _ Target) (string, error) {
+func (*Poison) Acts() Kind { return KindProducer }
+
+func (f *Poison) Inject(_ context.Context, env *Env, _ Target) (string, error) {
 	if env.Producers == nil {
 		return "", fmt.Errorf("no producers are running")
 	}
@@ -70,12 +74,12 @@ func (f *poison) Inject(_ context.Context, env *Env, _ Target) (string, error) {
 	return fmt.Sprintf("%.3g of records (%s)", f.Fraction, f.kind()), nil
 }
 
-func (f *poison) Heal(_ context.Context, env *Env) error {
+func (f *Poison) Heal(_ context.Context, env *Env) error {
 	env.Producers.StopPoison()
 	return nil
 }
 
 var (
-	_ Validator = (*poison)(nil)
-	_ Momentary = (*poison)(nil)
+	_ Validator = (*Poison)(nil)
+	_ Momentary = (*Poison)(nil)
 )

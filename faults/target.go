@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/chaosrun/chaosrun/internal/problem"
 )
 
 // Target says what a fault hits. Exactly one field is set; leader and
@@ -53,8 +55,16 @@ func (t Target) Kind() string {
 	return strings.Join(kinds, "+")
 }
 
-// ValidateTarget checks that t has exactly one form and that f accepts it.
-func ValidateTarget(f Fault, t Target) error {
+// ValidateTarget checks that t has exactly one form and that f accepts it;
+// the problem is at "target".
+func ValidateTarget(f Fault, t Target) problem.List {
+	if err := checkTarget(f, t); err != nil {
+		return problem.List{{Field: "target", Msg: err.Error()}}
+	}
+	return nil
+}
+
+func checkTarget(f Fault, t Target) error {
 	kind := t.Kind()
 	allowed := TargetKinds(f)
 	if len(allowed) == 0 {

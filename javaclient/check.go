@@ -11,20 +11,15 @@ import (
 	"strings"
 
 	"github.com/chaosrun/chaosrun/internal/lines"
+	"github.com/chaosrun/chaosrun/internal/problem"
 )
-
-// Problem is a setting the Java client refuses: Key is empty when its
-// message names no single setting.
-type Problem struct {
-	Key string
-	Msg string
-}
 
 // Check builds a producer (or consumer) with settings, without connecting,
 // as the application would: unknown names and values or combinations the
-// client refuses come back as problems. On success it returns every
+// client refuses come back as problems, each at its setting (no field when
+// the client's message names no single setting). On success it returns every
 // effective setting (passwords as the client hides them).
-func (p Program) Check(ctx context.Context, producer bool, settings map[string]string) (map[string]string, []Problem, error) {
+func (p Program) Check(ctx context.Context, producer bool, settings map[string]string) (map[string]string, problem.List, error) {
 	all := map[string]string{}
 	for k, v := range settings {
 		all[k] = v
@@ -51,7 +46,7 @@ func (p Program) Check(ctx context.Context, producer bool, settings map[string]s
 		return nil, nil, fmt.Errorf("java client check: %w\n%s", err, lines.Tail(stderr.String(), 20))
 	}
 	values := map[string]string{}
-	var problems []Problem
+	var problems problem.List
 	sc := bufio.NewScanner(&stdout)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -61,9 +56,9 @@ func (p Program) Check(ctx context.Context, producer bool, settings map[string]s
 			k, v, _ := strings.Cut(rest, " ")
 			values[k] = v
 		case "unknown":
-			problems = append(problems, Problem{Key: rest, Msg: "not a setting of the Java client " + p.Version})
+			problems = append(problems, problem.Problem{Field: rest, Msg: "not a setting of the Java client " + p.Version})
 		case "invalid":
-			problems = append(problems, Problem{Key: namedKey(rest, settings), Msg: rest})
+			problems = append(problems, problem.Problem{Field: namedKey(rest, settings), Msg: rest})
 		}
 	}
 	if err != nil && len(problems) == 0 {

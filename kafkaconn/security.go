@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/chaosrun/chaosrun/internal/problem"
 	"github.com/twmb/franz-go/pkg/sasl"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
@@ -25,14 +26,6 @@ type Security struct {
 	TLS      *tls.Config // SSL and SASL_SSL
 	SASL     sasl.Mechanism
 }
-
-// SettingError is a security setting that cannot be used, by its Java name.
-type SettingError struct {
-	Key string
-	Msg string
-}
-
-func (e *SettingError) Error() string { return e.Key + ": " + e.Msg }
 
 // Keys are the Java client settings ParseSecurity understands.
 var Keys = []string{
@@ -145,11 +138,12 @@ func readProperties(path string) (map[string]string, error) {
 
 // ParseSecurity maps the Java client's security settings onto TLS and SASL,
 // resolving config-provider references with env. Every problem is
-// returned, each at its setting; a setting it does not know is one.
-func ParseSecurity(settings map[string]string, env func(string) (string, bool)) (Security, []*SettingError) {
-	var errs []*SettingError
+// returned, each at its setting by its Java name; a setting it does not
+// know is one.
+func ParseSecurity(settings map[string]string, env func(string) (string, bool)) (Security, problem.List) {
+	var errs problem.List
 	bad := func(k, format string, a ...any) {
-		errs = append(errs, &SettingError{Key: k, Msg: fmt.Sprintf(format, a...)})
+		errs = append(errs, problem.Problem{Field: k, Msg: fmt.Sprintf(format, a...)})
 	}
 	v := map[string]string{}
 	for _, k := range slices.Sorted(maps.Keys(settings)) {
@@ -196,7 +190,7 @@ func ParseSecurity(settings map[string]string, env func(string) (string, bool)) 
 	if useSASL {
 		mech, err := saslMechanism(v, env)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, *err)
 		}
 		sec.SASL = mech
 	} else {
@@ -215,14 +209,14 @@ var jaasPattern = regexp.MustCompile(`(?:^|\s)(username|password)\s*=\s*"((?:[^"
 
 var jaasUnescape = strings.NewReplacer(`\"`, `"`, `\\`, `\`)
 
-func saslMechanism(v map[string]string, env func(string) (string, bool)) (sasl.Mechanism, *SettingError) {
+func saslMechanism(v map[string]string, env func(string) (string, bool)) (sasl.Mechanism, *problem.Problem) {
 	mech := strings.ToUpper(cmp.Or(v["sasl.mechanism"], "GSSAPI"))
 	var user, pass string
 	var seen int
 	for _, m := range jaasPattern.FindAllStringSubmatch(v["sasl.jaas.config"], -1) {
 		val, err := Resolve(jaasUnescape.Replace(m[2]), env)
 		if err != nil {
-			return nil, &SettingError{Key: "sasl.jaas.config", Msg: err.Error()}
+			return nil, &problem.Problem{Field: "sasl.jaas.config", Msg: err.Error()}
 		}
 		if m[1] == "username" {
 			user = val
@@ -234,10 +228,10 @@ func saslMechanism(v map[string]string, env func(string) (string, bool)) (sasl.M
 	switch mech {
 	case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
 	default:
-		return nil, &SettingError{Key: "sasl.mechanism", Msg: fmt.Sprintf("%q: chaosrun's clients speak PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 (GSSAPI and OAUTHBEARER are not supported)", mech)}
+		return nil, &problem.Problem{Field: "sasl.mechanism", Msg: fmt.Sprintf("%q: chaosrun's clients speak PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 (GSSAPI and OAUTHBEARER are not supported)", mech)}
 	}
 	if user == "" || seen < 2 {
-		return nil, &SettingError{Key: "sasl.jaas.config", Msg: `want a login module line with username="..." and password="..." (values may be ${env:NAME}, ${file:PATH:KEY} or ${dir:DIR:FILE})`}
+		return nil, &problem.Problem{Field: "sasl.jaas.config", Msg: `want a login module line with username="..." and password="..." (values may be ${env:NAME}, ${file:PATH:KEY} or ${dir:DIR:FILE})`}
 	}
 	switch mech {
 	case "PLAIN":
@@ -249,10 +243,10 @@ func saslMechanism(v map[string]string, env func(string) (string, bool)) (sasl.M
 	}
 }
 
-func tlsConfig(v map[string]string) (*tls.Config, []*SettingError) {
-	var errs []*SettingError
+func tlsConfig(v map[string]string) (*tls.Config, problem.List) {
+	var errs problem.List
 	bad := func(k, format string, a ...any) {
-		errs = append(errs, &SettingError{Key: k, Msg: fmt.Sprintf(format, a...)})
+		errs = append(errs, problem.Problem{Field: k, Msg: fmt.Sprintf(format, a...)})
 	}
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	for _, k := range []string{"ssl.truststore.type", "ssl.keystore.type"} {

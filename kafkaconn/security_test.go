@@ -82,7 +82,7 @@ func TestParseSecurityRefuses(t *testing.T) {
 		_, errs := ParseSecurity(tc.settings, envOf(nil))
 		found := false
 		for _, e := range errs {
-			if e.Key == tc.key && strings.Contains(e.Msg, tc.msg) {
+			if e.Field == tc.key && strings.Contains(e.Msg, tc.msg) {
 				found = true
 			}
 		}
@@ -141,7 +141,7 @@ func TestUnknownProviderAndConflictsRefused(t *testing.T) {
 	var keys []string
 	for _, e := range errs {
 		if strings.Contains(e.Msg, "set together") {
-			keys = append(keys, e.Key)
+			keys = append(keys, e.Field)
 		}
 	}
 	if strings.Join(keys, ",") != "ssl.truststore.certificates,ssl.keystore.location" {

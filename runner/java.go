@@ -9,6 +9,7 @@ import (
 
 	"github.com/chaosrun/chaosrun/clientconf"
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/internal/problem"
 	"github.com/chaosrun/chaosrun/javaclient"
 	"github.com/chaosrun/chaosrun/spec"
 )
@@ -81,12 +82,8 @@ func (r *run) prepareJava(ctx context.Context) error {
 }
 
 // settingProblem is the Java client's refusal at the setting's line.
-func settingProblem(s *spec.Scenario, path string, p javaclient.Problem) *spec.Errors {
-	field := path
-	if p.Key != "" {
-		field = path + "." + p.Key
-	}
-	return s.ErrorAt(field, "refused by the Java client: "+p.Msg)
+func settingProblem(s *spec.Scenario, path string, p problem.Problem) *spec.Errors {
+	return s.ErrorAt(problem.Join(path, p.Field), "refused by the Java client: "+p.Msg)
 }
 
 // shown keeps the effective values of the settings the scenario set and of

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/load"
 	"gopkg.in/yaml.v3"
 )
@@ -18,8 +19,10 @@ import (
 // written out as the YAML it stands for and read back through the same
 // strict decoder, defaults and validation. A zero field counts as not
 // written, so it takes its default (in Go, `Rate: 0` cannot be told from
-// leaving Rate out). Fault parameters go in Fault.Params by their YAML
-// names. Errors name the field; their file is "<go:NAME>".
+// leaving Rate out). A fault is a typed value in Fault.Fault (its type
+// taken from it: &faults.Latency{...} is a latency), or a Type with
+// parameters in Fault.Params by their YAML names. Errors name the field;
+// their file is "<go:NAME>".
 func New(s Scenario) (*Scenario, error) {
 	// Values a loaded scenario got by default are left to be derived again.
 	if s.Consumer.DeadLetterTopic == s.Topic.Name+".dlq" {
@@ -162,8 +165,11 @@ func encodeStruct(v reflect.Value, m *yaml.Node) *yaml.Node {
 }
 
 // encodeFault writes the common keys, then the typed parameters (a fault
-// read from a file) or Params (one built in Go).
+// read from a file or built in Go as a value) or Params (by name).
 func encodeFault(f Fault) *yaml.Node {
+	if f.Type == "" && f.Fault != nil {
+		f.Type = faults.TypeOf(f.Fault)
+	}
 	m := encodeStruct(reflect.ValueOf(common{Type: f.Type, At: f.At, Duration: f.Duration, Target: f.Target}), &yaml.Node{Kind: yaml.MappingNode})
 	if m == nil {
 		m = &yaml.Node{Kind: yaml.MappingNode}

@@ -66,6 +66,34 @@ func TestNewBuildsAndRefuses(t *testing.T) {
 	os.Stdout.Sync()
 }
 
+// A fault built as a typed value is checked as a file's is: its type comes
+// from the value, zero parameters take their defaults, and a bad one is
+// refused at its field.
+func TestNewTakesTypedFaults(t *testing.T) {
+	s, err := New(Scenario{Name: "typed", Cluster: Cluster{Nodes: 1}, Workload: Workload{Rate: 200, Duration: 20 * time.Second},
+		Faults: []Fault{
+			{At: 5 * time.Second, Duration: 5 * time.Second, Target: faults.Target{All: true},
+				Fault: &faults.Latency{Latency: 50 * time.Millisecond, Jitter: 10 * time.Millisecond}},
+			{At: 12 * time.Second, Duration: 2 * time.Second, Fault: &faults.ForeignConsumer{Guard: true}},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, ok := s.Faults[0].Fault.(*faults.Latency)
+	if !ok || s.Faults[0].Type != "latency" || l.Latency != 50*time.Millisecond || l.Jitter != 10*time.Millisecond {
+		t.Errorf("latency lost: %s %+v", s.Faults[0].Type, s.Faults[0].Fault)
+	}
+	if fc, ok := s.Faults[1].Fault.(*faults.ForeignConsumer); !ok || fc.Env != "pre" || !fc.Guard || s.Faults[1].Type != "foreign-consumer" {
+		t.Errorf("foreign consumer lost or without its default env: %+v", s.Faults[1].Fault)
+	}
+	_, err = New(Scenario{Name: "bad", Cluster: Cluster{Nodes: 1}, Workload: Workload{Rate: 200, Duration: 20 * time.Second},
+		Faults: []Fault{{At: 5 * time.Second, Duration: time.Second, Target: faults.Target{All: true},
+			Fault: &faults.Latency{Latency: time.Millisecond, Jitter: time.Second}}}})
+	if err == nil || !strings.Contains(err.Error(), "<go:bad>: faults[0].jitter: must be between 0 and latency") {
+		t.Fatalf("got %v", err)
+	}
+}
+
 // An empty string is written as one (not as YAML's null): the setting's
 // own rule judges it.
 func TestNewKeepsEmptyStrings(t *testing.T) {

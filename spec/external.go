@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/internal/problem"
 	"github.com/chaosrun/chaosrun/kafkaconn"
 )
 
@@ -142,7 +143,7 @@ func (e *External) validate(errs *Errors, env func(string) (string, bool)) {
 	}
 	sec, serrs := kafkaconn.ParseSecurity(e.Config.Map(), env)
 	for _, se := range serrs {
-		at("config."+se.Key, "%s", se.Msg)
+		at(problem.Join("config", se.Field), "%s", se.Msg)
 	}
 	e.Security = sec
 	for act, err := range e.Hooks.Harness().Check() {

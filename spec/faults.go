@@ -11,15 +11,17 @@ import (
 
 // Fault is one scheduled fault as written in the file.
 type Fault struct {
-	Type     string
+	Type     string // in Go, may be left out when Fault is set
 	At       time.Duration
 	Duration time.Duration
 	Target   faults.Target
-	Fault    faults.Fault // typed parameters, decoded from the same mapping
-	Pos      Pos
-	Path     string
-	// Params are the type's parameters by their YAML names, for a fault
-	// built in Go (see New); a file's are decoded into Fault.
+	// Fault is the typed fault with its parameters: decoded from the same
+	// mapping in a file, or built in Go (&faults.Latency{Latency: time.Second}).
+	Fault faults.Fault
+	Pos   Pos
+	Path  string
+	// Params are the type's parameters by their YAML names: the untyped
+	// way to build one in Go (see New); a file's are decoded into Fault.
 	Params map[string]any
 }
 

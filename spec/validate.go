@@ -15,6 +15,7 @@ import (
 	"github.com/chaosrun/chaosrun/clientconf"
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/internal/problem"
 	"github.com/chaosrun/chaosrun/kitchen"
 	"github.com/chaosrun/chaosrun/kitchendb"
 	"github.com/chaosrun/chaosrun/load"
@@ -38,6 +39,13 @@ func (c check) at(path, format string, args ...any) {
 		}
 	}
 	c.errs.add(&Error{File: c.s.File, Line: p.Line, Column: p.Column, Field: path, Msg: msg})
+}
+
+// problems reports each problem at its field below base.
+func (c check) problems(base string, ps problem.List) {
+	for _, p := range ps {
+		c.at(problem.Join(base, p.Field), "%s", p.Msg)
+	}
 }
 
 // written says whether the file wrote path (defaults are not written).
@@ -413,9 +421,7 @@ func (c check) fault(f Fault, path string) {
 		c.at(path+".at", "the fault must be over by the end of the workload (at %s + duration %s > %s)",
 			f.At, f.Duration, c.s.Workload.Duration)
 	}
-	if err := faults.ValidateTarget(f.Fault, f.Target); err != nil {
-		c.at(path+".target", "%v", err)
-	}
+	c.problems(path, faults.ValidateTarget(f.Fault, f.Target))
 	c.targetTopic(f, path)
 	if f.Target.Node > int32(c.s.Cluster.Nodes) {
 		c.at(path+".target.node", "node %d does not exist (nodes are 1..%d)", f.Target.Node, c.s.Cluster.Nodes)
@@ -429,9 +435,7 @@ func (c check) fault(f Fault, path string) {
 		c.at(path+".when", "with enable.auto.commit the consumer commits before processing: there is no moment after processing and before the commit")
 	}
 	if v, ok := f.Fault.(faults.Validator); ok {
-		for _, fe := range v.Validate() {
-			c.at(path+"."+fe.Field, "%s", fe.Msg)
-		}
+		c.problems(path, v.Validate())
 	}
 }
 
