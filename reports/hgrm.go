@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/chaosrun/chaosrun/result"
 )
 
 // hgrmTicks is the percentile resolution of the Java HistogramLogProcessor's
@@ -44,7 +45,7 @@ func writeHgrmFile(dir, name string, h *hdrhistogram.Histogram) error {
 		return err
 	}
 	w := bufio.NewWriter(f)
-	if _, err := h.PercentilesPrint(w, hgrmTicks, usPerMs); err != nil {
+	if _, err := h.PercentilesPrint(w, hgrmTicks, result.MicrosPerMs); err != nil {
 		f.Close()
 		return fmt.Errorf("%s.hgrm: %w", name, err)
 	}

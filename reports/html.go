@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/chaosrun/chaosrun/result"
 )
 
 // The charting library, embedded so a report works offline: uPlot (MIT,
@@ -77,7 +78,7 @@ type distribution struct {
 
 // htmlView is the page's data.
 type htmlView struct {
-	R        *Result
+	R        *result.Result
 	Duration time.Duration
 	Rows     []verdictRow
 	Data     template.JS
@@ -93,7 +94,7 @@ type verdictRow struct {
 }
 
 // WriteHTML renders r as one self-contained page.
-func WriteHTML(w io.Writer, r *Result) error {
+func WriteHTML(w io.Writer, r *result.Result) error {
 	data, err := json.Marshal(chartsOf(r))
 	if err != nil {
 		return err
@@ -106,7 +107,7 @@ func WriteHTML(w io.Writer, r *Result) error {
 	return reportPage.Execute(w, v)
 }
 
-func writeHTMLOf(dir string, r *Result) error {
+func writeHTMLOf(dir string, r *result.Result) error {
 	return writeFileWith(filepath.Join(dir, "report.html"), func(w io.Writer) error { return WriteHTML(w, r) })
 }
 
@@ -122,7 +123,7 @@ func writeFileWith(path string, render func(io.Writer) error) error {
 	return fh.Close()
 }
 
-func chartsOf(r *Result) chartData {
+func chartsOf(r *result.Result) chartData {
 	start := r.StartedAt
 	t := func(at time.Time) float64 { return math.Round(at.Sub(start).Seconds()*10) / 10 }
 	var d chartData
@@ -131,9 +132,9 @@ func chartsOf(r *Result) chartData {
 		// A heal at the end of the run names its target with a suffix.
 		key := e.Fault + " " + strings.TrimSuffix(e.Target, " (end of run)")
 		switch e.Action {
-		case ActionInject:
+		case result.ActionInject:
 			open[key] = e.T
-		case ActionHeal:
+		case result.ActionHeal:
 			if from, ok := open[key]; ok {
 				d.Faults = append(d.Faults, window{From: from, To: e.T, Label: e.Fault})
 				delete(open, key)
@@ -254,14 +255,14 @@ func (c *chart) fillSeconds() {
 }
 
 // distributionOf reads the stored histograms back for the percentile curve.
-func distributionOf(r *Result) distribution {
+func distributionOf(r *result.Result) distribution {
 	qs := []float64{0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.999}
 	var d distribution
 	for _, q := range qs {
 		d.X = append(d.X, -math.Log10(1-q/100))
 		d.Labels = append(d.Labels, fmt.Sprintf("p%g", q))
 	}
-	for _, name := range []string{"produce_ack", "e2e_from_intended", SinkWriteLatency} {
+	for _, name := range []string{"produce_ack", "e2e_from_intended", result.SinkWriteLatency} {
 		l, ok := r.Latency[name]
 		if !ok || l.HDR == "" {
 			continue
@@ -272,7 +273,7 @@ func distributionOf(r *Result) distribution {
 		}
 		s := series{Label: name + " (ms)"}
 		for _, q := range qs {
-			v := float64(h.ValueAtQuantile(max(q, 0.0001))) / usPerMs
+			v := float64(h.ValueAtQuantile(max(q, 0.0001))) / result.MicrosPerMs
 			s.Values = append(s.Values, &v)
 		}
 		d.Series = append(d.Series, s)
@@ -281,9 +282,9 @@ func distributionOf(r *Result) distribution {
 }
 
 // WriteIndex writes a gate's page linking each run's report.
-func WriteIndex(w io.Writer, title string, results []*Result, reportOf func(*Result) string) error {
+func WriteIndex(w io.Writer, title string, results []*result.Result, reportOf func(*result.Result) string) error {
 	type row struct {
-		R      *Result
+		R      *result.Result
 		Link   string
 		Status string
 	}
@@ -306,7 +307,7 @@ func WriteIndex(w io.Writer, title string, results []*Result, reportOf func(*Res
 }
 
 // windowTexts are a recovery's before/during/after figures, one per line.
-func windowTexts(rc Recovery) []string {
+func windowTexts(rc result.Recovery) []string {
 	var out []string
 	for _, w := range rc.Windows() {
 		out = append(out, fmt.Sprintf("%s (t+%.0fs to t+%.0fs): %.0f acks/s, %.0f processed/s, ack p50 %.1fms, ack p99 %.1fms (worst second), e2e p99 %.0fms (worst second)",

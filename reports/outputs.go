@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/chaosrun/chaosrun/result"
 )
 
 // Output is one rendering of a stored result into the run's directory.
@@ -15,7 +16,7 @@ import (
 // entry in Outputs.
 type Output struct {
 	Name  string // the file or files it writes, for messages
-	Write func(dir string, r *Result) error
+	Write func(dir string, r *result.Result) error
 	// Record marks the stored result itself, which re-rendering leaves as it is.
 	Record bool
 }
@@ -23,14 +24,14 @@ type Output struct {
 // Outputs are written after every run, in this order; result.json first, so
 // a later renderer's failure never costs the result itself.
 var Outputs = []Output{
-	{Name: "result.json", Record: true, Write: func(dir string, r *Result) error { return WriteJSON(filepath.Join(dir, "result.json"), r) }},
+	{Name: "result.json", Record: true, Write: func(dir string, r *result.Result) error { return WriteJSON(filepath.Join(dir, "result.json"), r) }},
 	{Name: "<histogram>.hgrm", Write: writeHgrmOf},
 	{Name: "report.html", Write: writeHTMLOf},
 }
 
 // Rerender renders every output of a stored result again into dir, all
 // but the record itself.
-func Rerender(dir string, r *Result) error {
+func Rerender(dir string, r *result.Result) error {
 	for _, o := range Outputs {
 		if o.Record {
 			continue
@@ -43,7 +44,7 @@ func Rerender(dir string, r *Result) error {
 }
 
 // WriteAll renders every output of r into dir.
-func WriteAll(dir string, r *Result) error {
+func WriteAll(dir string, r *result.Result) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -57,7 +58,7 @@ func WriteAll(dir string, r *Result) error {
 
 // writeHgrmOf writes the percentile files from the histograms the result
 // embeds, so they can be rendered again from result.json alone.
-func writeHgrmOf(dir string, r *Result) error {
+func writeHgrmOf(dir string, r *result.Result) error {
 	hists := map[string]*hdrhistogram.Histogram{}
 	for _, name := range slices.Sorted(maps.Keys(r.Latency)) {
 		l := r.Latency[name]
