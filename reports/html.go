@@ -3,28 +3,23 @@ package reports
 import (
 	"cmp"
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/chaosrun/chaosrun/reports/page"
 	"github.com/chaosrun/chaosrun/result"
 )
 
-// The charting library, embedded so a report works offline: uPlot (MIT,
-// see assets/uPlot.LICENSE), from npm's uplot package.
+// The report's own template, script and style; uPlot and the shell come
+// from page.
 var (
-	//go:embed assets/uPlot.iife.min.js
-	uplotJS string
-	//go:embed assets/uPlot.min.css
-	uplotCSS string
 	//go:embed assets/report.js
 	reportJS string
 	//go:embed assets/report.css
@@ -36,7 +31,7 @@ var (
 )
 
 var (
-	reportPage = template.Must(template.New("report").Funcs(template.FuncMap{"windows": windowTexts}).Parse(reportTmpl))
+	reportPage = page.Parse("report", reportTmpl, template.FuncMap{"windows": windowTexts})
 	indexPage  = template.Must(template.New("index").Parse(indexTmpl))
 )
 
@@ -78,14 +73,10 @@ type distribution struct {
 
 // htmlView is the page's data.
 type htmlView struct {
+	page.Chrome
 	R        *result.Result
 	Duration time.Duration
 	Rows     []verdictRow
-	Data     template.JS
-	UPlotJS  template.JS
-	UPlotCSS template.CSS
-	JS       template.JS
-	CSS      template.CSS
 }
 
 type verdictRow struct {
@@ -95,32 +86,31 @@ type verdictRow struct {
 
 // WriteHTML renders r as one self-contained page.
 func WriteHTML(w io.Writer, r *result.Result) error {
-	data, err := json.Marshal(chartsOf(r))
+	v, err := htmlViewOf(r)
 	if err != nil {
 		return err
-	}
-	v := htmlView{R: r, Duration: runDuration(r), Data: template.JS(data),
-		UPlotJS: template.JS(uplotJS), UPlotCSS: template.CSS(uplotCSS), JS: template.JS(reportJS), CSS: template.CSS(reportCSS)}
-	for _, a := range r.Assertions {
-		v.Rows = append(v.Rows, verdictRow{Status: status(a), Name: a.Name, Summary: a.Summary, First: a.First, Details: a.Details})
 	}
 	return reportPage.Execute(w, v)
 }
 
-func writeHTMLOf(dir string, r *result.Result) error {
-	return writeFileWith(filepath.Join(dir, "report.html"), func(w io.Writer) error { return WriteHTML(w, r) })
+func htmlViewOf(r *result.Result) (htmlView, error) {
+	chrome, err := page.NewChrome(reportJS, reportCSS, chartsOf(r))
+	if err != nil {
+		return htmlView{}, err
+	}
+	v := htmlView{Chrome: chrome, R: r, Duration: runDuration(r)}
+	for _, a := range r.Assertions {
+		v.Rows = append(v.Rows, verdictRow{Status: status(a), Name: a.Name, Summary: a.Summary, First: a.First, Details: a.Details})
+	}
+	return v, nil
 }
 
-func writeFileWith(path string, render func(io.Writer) error) error {
-	fh, err := os.Create(path)
+func writeHTMLOf(dir string, r *result.Result) error {
+	v, err := htmlViewOf(r)
 	if err != nil {
 		return err
 	}
-	if err := render(fh); err != nil {
-		fh.Close()
-		return err
-	}
-	return fh.Close()
+	return page.Write(filepath.Join(dir, "report.html"), reportPage, v)
 }
 
 func chartsOf(r *result.Result) chartData {
