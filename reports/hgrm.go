@@ -55,3 +55,24 @@ func writeHgrmFile(dir, name string, h *hdrhistogram.Histogram) error {
 	}
 	return f.Close()
 }
+
+// writeHgrmOf writes the percentile files from the histograms the result
+// embeds, so they can be rendered again from result.json alone.
+func writeHgrmOf(dir string, r *result.Result) error {
+	hists := map[string]*hdrhistogram.Histogram{}
+	for _, name := range slices.Sorted(maps.Keys(r.Latency)) {
+		l := r.Latency[name]
+		if l.HDR == "" {
+			continue
+		}
+		h, err := hdrhistogram.Decode([]byte(l.HDR))
+		if err != nil {
+			return fmt.Errorf("decode histogram %s: %w", name, err)
+		}
+		hists[name] = h
+	}
+	if len(hists) == 0 {
+		return nil
+	}
+	return WriteHgrm(dir, hists)
+}

@@ -24,6 +24,10 @@ func WriteJSON(path string, r *result.Result) error {
 	return writeAtomic(path, append(data, '\n'))
 }
 
+func writeJSONOf(dir string, r *result.Result) error {
+	return WriteJSON(filepath.Join(dir, "result.json"), r)
+}
+
 // writeAtomic writes data to a temporary file beside path and renames it over
 // path; the rename is atomic within one directory.
 func writeAtomic(path string, data []byte) error {
