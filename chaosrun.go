@@ -27,6 +27,7 @@ import (
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/kitchendb"
 	"github.com/chaosrun/chaosrun/reports"
+	"github.com/chaosrun/chaosrun/result"
 	"github.com/chaosrun/chaosrun/runner"
 	"github.com/chaosrun/chaosrun/spec"
 )
@@ -37,7 +38,7 @@ type Scenario = spec.Scenario
 
 // Result is everything a run measured and how it was judged; it is what
 // result.json holds.
-type Result = reports.Result
+type Result = result.Result
 
 // Load reads and checks a scenario file. Its errors point at file, line
 // and field.

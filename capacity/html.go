@@ -1,19 +1,17 @@
 package capacity
 
 import (
-	"bytes"
 	_ "embed"
-	"encoding/json"
 	"html/template"
 	"math"
-	"os"
 	"slices"
 	"time"
 
-	"github.com/chaosrun/chaosrun/reports"
+	"github.com/chaosrun/chaosrun/reports/page"
 )
 
-// The page's own template, script and style; uPlot comes from reports.
+// The page's own template, script and style; uPlot and the shell come
+// from page.
 var (
 	//go:embed assets/capacity.html.tmpl
 	pageTmpl string
@@ -23,13 +21,13 @@ var (
 	pageCSS string
 )
 
-var page = template.Must(template.New("capacity").Funcs(template.FuncMap{
+var capacityPage = page.Parse("capacity", pageTmpl, template.FuncMap{
 	"thousands": Thousands,
 	"rate":      RateText,
 	"ms":        ms,
 	"inc":       func(i int) int { return i + 1 },
 	"float":     func(n int64) float64 { return float64(n) },
-}).Parse(pageTmpl))
+})
 
 // rateCharts is what the page's script draws: every search's probes on one
 // x axis of target rates, null where a search has no probe at that rate.
@@ -56,15 +54,12 @@ type rateSeries struct {
 
 // htmlView is the page's data.
 type htmlView struct {
-	R                *Report
-	Started, Ended   string
-	Duration         time.Duration
-	TargetMet        bool
-	Rows             []htmlRow
-	Data             template.JS
-	UPlotJS, JS      template.JS
-	UPlotCSS, CSS    template.CSS
-	UPlotLicense     string
+	R              *Report
+	Started, Ended string
+	Duration       time.Duration
+	TargetMet      bool
+	Rows           []htmlRow
+	page.Chrome
 	LatencyIsProduce bool
 }
 
@@ -78,14 +73,11 @@ type htmlRow struct {
 // WriteHTML writes the report as one self-contained page: the table, the
 // latency and lag against rate of every search, and every probe.
 func (rep *Report) WriteHTML(file string) error {
-	data, err := json.Marshal(rep.charts())
+	chrome, err := page.NewChrome(pageJS, pageCSS, rep.charts())
 	if err != nil {
 		return err
 	}
-	v := htmlView{R: rep, Data: template.JS(data), TargetMet: rep.Target > 0 && rep.TargetMet(),
-		UPlotJS: template.JS(reports.UPlotJS()), UPlotCSS: template.CSS(reports.UPlotCSS()),
-		UPlotLicense: reports.UPlotLicense(), JS: template.JS(pageJS), CSS: template.CSS(pageCSS),
-		LatencyIsProduce: rep.ProducersOnly}
+	v := htmlView{R: rep, Chrome: chrome, TargetMet: rep.Target > 0 && rep.TargetMet(), LatencyIsProduce: rep.ProducersOnly}
 	const layout = "2006-01-02 15:04:05 MST"
 	v.Started, v.Ended = "-", "-"
 	if !rep.StartedAt.IsZero() {
@@ -110,11 +102,7 @@ func (rep *Report) WriteHTML(file string) error {
 		}
 		v.Rows = append(v.Rows, row)
 	}
-	var buf bytes.Buffer
-	if err := page.Execute(&buf, v); err != nil {
-		return err
-	}
-	return os.WriteFile(file, buf.Bytes(), 0o644)
+	return page.Write(file, capacityPage, v)
 }
 
 // charts aligns every search's probes on the union of their target rates.

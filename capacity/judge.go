@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/chaosrun/chaosrun/reports"
+	"github.com/chaosrun/chaosrun/result"
 	"github.com/chaosrun/chaosrun/runner"
 	"github.com/chaosrun/chaosrun/thresholds"
 )
@@ -170,7 +170,7 @@ func judge(p runner.Probe, target float64, slo []thresholds.Threshold, shape Sha
 }
 
 // consumerWhy says where the kitchen display's time went.
-func consumerWhy(pr ProbeResult, res *reports.Result) string {
+func consumerWhy(pr ProbeResult, res *result.Result) string {
 	switch {
 	case downstreamError(res) != "":
 		return fmt.Sprintf("%d consumer errors, the downstream's first: %s", pr.ConsumerErrors, downstreamError(res))
@@ -187,7 +187,7 @@ func consumerWhy(pr ProbeResult, res *reports.Result) string {
 // downstreamError is the kitchen display's first error that came from its
 // database or the order service ("" when none did); errors of the Kafka
 // client (fetch, join, commit) are the group's own.
-func downstreamError(res *reports.Result) string {
+func downstreamError(res *result.Result) string {
 	for _, e := range res.ConsumerErrors {
 		if strings.Contains(e.Error, "sink:") || strings.Contains(e.Error, "order service:") || strings.HasPrefix(e.Error, "retry table:") {
 			return e.Error
@@ -196,7 +196,7 @@ func downstreamError(res *reports.Result) string {
 	return ""
 }
 
-func orderServiceOverloaded(res *reports.Result) bool {
+func orderServiceOverloaded(res *result.Result) bool {
 	return res.OrderService["overloaded"]+res.OrderService["rejected"] > 0
 }
 
@@ -206,7 +206,7 @@ type lagAt struct {
 }
 
 // totalLag sums the partitions' lag per second of the window.
-func totalLag(res *reports.Result, from, to time.Time) []lagAt {
+func totalLag(res *result.Result, from, to time.Time) []lagAt {
 	sums := map[int64]int64{}
 	for _, pt := range res.Lag {
 		// Whole seconds only: the series also ends with each partition's
@@ -254,8 +254,8 @@ func slope(ls []lagAt) (b, stderr float64) {
 
 // dbShare estimates the share of the workers' time spent in database
 // writes over the whole probe, from the writes' median cost.
-func dbShare(res *reports.Result, workers int) float64 {
-	l, ok := res.Latency[reports.SinkWriteLatency]
+func dbShare(res *result.Result, workers int) float64 {
+	l, ok := res.Latency[result.SinkWriteLatency]
 	span := res.EndedAt.Sub(res.StartedAt).Seconds()
 	if !ok || workers == 0 || span <= 0 {
 		return 0
@@ -265,12 +265,12 @@ func dbShare(res *reports.Result, workers int) float64 {
 
 // windowResult is a result holding only the window's latencies and lag, for
 // SLO thresholds.
-func windowResult(res *reports.Result, w reports.Phase) *reports.Result {
-	out := &reports.Result{Counts: res.Counts, Latency: map[string]reports.Latency{
+func windowResult(res *result.Result, w result.Phase) *result.Result {
+	out := &result.Result{Counts: res.Counts, Latency: map[string]result.Latency{
 		"produce_ack": w.ProduceAck, "e2e_from_intended": w.E2E,
 	}}
-	if l, ok := res.Latency[reports.SinkWriteLatency]; ok {
-		out.Latency[reports.SinkWriteLatency] = l
+	if l, ok := res.Latency[result.SinkWriteLatency]; ok {
+		out.Latency[result.SinkWriteLatency] = l
 	}
 	for _, pt := range res.Lag {
 		if !pt.At.Before(w.Began) {

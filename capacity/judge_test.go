@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/assertions"
-	"github.com/chaosrun/chaosrun/reports"
+	"github.com/chaosrun/chaosrun/result"
 	"github.com/chaosrun/chaosrun/runner"
 )
 
@@ -23,13 +23,13 @@ type history struct {
 
 func (h history) probe() runner.Probe {
 	win := t0.Add(5 * time.Second)
-	res := &reports.Result{StartedAt: t0, EndedAt: t0.Add(21 * time.Second),
-		Workload: reports.Workload{Consumers: 2, Workers: 4}, Latency: map[string]reports.Latency{}}
+	res := &result.Result{StartedAt: t0, EndedAt: t0.Add(21 * time.Second),
+		Workload: result.Workload{Consumers: 2, Workers: 4}, Latency: map[string]result.Latency{}}
 	sent := int64(h.rate * 15)
-	res.Phases = []reports.Phase{
+	res.Phases = []result.Phase{
 		{Name: "1: steady", Began: t0, Sent: int64(h.rate * 5), Acked: int64(h.rate * 5), Throughput: h.acked},
 		{Name: "2: steady", Began: win, Ended: win.Add(15 * time.Second), Sent: sent, Acked: sent - h.unacked, Throughput: h.acked,
-			ProduceAck: reports.Latency{Count: sent, P50: 3, P99: 9}, E2E: reports.Latency{Count: sent, P50: h.p99 / 3, P99: h.p99}},
+			ProduceAck: result.Latency{Count: sent, P50: 3, P99: 9}, E2E: result.Latency{Count: sent, P50: h.p99 / 3, P99: h.p99}},
 	}
 	for s := 0; s <= 20; s++ {
 		at := t0.Add(time.Duration(s) * time.Second)
@@ -75,12 +75,12 @@ func TestJudgeNamesWhatGaveOut(t *testing.T) {
 		{name: "lag too old", h: history{rate: 1000, acked: 1000, p99: 80, lag: flat(8000)}, limit: LimitGroup, detail: "lag reached 8.0s (limit 5s"},
 		{name: "sink errors", h: history{rate: 1000, acked: 1000, p99: 80, lag: growing}, limit: LimitDownstream, detail: "12 consumer errors, the downstream's first: sink: connection refused",
 			edit: func(p *runner.Probe) {
-				p.ConsumerErrors = []reports.ErrorSpan{{Error: "sink: connection refused", Count: 12}}
+				p.ConsumerErrors = []result.ErrorSpan{{Error: "sink: connection refused", Count: 12}}
 			}},
 		{name: "database bound", h: history{rate: 1000, acked: 1000, p99: 80, lag: growing}, limit: LimitDownstream, detail: "workers spent 75% of their time in database writes",
 			// 8 workers, 21 s: 15,000 writes of 8.4 ms each fill 75% of their time.
 			edit: func(p *runner.Probe) {
-				p.Latency[reports.SinkWriteLatency] = reports.Latency{Count: 15000, P50: 8.4}
+				p.Latency[result.SinkWriteLatency] = result.Latency{Count: 15000, P50: 8.4}
 			}},
 		{name: "order service", h: history{rate: 1000, acked: 1000, p99: 80, lag: growing}, limit: LimitDownstream, detail: "order service overloaded 7 times",
 			edit: func(p *runner.Probe) { p.OrderService = map[string]int64{"overloaded": 7} }},
@@ -160,7 +160,7 @@ func TestWatchStopsOnlyWhenClear(t *testing.T) {
 // the downstream's.
 func TestJudgeClientErrorsAreTheGroups(t *testing.T) {
 	p := history{rate: 1000, acked: 1000, p99: 80, lag: func(s int) int64 { return int64(s) * 60 }}.probe()
-	p.ConsumerErrors = []reports.ErrorSpan{{Error: "unable to join group session: broker closed the connection", Count: 10}}
+	p.ConsumerErrors = []result.ErrorSpan{{Error: "unable to join group session: broker closed the connection", Count: 10}}
 	if pr := judge(p, 1000, nil, DefaultShape, false); pr.Limit != LimitGroup || !strings.Contains(pr.Detail, "10 consumer errors, first: unable to join") {
 		t.Errorf("limit %q: %s", pr.Limit, pr.Detail)
 	}
@@ -201,7 +201,7 @@ func TestJudgeLowRateEdges(t *testing.T) {
 func TestJudgeEarlyStopNamesTheDownstream(t *testing.T) {
 	p := history{rate: 1000, acked: 1000, p99: 80, lag: flat(10)}.probe()
 	p.Stopped = "consumer group: partition 0 11.0s behind at t+9s"
-	p.ConsumerErrors = []reports.ErrorSpan{{Error: "sink: timeout", Count: 3}}
+	p.ConsumerErrors = []result.ErrorSpan{{Error: "sink: timeout", Count: 3}}
 	if pr := judge(p, 1000, nil, DefaultShape, false); pr.Limit != LimitDownstream {
 		t.Errorf("limit %q: %s", pr.Limit, pr.Detail)
 	}

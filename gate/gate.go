@@ -12,7 +12,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/chaosrun/chaosrun/reports"
+	"github.com/chaosrun/chaosrun/result"
 	"github.com/chaosrun/chaosrun/runner"
 	"github.com/chaosrun/chaosrun/spec"
 	"github.com/chaosrun/chaosrun/thresholds"
@@ -144,14 +144,14 @@ type Options struct {
 	ProgressLatency bool
 	// Each is told every finished run, in order (the result is nil when the
 	// run could not start).
-	Each func(e Entry, res *reports.Result, err error)
+	Each func(e Entry, res *result.Result, err error)
 }
 
 // Run is one scenario's outcome.
 type Run struct {
 	Entry  Entry
-	Result *reports.Result // nil when nothing ran
-	Err    error           // a harness error: the run proves nothing
+	Result *result.Result // nil when nothing ran
+	Err    error          // a harness error: the run proves nothing
 }
 
 // Outcome is the gate's result.
@@ -214,8 +214,8 @@ func (o *Outcome) Verdict(planned int) string {
 }
 
 // Results are the runs' results, for the reports.
-func (o *Outcome) Results() []*reports.Result {
-	var out []*reports.Result
+func (o *Outcome) Results() []*result.Result {
+	var out []*result.Result
 	for _, r := range o.Runs {
 		if r.Result != nil {
 			out = append(out, r.Result)

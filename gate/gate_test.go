@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chaosrun/chaosrun/reports"
+	"github.com/chaosrun/chaosrun/result"
 	"github.com/chaosrun/chaosrun/spec"
 )
 
@@ -95,8 +95,8 @@ func TestCollectReportsAllBadInputTogether(t *testing.T) {
 }
 
 func TestVerdict(t *testing.T) {
-	met := &reports.Result{ExpectationMet: true}
-	unmet := &reports.Result{}
+	met := &result.Result{ExpectationMet: true}
+	unmet := &result.Result{}
 	cases := []struct {
 		runs    []Run
 		planned int

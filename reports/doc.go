@@ -1,7 +1,6 @@
-// Package reports turns a finished run into its record and its renderings.
-//
-// A Result, written as a versioned result.json (schema chaosrun.result/v1), is
-// the single source of truth for a run. Everything else is a small function of
-// it: the terminal Summary, the .hgrm percentile files for HdrHistogram
-// plotters. Renderers never judge; Judge does that once, on the Result.
+// Package reports renders a run's result.Result: the result.json record
+// itself (WriteJSON, ReadJSON), the terminal Summary, the .hgrm percentile
+// files for HdrHistogram plotters, the HTML report, and a gate's JUnit,
+// Markdown and index page. Every renderer is a function of the Result alone;
+// none judges (result does that once). Outputs lists what every run writes.
 package reports

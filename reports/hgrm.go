@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/chaosrun/chaosrun/result"
 )
 
 // hgrmTicks is the percentile resolution of the Java HistogramLogProcessor's
@@ -44,7 +45,7 @@ func writeHgrmFile(dir, name string, h *hdrhistogram.Histogram) error {
 		return err
 	}
 	w := bufio.NewWriter(f)
-	if _, err := h.PercentilesPrint(w, hgrmTicks, usPerMs); err != nil {
+	if _, err := h.PercentilesPrint(w, hgrmTicks, result.MicrosPerMs); err != nil {
 		f.Close()
 		return fmt.Errorf("%s.hgrm: %w", name, err)
 	}
@@ -53,4 +54,25 @@ func writeHgrmFile(dir, name string, h *hdrhistogram.Histogram) error {
 		return err
 	}
 	return f.Close()
+}
+
+// writeHgrmOf writes the percentile files from the histograms the result
+// embeds, so they can be rendered again from result.json alone.
+func writeHgrmOf(dir string, r *result.Result) error {
+	hists := map[string]*hdrhistogram.Histogram{}
+	for _, name := range slices.Sorted(maps.Keys(r.Latency)) {
+		l := r.Latency[name]
+		if l.HDR == "" {
+			continue
+		}
+		h, err := hdrhistogram.Decode([]byte(l.HDR))
+		if err != nil {
+			return fmt.Errorf("decode histogram %s: %w", name, err)
+		}
+		hists[name] = h
+	}
+	if len(hists) == 0 {
+		return nil
+	}
+	return WriteHgrm(dir, hists)
 }

@@ -44,3 +44,15 @@ func TestWriteHgrmRejectsPathNames(t *testing.T) {
 		t.Error("WriteHgrm accepted a name with a path separator")
 	}
 }
+
+// msHistogram records 1..1000 ms, once each, in microseconds.
+func msHistogram(t *testing.T) *hdrhistogram.Histogram {
+	t.Helper()
+	h := hdrhistogram.New(1, 60_000_000, 3)
+	for ms := int64(1); ms <= 1000; ms++ {
+		if err := h.RecordValue(ms * 1000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return h
+}

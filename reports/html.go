@@ -3,27 +3,23 @@ package reports
 import (
 	"cmp"
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/chaosrun/chaosrun/reports/page"
+	"github.com/chaosrun/chaosrun/result"
 )
 
-// The charting library, embedded so a report works offline: uPlot (MIT,
-// see assets/uPlot.LICENSE), from npm's uplot package.
+// The report's own template, script and style; uPlot and the shell come
+// from page.
 var (
-	//go:embed assets/uPlot.iife.min.js
-	uplotJS string
-	//go:embed assets/uPlot.min.css
-	uplotCSS string
 	//go:embed assets/report.js
 	reportJS string
 	//go:embed assets/report.css
@@ -35,7 +31,7 @@ var (
 )
 
 var (
-	reportPage = template.Must(template.New("report").Funcs(template.FuncMap{"windows": windowTexts}).Parse(reportTmpl))
+	reportPage = page.Parse("report", reportTmpl, template.FuncMap{"windows": windowTexts})
 	indexPage  = template.Must(template.New("index").Parse(indexTmpl))
 )
 
@@ -77,14 +73,10 @@ type distribution struct {
 
 // htmlView is the page's data.
 type htmlView struct {
-	R        *Result
+	page.Chrome
+	R        *result.Result
 	Duration time.Duration
 	Rows     []verdictRow
-	Data     template.JS
-	UPlotJS  template.JS
-	UPlotCSS template.CSS
-	JS       template.JS
-	CSS      template.CSS
 }
 
 type verdictRow struct {
@@ -93,36 +85,35 @@ type verdictRow struct {
 }
 
 // WriteHTML renders r as one self-contained page.
-func WriteHTML(w io.Writer, r *Result) error {
-	data, err := json.Marshal(chartsOf(r))
+func WriteHTML(w io.Writer, r *result.Result) error {
+	v, err := htmlViewOf(r)
 	if err != nil {
 		return err
-	}
-	v := htmlView{R: r, Duration: runDuration(r), Data: template.JS(data),
-		UPlotJS: template.JS(uplotJS), UPlotCSS: template.CSS(uplotCSS), JS: template.JS(reportJS), CSS: template.CSS(reportCSS)}
-	for _, a := range r.Assertions {
-		v.Rows = append(v.Rows, verdictRow{Status: status(a), Name: a.Name, Summary: a.Summary, First: a.First, Details: a.Details})
 	}
 	return reportPage.Execute(w, v)
 }
 
-func writeHTMLOf(dir string, r *Result) error {
-	return writeFileWith(filepath.Join(dir, "report.html"), func(w io.Writer) error { return WriteHTML(w, r) })
+func htmlViewOf(r *result.Result) (htmlView, error) {
+	chrome, err := page.NewChrome(reportJS, reportCSS, chartsOf(r))
+	if err != nil {
+		return htmlView{}, err
+	}
+	v := htmlView{Chrome: chrome, R: r, Duration: runDuration(r)}
+	for _, a := range r.Assertions {
+		v.Rows = append(v.Rows, verdictRow{Status: status(a), Name: a.Name, Summary: a.Summary, First: a.First, Details: a.Details})
+	}
+	return v, nil
 }
 
-func writeFileWith(path string, render func(io.Writer) error) error {
-	fh, err := os.Create(path)
+func writeHTMLOf(dir string, r *result.Result) error {
+	v, err := htmlViewOf(r)
 	if err != nil {
 		return err
 	}
-	if err := render(fh); err != nil {
-		fh.Close()
-		return err
-	}
-	return fh.Close()
+	return page.Write(filepath.Join(dir, "report.html"), reportPage, v)
 }
 
-func chartsOf(r *Result) chartData {
+func chartsOf(r *result.Result) chartData {
 	start := r.StartedAt
 	t := func(at time.Time) float64 { return math.Round(at.Sub(start).Seconds()*10) / 10 }
 	var d chartData
@@ -131,9 +122,9 @@ func chartsOf(r *Result) chartData {
 		// A heal at the end of the run names its target with a suffix.
 		key := e.Fault + " " + strings.TrimSuffix(e.Target, " (end of run)")
 		switch e.Action {
-		case ActionInject:
+		case result.ActionInject:
 			open[key] = e.T
-		case ActionHeal:
+		case result.ActionHeal:
 			if from, ok := open[key]; ok {
 				d.Faults = append(d.Faults, window{From: from, To: e.T, Label: e.Fault})
 				delete(open, key)
@@ -254,14 +245,14 @@ func (c *chart) fillSeconds() {
 }
 
 // distributionOf reads the stored histograms back for the percentile curve.
-func distributionOf(r *Result) distribution {
+func distributionOf(r *result.Result) distribution {
 	qs := []float64{0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.999}
 	var d distribution
 	for _, q := range qs {
 		d.X = append(d.X, -math.Log10(1-q/100))
 		d.Labels = append(d.Labels, fmt.Sprintf("p%g", q))
 	}
-	for _, name := range []string{"produce_ack", "e2e_from_intended", SinkWriteLatency} {
+	for _, name := range []string{"produce_ack", "e2e_from_intended", result.SinkWriteLatency} {
 		l, ok := r.Latency[name]
 		if !ok || l.HDR == "" {
 			continue
@@ -272,7 +263,7 @@ func distributionOf(r *Result) distribution {
 		}
 		s := series{Label: name + " (ms)"}
 		for _, q := range qs {
-			v := float64(h.ValueAtQuantile(max(q, 0.0001))) / usPerMs
+			v := float64(h.ValueAtQuantile(max(q, 0.0001))) / result.MicrosPerMs
 			s.Values = append(s.Values, &v)
 		}
 		d.Series = append(d.Series, s)
@@ -281,9 +272,9 @@ func distributionOf(r *Result) distribution {
 }
 
 // WriteIndex writes a gate's page linking each run's report.
-func WriteIndex(w io.Writer, title string, results []*Result, reportOf func(*Result) string) error {
+func WriteIndex(w io.Writer, title string, results []*result.Result, reportOf func(*result.Result) string) error {
 	type row struct {
-		R      *Result
+		R      *result.Result
 		Link   string
 		Status string
 	}
@@ -306,7 +297,7 @@ func WriteIndex(w io.Writer, title string, results []*Result, reportOf func(*Res
 }
 
 // windowTexts are a recovery's before/during/after figures, one per line.
-func windowTexts(rc Recovery) []string {
+func windowTexts(rc result.Recovery) []string {
 	var out []string
 	for _, w := range rc.Windows() {
 		out = append(out, fmt.Sprintf("%s (t+%.0fs to t+%.0fs): %.0f acks/s, %.0f processed/s, ack p50 %.1fms, ack p99 %.1fms (worst second), e2e p99 %.0fms (worst second)",

@@ -14,18 +14,19 @@ import (
 
 	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/internal/browsertest"
+	"github.com/chaosrun/chaosrun/result"
 )
 
 // withSeries is the fixture with the time series and histograms a real run
 // has, so every chart has data.
-func withSeries() *Result {
+func withSeries() *result.Result {
 	r := fixture()
 	h := hdrhistogram.New(1, 3_600_000_000, 3)
 	for i := int64(1); i <= 1000; i++ {
 		h.RecordValue(i * 100)
 	}
-	r.Latency["produce_ack"] = LatencyOf(h)
-	r.Latency["e2e_from_intended"] = LatencyOf(h)
+	r.Latency["produce_ack"] = result.LatencyOf(h)
+	r.Latency["e2e_from_intended"] = result.LatencyOf(h)
 	for s := 0; s < 60; s++ {
 		at := r.StartedAt.Add(time.Duration(s) * time.Second)
 		r.SentSeries = append(r.SentSeries, assertions.CountPoint{At: at, Count: 500})

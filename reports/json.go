@@ -5,21 +5,27 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/chaosrun/chaosrun/result"
 )
 
 // WriteJSON writes r as indented JSON to path, creating the parent directory.
 // The file is replaced atomically so a reader never sees half a result. An
 // empty r.Schema is written as Schema.
-func WriteJSON(path string, r *Result) error {
+func WriteJSON(path string, r *result.Result) error {
 	rec := *r
 	if rec.Schema == "" {
-		rec.Schema = Schema
+		rec.Schema = result.Schema
 	}
 	data, err := json.MarshalIndent(&rec, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode result: %w", err)
 	}
 	return writeAtomic(path, append(data, '\n'))
+}
+
+func writeJSONOf(dir string, r *result.Result) error {
+	return WriteJSON(filepath.Join(dir, "result.json"), r)
 }
 
 // writeAtomic writes data to a temporary file beside path and renames it over
@@ -50,7 +56,7 @@ func writeAtomic(path string, data []byte) error {
 
 // ReadJSON reads a result written by WriteJSON. It refuses files of another
 // schema rather than half-reading them. The returned Result's Path is path.
-func ReadJSON(path string) (*Result, error) {
+func ReadJSON(path string) (*result.Result, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -58,7 +64,7 @@ func ReadJSON(path string) (*Result, error) {
 	if err := checkSchema(data); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	var r Result
+	var r result.Result
 	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, fmt.Errorf("%s: decode result: %w", path, err)
 	}
@@ -75,10 +81,10 @@ func checkSchema(data []byte) error {
 		return fmt.Errorf("decode result: %w", err)
 	}
 	switch head.Schema {
-	case Schema:
+	case result.Schema:
 		return nil
 	case "":
-		return fmt.Errorf("no schema field; not a chaosrun result (want %q)", Schema)
+		return fmt.Errorf("no schema field; not a chaosrun result (want %q)", result.Schema)
 	}
-	return fmt.Errorf("schema %q is not supported (want %q)", head.Schema, Schema)
+	return fmt.Errorf("schema %q is not supported (want %q)", head.Schema, result.Schema)
 }

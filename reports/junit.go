@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/chaosrun/chaosrun/result"
 )
 
 // JUnit XML as the common CI consumers read it (the Ant/Surefire form:
@@ -64,7 +66,7 @@ type NotRun struct {
 // testcase per assertion and threshold, failing exactly where the run's
 // expectation is not met, plus an "expectation" testcase and, for a run
 // that errored or was not run, a "run" testcase with the error.
-func WriteJUnit(w io.Writer, name string, results []*Result, notRun []NotRun) error {
+func WriteJUnit(w io.Writer, name string, results []*result.Result, notRun []NotRun) error {
 	doc := junitSuites{Name: name}
 	var total float64
 	for _, n := range notRun {
@@ -99,7 +101,7 @@ func WriteJUnit(w io.Writer, name string, results []*Result, notRun []NotRun) er
 
 func seconds(s float64) string { return fmt.Sprintf("%.3f", max(s, 0)) }
 
-func junitSuiteOf(r *Result) junitSuite {
+func junitSuiteOf(r *result.Result) junitSuite {
 	s := junitSuite{Name: r.Scenario, Time: seconds(r.EndedAt.Sub(r.StartedAt).Seconds()),
 		Timestamp: r.StartedAt.UTC().Format("2006-01-02T15:04:05")}
 	s.Properties = junitProperties(r)
@@ -111,8 +113,8 @@ func junitSuiteOf(r *Result) junitSuite {
 	}
 	for _, v := range r.Assertions {
 		c := junitCase{Name: v.Name, Classname: class, Time: "0"}
-		st, why := StandingOf(r, v)
-		if st == Broken {
+		st, why := result.StandingOf(r, v)
+		if st == result.Broken {
 			c.Failure = &junitProblem{Message: v.Summary, Type: "assertion", Text: evidenceText(v.Summary, why, v.First, v.Details)}
 			s.Failures++
 		} else {
@@ -129,17 +131,17 @@ func junitSuiteOf(r *Result) junitSuite {
 		exp.Failure = &junitProblem{Message: strings.Join(unmet, "; "), Type: "expectation", Text: strings.Join(unmet, "\n")}
 		s.Failures++
 	default:
-		exp.SystemOut = "expected " + r.expectedVerdict() + ": met"
+		exp.SystemOut = "expected " + r.ExpectedVerdict() + ": met"
 	}
 	s.Cases = append(s.Cases, exp)
 	s.Tests = len(s.Cases)
 	return s
 }
 
-func junitProperties(r *Result) []junitProperty {
+func junitProperties(r *result.Result) []junitProperty {
 	props := []junitProperty{
 		{"seed", fmt.Sprint(r.Seed)}, {"runtime", r.Runtime}, {"kafka_version", r.KafkaVersion}, {"client", cmp.Or(r.Workload.Client, "franz-go")},
-		{"run_id", r.RunID}, {"file", r.File}, {"expected", r.expectedVerdict()},
+		{"run_id", r.RunID}, {"file", r.File}, {"expected", r.ExpectedVerdict()},
 	}
 	if r.KitchenDB != "" {
 		props = append(props, junitProperty{"kitchen_db", r.KitchenDB})
@@ -149,7 +151,7 @@ func junitProperties(r *Result) []junitProperty {
 	}
 	var faults []string
 	for _, e := range r.Timeline {
-		if e.Action == ActionInject {
+		if e.Action == result.ActionInject {
 			faults = append(faults, fmt.Sprintf("t+%.1fs %s", e.T, timelineText(e)))
 		}
 	}

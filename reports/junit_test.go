@@ -9,10 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/result"
 )
 
-func parseJUnit(t *testing.T, rs ...*Result) junitSuites {
+func parseJUnit(t *testing.T, rs ...*result.Result) junitSuites {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := WriteJUnit(&buf, "gate", rs, nil); err != nil {
@@ -45,7 +45,7 @@ func TestJUnitFailsExactlyWhereTheExpectationBreaks(t *testing.T) {
 	}
 
 	r = fixture()
-	r.Expect = Expectation{Verdict: VerdictPass}
+	r.Expect = result.Expectation{Verdict: result.VerdictPass}
 	r.Judge()
 	s = parseJUnit(t, r).Suites[0]
 	var failed []string
@@ -89,10 +89,10 @@ func TestMarkdownAndAnnotations(t *testing.T) {
 	broken := fixture()
 	broken.Scenario = "leader-kill"
 	broken.File = "scenarios/leader-kill.yaml"
-	broken.Expect = Expectation{Verdict: VerdictFail, Failing: []string{"no-kafka-loss", "no-consumer-loss"}}
+	broken.Expect = result.Expectation{Verdict: result.VerdictFail, Failing: []string{"no-kafka-loss", "no-consumer-loss"}}
 	broken.Judge()
 	var md bytes.Buffer
-	if err := WriteMarkdown(&md, "chaosrun gate", []*Result{met, broken}, []NotRun{{Scenario: "later", Why: "the gate was interrupted before it"}}); err != nil {
+	if err := WriteMarkdown(&md, "chaosrun gate", []*result.Result{met, broken}, []NotRun{{Scenario: "later", Why: "the gate was interrupted before it"}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"## chaosrun gate: UNFINISHED", "1 of 3 scenarios met their expectation; 1 not run", "| later | | not run | **no** | the gate was interrupted before it | |",
@@ -103,13 +103,13 @@ func TestMarkdownAndAnnotations(t *testing.T) {
 		}
 	}
 	var ann bytes.Buffer
-	lineOf := func(r *Result, verdict string) (string, int) {
+	lineOf := func(r *result.Result, verdict string) (string, int) {
 		if verdict == "no-kafka-loss" {
 			return "", 27
 		}
 		return "", 0
 	}
-	if err := WriteAnnotations(&ann, []*Result{met, broken}, lineOf); err != nil {
+	if err := WriteAnnotations(&ann, []*result.Result{met, broken}, lineOf); err != nil {
 		t.Fatal(err)
 	}
 	want := "::error file=scenarios/leader-kill.yaml,line=27,title=chaosrun leader-kill::no-kafka-loss: all 30000 acked sends are in the log (expected to fail, but it passed)\n"
@@ -118,27 +118,6 @@ func TestMarkdownAndAnnotations(t *testing.T) {
 	}
 	if got := ghProperty("a:b,c%\n"); got != "a%3Ab%2Cc%25%0A" {
 		t.Errorf("escaping: %s", got)
-	}
-}
-
-func TestStandingOf(t *testing.T) {
-	r := &Result{Expect: Expectation{Verdict: VerdictFail, Failing: []string{"a"}}}
-	for _, c := range []struct {
-		name            string
-		enforced, passd bool
-		want            Standing
-	}{
-		{"a", true, false, Fine},
-		{"a", true, true, Broken},
-		{"a", false, false, Broken},
-		{"b", true, false, Alongside},
-		{"b", false, false, Fine},
-		{"b", true, true, Fine},
-	} {
-		got, _ := StandingOf(r, assertions.Verdict{Name: c.name, Enforced: c.enforced, Passed: c.passd})
-		if got != c.want {
-			t.Errorf("%s enforced=%v passed=%v: %v, want %v", c.name, c.enforced, c.passd, got, c.want)
-		}
 	}
 }
 
@@ -154,13 +133,13 @@ func TestJUnitValidatesAgainstTheSchema(t *testing.T) {
 		t.Skip("no xmllint here (Debian's libxml2-utils)")
 	}
 	met, unmet, errored := fixture(), fixture(), fixture()
-	unmet.Expect = Expectation{Verdict: VerdictPass}
+	unmet.Expect = result.Expectation{Verdict: result.VerdictPass}
 	errored.Error = "cluster: broker 1 did not start"
-	for _, r := range []*Result{met, unmet, errored} {
+	for _, r := range []*result.Result{met, unmet, errored} {
 		r.Judge()
 	}
 	var buf bytes.Buffer
-	if err := WriteJUnit(&buf, "gate", []*Result{met, unmet, errored}, []NotRun{{Scenario: "later", File: "scenarios/later.yaml", Why: "the gate was interrupted before it"}}); err != nil {
+	if err := WriteJUnit(&buf, "gate", []*result.Result{met, unmet, errored}, []NotRun{{Scenario: "later", File: "scenarios/later.yaml", Why: "the gate was interrupted before it"}}); err != nil {
 		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), "junit.xml")

@@ -5,16 +5,18 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/chaosrun/chaosrun/result"
 )
 
 // LineOf finds where a verdict's cause is written, for annotations: a
 // file ("" for the result's scenario file) and a line (0 when unknown).
-type LineOf func(r *Result, verdict string) (file string, line int)
+type LineOf func(r *result.Result, verdict string) (file string, line int)
 
 // WriteMarkdown writes a gate's results for a CI page: the verdict, a
 // table of runs, and for each run whose expectation was not met the
 // verdicts that broke it with their evidence.
-func WriteMarkdown(w io.Writer, title string, results []*Result, notRun []NotRun) error {
+func WriteMarkdown(w io.Writer, title string, results []*result.Result, notRun []NotRun) error {
 	planned := len(results) + len(notRun)
 	p := &printer{w: w}
 	met := 0
@@ -44,7 +46,7 @@ func WriteMarkdown(w io.Writer, title string, results []*Result, notRun []NotRun
 		if failing == "" {
 			failing = "—"
 		}
-		p.f("| %s | %s | %s | %s | %s | %s |\n", cell(r.Scenario), r.expectedVerdict(), r.verdict(), mark, cell(failing), runDuration(r))
+		p.f("| %s | %s | %s | %s | %s | %s |\n", cell(r.Scenario), r.ExpectedVerdict(), r.DerivedVerdict(), mark, cell(failing), runDuration(r))
 	}
 	for _, n := range notRun {
 		p.f("| %s | | not run | **no** | %s | |\n", cell(n.Scenario), cell(firstLine(n.Why)))
@@ -58,7 +60,7 @@ func WriteMarkdown(w io.Writer, title string, results []*Result, notRun []NotRun
 			p.f("Harness error (the run proves nothing):\n\n```\n%s\n```\n", r.Error)
 			continue
 		}
-		for _, b := range BrokenVerdicts(r) {
+		for _, b := range result.BrokenVerdicts(r) {
 			p.f("- **%s**: %s (%s)\n", cell(b.Name), cell(b.Summary), b.Why)
 			if len(b.First) > 0 {
 				p.f("  - first: %s\n", cell(strings.Join(b.First, ", ")))
@@ -76,7 +78,7 @@ func WriteMarkdown(w io.Writer, title string, results []*Result, notRun []NotRun
 	return p.err
 }
 
-func hasErrors(results []*Result) bool {
+func hasErrors(results []*result.Result) bool {
 	for _, r := range results {
 		if r.Error != "" {
 			return true
@@ -93,7 +95,7 @@ func cell(s string) string {
 // WriteAnnotations writes GitHub Actions workflow commands: an error at the
 // scenario line of each verdict that broke its run's expectation, and at
 // the file for a harness error.
-func WriteAnnotations(w io.Writer, results []*Result, lineOf LineOf) error {
+func WriteAnnotations(w io.Writer, results []*result.Result, lineOf LineOf) error {
 	p := &printer{w: w}
 	for _, r := range results {
 		title := "chaosrun " + r.Scenario
@@ -101,7 +103,7 @@ func WriteAnnotations(w io.Writer, results []*Result, lineOf LineOf) error {
 			p.f("::error file=%s,title=%s::%s\n", ghProperty(r.File), ghProperty(title), ghData("harness error, the run proves nothing: "+r.Error))
 			continue
 		}
-		for _, b := range BrokenVerdicts(r) {
+		for _, b := range result.BrokenVerdicts(r) {
 			file, line := r.File, 0
 			if lineOf != nil {
 				var f string

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/chaosrun/chaosrun/result"
 )
 
 // Every output renders from the stored result alone: the .hgrm files come
@@ -12,7 +14,7 @@ import (
 func TestWriteAllRendersFromTheResult(t *testing.T) {
 	h := msHistogram(t)
 	res := fixture()
-	res.Latency = map[string]Latency{"produce_ack": LatencyOf(h), "no_blob": {Count: 1}}
+	res.Latency = map[string]result.Latency{"produce_ack": result.LatencyOf(h), "no_blob": {Count: 1}}
 	dir := t.TempDir()
 	if err := WriteAll(dir, res); err != nil {
 		t.Fatal(err)
@@ -36,7 +38,7 @@ func TestWriteAllRendersFromTheResult(t *testing.T) {
 
 func TestWriteAllNamesTheFailingOutput(t *testing.T) {
 	res := fixture()
-	res.Latency = map[string]Latency{"bad": {HDR: "not a histogram"}}
+	res.Latency = map[string]result.Latency{"bad": {HDR: "not a histogram"}}
 	err := WriteAll(t.TempDir(), res)
 	if err == nil || !strings.Contains(err.Error(), "write <histogram>.hgrm: decode histogram bad") {
 		t.Errorf("want the output and histogram named, got %v", err)

@@ -10,15 +10,16 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/result"
 )
 
 // Summary writes the terminal report of r: assertions first, since they are
 // what a reader looks for, then the overall verdict, counts, latency, fault
 // timeline, lag and where the result was written. Plain text only, so a CI
 // log reads as well as a terminal.
-func Summary(w io.Writer, r *Result) error {
+func Summary(w io.Writer, r *result.Result) error {
 	p := &printer{w: w}
-	sections := []func(*printer, *Result){
+	sections := []func(*printer, *result.Result){
 		header, assertionLines, verdictLine, counts, latencyTable, phaseTable, groupLine, timeline, recoveryTable, lagTable, resultPath,
 	}
 	for _, section := range sections {
@@ -39,7 +40,7 @@ func (p *printer) f(format string, args ...any) {
 	}
 }
 
-func header(p *printer, r *Result) {
+func header(p *printer, r *result.Result) {
 	p.f("chaosrun %s  run %s  runtime %s  kafka %s  seed %d  duration %s\n",
 		r.Scenario, r.RunID, r.Runtime, r.KafkaVersion, r.Seed, runDuration(r))
 	if e := r.Cluster.External; e != nil {
@@ -74,11 +75,11 @@ func header(p *printer, r *Result) {
 	}
 }
 
-func runDuration(r *Result) time.Duration {
+func runDuration(r *result.Result) time.Duration {
 	return r.EndedAt.Sub(r.StartedAt).Round(100 * time.Millisecond)
 }
 
-func assertionLines(p *printer, r *Result) {
+func assertionLines(p *printer, r *result.Result) {
 	p.f("\nassertions\n")
 	if len(r.Assertions) == 0 {
 		p.f("  (none evaluated)\n")
@@ -123,7 +124,7 @@ func evidence(p *printer, v assertions.Verdict) {
 	}
 }
 
-func verdictLine(p *printer, r *Result) {
+func verdictLine(p *printer, r *result.Result) {
 	met := "met"
 	if !r.ExpectationMet {
 		met = "NOT met"
@@ -141,15 +142,15 @@ func verdictLine(p *printer, r *Result) {
 }
 
 // expectation renders Expect as "expected fail [a, b]".
-func expectation(r *Result) string {
-	s := "expected " + r.expectedVerdict()
+func expectation(r *result.Result) string {
+	s := "expected " + r.ExpectedVerdict()
 	if len(r.Expect.Failing) > 0 {
 		s += " [" + strings.Join(r.Expect.Failing, ", ") + "]"
 	}
 	return s
 }
 
-func counts(p *printer, r *Result) {
+func counts(p *printer, r *result.Result) {
 	c := r.Counts
 	rows := []struct {
 		label string
@@ -183,10 +184,10 @@ var latencyRows = []struct {
 	{"produce_ack", "produce-ack", false},
 	{"e2e_from_intended", "end-to-end (from intended)", false},
 	{"e2e_from_sent", "end-to-end (from sent)", false},
-	{SinkWriteLatency, "kitchen db write", true},
+	{result.SinkWriteLatency, "kitchen db write", true},
 }
 
-func latencyTable(p *printer, r *Result) {
+func latencyTable(p *printer, r *result.Result) {
 	p.f("\n%-28s %9s %9s %9s %9s %9s %9s\n", "latency (ms)", "p50", "p90", "p99", "p99.9", "max", "count")
 	for _, row := range latencyRows {
 		l, ok := r.Latency[row.key]
@@ -202,7 +203,7 @@ func latencyTable(p *printer, r *Result) {
 	}
 }
 
-func phaseTable(p *printer, r *Result) {
+func phaseTable(p *printer, r *result.Result) {
 	if len(r.Phases) == 0 {
 		return
 	}
@@ -213,7 +214,7 @@ func phaseTable(p *printer, r *Result) {
 	}
 }
 
-func recoveryTable(p *printer, r *Result) {
+func recoveryTable(p *printer, r *result.Result) {
 	if len(r.Recoveries) == 0 {
 		return
 	}
@@ -231,7 +232,7 @@ func recoveryTable(p *printer, r *Result) {
 }
 
 // windowsLine gives a recovery's before/during/after figures on one line.
-func windowsLine(rc Recovery) string {
+func windowsLine(rc result.Recovery) string {
 	var parts []string
 	for _, w := range rc.Windows() {
 		parts = append(parts, fmt.Sprintf("%s %.0f acks/s, %.0f processed/s, ack p99 %.1fms, e2e p99 %.0fms",
@@ -248,7 +249,7 @@ func after(s *float64) string {
 	return fmt.Sprintf("+%.2fs", *s)
 }
 
-func groupLine(p *printer, r *Result) {
+func groupLine(p *printer, r *result.Result) {
 	if r.Group == nil {
 		return
 	}
@@ -270,7 +271,7 @@ func groupLine(p *printer, r *Result) {
 
 // timeline lists the fault actions and, among them in time order, each
 // distinct consumer error from its first sighting.
-func timeline(p *printer, r *Result) {
+func timeline(p *printer, r *result.Result) {
 	type line struct {
 		t    float64
 		text string
@@ -303,9 +304,9 @@ func timeline(p *printer, r *Result) {
 }
 
 // mostFrequent is the n errors seen most often (the result keeps them all).
-func mostFrequent(errs []ErrorSpan, n int) []ErrorSpan {
+func mostFrequent(errs []result.ErrorSpan, n int) []result.ErrorSpan {
 	errs = slices.Clone(errs)
-	slices.SortStableFunc(errs, func(a, b ErrorSpan) int { return cmp.Compare(b.Count, a.Count) })
+	slices.SortStableFunc(errs, func(a, b result.ErrorSpan) int { return cmp.Compare(b.Count, a.Count) })
 	return errs[:min(n, len(errs))]
 }
 
@@ -318,7 +319,7 @@ func clip(s string, n int) string {
 }
 
 // timelineText joins the non-empty parts of one fault action.
-func timelineText(e TimelineEntry) string {
+func timelineText(e result.TimelineEntry) string {
 	parts := []string{e.Fault}
 	if e.Target != "" {
 		parts = append(parts, e.Target)
@@ -338,7 +339,7 @@ type maxLag struct {
 	seconds float64
 }
 
-func lagTable(p *printer, r *Result) {
+func lagTable(p *printer, r *result.Result) {
 	peaks := maxLagByPartition(r.Lag)
 	p.f("\n%-28s %9s %9s\n", "max lag per partition", "offsets", "seconds")
 	if len(peaks) == 0 {
@@ -358,14 +359,14 @@ func maxLagByPartition(points []assertions.LagPoint) map[int32]maxLag {
 	return peaks
 }
 
-func resultPath(p *printer, r *Result) {
+func resultPath(p *printer, r *result.Result) {
 	if r.Path != "" {
 		p.f("\nresult: %s\n", r.Path)
 	}
 }
 
 // externalFate says what became of the run's topics and groups.
-func externalFate(e *External) string {
+func externalFate(e *result.External) string {
 	switch {
 	case e.Kept:
 		return " (kept: --keep)"

@@ -15,7 +15,7 @@ import (
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/kitchen"
-	"github.com/chaosrun/chaosrun/reports"
+	"github.com/chaosrun/chaosrun/result"
 	"github.com/chaosrun/chaosrun/spec"
 )
 
@@ -260,8 +260,8 @@ func (r *run) healBudget() time.Duration {
 }
 
 // externalResult is what the result shows of the cluster: never a secret.
-func externalResult(ext *spec.External, topics, groups []string) *reports.External {
-	out := &reports.External{Bootstrap: ext.Bootstrap, Security: ext.Security.String(), Config: ext.Redacted(),
+func externalResult(ext *spec.External, topics, groups []string) *result.External {
+	out := &result.External{Bootstrap: ext.Bootstrap, Security: ext.Security.String(), Config: ext.Redacted(),
 		Topics: topics, Groups: groups}
 	for _, a := range harness.HookActions {
 		if cmd := ext.Hooks.Harness().Commands[a]; strings.TrimSpace(cmd) != "" {
@@ -278,10 +278,10 @@ func (r *run) recordHooks(c *harness.Cluster) {
 		if h.Output != "" {
 			detail += ": " + h.Output
 		}
-		r.res.Timeline = append(r.res.Timeline, reports.TimelineEntry{At: h.At, T: h.At.Sub(r.res.StartedAt).Seconds(),
+		r.res.Timeline = append(r.res.Timeline, result.TimelineEntry{At: h.At, T: h.At.Sub(r.res.StartedAt).Seconds(),
 			Fault: "hook", Action: string(h.Action), Target: fmt.Sprintf("node %d", h.Node), Detail: detail, Error: h.Err})
 	}
-	slices.SortStableFunc(r.res.Timeline, func(a, b reports.TimelineEntry) int { return a.At.Compare(b.At) })
+	slices.SortStableFunc(r.res.Timeline, func(a, b result.TimelineEntry) int { return a.At.Compare(b.At) })
 }
 
 var errNotExternal = errors.New("--runtime external needs an external cluster: --cluster FILE, --bootstrap HOST:PORT or cluster.external in the scenario")

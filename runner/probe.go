@@ -14,7 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/chaosrun/chaosrun/harness"
-	"github.com/chaosrun/chaosrun/reports"
+	"github.com/chaosrun/chaosrun/result"
 	"github.com/chaosrun/chaosrun/spec"
 )
 
@@ -92,7 +92,7 @@ type ProbeOptions struct {
 // history and mean nothing: a probe is read for its rates, latencies and
 // lag, not for loss.
 type Probe struct {
-	*reports.Result
+	*result.Result
 	Stopped string // why the load stopped before its end; "" when it ran its length
 }
 

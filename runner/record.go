@@ -13,7 +13,7 @@ import (
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/load"
 	"github.com/chaosrun/chaosrun/orders"
-	"github.com/chaosrun/chaosrun/reports"
+	"github.com/chaosrun/chaosrun/result"
 	"github.com/chaosrun/chaosrun/spec"
 	"github.com/chaosrun/chaosrun/thresholds"
 )
@@ -33,21 +33,21 @@ const (
 	groupSettleTimeout = 30 * time.Second
 )
 
-func (r *run) baseResult() *reports.Result {
+func (r *run) baseResult() *result.Result {
 	s := r.s
-	return &reports.Result{
-		Schema: reports.Schema, Scenario: s.Name, Description: s.Description, File: s.File,
+	return &result.Result{
+		Schema: result.Schema, Scenario: s.Name, Description: s.Description, File: s.File,
 		RunID: r.id, Seed: s.Seed,
-		Topics: []reports.Topic{{
+		Topics: []result.Topic{{
 			Name: s.Topic.Name, Partitions: s.Topic.Partitions, ReplicationFactor: replicationFactor(s.Topic),
 			Config: s.Topic.Config.Map(), Assignment: s.Topic.Assignment,
 		}},
-		Workload: reports.Workload{
+		Workload: result.Workload{
 			Rate: s.Workload.Rate, Phases: phaseNames(s.Workload), Producers: s.Workload.Producers, Duration: s.Workload.Duration.Seconds(),
 			KeyMode: string(s.Workload.Key), MessageSize: s.Workload.MessageSize, Topic: s.Topic.Name, Env: s.Env,
 			Consumers: s.Consumer.Instances, Workers: s.Consumer.Workers, Client: spec.ClientFranz,
 		},
-		Expect:    reports.Expectation{Verdict: s.Expect.Verdict, Failing: s.Expect.Failing},
+		Expect:    result.Expectation{Verdict: s.Expect.Verdict, Failing: s.Expect.Failing},
 		Overrides: overrideTexts(s.Overrides),
 	}
 }
@@ -72,12 +72,12 @@ func (r *run) recordCluster(c *harness.Cluster) {
 	} else if len(controllers) == 0 {
 		controllers = c.NodeIDs()
 	}
-	r.res.Cluster = reports.Cluster{Nodes: c.NodeIDs(), Controllers: controllers, BrokerConfig: c.NodeConfigs()}
+	r.res.Cluster = result.Cluster{Nodes: c.NodeIDs(), Controllers: controllers, BrokerConfig: c.NodeConfigs()}
 }
 
 func (r *run) recordTimeline(hs []faults.Happening) {
 	for _, h := range hs {
-		r.res.Timeline = append(r.res.Timeline, reports.TimelineEntry{
+		r.res.Timeline = append(r.res.Timeline, result.TimelineEntry{
 			At: h.At, T: h.At.Sub(r.res.StartedAt).Seconds(), Fault: h.Fault, Action: h.Action,
 			Target: h.Target, Detail: h.Detail, Error: h.Err,
 		})
@@ -90,17 +90,17 @@ func (r *run) recordReport(rep assertions.Report) {
 	r.res.Lag = rep.Lag
 	r.res.AckSeries = rep.AckSeries
 	r.res.E2ESeries, r.res.SentSeries = rep.E2ESeries, rep.SentSeries
-	r.res.Phases = reports.PhasesOf(r.res.StartedAt, rep.Phases)
-	r.res.Recoveries = reports.RecoveriesOf(rep.Recoveries)
+	r.res.Phases = result.PhasesOf(r.res.StartedAt, rep.Phases)
+	r.res.Recoveries = result.RecoveriesOf(rep.Recoveries)
 	r.res.FillRecoveryWindows()
-	r.res.Group = reports.GroupOf(r.res.StartedAt, rep.Group)
-	r.res.Latency = map[string]reports.Latency{}
+	r.res.Group = result.GroupOf(r.res.StartedAt, rep.Group)
+	r.res.Latency = map[string]result.Latency{}
 	for name, h := range rep.Latency {
-		r.res.Latency[name] = reports.LatencyOf(h)
+		r.res.Latency[name] = result.LatencyOf(h)
 	}
 	if w := r.sinkWrites; w.Statements > 0 {
-		r.res.SinkWrites = &reports.SinkWrites{Statements: w.Statements, Rows: w.Rows}
-		r.res.Latency[reports.SinkWriteLatency] = reports.LatencyOf(w.Latency)
+		r.res.SinkWrites = &result.SinkWrites{Statements: w.Statements, Rows: w.Rows}
+		r.res.Latency[result.SinkWriteLatency] = result.LatencyOf(w.Latency)
 	}
 	// Thresholds last: they read the figures above.
 	r.res.Assertions = append(slices.Clip(r.res.Assertions), thresholds.JudgeAll(r.res, r.s.Limits)...)

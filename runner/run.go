@@ -25,6 +25,7 @@ import (
 	"github.com/chaosrun/chaosrun/load"
 	"github.com/chaosrun/chaosrun/orders"
 	"github.com/chaosrun/chaosrun/reports"
+	"github.com/chaosrun/chaosrun/result"
 	"github.com/chaosrun/chaosrun/spec"
 )
 
@@ -61,7 +62,7 @@ func (e *HarnessError) Unwrap() error { return e.Err }
 // Run runs one scenario end to end and returns its result. Bad input comes
 // back as *spec.Errors, infrastructure trouble as *HarnessError (with a
 // result that says so); a run whose assertions fail is not an error.
-func Run(ctx context.Context, s *spec.Scenario, opts Options) (*reports.Result, error) {
+func Run(ctx context.Context, s *spec.Scenario, opts Options) (*result.Result, error) {
 	r, err := newRun(s, opts)
 	if err != nil {
 		return nil, err
@@ -114,7 +115,7 @@ func newRun(s *spec.Scenario, opts Options) (*run, error) {
 }
 
 // finish judges and writes the run, whatever err it ended with.
-func (r *run) finish(err error) (*reports.Result, error) {
+func (r *run) finish(err error) (*result.Result, error) {
 	if r.res.StartedAt.IsZero() {
 		r.res.StartedAt = time.Now()
 	}
@@ -149,7 +150,7 @@ type run struct {
 	image string
 	// imageNamed: the user chose the image, so auto must not swap it.
 	imageNamed bool
-	res        *reports.Result
+	res        *result.Result
 	sinkWrites kitchen.SinkWrites     // what the kitchen's database writes cost
 	probe      *probeState            // a capacity probe's early stop; nil for a run
 	ext        *spec.External         // the cluster attached to; nil when one is started
@@ -353,7 +354,7 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	if group != nil { // none only when a probe measures the producers alone
 		for _, e := range group.ErrorSpans() {
 			r.logf("consumer errors: %d× %s", e.Count, e.Error)
-			r.res.ConsumerErrors = append(r.res.ConsumerErrors, reports.ErrorSpan{Error: e.Error, Count: e.Count,
+			r.res.ConsumerErrors = append(r.res.ConsumerErrors, result.ErrorSpan{Error: e.Error, Count: e.Count,
 				First: e.First.Sub(start).Seconds(), Last: e.Last.Sub(start).Seconds()})
 		}
 		r.sinkWrites = group.SinkWrites()
@@ -440,7 +441,7 @@ func (r *run) produceUnderFaults(ctx context.Context, env *faults.Env, conn kafk
 		r.logf("producer errors: %s", e)
 	}
 	for _, e := range stats.Spans {
-		r.res.ProducerErrors = append(r.res.ProducerErrors, reports.ErrorSpan{Error: e.Error, Count: e.Count,
+		r.res.ProducerErrors = append(r.res.ProducerErrors, result.ErrorSpan{Error: e.Error, Count: e.Count,
 			First: e.First.Sub(r.res.StartedAt).Seconds(), Last: e.Last.Sub(r.res.StartedAt).Seconds()})
 	}
 	switch {

@@ -17,7 +17,7 @@ import (
 	"github.com/chaosrun/chaosrun"
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/kafkaconn"
-	"github.com/chaosrun/chaosrun/reports"
+	"github.com/chaosrun/chaosrun/result"
 	"github.com/chaosrun/chaosrun/spec"
 )
 
@@ -178,7 +178,7 @@ func assertNothingLeft(t *testing.T, adm *kadm.Client) {
 
 // runOn runs a shipped scenario on an external cluster through chaosrun.Run,
 // which fails the test unless its own expectation is met.
-func runOn(t *testing.T, file string, ext *spec.External) *reports.Result {
+func runOn(t *testing.T, file string, ext *spec.External) *result.Result {
 	t.Helper()
 	s, err := chaosrun.Load(file)
 	if err != nil {

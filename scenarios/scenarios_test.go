@@ -12,7 +12,7 @@ import (
 	"github.com/chaosrun/chaosrun"
 	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/harness"
-	"github.com/chaosrun/chaosrun/reports"
+	"github.com/chaosrun/chaosrun/result"
 	"github.com/chaosrun/chaosrun/runner"
 	"github.com/chaosrun/chaosrun/spec"
 )
@@ -49,7 +49,7 @@ func TestShippedScenariosAreValid(t *testing.T) {
 func TestScenarios(t *testing.T) {
 	var digest []string
 	for _, f := range files(t) {
-		var res *reports.Result
+		var res *result.Result
 		ok := t.Run(strings.TrimSuffix(filepath.ToSlash(f), ".yaml"), func(t *testing.T) {
 			run(t, f, &res)
 			if check := checks[filepath.ToSlash(f)]; check != nil {
@@ -69,7 +69,7 @@ func TestScenarios(t *testing.T) {
 
 // failureDigest is a few lines per failing scenario: what was unmet and the
 // failed verdicts' summaries with their first details.
-func failureDigest(file string, res *reports.Result) string {
+func failureDigest(file string, res *result.Result) string {
 	if res == nil {
 		return file + ": no result (see its log above)"
 	}
@@ -93,7 +93,7 @@ func TestChecksNameShippedScenarios(t *testing.T) {
 // chaosrun.Run, which fails the test unless its expectation is met; the
 // result, if any, is kept in *res even then. A scenario that cannot run
 // here is skipped, with why.
-func run(t *testing.T, file string, res **reports.Result) {
+func run(t *testing.T, file string, res **result.Result) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("scenario runs start a real Kafka cluster; skipped under -short")
@@ -164,7 +164,7 @@ func resultsDir(t *testing.T) string {
 	return t.TempDir()
 }
 
-func verdict(t *testing.T, res *reports.Result, name string) bool {
+func verdict(t *testing.T, res *result.Result, name string) bool {
 	t.Helper()
 	for _, v := range res.Assertions {
 		if v.Name == name {
@@ -176,27 +176,27 @@ func verdict(t *testing.T, res *reports.Result, name string) bool {
 }
 
 // checks are evidence tests beyond a scenario's expectation, by file.
-var checks = map[string]func(*testing.T, *reports.Result){
-	"baseline.yaml": func(t *testing.T, res *reports.Result) {
+var checks = map[string]func(*testing.T, *result.Result){
+	"baseline.yaml": func(t *testing.T, res *result.Result) {
 		if res.Counts.Acked < 20000 || res.Counts.LostKafka != 0 || res.Counts.LostConsumer != 0 {
 			t.Errorf("baseline counts: %+v", res.Counts)
 		}
 	},
-	"leader-kill-safe.yaml": func(t *testing.T, res *reports.Result) {
+	"leader-kill-safe.yaml": func(t *testing.T, res *result.Result) {
 		if res.Counts.Acked < 30000 {
 			t.Errorf("want tens of thousands of acked records, got %d", res.Counts.Acked)
 		}
-		if len(res.Timeline) < 2 || res.Timeline[0].Action != reports.ActionInject || res.Timeline[0].Error != "" {
+		if len(res.Timeline) < 2 || res.Timeline[0].Action != result.ActionInject || res.Timeline[0].Error != "" {
 			t.Errorf("the kill must be on the timeline, injected without error: %+v", res.Timeline)
 		}
 	},
-	"broker-partition.yaml": func(t *testing.T, res *reports.Result) {
+	"broker-partition.yaml": func(t *testing.T, res *result.Result) {
 		if res.Counts.Acked < 20000 {
 			t.Errorf("want tens of thousands of acked records, got %d", res.Counts.Acked)
 		}
 	},
 	"network-jitter.yaml": checkJitterVisible,
-	"database-outage.yaml": func(t *testing.T, res *reports.Result) {
+	"database-outage.yaml": func(t *testing.T, res *result.Result) {
 		if len(res.Recoveries) != 1 || res.Recoveries[0].LagBack == nil || res.Counts.LostConsumer != 0 {
 			t.Fatalf("the outage must be recovered from without loss: %+v %+v", res.Recoveries, res.Counts)
 		}
@@ -217,7 +217,7 @@ var checks = map[string]func(*testing.T, *reports.Result){
 			t.Errorf("no sink error on the timeline within the outage: %+v", res.ConsumerErrors)
 		}
 	},
-	"postgres-sink.yaml": func(t *testing.T, res *reports.Result) {
+	"postgres-sink.yaml": func(t *testing.T, res *result.Result) {
 		if !strings.Contains(res.KitchenDB, "server started for the run") || res.SinkOrders < 1000 {
 			t.Errorf("want the run's own PostgreSQL server holding the orders: %q, %d orders", res.KitchenDB, res.SinkOrders)
 		}
@@ -233,7 +233,7 @@ var checks = map[string]func(*testing.T, *reports.Result){
 		}
 	},
 	"incidents/slow-database/broken.yaml": evidence("lag-bounded", "statements of 1.0 rows on average"),
-	"incidents/slow-database/fixed.yaml": func(t *testing.T, res *reports.Result) {
+	"incidents/slow-database/fixed.yaml": func(t *testing.T, res *result.Result) {
 		// Fewer statements than rows: batches of ~2 rows while the database
 		// is slow (50 events/s per worker at ~41 ms a write), single rows
 		// while it is fast. Row by row (the broken side) is 1.0.
@@ -241,7 +241,7 @@ var checks = map[string]func(*testing.T, *reports.Result){
 			t.Errorf("want batched writes, at most 3 statements for 4 rows: %+v", w)
 		}
 	},
-	"consumer-faults.yaml": func(t *testing.T, res *reports.Result) {
+	"consumer-faults.yaml": func(t *testing.T, res *result.Result) {
 		if len(res.Recoveries) != 3 || res.Group == nil || res.Group.Rebalances == 0 {
 			t.Fatalf("want three faults with their recoveries and the group rebalancing: %+v %+v", res.Recoveries, res.Group)
 		}
@@ -259,24 +259,24 @@ var checks = map[string]func(*testing.T, *reports.Result){
 	},
 	// Negative controls: configurations that really lose. The harness must
 	// catch them, under the right assertion.
-	"negative/auto-commit-crash.yaml": func(t *testing.T, res *reports.Result) {
+	"negative/auto-commit-crash.yaml": func(t *testing.T, res *result.Result) {
 		if res.Counts.LostConsumer == 0 || verdict(t, res, "no-consumer-loss") {
 			t.Errorf("consumer-level loss not detected: %+v", res.Counts)
 		}
 	},
-	"negative/leader-kill-acks1.yaml": func(t *testing.T, res *reports.Result) {
+	"negative/leader-kill-acks1.yaml": func(t *testing.T, res *result.Result) {
 		if res.Counts.LostKafka == 0 || verdict(t, res, "no-kafka-loss") {
 			t.Errorf("Kafka-level loss of acked records not detected: %+v", res.Counts)
 		}
 	},
 	// The same negative controls on the Apache Kafka Java client.
-	"negative/java/auto-commit-crash.yaml": func(t *testing.T, res *reports.Result) {
+	"negative/java/auto-commit-crash.yaml": func(t *testing.T, res *result.Result) {
 		ranOnJava(t, res)
 		if res.Counts.LostConsumer == 0 || verdict(t, res, "no-consumer-loss") {
 			t.Errorf("consumer-level loss not detected on the Java client: %+v", res.Counts)
 		}
 	},
-	"negative/java/leader-kill-acks1.yaml": func(t *testing.T, res *reports.Result) {
+	"negative/java/leader-kill-acks1.yaml": func(t *testing.T, res *result.Result) {
 		ranOnJava(t, res)
 		if res.Counts.LostKafka == 0 || verdict(t, res, "no-kafka-loss") {
 			t.Errorf("Kafka-level loss of acked records not detected on the Java client: %+v", res.Counts)
@@ -285,13 +285,13 @@ var checks = map[string]func(*testing.T, *reports.Result){
 	// The outage with delivery.timeout.ms shorter than it, on both clients:
 	// sends fail (unknown) at the timeout, nothing acked is lost, and each
 	// client's own account of it is in the result.
-	"clients/delivery-timeout/franz-go.yaml": func(t *testing.T, res *reports.Result) {
+	"clients/delivery-timeout/franz-go.yaml": func(t *testing.T, res *result.Result) {
 		sendsFailed(t, res, "no ack within delivery.timeout.ms")
 		if res.Workload.Client != "franz-go" {
 			t.Errorf("the result names client %q", res.Workload.Client)
 		}
 	},
-	"clients/delivery-timeout/java.yaml": func(t *testing.T, res *reports.Result) {
+	"clients/delivery-timeout/java.yaml": func(t *testing.T, res *result.Result) {
 		ranOnJava(t, res)
 		sendsFailed(t, res, "java TimeoutException: Expiring N record(s)")
 	},
@@ -302,20 +302,20 @@ var checks = map[string]func(*testing.T, *reports.Result){
 	"incidents/duplicate-dead-loop/broken.yaml": evidence("no-stuck-partition", "UNIQUE constraint failed"),
 	"incidents/first-event-failed/broken.yaml":  evidence("db-consistent", "missing from the kitchen database"),
 	"incidents/replica-lag/broken.yaml":         evidence("db-consistent", "without all its dishes"),
-	"incidents/replica-lag/fixed.yaml": func(t *testing.T, res *reports.Result) {
+	"incidents/replica-lag/fixed.yaml": func(t *testing.T, res *result.Result) {
 		if res.OrderService["partial"] == 0 {
 			t.Errorf("the replica was never behind: %v", res.OrderService)
 		}
 	},
 	"incidents/pool-overload/broken.yaml": evidence("no-downstream-overload", "the kitchen runs up to 50 lookups at once"),
 	// Seeds 001 and 002: load shape and loss by layer.
-	"incidents/retention-expiry/broken.yaml": func(t *testing.T, res *reports.Result) {
+	"incidents/retention-expiry/broken.yaml": func(t *testing.T, res *result.Result) {
 		evidence("no-retention-loss", "deleted unread")(t, res)
 		if res.Counts.LostRetention == 0 || !verdict(t, res, "no-kafka-loss") {
 			t.Errorf("retention's deletions must be no-retention-loss, not Kafka loss: %+v", res.Counts)
 		}
 	},
-	"incidents/fire-and-forget/broken.yaml": func(t *testing.T, res *reports.Result) {
+	"incidents/fire-and-forget/broken.yaml": func(t *testing.T, res *result.Result) {
 		evidence("unconfirmed-lost", "never reached the log")(t, res)
 		if res.Counts.LostUnconfirmed == 0 || res.Counts.Acked != 0 {
 			t.Errorf("acks=0: nothing acked, some unconfirmed sends lost: %+v", res.Counts)
@@ -326,7 +326,7 @@ var checks = map[string]func(*testing.T, *reports.Result){
 	"incidents/rebalance-storm/broken.yaml": evidence("rebalances", "poll-timeout"),
 	"incidents/misrouted-env/broken.yaml":   evidence("no-consumer-loss", "taken by env pre"),
 	"incidents/misrouted-env/fixed.yaml":    evidence("no-consumer-loss", "a consumer of env pre refused"),
-	"incidents/rebalance-storm/fixed.yaml": func(t *testing.T, res *reports.Result) {
+	"incidents/rebalance-storm/fixed.yaml": func(t *testing.T, res *result.Result) {
 		// At most the restarted static leader's own rebalances (franz-go
 		// rebalances when its fresh plan differs from the stored one), never
 		// a poll timeout or a lost member: the broken side has ~17.
@@ -342,26 +342,26 @@ var checks = map[string]func(*testing.T, *reports.Result){
 	// Seed 003's transactions: aborted reads, exactly-once output, and the
 	// database a transaction does not cover.
 	"incidents/read-uncommitted/broken.yaml": evidence("no-aborted-read", "processed: its transaction was aborted"),
-	"incidents/read-uncommitted/fixed.yaml": func(t *testing.T, res *reports.Result) {
+	"incidents/read-uncommitted/fixed.yaml": func(t *testing.T, res *result.Result) {
 		if res.Counts.Aborted < 500 || !faultRan(res, "producer-crash") {
 			t.Errorf("want transactions aborted (a fifth, and the crashed one) and the producer crash on the timeline: %+v %+v", res.Counts, res.Timeline)
 		}
 	},
 	"incidents/exactly-once-pipeline/broken.yaml": evidence("no-duplicate-output", "in output again"),
 	"incidents/exactly-once-pipeline/fixed.yaml":  replayAbsorbed,
-	"incidents/kitchen-db-replay/broken.yaml": func(t *testing.T, res *reports.Result) {
+	"incidents/kitchen-db-replay/broken.yaml": func(t *testing.T, res *result.Result) {
 		evidence("no-stuck-partition", "UNIQUE constraint failed")(t, res)
 		if !verdict(t, res, "no-duplicate-output") {
 			t.Errorf("the tickets topic must stay exactly-once: the replay is the database's alone")
 		}
 	},
-	"incidents/kitchen-db-replay/fixed.yaml": func(t *testing.T, res *reports.Result) {
+	"incidents/kitchen-db-replay/fixed.yaml": func(t *testing.T, res *result.Result) {
 		replayAbsorbed(t, res)
 		if !faultRan(res, "broker-kill") {
 			t.Errorf("the coordinator's broker was never killed: %+v", res.Timeline)
 		}
 	},
-	"incidents/batch-flood/fixed.yaml": func(t *testing.T, res *reports.Result) {
+	"incidents/batch-flood/fixed.yaml": func(t *testing.T, res *result.Result) {
 		if len(res.Phases) != 3 || res.Phases[1].Acked != 8000 || len(res.Recoveries) != 1 {
 			t.Errorf("want 3 phases, the flood's 8000 records acked, and its recovery: %+v %+v", res.Phases, res.Recoveries)
 		}
@@ -369,7 +369,7 @@ var checks = map[string]func(*testing.T, *reports.Result){
 }
 
 // peakLag is the highest lag in offsets on any partition while rc lasted.
-func peakLag(res *reports.Result, rc reports.Recovery) int64 {
+func peakLag(res *result.Result, rc result.Recovery) int64 {
 	var peak int64
 	for _, p := range res.Lag {
 		if p.At.After(rc.From) && !p.At.After(rc.To) {
@@ -383,7 +383,7 @@ func peakLag(res *reports.Result, rc reports.Recovery) int64 {
 // mention want.
 // replayAbsorbed: the crash made the kitchen process a batch again (the
 // database saw it), yet the output topic holds one result of each event.
-func replayAbsorbed(t *testing.T, res *reports.Result) {
+func replayAbsorbed(t *testing.T, res *result.Result) {
 	t.Helper()
 	if res.Counts.Duplicates == 0 {
 		t.Errorf("no batch was processed twice: the member crash did not bite")
@@ -401,7 +401,7 @@ func aboutClients(file string) bool {
 }
 
 // ranOnJava checks the result says the Java client ran.
-func ranOnJava(t *testing.T, res *reports.Result) {
+func ranOnJava(t *testing.T, res *result.Result) {
 	t.Helper()
 	if !strings.HasPrefix(res.Workload.Client, "java ") {
 		t.Errorf("the result names client %q, want the Java client", res.Workload.Client)
@@ -410,7 +410,7 @@ func ranOnJava(t *testing.T, res *reports.Result) {
 
 // sendsFailed checks that the outage's sends failed (failed or unknown) with
 // the client's error naming why, and that no acked record was lost.
-func sendsFailed(t *testing.T, res *reports.Result, why string) {
+func sendsFailed(t *testing.T, res *result.Result, why string) {
 	t.Helper()
 	if c := res.Counts; c.Failed+c.Unknown < 100 || c.LostKafka != 0 {
 		t.Errorf("want sends failed by delivery.timeout.ms and no acked record lost: %+v", c)
@@ -423,17 +423,17 @@ func sendsFailed(t *testing.T, res *reports.Result, why string) {
 	t.Errorf("no producer error mentions %q: %+v", why, res.ProducerErrors)
 }
 
-func faultRan(res *reports.Result, fault string) bool {
+func faultRan(res *result.Result, fault string) bool {
 	for _, e := range res.Timeline {
-		if e.Fault == fault && e.Action == reports.ActionInject {
+		if e.Fault == fault && e.Action == result.ActionInject {
 			return true
 		}
 	}
 	return false
 }
 
-func evidence(name, want string) func(*testing.T, *reports.Result) {
-	return func(t *testing.T, res *reports.Result) {
+func evidence(name, want string) func(*testing.T, *result.Result) {
+	return func(t *testing.T, res *result.Result) {
 		t.Helper()
 		for _, v := range res.Assertions {
 			if v.Name == name {
@@ -454,7 +454,7 @@ func evidence(name, want string) func(*testing.T, *reports.Result) {
 // queueing; after the heal the fastest acks are fast again. So the median
 // of the per-second minimum must be at least 45ms under the toxic and rise
 // by at least 40ms over the seconds after the heal.
-func checkJitterVisible(t *testing.T, res *reports.Result) {
+func checkJitterVisible(t *testing.T, res *result.Result) {
 	inject, heal := res.Timeline[0].At, res.Timeline[1].At
 	var during, after []float64
 	for _, p := range res.AckSeries {

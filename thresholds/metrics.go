@@ -4,7 +4,7 @@ import (
 	"math"
 
 	"github.com/chaosrun/chaosrun/assertions"
-	"github.com/chaosrun/chaosrun/reports"
+	"github.com/chaosrun/chaosrun/result"
 )
 
 // registry is every metric a threshold may name.
@@ -17,22 +17,22 @@ func buildRegistry() map[string]metric {
 		{"produce_ack", "produce_ack", "send to ack"},
 		{"e2e_intended", "e2e_from_intended", "intended send time to processed"},
 		{"e2e_sent", "e2e_from_sent", "send to processed"},
-		{"sink_write", reports.SinkWriteLatency, "one kitchen database write statement"},
+		{"sink_write", result.SinkWriteLatency, "one kitchen database write statement"},
 	}
 	for _, h := range hists {
 		for _, q := range []struct {
 			suffix string
-			get    func(reports.Latency) float64
+			get    func(result.Latency) float64
 		}{
-			{"p50", func(l reports.Latency) float64 { return l.P50 }},
-			{"p90", func(l reports.Latency) float64 { return l.P90 }},
-			{"p99", func(l reports.Latency) float64 { return l.P99 }},
-			{"p99.9", func(l reports.Latency) float64 { return l.P999 }},
-			{"max", func(l reports.Latency) float64 { return l.Max }},
+			{"p50", func(l result.Latency) float64 { return l.P50 }},
+			{"p90", func(l result.Latency) float64 { return l.P90 }},
+			{"p99", func(l result.Latency) float64 { return l.P99 }},
+			{"p99.9", func(l result.Latency) float64 { return l.P999 }},
+			{"max", func(l result.Latency) float64 { return l.Max }},
 		} {
 			key, get := h.key, q.get
 			registry[h.name+"."+q.suffix] = metric{kind: duration, doc: q.suffix + " latency, " + h.doc,
-				read: func(r *reports.Result) (float64, bool, string) {
+				read: func(r *result.Result) (float64, bool, string) {
 					l, ok := r.Latency[key]
 					if !ok || l.Count == 0 {
 						return 0, false, "no " + key + " latency recorded"
@@ -55,10 +55,10 @@ func buildRegistry() map[string]metric {
 	}
 	for name, get := range counts {
 		registry[name] = metric{kind: count, doc: "count: " + name + " (result.json counts)",
-			read: func(r *reports.Result) (float64, bool, string) { return float64(get(r.Counts)), true, "" }}
+			read: func(r *result.Result) (float64, bool, string) { return float64(get(r.Counts)), true, "" }}
 	}
 	registry["lag.max"] = metric{kind: duration, doc: "the worst per-partition lag in time",
-		read: func(r *reports.Result) (float64, bool, string) {
+		read: func(r *result.Result) (float64, bool, string) {
 			if len(r.Lag) == 0 {
 				return 0, false, "lag was never sampled"
 			}
@@ -69,7 +69,7 @@ func buildRegistry() map[string]metric {
 			return worst * 1000, true, ""
 		}}
 	registry["lag.max_offsets"] = metric{kind: count, doc: "the worst per-partition lag in offsets",
-		read: func(r *reports.Result) (float64, bool, string) {
+		read: func(r *result.Result) (float64, bool, string) {
 			if len(r.Lag) == 0 {
 				return 0, false, "lag was never sampled"
 			}
@@ -80,19 +80,19 @@ func buildRegistry() map[string]metric {
 			return float64(worst), true, ""
 		}}
 	registry["recovery"] = metric{kind: duration, doc: "the longest time, after a fault or flood ended, until lag was back to its level before it",
-		read: recoveries(false, func(rc reports.Recovery) *float64 { return rc.LagBack })}
+		read: recoveries(false, func(rc result.Recovery) *float64 { return rc.LagBack })}
 	// Acks go on through a flood: only faults have a first ack after them.
 	registry["first_ack"] = metric{kind: duration, doc: "the longest time, after a fault ended, until the first ack",
-		read: recoveries(true, func(rc reports.Recovery) *float64 { return rc.FirstAck })}
+		read: recoveries(true, func(rc result.Recovery) *float64 { return rc.FirstAck })}
 	registry["rebalances"] = metric{kind: count, doc: "consumer group generations during the workload",
-		read: func(r *reports.Result) (float64, bool, string) {
+		read: func(r *result.Result) (float64, bool, string) {
 			if r.Group == nil {
 				return 0, false, "no consumer group record"
 			}
 			return float64(r.Group.Rebalances), true, ""
 		}}
 	registry["unowned.max"] = metric{kind: duration, doc: "the longest time in all one partition had no owner during the workload",
-		read: func(r *reports.Result) (float64, bool, string) {
+		read: func(r *result.Result) (float64, bool, string) {
 			if r.Group == nil {
 				return 0, false, "no consumer group record"
 			}
@@ -107,8 +107,8 @@ func buildRegistry() map[string]metric {
 
 // recoveries reads the worst of one recovery figure (of faults only, with
 // faultsOnly); one that never came within the run is infinitely late.
-func recoveries(faultsOnly bool, get func(reports.Recovery) *float64) func(*reports.Result) (float64, bool, string) {
-	return func(r *reports.Result) (float64, bool, string) {
+func recoveries(faultsOnly bool, get func(result.Recovery) *float64) func(*result.Result) (float64, bool, string) {
+	return func(r *result.Result) (float64, bool, string) {
 		worst, seen := 0.0, false
 		for _, rc := range r.Recoveries {
 			if faultsOnly && rc.Kind == "flood" {

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/assertions"
-	"github.com/chaosrun/chaosrun/reports"
+	"github.com/chaosrun/chaosrun/result"
 )
 
 // Threshold is one parsed limit: Metric Op Limit.
@@ -37,7 +37,7 @@ const (
 type metric struct {
 	kind kind
 	doc  string
-	read func(r *reports.Result) (v float64, ok bool, why string)
+	read func(r *result.Result) (v float64, ok bool, why string)
 }
 
 var ops = []string{"<=", ">=", "==", "!=", "<", ">"}
@@ -96,7 +96,7 @@ func Doc(name string) string { return registry[name].doc }
 
 // Judge evaluates t against r. A figure the run does not have fails: a
 // threshold that could not be checked proves nothing.
-func (t Threshold) Judge(r *reports.Result) assertions.Verdict {
+func (t Threshold) Judge(r *result.Result) assertions.Verdict {
 	v := assertions.Verdict{Name: t.Text, Enforced: true}
 	got, ok, why := registry[t.Metric].read(r)
 	if !ok {
@@ -141,7 +141,7 @@ func compare(got float64, op string, limit float64) bool {
 }
 
 // JudgeAll evaluates every threshold, in order.
-func JudgeAll(r *reports.Result, ts []Threshold) []assertions.Verdict {
+func JudgeAll(r *result.Result, ts []Threshold) []assertions.Verdict {
 	out := make([]assertions.Verdict, len(ts))
 	for i, t := range ts {
 		out[i] = t.Judge(r)

@@ -6,20 +6,20 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/assertions"
-	"github.com/chaosrun/chaosrun/reports"
+	"github.com/chaosrun/chaosrun/result"
 )
 
-func result() *reports.Result {
+func sampleResult() *result.Result {
 	back, first := 12.5, 0.3
-	return &reports.Result{
-		Latency: map[string]reports.Latency{
+	return &result.Result{
+		Latency: map[string]result.Latency{
 			"produce_ack":       {Count: 100, P50: 4, P90: 9, P99: 312.8, P999: 480, Max: 900},
 			"e2e_from_intended": {Count: 100, P50: 10, P99: 6200, P999: 7000, Max: 8000},
 		},
 		Counts:     assertions.Counts{Sent: 100, Acked: 98, Unknown: 2, LostConsumer: 3},
 		Lag:        []assertions.LagPoint{{At: time.Unix(10, 0), Partition: 1, Offsets: 40, Seconds: 2.5}, {At: time.Unix(11, 0), Partition: 0, Offsets: 90, Seconds: 1}},
-		Recoveries: []reports.Recovery{{What: "broker-kill node 1", LagBack: &back, FirstAck: &first}},
-		Group:      &reports.Group{Rebalances: 3, UnownedS: []float64{0.5, 4}},
+		Recoveries: []result.Recovery{{What: "broker-kill node 1", LagBack: &back, FirstAck: &first}},
+		Group:      &result.Group{Rebalances: 3, UnownedS: []float64{0.5, 4}},
 	}
 }
 
@@ -49,7 +49,7 @@ func TestJudgeEachKindOfMetric(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.text, err)
 		}
-		v := th.Judge(result())
+		v := th.Judge(sampleResult())
 		if v.Name != c.text || v.Passed != c.passed || v.Summary != c.summary || !v.Enforced {
 			t.Errorf("%s: got %+v, want passed=%v %q", c.text, v, c.passed, c.summary)
 		}
@@ -57,8 +57,8 @@ func TestJudgeEachKindOfMetric(t *testing.T) {
 }
 
 func TestRecoveryNeverBackFails(t *testing.T) {
-	r := result()
-	r.Recoveries = append(r.Recoveries, reports.Recovery{What: "flood"})
+	r := sampleResult()
+	r.Recoveries = append(r.Recoveries, result.Recovery{What: "flood"})
 	th, _ := Parse("recovery < 1h")
 	if v := th.Judge(r); v.Passed || !strings.Contains(v.Summary, "never") {
 		t.Errorf("a recovery that never came passed: %+v", v)
@@ -70,13 +70,13 @@ func TestRecoveryNeverBackFails(t *testing.T) {
 	// A flood has no first ack after it (acks go on through it): first_ack
 	// judges the faults only.
 	back := 3.0
-	r.Recoveries = []reports.Recovery{{What: "flood 8000 records", Kind: "flood", LagBack: &back}}
+	r.Recoveries = []result.Recovery{{What: "flood 8000 records", Kind: "flood", LagBack: &back}}
 	fa, _ := Parse("first_ack < 1s")
 	if v := fa.Judge(r); v.Passed || !strings.Contains(v.Summary, "no fault to recover from") {
 		t.Errorf("first_ack over a flood only: %+v", v)
 	}
 	first := 0.2
-	r.Recoveries = append(r.Recoveries, reports.Recovery{What: "broker-kill", Kind: "fault", FirstAck: &first, LagBack: &back})
+	r.Recoveries = append(r.Recoveries, result.Recovery{What: "broker-kill", Kind: "fault", FirstAck: &first, LagBack: &back})
 	if v := fa.Judge(r); !v.Passed {
 		t.Errorf("first_ack with a flood and a fault: %+v", v)
 	}

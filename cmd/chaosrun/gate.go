@@ -15,6 +15,7 @@ import (
 	"github.com/chaosrun/chaosrun/gate"
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/reports"
+	"github.com/chaosrun/chaosrun/result"
 	"github.com/chaosrun/chaosrun/runner"
 	"github.com/chaosrun/chaosrun/spec"
 )
@@ -115,7 +116,7 @@ func runGate(ctx context.Context, paths []string, f gateFlags, stdout io.Writer)
 	}
 	defer stopObserving()
 	opts := gate.Options{Runtime: f.rt, Image: f.image, External: extOpts.External, Keep: extOpts.Keep, OutDir: f.out, Logf: ropts.Logf, Progress: ropts.Progress, ProgressLatency: ropts.ProgressLatency}
-	opts.Each = func(e gate.Entry, res *reports.Result, err error) {
+	opts.Each = func(e gate.Entry, res *result.Result, err error) {
 		between() // ends the status line; the next run's rates start afresh
 		done++
 		printGateRun(stdout, done, len(entries), e, res, err, f.quiet)
@@ -143,7 +144,7 @@ func runGate(ctx context.Context, paths []string, f gateFlags, stdout io.Writer)
 	return nil
 }
 
-func printGateRun(w io.Writer, i, n int, e gate.Entry, res *reports.Result, err error, quiet bool) {
+func printGateRun(w io.Writer, i, n int, e gate.Entry, res *result.Result, err error, quiet bool) {
 	if res != nil && !quiet {
 		reports.Summary(w, res)
 	}
@@ -166,7 +167,7 @@ func scenarioLines(entries []gate.Entry) reports.LineOf {
 	for _, e := range entries {
 		byFile[e.Scenario.File] = e
 	}
-	return func(r *reports.Result, verdict string) (string, int) {
+	return func(r *result.Result, verdict string) (string, int) {
 		e, ok := byFile[r.File]
 		if !ok {
 			return "", 0
@@ -195,7 +196,7 @@ func notRun(entries []gate.Entry, out *gate.Outcome) []reports.NotRun {
 	return missing
 }
 
-func writeGateReports(f gateFlags, results []*reports.Result, notRun []reports.NotRun, lines reports.LineOf) error {
+func writeGateReports(f gateFlags, results []*result.Result, notRun []reports.NotRun, lines reports.LineOf) error {
 	if f.junit != "" {
 		if err := writeFile(f.junit, func(w io.Writer) error { return reports.WriteJUnit(w, "chaosrun gate", results, notRun) }); err != nil {
 			return err
@@ -237,8 +238,8 @@ func writeFile(path string, render func(io.Writer) error) error {
 }
 
 // writeIndex writes OUT/index.html, linking each run's report.html.
-func writeIndex(out string, results []*reports.Result) error {
-	link := func(r *reports.Result) string {
+func writeIndex(out string, results []*result.Result) error {
+	link := func(r *result.Result) string {
 		rel, err := filepath.Rel(out, filepath.Join(filepath.Dir(r.Path), "report.html"))
 		if err != nil || r.Path == "" {
 			return ""

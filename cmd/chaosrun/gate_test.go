@@ -12,6 +12,7 @@ import (
 
 	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/reports"
+	"github.com/chaosrun/chaosrun/result"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -47,7 +48,7 @@ func TestGateBadInputExitsTwoBeforeRunning(t *testing.T) {
 func storedResult(t *testing.T, dir, name string, met bool, harnessErr string) string {
 	t.Helper()
 	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	r := &reports.Result{Schema: reports.Schema, Scenario: name, File: "scenarios/" + name + ".yaml", RunID: "r1", Seed: 7,
+	r := &result.Result{Schema: result.Schema, Scenario: name, File: "scenarios/" + name + ".yaml", RunID: "r1", Seed: 7,
 		Runtime: "process", KafkaVersion: "4.3.1", StartedAt: start, EndedAt: start.Add(40 * time.Second), Error: harnessErr,
 		Assertions: []assertions.Verdict{{Name: "no-kafka-loss", Enforced: true, Passed: met, Summary: "x acked records missing", Details: []string{"partition 0: 3 lost"}}}}
 	r.Judge()

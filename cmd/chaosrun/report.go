@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/chaosrun/chaosrun/reports"
+	"github.com/chaosrun/chaosrun/result"
 	"github.com/chaosrun/chaosrun/spec"
 )
 
@@ -36,7 +37,7 @@ that errored.`,
 }
 
 func renderReports(files []string, f gateFlags, stdout io.Writer) error {
-	var results []*reports.Result
+	var results []*result.Result
 	dirs := map[string]string{}
 	for _, file := range files {
 		dir := filepath.Dir(file)
@@ -70,7 +71,7 @@ func renderReports(files []string, f gateFlags, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "%s (%s): %s\n", r.Scenario, r.Path, status)
 	}
-	lines := func(r *reports.Result, verdict string) (string, int) {
+	lines := func(r *result.Result, verdict string) (string, int) {
 		if s, err := spec.Load(r.File); err == nil {
 			return "", s.LineOf(verdict)
 		}

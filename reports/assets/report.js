@@ -1,19 +1,8 @@
-// Draws the report's charts from the embedded data with uPlot. Errors are
-// written into the page (#errors, data-errors) so a headless browser test
-// can see them; data-charts counts the charts drawn.
+// Draws the report's charts from the embedded data with uPlot. Its errors go
+// to the shared trap (reports/page), which also counts the charts drawn.
 (function () {
   "use strict";
-  var drawn = 0, errors = [];
-  function fail(msg) {
-    errors.push(String(msg));
-    var li = document.createElement("li");
-    li.textContent = String(msg);
-    document.getElementById("errors").appendChild(li);
-    document.body.dataset.errors = String(errors.length);
-  }
-  window.addEventListener("error", function (e) { fail(e.message); });
-  var origError = console.error;
-  console.error = function () { fail(Array.prototype.join.call(arguments, " ")); origError.apply(console, arguments); };
+  var drawn = 0, fail = chaosrunPage.fail;
 
   var data = JSON.parse(document.getElementById("chart-data").textContent);
   var palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
@@ -77,7 +66,5 @@
   } catch (e) {
     fail(e && e.stack ? e.stack : e);
   }
-  document.body.dataset.charts = String(drawn);
-  document.body.dataset.drawnMs = String(Math.round(performance.now()));
-  document.body.dataset.errors = String(errors.length);
+  chaosrunPage.done(drawn);
 })();

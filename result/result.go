@@ -1,4 +1,4 @@
-package reports
+package result
 
 import (
 	"slices"
@@ -413,8 +413,8 @@ type Expectation struct {
 	Failing []string `json:"failing,omitempty"` // assertions that must fail when Verdict is fail
 }
 
-// usPerMs converts the histograms' microseconds to milliseconds.
-const usPerMs = 1000.0
+// MicrosPerMs converts the histograms' microseconds to milliseconds.
+const MicrosPerMs = 1000.0
 
 // LatencyOf summarises h, whose values are microseconds, and embeds its
 // encoding. A nil histogram yields the zero Latency.
@@ -422,14 +422,14 @@ func LatencyOf(h *hdrhistogram.Histogram) Latency {
 	if h == nil {
 		return Latency{}
 	}
-	ms := func(q float64) float64 { return float64(h.ValueAtQuantile(q)) / usPerMs }
+	ms := func(q float64) float64 { return float64(h.ValueAtQuantile(q)) / MicrosPerMs }
 	l := Latency{
 		Count: h.TotalCount(),
 		P50:   ms(50),
 		P90:   ms(90),
 		P99:   ms(99),
 		P999:  ms(99.9),
-		Max:   float64(h.Max()) / usPerMs,
+		Max:   float64(h.Max()) / MicrosPerMs,
 	}
 	// Encoding a valid histogram cannot fail in practice; a summary without
 	// the blob is still worth keeping if it ever does.

@@ -1,4 +1,4 @@
-package reports
+package result
 
 import (
 	"fmt"
@@ -9,12 +9,12 @@ import (
 // Judge sets Verdict from the enforced assertions and Error, and
 // ExpectationMet from Verdict and Expect.
 func (r *Result) Judge() {
-	r.Verdict = r.verdict()
+	r.Verdict = r.DerivedVerdict()
 	r.ExpectationMet = len(r.Unmet()) == 0
 }
 
-// verdict derives the run's verdict; reported-only assertions never count.
-func (r *Result) verdict() string {
+// DerivedVerdict derives the run's verdict; reported-only assertions never count.
+func (r *Result) DerivedVerdict() string {
 	switch {
 	case r.Error != "":
 		return VerdictError
@@ -48,8 +48,8 @@ func (r *Result) NotFailed() []string {
 	return missing
 }
 
-// expectedVerdict resolves the empty expectation to pass.
-func (r *Result) expectedVerdict() string {
+// ExpectedVerdict resolves the empty expectation to pass.
+func (r *Result) ExpectedVerdict() string {
 	if r.Expect.Verdict == "" {
 		return VerdictPass
 	}
@@ -60,7 +60,7 @@ func (r *Result) expectedVerdict() string {
 // when it was. It judges from the assertions and Error, not from a stored
 // Verdict, so it is right even before Judge runs.
 func (r *Result) Unmet() []string {
-	got, want := r.verdict(), r.expectedVerdict()
+	got, want := r.DerivedVerdict(), r.ExpectedVerdict()
 	switch {
 	case got == VerdictError:
 		return []string{"harness error: " + r.Error}

@@ -1,4 +1,4 @@
-package reports
+package result
 
 import (
 	"fmt"
@@ -25,15 +25,15 @@ const (
 func StandingOf(r *Result, v assertions.Verdict) (Standing, string) {
 	named := slices.Contains(r.Expect.Failing, v.Name)
 	switch {
-	case r.expectedVerdict() == VerdictFail && named && v.Enforced && !v.Passed:
+	case r.ExpectedVerdict() == VerdictFail && named && v.Enforced && !v.Passed:
 		return Fine, "failed, as the scenario expects"
-	case r.expectedVerdict() == VerdictFail && named:
+	case r.ExpectedVerdict() == VerdictFail && named:
 		return Broken, "expected to fail, but " + passedOrReported(v)
 	case !v.Enforced:
 		return Fine, "reported only"
 	case v.Passed:
 		return Fine, "passed"
-	case r.expectedVerdict() == VerdictFail:
+	case r.ExpectedVerdict() == VerdictFail:
 		return Alongside, "failed alongside the expected failures (allowed)"
 	}
 	return Broken, "failed"

@@ -1,13 +1,10 @@
-package reports
+package result
 
 import (
 	"math"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
@@ -140,67 +137,6 @@ func TestNotFailed(t *testing.T) {
 	}
 }
 
-func TestReadJSONRoundTrip(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "result.json")
-	want := fixture()
-	if err := WriteJSON(path, want); err != nil {
-		t.Fatal(err)
-	}
-	got, err := ReadJSON(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Path != path {
-		t.Errorf("Path = %q, want %q", got.Path, path)
-	}
-	want.Path = path
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("round trip changed the result:\ngot  %+v\nwant %+v", got, want)
-	}
-}
-
-func TestWriteJSONStampsSchema(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "result.json")
-	r := fixture()
-	r.Schema = ""
-	if err := WriteJSON(path, r); err != nil {
-		t.Fatal(err)
-	}
-	if r.Schema != "" {
-		t.Error("WriteJSON modified its argument")
-	}
-	got, err := ReadJSON(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Schema != Schema {
-		t.Errorf("Schema = %q, want %q", got.Schema, Schema)
-	}
-}
-
-func TestReadJSONSchemaMismatch(t *testing.T) {
-	tests := []struct{ name, body, want string }{
-		{"other version", `{"schema": "chaosrun.result/v2", "scenario": "x"}`, `schema "chaosrun.result/v2" is not supported`},
-		{"missing", `{"scenario": "x"}`, "no schema field"},
-		{"not json", `verdict: pass`, "decode result"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "result.json")
-			if err := os.WriteFile(path, []byte(tt.body), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			_, err := ReadJSON(path)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("ReadJSON error = %v, want one containing %q", err, tt.want)
-			}
-			if !strings.Contains(err.Error(), path) {
-				t.Errorf("error %q does not name the file", err)
-			}
-		})
-	}
-}
-
 // msHistogram records 1..1000 ms, once each, in microseconds.
 func msHistogram(t *testing.T) *hdrhistogram.Histogram {
 	t.Helper()
@@ -244,65 +180,23 @@ func TestLatencyOfNil(t *testing.T) {
 	}
 }
 
-// The fixture's literal blob must stay a real histogram.
-func TestFixtureHDRDecodes(t *testing.T) {
-	h, err := hdrhistogram.Decode([]byte(fixture().Latency["produce_ack"].HDR))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if h.TotalCount() != 5 {
-		t.Errorf("TotalCount = %d, want 5", h.TotalCount())
-	}
-}
-
-func TestRecoveryWindows(t *testing.T) {
-	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	r := &Result{StartedAt: start}
-	for s := 0; s < 60; s++ {
-		at := start.Add(time.Duration(s) * time.Second)
-		ack := assertions.LatencyPoint{At: at, Count: 100, P50: 2, P99: 5}
-		e2e := assertions.LatencyPoint{At: at, Count: 100, P99: 10}
-		if s >= 20 && s < 30 { // the fault: fewer acks, slower, nothing processed
-			ack = assertions.LatencyPoint{At: at, Count: 50, P50: 40, P99: 400}
-			e2e.Count = 0
+func TestStandingOf(t *testing.T) {
+	r := &Result{Expect: Expectation{Verdict: VerdictFail, Failing: []string{"a"}}}
+	for _, c := range []struct {
+		name            string
+		enforced, passd bool
+		want            Standing
+	}{
+		{"a", true, false, Fine},
+		{"a", true, true, Broken},
+		{"a", false, false, Broken},
+		{"b", true, false, Alongside},
+		{"b", false, false, Fine},
+		{"b", true, true, Fine},
+	} {
+		got, _ := StandingOf(r, assertions.Verdict{Name: c.name, Enforced: c.enforced, Passed: c.passd})
+		if got != c.want {
+			t.Errorf("%s enforced=%v passed=%v: %v, want %v", c.name, c.enforced, c.passd, got, c.want)
 		}
-		r.AckSeries, r.E2ESeries = append(r.AckSeries, ack), append(r.E2ESeries, e2e)
-	}
-	r.Recoveries = []Recovery{{What: "latency", From: start.Add(20 * time.Second), To: start.Add(30 * time.Second)},
-		{What: "kill", From: start.Add(55 * time.Second), To: start.Add(55 * time.Second)}}
-	r.FillRecoveryWindows()
-	b, d, a := r.Recoveries[0].Before, r.Recoveries[0].During, r.Recoveries[0].After
-	if b == nil || d == nil || a == nil {
-		t.Fatalf("windows: %+v", r.Recoveries[0])
-	}
-	if b.From != 10 || b.To != 20 || b.AcksPerS != 100 || b.AckP99 != 5 || b.ProcessedPerS != 100 {
-		t.Errorf("before: %+v", *b)
-	}
-	if d.AcksPerS != 50 || d.AckP50 != 40 || d.AckP99 != 400 || d.ProcessedPerS != 0 {
-		t.Errorf("during: %+v", *d)
-	}
-	if a.From != 30 || a.To != 40 || a.AcksPerS != 100 || a.AckP99 != 5 {
-		t.Errorf("after: %+v", *a)
-	}
-	// A momentary fault has no during; its after is cut at the run's end.
-	k := r.Recoveries[1]
-	if k.During != nil || k.After == nil || k.After.To != 60 || k.Before.From != 45 {
-		t.Errorf("momentary: %+v %+v %+v", k.Before, k.During, k.After)
-	}
-	if line := windowsLine(r.Recoveries[0]); !strings.Contains(line, "during 50 acks/s, 0 processed/s, ack p99 400.0ms") {
-		t.Errorf("summary line: %s", line)
-	}
-	// Off the second: a second cut by an edge is in neither window.
-	r.Recoveries = []Recovery{{What: "latency", From: start.Add(19700 * time.Millisecond), To: start.Add(29700 * time.Millisecond)},
-		{What: "flood", Kind: "flood", From: start.Add(40 * time.Second)}}
-	r.FillRecoveryWindows()
-	b, d, a = r.Recoveries[0].Before, r.Recoveries[0].During, r.Recoveries[0].After
-	if b.AcksPerS != 100 || b.To != 19 || d.From != 20 || d.To != 29 || d.AcksPerS != 50 || a.From != 30 || a.AckP99 != 5 || a.AcksPerS != 100 {
-		t.Errorf("windows off the second: %+v %+v %+v", *b, *d, *a)
-	}
-	// A disturbance that never ended: during lasts to the end, no after.
-	f := r.Recoveries[1]
-	if f.After != nil || f.During == nil || f.During.To != 60 {
-		t.Errorf("unended: %+v %+v", f.During, f.After)
 	}
 }

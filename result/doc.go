@@ -1,0 +1,8 @@
+// Package result is the record of one run: the Result model stored as
+// result.json (schema chaosrun.result/v1), and the judging of it against the
+// scenario's expectation (Judge, Unmet, StandingOf, BrokenVerdicts).
+//
+// It renders nothing; reports, thresholds, gate and capacity read it. It
+// converts the assertions ledger's reports into its own types and imports
+// nothing else from the module.
+package result
