@@ -36,8 +36,8 @@ type ConsumeSpec struct {
 	// RetryEmpty makes a lookup that finds no order, or one without its
 	// dishes, a failure (seed 001's fix for replica lag).
 	RetryEmpty bool
-	// OnFailure is the failure policy (default block).
-	OnFailure string
+	// OnFailure is the failure policy (nil: Block).
+	OnFailure Policy
 	// MaxAttempts: dead-letter after this many tries; retry-table gives an
 	// order up after this many retries.
 	MaxAttempts int
@@ -84,19 +84,19 @@ func StartGroup(conn kafkaconn.Conn, spec ConsumeSpec, db kitchendb.KitchenDB, o
 	if spec.Instances < 1 || spec.Workers < 1 {
 		return nil, fmt.Errorf("consumer group: need at least one instance and one worker")
 	}
-	if spec.OnFailure == "" {
-		spec.OnFailure = OnFailureBlock
+	if spec.OnFailure == nil {
+		spec.OnFailure = Block
 	}
-	if spec.OnFailure == OnFailureDeadLetter && spec.DeadLetterTopic == "" {
+	if spec.OnFailure.DeadLetters() && spec.DeadLetterTopic == "" {
 		return nil, fmt.Errorf("consumer group: dead-letter needs a dead-letter topic")
 	}
 	if spec.Batch < 0 || spec.Batch > kitchendb.MaxBatch {
 		return nil, fmt.Errorf("consumer group: batch %d: want 0 to %d rows per write", spec.Batch, kitchendb.MaxBatch)
 	}
-	if spec.Output != nil && spec.OnFailure == OnFailureRetryTable {
+	if spec.Output != nil && spec.OnFailure.Parks() {
 		return nil, fmt.Errorf("consumer group: the retry table applies events outside any poll: a pipeline cannot forward them")
 	}
-	if spec.Java != nil && (spec.Output != nil || spec.OnFailure == OnFailureDeadLetter) {
+	if spec.Java != nil && (spec.Output != nil || spec.OnFailure.DeadLetters()) {
 		return nil, fmt.Errorf("consumer group: on the Java client a member does not produce yet: no output topic, no dead-letter")
 	}
 	if spec.Output.Transactional() && spec.Config.AutoCommit {
@@ -107,7 +107,7 @@ func StartGroup(conn kafkaconn.Conn, spec ConsumeSpec, db kitchendb.KitchenDB, o
 	g := &Group{conn: conn, spec: spec, errs: clientconf.NewErrorTally(),
 		instances: make([]*instance, spec.Instances)}
 	g.kitchen = &kitchen{spec: spec, db: db, out: out, errs: g.errs}
-	if spec.OnFailure == OnFailureRetryTable {
+	if spec.OnFailure.Parks() {
 		g.retrier = startRetrier(g.kitchen)
 	}
 	for i := range g.instances {

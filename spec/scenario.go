@@ -120,7 +120,7 @@ type Consumer struct {
 	ProcessingTime time.Duration `yaml:"processing_time"` // simulated work per event
 	Config         Settings      `yaml:"config"`          // Java consumer settings
 
-	OnFailure       string        `yaml:"on_failure"`        // block (default), skip, retry-table, dead-letter
+	OnFailure       string        `yaml:"on_failure"`        // a kitchen.Policy by name: block (default), skip, retry-table, dead-letter
 	MaxAttempts     int           `yaml:"max_attempts"`      // dead-letter: tries; retry-table: retries before giving up (default 3)
 	RetryBackoff    time.Duration `yaml:"retry_backoff"`     // after a failed try, growing (default 100ms)
 	DeadLetterTopic string        `yaml:"dead_letter_topic"` // default <topic>.dlq
@@ -268,7 +268,7 @@ func (s *Scenario) applyDefaults() {
 		s.Workload.Rate = 1000
 	}
 	defStr("sink.mode", &s.Sink.Mode, kitchendb.ModeUpsert)
-	defStr("consumer.on_failure", &s.Consumer.OnFailure, kitchen.OnFailureBlock)
+	defStr("consumer.on_failure", &s.Consumer.OnFailure, kitchen.Block.Name())
 	defStr("consumer.dead_letter_topic", &s.Consumer.DeadLetterTopic, s.Topic.Name+".dlq")
 	defInt("consumer.max_attempts", &s.Consumer.MaxAttempts, 3)
 	defDur("consumer.retry_backoff", &s.Consumer.RetryBackoff, 100*time.Millisecond)

@@ -15,7 +15,6 @@ import (
 	"github.com/chaosrun/chaosrun/clientconf"
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
-	"github.com/chaosrun/chaosrun/kitchen"
 	"github.com/chaosrun/chaosrun/kitchendb"
 	"github.com/chaosrun/chaosrun/load"
 	"github.com/chaosrun/chaosrun/thresholds"
@@ -296,8 +295,8 @@ func (c check) javaRefusals() {
 	if s.Consumer.Output != nil {
 		refuse("consumer.output", "a consume-transform-produce pipeline")
 	}
-	if s.Consumer.OnFailure == kitchen.OnFailureDeadLetter {
-		refuse("consumer.on_failure", "dead-letter (the member would have to produce)")
+	if p := s.Consumer.Policy(); p.DeadLetters() {
+		refuse("consumer.on_failure", p.Name()+" (the member would have to produce)")
 	}
 	if s.Cluster.External != nil {
 		refuse("cluster.external", "an external cluster (the Java client cannot be routed through chaosrun's proxies)")
@@ -316,8 +315,8 @@ func (c check) output() {
 			c.at("consumer.output.topic", "%q is already %s", o.Topic, other.path)
 		}
 	}
-	if cs.OnFailure == kitchen.OnFailureRetryTable {
-		c.at("consumer.on_failure", "retry-table applies events outside any poll, where a pipeline cannot forward their results: block, skip or dead-letter")
+	if p := cs.Policy(); p.Parks() {
+		c.at("consumer.on_failure", "%s applies events outside any poll, where a pipeline cannot forward their results: %s", p.Name(), forwarding())
 	}
 	for _, st := range o.Producer {
 		if st.Key == "client.id" {
