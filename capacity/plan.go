@@ -259,8 +259,8 @@ func probeScenario(c Combination, suffix string, rate float64, shape Shape, faul
 		t.Consumer.Output = &out
 	}
 	t.Workload.Phases = []spec.Phase{
-		{Type: string(load.PhaseSteady), Rate: rate, Duration: warm},
-		{Type: string(load.PhaseSteady), Rate: rate, Duration: shape.Window},
+		{Type: load.Steady.Name(), Rate: rate, Duration: warm},
+		{Type: load.Steady.Name(), Rate: rate, Duration: shape.Window},
 	}
 	t.Workload.Rate, t.Workload.Duration = rate, warm+shape.Window
 	t.Faults = nil

@@ -99,7 +99,7 @@ type Transactions struct {
 
 // Phase is one stretch of the load shape.
 type Phase struct {
-	Type     string        `yaml:"type"`     // steady, ramp or flood
+	Type     string        `yaml:"type"`     // a load.Kind by name: steady, ramp or flood
 	Rate     float64       `yaml:"rate"`     // steady: records/s
 	From     float64       `yaml:"from"`     // ramp: records/s at its start
 	To       float64       `yaml:"to"`       // ramp: records/s at its end
@@ -109,7 +109,8 @@ type Phase struct {
 
 // Load is the phase as the producers run it.
 func (p Phase) Load() load.Phase {
-	return load.Phase{Kind: p.Type, Rate: p.Rate, From: p.From, To: p.To, Duration: p.Duration, Records: p.Records}
+	kind, _ := load.KindOf(p.Type) // nil for a name validation refuses
+	return load.Phase{Kind: kind, Rate: p.Rate, From: p.From, To: p.To, Duration: p.Duration, Records: p.Records}
 }
 
 // Consumer is the kitchen display consumer group.
@@ -306,7 +307,7 @@ func (s *Scenario) SetsRetention() bool {
 // Load is the workload's load shape: its phases, or one steady phase.
 func (w Workload) Load() []load.Phase {
 	if len(w.Phases) == 0 {
-		return []load.Phase{{Kind: load.PhaseSteady, Rate: w.Rate, Duration: w.Duration}}
+		return []load.Phase{{Kind: load.Steady, Rate: w.Rate, Duration: w.Duration}}
 	}
 	out := make([]load.Phase, len(w.Phases))
 	for i, p := range w.Phases {

@@ -211,27 +211,21 @@ func (c check) phases() {
 	}
 	for i, p := range w.Phases {
 		path := fmt.Sprintf("workload.phases[%d]", i)
-		if msg := p.Load().Check(); msg != "" {
+		kind, msg := load.KindOf(p.Type)
+		if msg == "" {
+			msg = p.Load().Check()
+		}
+		if msg != "" {
 			c.at(path+".type", "%s", msg)
 			continue
 		}
 		// A field that does not belong to the phase's type is refused, not ignored.
 		for _, field := range []string{"rate", "from", "to", "duration", "records"} {
-			if c.written(path+"."+field) && !phaseTakes(p.Type, field) {
+			if c.written(path+"."+field) && !kind.Takes(field) {
 				c.at(path+"."+field, "a %s phase takes no %s", p.Type, field)
 			}
 		}
 	}
-}
-
-func phaseTakes(kind, field string) bool {
-	switch kind {
-	case load.PhaseSteady:
-		return field == "rate" || field == "duration"
-	case load.PhaseRamp:
-		return field == "from" || field == "to" || field == "duration"
-	}
-	return field == "records"
 }
 
 func (c check) consumer() {
