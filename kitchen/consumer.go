@@ -387,22 +387,13 @@ func (in *instance) client() *kgo.Client {
 	return in.cl
 }
 
+// poll is the member's poll loop; what it does with a poll's records, and
+// how it commits them, is its commit mode's.
 func (in *instance) poll(ctx context.Context) {
 	defer close(in.loop)
-	spec := in.g.spec
-	lastAuto := time.Now()
+	mode := in.commitMode()
 	for ctx.Err() == nil {
-		if spec.Config.AutoCommit && time.Since(lastAuto) >= spec.Config.AutoCommitInterval && in.autoCommitting.CompareAndSwap(false, true) {
-			// As the Java client's poll does: commit what earlier polls
-			// returned, processed or not, without waiting for the answer
-			// (one commit at a time; a due one waits for the last).
-			lastAuto = time.Now()
-			cl := in.client()
-			go func() {
-				defer in.autoCommitting.Store(false)
-				in.commitPolledOn(cl)
-			}()
-		}
+		mode.beforePoll()
 		fetches := in.pollOnce(ctx)
 		if fetches.IsClientClosed() {
 			return
@@ -422,74 +413,8 @@ func (in *instance) poll(ctx context.Context) {
 		if in.crashAt.Load() {
 			return // the batch dies with the process
 		}
-		if in.sess != nil && in.revoked.Swap(false) {
-			// The session aborts the next transaction after any revocation
-			// (even one at the group's first join): end it now, before the
-			// batch is processed, so its side effects are not replayed.
-			if !in.endTxn(kgo.TryAbort) {
-				return
-			}
-			continue
-		}
-		if in.sess != nil {
-			if err := in.sess.Begin(); err != nil {
-				// The producer id could not be had (its coordinator was
-				// down): a new session starts over from the committed offsets.
-				in.g.errs.Add(fmt.Errorf("begin transaction: %w", err))
-				if !sleepCtx(ctx, in.g.spec.RetryBackoff) || in.rejoin() != nil {
-					return
-				}
-				continue
-			}
-		}
-		in.dispatch(recs)
-		if in.sess != nil {
-			in.waitBatch()
-			in.fwd.Wait()
-			if in.crashLate.Load() {
-				return // dying with the transaction open: the coordinator aborts it
-			}
-			if in.dropped.Load() {
-				in.endTxn(kgo.TryAbort) // work abandoned at a stop: nothing of it may commit
-				return
-			}
-			if !in.endTxn(kgo.TryCommit) {
-				return
-			}
-			continue
-		}
-		if !spec.Config.AutoCommit {
-			timedOut := in.waitBatch()
-			in.fwd.Wait() // at least once: results are written before their input is committed
-			if in.dropped.Load() || in.crashLate.Load() {
-				return // abandoned, or dying between processing and commit
-			}
-			if in.fwdFailed.Swap(false) {
-				// A result was not written: the batch must not be committed.
-				// A new client starts over from the committed offsets, so
-				// the batch is processed and forwarded again (at least once).
-				if err := in.rejoin(); err != nil {
-					in.g.errs.Add(err)
-					return
-				}
-				continue
-			}
-			if timedOut && ctx.Err() != nil {
-				in.dropped.Store(true) // stopping, and out of the group: no rejoin, no final commit
-				return
-			}
-			if timedOut {
-				// Out of the group: the commit would be refused (the Java
-				// client's CommitFailedException); the next owner gets the
-				// batch again. Rejoin, as the next poll does.
-				if err := in.rejoin(); err != nil {
-					in.g.errs.Add(err)
-					return
-				}
-				continue
-			}
-			in.commit(recs)
-			in.allowRebalance()
+		if !mode.polled(ctx, recs) {
+			return
 		}
 	}
 }
