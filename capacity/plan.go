@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/faults"
-	"github.com/chaosrun/chaosrun/kitchen"
 	"github.com/chaosrun/chaosrun/load"
 	"github.com/chaosrun/chaosrun/spec"
 	"github.com/chaosrun/chaosrun/thresholds"
@@ -251,7 +250,7 @@ func probeScenario(c Combination, suffix string, rate float64, shape Shape, faul
 	t.Consumer.Group += "-" + suffix
 	if dlqDefault {
 		t.Consumer.DeadLetterTopic = t.Topic.Name + ".dlq"
-	} else if t.Consumer.DeadLetterTopic != "" && t.Consumer.OnFailure == kitchen.OnFailureDeadLetter {
+	} else if t.Consumer.DeadLetterTopic != "" && t.Consumer.Policy().DeadLetters() {
 		t.Consumer.DeadLetterTopic += "-" + suffix
 	}
 	if o := t.Consumer.Output; o != nil {
@@ -260,8 +259,8 @@ func probeScenario(c Combination, suffix string, rate float64, shape Shape, faul
 		t.Consumer.Output = &out
 	}
 	t.Workload.Phases = []spec.Phase{
-		{Type: string(load.PhaseSteady), Rate: rate, Duration: warm},
-		{Type: string(load.PhaseSteady), Rate: rate, Duration: shape.Window},
+		{Type: load.Steady.Name(), Rate: rate, Duration: warm},
+		{Type: load.Steady.Name(), Rate: rate, Duration: shape.Window},
 	}
 	t.Workload.Rate, t.Workload.Duration = rate, warm+shape.Window
 	t.Faults = nil

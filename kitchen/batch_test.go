@@ -30,7 +30,7 @@ func (f *failingBatches) ApplyBatch(ctx context.Context, ws []kitchendb.Write) e
 // in its turn; the rows before and after it are written together.
 func TestHandleBatchHandlesAFailureInItsTurn(t *testing.T) {
 	kitchendbtest.Each(t, func(t *testing.T, open func(*testing.T, string) kitchendb.KitchenDB) {
-		k, j, db := newKitchen(t, open, kitchendb.ModeUpsert, ConsumeSpec{OnFailure: OnFailureSkip})
+		k, j, db := newKitchen(t, open, kitchendb.ModeUpsert, ConsumeSpec{OnFailure: Skip})
 		ctx := context.Background()
 		its := []*item{step(1, assertions.StepCreated, 0), step(2, assertions.StepCreated, 1),
 			poisoned(step(3, assertions.StepCreated, 2)), step(1, assertions.StepPaid, 3)}
@@ -56,7 +56,7 @@ func TestHandleBatchHandlesAFailureInItsTurn(t *testing.T) {
 // without a failure of their own.
 func TestHandleBatchRetriesAFailedWriteOneByOne(t *testing.T) {
 	kitchendbtest.Each(t, func(t *testing.T, open func(*testing.T, string) kitchendb.KitchenDB) {
-		k, j, db := newKitchen(t, open, kitchendb.ModeUpsert, ConsumeSpec{OnFailure: OnFailureSkip})
+		k, j, db := newKitchen(t, open, kitchendb.ModeUpsert, ConsumeSpec{OnFailure: Skip})
 		fb := &failingBatches{KitchenDB: db}
 		fb.n.Store(1)
 		k.db = fb

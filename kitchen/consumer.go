@@ -36,8 +36,8 @@ type ConsumeSpec struct {
 	// RetryEmpty makes a lookup that finds no order, or one without its
 	// dishes, a failure (seed 001's fix for replica lag).
 	RetryEmpty bool
-	// OnFailure is the failure policy (default block).
-	OnFailure string
+	// OnFailure is the failure policy (nil: Block).
+	OnFailure Policy
 	// MaxAttempts: dead-letter after this many tries; retry-table gives an
 	// order up after this many retries.
 	MaxAttempts int
@@ -84,19 +84,19 @@ func StartGroup(conn kafkaconn.Conn, spec ConsumeSpec, db kitchendb.KitchenDB, o
 	if spec.Instances < 1 || spec.Workers < 1 {
 		return nil, fmt.Errorf("consumer group: need at least one instance and one worker")
 	}
-	if spec.OnFailure == "" {
-		spec.OnFailure = OnFailureBlock
+	if spec.OnFailure == nil {
+		spec.OnFailure = Block
 	}
-	if spec.OnFailure == OnFailureDeadLetter && spec.DeadLetterTopic == "" {
+	if spec.OnFailure.DeadLetters() && spec.DeadLetterTopic == "" {
 		return nil, fmt.Errorf("consumer group: dead-letter needs a dead-letter topic")
 	}
 	if spec.Batch < 0 || spec.Batch > kitchendb.MaxBatch {
 		return nil, fmt.Errorf("consumer group: batch %d: want 0 to %d rows per write", spec.Batch, kitchendb.MaxBatch)
 	}
-	if spec.Output != nil && spec.OnFailure == OnFailureRetryTable {
+	if spec.Output != nil && spec.OnFailure.Parks() {
 		return nil, fmt.Errorf("consumer group: the retry table applies events outside any poll: a pipeline cannot forward them")
 	}
-	if spec.Java != nil && (spec.Output != nil || spec.OnFailure == OnFailureDeadLetter) {
+	if spec.Java != nil && (spec.Output != nil || spec.OnFailure.DeadLetters()) {
 		return nil, fmt.Errorf("consumer group: on the Java client a member does not produce yet: no output topic, no dead-letter")
 	}
 	if spec.Output.Transactional() && spec.Config.AutoCommit {
@@ -107,7 +107,7 @@ func StartGroup(conn kafkaconn.Conn, spec ConsumeSpec, db kitchendb.KitchenDB, o
 	g := &Group{conn: conn, spec: spec, errs: clientconf.NewErrorTally(),
 		instances: make([]*instance, spec.Instances)}
 	g.kitchen = &kitchen{spec: spec, db: db, out: out, errs: g.errs}
-	if spec.OnFailure == OnFailureRetryTable {
+	if spec.OnFailure.Parks() {
 		g.retrier = startRetrier(g.kitchen)
 	}
 	for i := range g.instances {
@@ -387,22 +387,13 @@ func (in *instance) client() *kgo.Client {
 	return in.cl
 }
 
+// poll is the member's poll loop; what it does with a poll's records, and
+// how it commits them, is its commit mode's.
 func (in *instance) poll(ctx context.Context) {
 	defer close(in.loop)
-	spec := in.g.spec
-	lastAuto := time.Now()
+	mode := in.commitMode()
 	for ctx.Err() == nil {
-		if spec.Config.AutoCommit && time.Since(lastAuto) >= spec.Config.AutoCommitInterval && in.autoCommitting.CompareAndSwap(false, true) {
-			// As the Java client's poll does: commit what earlier polls
-			// returned, processed or not, without waiting for the answer
-			// (one commit at a time; a due one waits for the last).
-			lastAuto = time.Now()
-			cl := in.client()
-			go func() {
-				defer in.autoCommitting.Store(false)
-				in.commitPolledOn(cl)
-			}()
-		}
+		mode.beforePoll()
 		fetches := in.pollOnce(ctx)
 		if fetches.IsClientClosed() {
 			return
@@ -422,74 +413,8 @@ func (in *instance) poll(ctx context.Context) {
 		if in.crashAt.Load() {
 			return // the batch dies with the process
 		}
-		if in.sess != nil && in.revoked.Swap(false) {
-			// The session aborts the next transaction after any revocation
-			// (even one at the group's first join): end it now, before the
-			// batch is processed, so its side effects are not replayed.
-			if !in.endTxn(kgo.TryAbort) {
-				return
-			}
-			continue
-		}
-		if in.sess != nil {
-			if err := in.sess.Begin(); err != nil {
-				// The producer id could not be had (its coordinator was
-				// down): a new session starts over from the committed offsets.
-				in.g.errs.Add(fmt.Errorf("begin transaction: %w", err))
-				if !sleepCtx(ctx, in.g.spec.RetryBackoff) || in.rejoin() != nil {
-					return
-				}
-				continue
-			}
-		}
-		in.dispatch(recs)
-		if in.sess != nil {
-			in.waitBatch()
-			in.fwd.Wait()
-			if in.crashLate.Load() {
-				return // dying with the transaction open: the coordinator aborts it
-			}
-			if in.dropped.Load() {
-				in.endTxn(kgo.TryAbort) // work abandoned at a stop: nothing of it may commit
-				return
-			}
-			if !in.endTxn(kgo.TryCommit) {
-				return
-			}
-			continue
-		}
-		if !spec.Config.AutoCommit {
-			timedOut := in.waitBatch()
-			in.fwd.Wait() // at least once: results are written before their input is committed
-			if in.dropped.Load() || in.crashLate.Load() {
-				return // abandoned, or dying between processing and commit
-			}
-			if in.fwdFailed.Swap(false) {
-				// A result was not written: the batch must not be committed.
-				// A new client starts over from the committed offsets, so
-				// the batch is processed and forwarded again (at least once).
-				if err := in.rejoin(); err != nil {
-					in.g.errs.Add(err)
-					return
-				}
-				continue
-			}
-			if timedOut && ctx.Err() != nil {
-				in.dropped.Store(true) // stopping, and out of the group: no rejoin, no final commit
-				return
-			}
-			if timedOut {
-				// Out of the group: the commit would be refused (the Java
-				// client's CommitFailedException); the next owner gets the
-				// batch again. Rejoin, as the next poll does.
-				if err := in.rejoin(); err != nil {
-					in.g.errs.Add(err)
-					return
-				}
-				continue
-			}
-			in.commit(recs)
-			in.allowRebalance()
+		if !mode.polled(ctx, recs) {
+			return
 		}
 	}
 }

@@ -32,7 +32,7 @@ func fill(t *testing.T, n int) (kafkaconn.Conn, *assertions.Ledger) {
 	id := orders.Identity{Run: "test-run", Env: "prod"}
 	ledger := assertions.NewLedger(id.Run, id.Env, time.Now(), assertions.Criteria{})
 	pcfg, _ := clientconf.ProducerOptions(nil)
-	_, err = load.Produce(context.Background(), boot, load.ProduceSpec{Topic: "orders", Phases: []load.Phase{{Kind: load.PhaseFlood, Records: int64(n)}},
+	_, err = load.Produce(context.Background(), boot, load.ProduceSpec{Topic: "orders", Phases: []load.Phase{{Kind: load.Flood, Records: int64(n)}},
 		Producers: 1, Key: orders.KeyOrder, Merchants: 10, MessageSize: 64, Seed: 1, Identity: id, Config: pcfg}, ledger)
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,18 +17,6 @@ import (
 	"github.com/chaosrun/chaosrun/orders"
 	"github.com/chaosrun/chaosrun/orderservice"
 )
-
-// Failure policies: what the kitchen display does with an event it cannot
-// process (the seeds' incidents and their fixes).
-const (
-	OnFailureBlock      = "block"       // retry in place forever: the partition stops (seed 003)
-	OnFailureSkip       = "skip"        // log and move on: the event is lost to the business (seed 000's stopgap)
-	OnFailureRetryTable = "retry-table" // park it, and the order's later events behind it; retry asynchronously (seed 001)
-	OnFailureDeadLetter = "dead-letter" // after MaxAttempts tries publish it to the dead-letter topic (seed 003)
-)
-
-// FailurePolicies lists the policies, for messages.
-var FailurePolicies = []string{OnFailureBlock, OnFailureSkip, OnFailureRetryTable, OnFailureDeadLetter}
 
 // Processings is where the kitchen display reports what became of each
 // event; assertions.Ledger is one.
@@ -168,7 +155,7 @@ func (k *kitchen) handleBatch(ctx, stopping context.Context, its []*item, m memb
 		return true
 	}
 	for _, it := range its {
-		if k.spec.OnFailure == OnFailureRetryTable && k.parked.has(it.e.Order) {
+		if k.spec.OnFailure.Parks() && k.parked.has(it.e.Order) {
 			if !flush() || !k.handle(ctx, stopping, it, m) {
 				return false
 			}
@@ -221,7 +208,7 @@ func (k *kitchen) handle(ctx, stopping context.Context, it *item, m member) bool
 func (k *kitchen) handleAfter(ctx, stopping context.Context, it *item, m member, failed error) bool {
 	e := &it.e
 	policy := k.spec.OnFailure
-	if policy == OnFailureRetryTable {
+	if policy.Parks() {
 		unlock := k.parked.lock(e.Order)
 		defer unlock()
 		if k.parked.has(e.Order) {
@@ -243,14 +230,8 @@ func (k *kitchen) handleAfter(ctx, stopping context.Context, it *item, m member,
 		}
 		k.errs.Add(tallied(err))
 		k.out.Failing(e, err, attempt, time.Now())
-		switch {
-		case policy == OnFailureSkip:
-			k.out.Diverted(e, assertions.Skipped)
-			return true
-		case policy == OnFailureRetryTable:
-			return k.park(ctx, it, err)
-		case policy == OnFailureDeadLetter && attempt >= k.spec.MaxAttempts:
-			return k.deadLetter(ctx, it, err, attempt, m)
+		if settled, ok := policy.failed(ctx, k, it, err, attempt, m); settled {
+			return ok
 		}
 		if !sleepCtx(stopping, k.backoff(attempt)) || ctx.Err() != nil {
 			return false
@@ -274,38 +255,6 @@ func (k *kitchen) backoff(attempt int) time.Duration {
 	return min(k.spec.RetryBackoff*time.Duration(attempt), max(time.Second, k.spec.RetryBackoff))
 }
 
-// park puts the event in the retry table (behind its order's earlier ones).
-func (k *kitchen) park(ctx context.Context, it *item, cause error) bool {
-	for attempt := 1; ; attempt++ {
-		err := k.db.Park(ctx, &it.e, it.rec.Value, cause, time.Now().Add(k.spec.RetryBackoff))
-		if err == nil {
-			k.parked.add(it.e.Order)
-			k.out.Parked(&it.e)
-			return true
-		}
-		k.errs.Add(fmt.Errorf("park: %w", err))
-		if !sleepCtx(ctx, k.backoff(attempt)) {
-			return false
-		}
-	}
-}
-
-// deadLetter publishes the event to the dead-letter topic until it is
-// written, then accounts for it.
-func (k *kitchen) deadLetter(ctx context.Context, it *item, cause error, attempts int, m member) bool {
-	for try := 1; ; try++ {
-		err := m.deadLetter(it, cause, attempts)
-		if err == nil {
-			k.out.Diverted(&it.e, assertions.DeadLettered)
-			return true
-		}
-		k.errs.Add(fmt.Errorf("dead-letter: %w", err))
-		if !sleepCtx(ctx, k.backoff(try)) {
-			return false
-		}
-	}
-}
-
 // sleepCtx sleeps d unless ctx ends first; it reports whether it slept.
 func sleepCtx(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
@@ -316,75 +265,4 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-// Dead-letter headers: where the record came from and why it left.
-const (
-	HeaderDLQPartition = "dlq_partition"
-	HeaderDLQOffset    = "dlq_offset"
-	HeaderDLQError     = "dlq_error"
-	HeaderDLQAttempts  = "dlq_attempts"
-)
-
-// deadLetterRecord is rec for the dead-letter topic: its key, value and
-// identity headers, plus the origin and the error.
-func deadLetterRecord(topic string, rec *kgo.Record, cause error, attempts int) *kgo.Record {
-	hs := append([]kgo.RecordHeader(nil), rec.Headers...)
-	hs = append(hs,
-		kgo.RecordHeader{Key: HeaderDLQPartition, Value: strconv.AppendInt(nil, int64(rec.Partition), 10)},
-		kgo.RecordHeader{Key: HeaderDLQOffset, Value: strconv.AppendInt(nil, rec.Offset, 10)},
-		kgo.RecordHeader{Key: HeaderDLQError, Value: []byte(cause.Error())},
-		kgo.RecordHeader{Key: HeaderDLQAttempts, Value: strconv.AppendInt(nil, int64(attempts), 10)})
-	return &kgo.Record{Topic: topic, Key: rec.Key, Value: rec.Value, Headers: hs}
-}
-
-// parkedOrders knows which orders have events in the retry table, and
-// serialises the work on one order between the workers and the retrier.
-type parkedOrders struct {
-	mu      sync.Mutex
-	count   map[uint64]int
-	stripes [64]sync.Mutex
-}
-
-func (p *parkedOrders) lock(order uint64) (unlock func()) {
-	m := &p.stripes[order%uint64(len(p.stripes))]
-	m.Lock()
-	return m.Unlock
-}
-
-func (p *parkedOrders) has(order uint64) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.count[order] > 0
-}
-
-func (p *parkedOrders) add(order uint64) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.count == nil {
-		p.count = map[uint64]int{}
-	}
-	p.count[order]++
-}
-
-// done removes n events of order; all of them when n < 0.
-func (p *parkedOrders) done(order uint64, n int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if c := p.count[order] - n; n >= 0 && c > 0 {
-		p.count[order] = c
-		return
-	}
-	delete(p.count, order)
-}
-
-// total is how many events are parked.
-func (p *parkedOrders) total() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	n := 0
-	for _, c := range p.count {
-		n += c
-	}
-	return n
 }

@@ -47,6 +47,9 @@ func newKitchen(t *testing.T, open func(*testing.T, string) kitchendb.KitchenDB,
 	t.Helper()
 	db := open(t, mode)
 	spec.Identity = orders.Identity{Run: "r", Env: "prod"}
+	if spec.OnFailure == nil {
+		spec.OnFailure = Block // as StartGroup does
+	}
 	spec.MaxAttempts = max(spec.MaxAttempts, 1)
 	spec.RetryBackoff = 10 * time.Millisecond
 	j := &journal{}
@@ -108,7 +111,7 @@ func TestValueMatches(t *testing.T) {
 // block retries it until the member stops, and reports each failure.
 func TestBlockRetriesInPlaceUntilStopped(t *testing.T) {
 	kitchendbtest.Each(t, func(t *testing.T, open func(*testing.T, string) kitchendb.KitchenDB) {
-		k, j, _ := newKitchen(t, open, kitchendb.ModeInsert, ConsumeSpec{OnFailure: OnFailureBlock})
+		k, j, _ := newKitchen(t, open, kitchendb.ModeInsert, ConsumeSpec{OnFailure: Block})
 		ctx := context.Background()
 		if !k.handle(ctx, ctx, step(1, assertions.StepCreated, 0), noDLQ) {
 			t.Fatal("first insert failed")
@@ -132,7 +135,7 @@ func TestBlockRetriesInPlaceUntilStopped(t *testing.T) {
 // Upsert makes the same redelivery harmless (the fix).
 func TestUpsertRewritesRedelivery(t *testing.T) {
 	kitchendbtest.Each(t, func(t *testing.T, open func(*testing.T, string) kitchendb.KitchenDB) {
-		k, j, db := newKitchen(t, open, kitchendb.ModeUpsert, ConsumeSpec{OnFailure: OnFailureBlock})
+		k, j, db := newKitchen(t, open, kitchendb.ModeUpsert, ConsumeSpec{OnFailure: Block})
 		ctx := context.Background()
 		for range 2 {
 			if !k.handle(ctx, ctx, step(1, assertions.StepCreated, 0), noDLQ) {
@@ -160,7 +163,7 @@ func TestInsertModeUpdateWithoutRow(t *testing.T) {
 
 func TestSkipDivertsAndGoesOn(t *testing.T) {
 	kitchendbtest.Each(t, func(t *testing.T, open func(*testing.T, string) kitchendb.KitchenDB) {
-		k, j, _ := newKitchen(t, open, kitchendb.ModeUpsert, ConsumeSpec{OnFailure: OnFailureSkip})
+		k, j, _ := newKitchen(t, open, kitchendb.ModeUpsert, ConsumeSpec{OnFailure: Skip})
 		ctx := context.Background()
 		if !k.handle(ctx, ctx, poisoned(step(1, assertions.StepCreated, 0)), noDLQ) {
 			t.Fatal("skip did not go on")
@@ -173,7 +176,7 @@ func TestSkipDivertsAndGoesOn(t *testing.T) {
 
 func TestDeadLetterAfterMaxAttempts(t *testing.T) {
 	kitchendbtest.Each(t, func(t *testing.T, open func(*testing.T, string) kitchendb.KitchenDB) {
-		k, j, _ := newKitchen(t, open, kitchendb.ModeUpsert, ConsumeSpec{OnFailure: OnFailureDeadLetter, MaxAttempts: 3})
+		k, j, _ := newKitchen(t, open, kitchendb.ModeUpsert, ConsumeSpec{OnFailure: DeadLetter, MaxAttempts: 3})
 		var published []int
 		dlq := func(it *item, err error, attempts int) error {
 			if len(published) == 0 && attempts == 3 {
@@ -228,7 +231,7 @@ func TestRetryTableParksBehindAndAppliesInOrder(t *testing.T) {
 		defer svc.Close()
 		lk := orderservice.NewLookup(svc.Addr(), time.Second)
 		defer lk.Close()
-		k, j, db := newKitchen(t, open, kitchendb.ModeInsert, ConsumeSpec{OnFailure: OnFailureRetryTable, MaxAttempts: 10, Lookup: lk, RetryEmpty: true})
+		k, j, db := newKitchen(t, open, kitchendb.ModeInsert, ConsumeSpec{OnFailure: RetryTable, MaxAttempts: 10, Lookup: lk, RetryEmpty: true})
 		svc.Written(9, time.Now())
 		ctx := context.Background()
 		for i, s := range []assertions.Step{assertions.StepCreated, assertions.StepPaid, assertions.StepCompleted} {
@@ -263,7 +266,7 @@ func TestRetryTableGivesUp(t *testing.T) {
 		defer svc.Close()
 		lk := orderservice.NewLookup(svc.Addr(), time.Second)
 		defer lk.Close()
-		k, j, db := newKitchen(t, open, kitchendb.ModeUpsert, ConsumeSpec{OnFailure: OnFailureRetryTable, MaxAttempts: 2, Lookup: lk})
+		k, j, db := newKitchen(t, open, kitchendb.ModeUpsert, ConsumeSpec{OnFailure: RetryTable, MaxAttempts: 2, Lookup: lk})
 		svc.Written(4, time.Now())
 		svc.Reject(4)
 		ctx := context.Background()

@@ -1,8 +1,9 @@
 // Package load is the load generator: open-model producers (franz-go or the
 // Java client) that send order events on a schedule of phases (steady, ramp,
-// flood), optionally in transactions, with poisoned records and producer
-// crashes on request. Every send ends acked, failed or unknown, reported to
-// an Outcomes (the assertions ledger); it judges nothing itself. From the
-// module it imports orders (the record format), clientconf (client settings,
-// error tally, the Java client), assertions, kafkaconn and javaclient.
+// flood: a Kind per file, listed in phases.go), optionally in transactions,
+// with poisoned records and producer crashes on request. Every send ends
+// acked, failed or unknown, reported to an Outcomes (the assertions ledger);
+// it judges nothing itself. From the module it imports orders (the record
+// format), clientconf (client settings, error tally, the Java client),
+// assertions, kafkaconn and javaclient.
 package load

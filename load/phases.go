@@ -2,24 +2,57 @@ package load
 
 import (
 	"fmt"
-	"math"
+	"strings"
 	"time"
 )
 
-// Phase kinds: the shapes load arrives in.
-const (
-	PhaseSteady = "steady" // Rate for Duration
-	PhaseRamp   = "ramp"   // from From to To, linearly, over Duration
-	PhaseFlood  = "flood"  // Records as fast as the producers can send (seed 001's promotion job)
-)
+// Kind is a phase kind: a shape load arrives in, and how each producer
+// paces its sends through it. Its name is the phase's type in YAML.
+type Kind interface {
+	Name() string
+	// Takes says whether a phase of this kind reads the field (by its YAML
+	// name: rate, from, to, duration, records); the others are refused.
+	Takes(field string) bool
+	// Timed says the phase lasts its Duration; else it lasts as long as the
+	// producers take to hand its Records over.
+	Timed() bool
+	describe(p Phase) string // for reports: "steady 200/s 20s"
+	check(p Phase) string    // what is wrong with p, or ""
+	// due is when send k of the producer's slot is due, in seconds after
+	// the phase began, and false once the slot has no send k.
+	due(s slot, k int64) (float64, bool)
+}
 
-// maxFlood bounds a flood: far beyond what a run on one machine sends.
-const maxFlood = 1e9
+// kinds is the registry: a new kind is a file and a line here.
+var kinds = []Kind{Steady, Ramp, Flood}
+
+// KindOf is the kind of that name, or what is wrong with the name.
+func KindOf(name string) (Kind, string) {
+	for _, k := range kinds {
+		if k.Name() == name {
+			return k, ""
+		}
+	}
+	if name == "" {
+		return nil, "every phase needs a type: " + kindNames()
+	}
+	return nil, fmt.Sprintf("unknown phase type %q (want %s)", name, kindNames())
+}
+
+// kindNames is "steady, ramp or flood".
+func kindNames() string {
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = k.Name()
+	}
+	last := len(names) - 1
+	return strings.Join(names[:last], ", ") + " or " + names[last]
+}
 
 // Phase is one stretch of the load shape. Rates are records per second over
 // all producers.
 type Phase struct {
-	Kind     string
+	Kind     Kind
 	Rate     float64
 	From, To float64
 	Duration time.Duration
@@ -28,36 +61,18 @@ type Phase struct {
 
 // Name describes the phase for reports: "steady 200/s 20s".
 func (p Phase) Name() string {
-	switch p.Kind {
-	case PhaseRamp:
-		return fmt.Sprintf("ramp %g→%g/s %s", p.From, p.To, p.Duration)
-	case PhaseFlood:
-		return fmt.Sprintf("flood %d records", p.Records)
+	if p.Kind == nil {
+		return "untyped phase"
 	}
-	return fmt.Sprintf("steady %g/s %s", p.Rate, p.Duration)
+	return p.Kind.describe(p)
 }
 
 // Check says what is wrong with the phase, or "".
 func (p Phase) Check() string {
-	switch p.Kind {
-	case PhaseSteady:
-		if p.Rate <= 0 || p.Duration <= 0 {
-			return "a steady phase needs a positive rate and duration"
-		}
-	case PhaseRamp:
-		if p.From < 0 || p.To < 0 || p.From+p.To == 0 || p.Duration <= 0 {
-			return "a ramp needs from and to rates (at least one positive) and a positive duration"
-		}
-	case PhaseFlood:
-		if p.Records <= 0 || p.Records > maxFlood {
-			return fmt.Sprintf("a flood needs a positive number of records, at most %d", int64(maxFlood))
-		}
-	case "":
-		return fmt.Sprintf("every phase needs a type: %s, %s or %s", PhaseSteady, PhaseRamp, PhaseFlood)
-	default:
-		return fmt.Sprintf("unknown phase type %q (want %s, %s or %s)", p.Kind, PhaseSteady, PhaseRamp, PhaseFlood)
+	if p.Kind == nil {
+		return "every phase needs a type: " + kindNames()
 	}
-	return ""
+	return p.Kind.check(p)
 }
 
 // Timed is the length of the phases that have one (floods last as long as
@@ -83,7 +98,7 @@ type slot struct {
 func newSlot(p Phase, producer uint32, producers int) slot {
 	s := slot{p: p, share: 1 / float64(producers), stagger: float64(producer) / float64(producers),
 		duration: p.Duration.Seconds()}
-	if p.Kind == PhaseFlood {
+	if p.Records > 0 { // a flood's records, shared out
 		s.quota = p.Records / int64(producers)
 		if int64(producer) < p.Records%int64(producers) {
 			s.quota++
@@ -93,27 +108,9 @@ func newSlot(p Phase, producer uint32, producers int) slot {
 }
 
 // due returns when send k of the phase is due, in seconds after the phase
-// began, and false once the phase has no send k. A flood's sends are all
-// due at once: the job hands them over together.
-func (s slot) due(k int64) (float64, bool) {
-	n := float64(k) + s.stagger // sends before this one, for this producer
-	switch s.p.Kind {
-	case PhaseFlood:
-		return 0, k < s.quota
-	case PhaseRamp:
-		// Sends so far at time t: a·t + b·t²/2, with the rate going from a to a+b·T.
-		a := s.p.From * s.share
-		b := (s.p.To - s.p.From) * s.share / s.duration
-		var t float64
-		if math.Abs(b) < 1e-12 {
-			t = n / a
-		} else if disc := a*a + 2*b*n; disc < 0 {
-			return 0, false // a falling ramp that ends before this send
-		} else {
-			t = (math.Sqrt(disc) - a) / b
-		}
-		return t, t < s.duration
-	}
-	t := n / (s.p.Rate * s.share)
-	return t, t < s.duration
-}
+// began, and false once the phase has no send k.
+func (s slot) due(k int64) (float64, bool) { return s.p.Kind.due(s, k) }
+
+// sent is how many sends of this producer come before send k, counting
+// its stagger.
+func (s slot) sent(k int64) float64 { return float64(k) + s.stagger }

@@ -28,11 +28,11 @@ func TestPhaseSchedules(t *testing.T) {
 		p    Phase
 		want int64 // sends over all producers
 	}{
-		{Phase{Kind: PhaseSteady, Rate: 200, Duration: 10 * time.Second}, 2000},
-		{Phase{Kind: PhaseRamp, From: 100, To: 300, Duration: 10 * time.Second}, 2000},
-		{Phase{Kind: PhaseRamp, From: 0, To: 400, Duration: 5 * time.Second}, 1000},
-		{Phase{Kind: PhaseRamp, From: 400, To: 0, Duration: 5 * time.Second}, 1000},
-		{Phase{Kind: PhaseFlood, Records: 1001}, 1001},
+		{Phase{Kind: Steady, Rate: 200, Duration: 10 * time.Second}, 2000},
+		{Phase{Kind: Ramp, From: 100, To: 300, Duration: 10 * time.Second}, 2000},
+		{Phase{Kind: Ramp, From: 0, To: 400, Duration: 5 * time.Second}, 1000},
+		{Phase{Kind: Ramp, From: 400, To: 0, Duration: 5 * time.Second}, 1000},
+		{Phase{Kind: Flood, Records: 1001}, 1001},
 	}
 	for _, c := range cases {
 		for _, producers := range []int{1, 2, 3} {
@@ -40,10 +40,10 @@ func TestPhaseSchedules(t *testing.T) {
 			for id := range uint32(producers) {
 				n, last := count(c.p, id, producers)
 				total += n
-				if c.p.Kind == PhaseFlood && last != 0 {
+				if c.p.Kind == Flood && last != 0 {
 					t.Errorf("%s: a flood's sends are all due at once, got one at %.3fs", c.p.Name(), last)
 				}
-				if d := c.p.Duration.Seconds(); c.p.Kind != PhaseFlood && last >= d {
+				if d := c.p.Duration.Seconds(); c.p.Kind != Flood && last >= d {
 					t.Errorf("%s: a send due at %.3fs, after the phase", c.p.Name(), last)
 				}
 			}
@@ -57,7 +57,7 @@ func TestPhaseSchedules(t *testing.T) {
 // A ramp's rate really grows: its second half holds three times the sends
 // of its first when it goes from 0 to its top.
 func TestRampGrows(t *testing.T) {
-	s := newSlot(Phase{Kind: PhaseRamp, From: 0, To: 1000, Duration: 4 * time.Second}, 0, 1)
+	s := newSlot(Phase{Kind: Ramp, From: 0, To: 1000, Duration: 4 * time.Second}, 0, 1)
 	var first, second int
 	for k := int64(0); ; k++ {
 		at, ok := s.due(k)
@@ -77,12 +77,17 @@ func TestRampGrows(t *testing.T) {
 
 func TestPhaseCheck(t *testing.T) {
 	for _, bad := range []Phase{
-		{}, {Kind: "wave"}, {Kind: PhaseSteady, Rate: 100}, {Kind: PhaseSteady, Duration: time.Second},
-		{Kind: PhaseRamp, Duration: time.Second}, {Kind: PhaseRamp, From: -1, To: 5, Duration: time.Second},
-		{Kind: PhaseFlood},
+		{}, {Kind: Steady, Rate: 100}, {Kind: Steady, Duration: time.Second},
+		{Kind: Ramp, Duration: time.Second}, {Kind: Ramp, From: -1, To: 5, Duration: time.Second},
+		{Kind: Flood},
 	} {
 		if bad.Check() == "" {
 			t.Errorf("%+v accepted", bad)
+		}
+	}
+	for _, name := range []string{"", "wave"} {
+		if k, msg := KindOf(name); k != nil || msg == "" {
+			t.Errorf("phase type %q accepted", name)
 		}
 	}
 }

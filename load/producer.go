@@ -72,7 +72,7 @@ type ProduceStats struct {
 // waits for outstanding sends so every send has an outcome.
 func Produce(ctx context.Context, conn kafkaconn.Conn, spec ProduceSpec, out Outcomes) (ProduceStats, error) {
 	if len(spec.Phases) == 0 {
-		spec.Phases = []Phase{{Kind: PhaseSteady, Rate: spec.Rate, Duration: spec.Duration}}
+		spec.Phases = []Phase{{Kind: Steady, Rate: spec.Rate, Duration: spec.Duration}}
 	}
 	if spec.Producers < 1 {
 		return ProduceStats{}, fmt.Errorf("produce: need at least one producer")
@@ -193,10 +193,10 @@ func (p *producer) run(ctx context.Context, start time.Time) error {
 		}
 		ended := time.Now()
 		p.out.PhaseEnds(p.id, i, ended)
-		if ph.Kind == PhaseFlood {
-			began = ended
-		} else {
+		if ph.Kind.Timed() {
 			began = began.Add(ph.Duration)
+		} else {
+			began = ended
 		}
 	}
 	if p.txn != nil {

@@ -14,7 +14,6 @@ import (
 
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
-	"github.com/chaosrun/chaosrun/kitchen"
 	"github.com/chaosrun/chaosrun/result"
 	"github.com/chaosrun/chaosrun/spec"
 )
@@ -63,7 +62,7 @@ func onExternal(s *spec.Scenario, prefix, runID string) *spec.Scenario {
 // absent before it starts and delete when it ends.
 func runNames(s *spec.Scenario) (topics, groups []string) {
 	topics, groups = []string{s.Topic.Name}, []string{s.Consumer.Group}
-	if s.Consumer.DeadLetterTopic != "" && s.Consumer.OnFailure == kitchen.OnFailureDeadLetter {
+	if s.Consumer.DeadLetterTopic != "" && s.Consumer.Policy().DeadLetters() {
 		topics = append(topics, s.Consumer.DeadLetterTopic)
 	}
 	if o := s.Consumer.Output; o != nil {

@@ -102,7 +102,7 @@ func (d *downstream) report(r *run, ledger *assertions.Ledger) {
 		capacity = r.s.Service.Capacity
 	}
 	callers := c.Instances * c.Workers
-	if c.OnFailure == kitchen.OnFailureRetryTable {
+	if c.Policy().Parks() {
 		callers++ // the retrier looks up too
 	}
 	ledger.Downstream(faults.OrderService, assertions.DownstreamStats{Requests: st.Requests, Overloaded: st.Overloaded,
@@ -120,13 +120,13 @@ func (r *run) consumeSpec(id orders.Identity, d *downstream) kitchen.ConsumeSpec
 	spec := kitchen.ConsumeSpec{
 		Topic: r.s.Topic.Name, Group: c.Group, Instances: c.Instances, Workers: c.Workers,
 		ProcessingTime: c.ProcessingTime, Identity: id, Config: c.ClientConfig,
-		Lookup: d.lookup, OnFailure: c.OnFailure, MaxAttempts: c.MaxAttempts, RetryBackoff: c.RetryBackoff,
+		Lookup: d.lookup, OnFailure: c.Policy(), MaxAttempts: c.MaxAttempts, RetryBackoff: c.RetryBackoff,
 		Batch: r.s.Sink.Batch, Java: r.java,
 	}
 	if c.Lookup != nil {
 		spec.RetryEmpty = c.Lookup.RetryEmpty
 	}
-	if c.OnFailure == kitchen.OnFailureDeadLetter {
+	if c.Policy().DeadLetters() {
 		spec.DeadLetterTopic = c.DeadLetterTopic
 	}
 	if o := c.Output; o != nil {

@@ -34,7 +34,7 @@ func (r *run) progressLoop(ledger *assertions.Ledger, stage string, active func(
 	if r.opts.Progress == nil && r.probe == nil {
 		return func() {}
 	}
-	planned := plannedLength(r.s.Workload.Load())
+	planned := load.Timed(r.s.Workload.Load())
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	tell := func() {
@@ -66,12 +66,4 @@ func (r *run) progressLoop(ledger *assertions.Ledger, stage string, active func(
 		}
 	})
 	return sync.OnceFunc(func() { close(done); wg.Wait() })
-}
-
-func plannedLength(phases []load.Phase) time.Duration {
-	var d time.Duration
-	for _, p := range phases {
-		d += p.Duration
-	}
-	return d
 }

@@ -138,7 +138,7 @@ func phaseDecls(phases []load.Phase) []assertions.PhaseDecl {
 	out := make([]assertions.PhaseDecl, len(phases))
 	for i, p := range phases {
 		out[i] = assertions.PhaseDecl{Name: fmt.Sprintf("%d: %s", i+1, p.Name())}
-		if p.Kind == load.PhaseFlood {
+		if !p.Kind.Timed() {
 			out[i].Flood = p.Records
 		}
 	}

@@ -245,7 +245,7 @@ func (r *run) withCluster(ctx context.Context, cluster *harness.Cluster, runDir 
 	if err := createTopic(ctx, r.s, admCl); err != nil {
 		return stage("topic", err)
 	}
-	if r.s.Consumer.OnFailure == kitchen.OnFailureDeadLetter {
+	if r.s.Consumer.Policy().DeadLetters() {
 		if err := createDeadLetterTopic(ctx, r.s, admCl); err != nil {
 			return stage("dead-letter topic", err)
 		}
@@ -462,7 +462,7 @@ func (r *run) judge(ctx context.Context, conn kafkaconn.Conn, id orders.Identity
 	if err := drain.Drain(dctx, conn, r.s.Topic.Name, id, ledger); err != nil {
 		return fmt.Errorf("drain: %w", err)
 	}
-	if r.s.Consumer.OnFailure == kitchen.OnFailureDeadLetter {
+	if r.s.Consumer.Policy().DeadLetters() {
 		if err := drain.DrainDeadLetters(dctx, conn, r.s.Consumer.DeadLetterTopic, id, ledger); err != nil {
 			return fmt.Errorf("drain %s: %w", r.s.Consumer.DeadLetterTopic, err)
 		}

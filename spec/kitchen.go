@@ -2,7 +2,6 @@ package spec
 
 import (
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -20,14 +19,15 @@ var topicName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,249}$`)
 func (c check) kitchen() {
 	cs := c.s.Consumer
 	_, dlqWritten := c.s.pos["consumer.dead_letter_topic"]
+	policy, known := kitchen.LookupPolicy(cs.OnFailure)
 	switch {
-	case !slices.Contains(kitchen.FailurePolicies, cs.OnFailure):
-		c.at("consumer.on_failure", "want %s, got %q", strings.Join(kitchen.FailurePolicies, ", "), cs.OnFailure)
-	case dlqWritten && cs.OnFailure != kitchen.OnFailureDeadLetter:
-		c.at("consumer.dead_letter_topic", "only on_failure: dead-letter publishes to a dead-letter topic")
-	case cs.OnFailure == kitchen.OnFailureDeadLetter && (cs.DeadLetterTopic == "" || cs.DeadLetterTopic == c.s.Topic.Name):
+	case !known:
+		c.at("consumer.on_failure", "want %s, got %q", strings.Join(kitchen.PolicyNames(), ", "), cs.OnFailure)
+	case dlqWritten && !policy.DeadLetters():
+		c.at("consumer.dead_letter_topic", "only on_failure: %s publishes to a dead-letter topic", kitchen.DeadLetter.Name())
+	case policy.DeadLetters() && (cs.DeadLetterTopic == "" || cs.DeadLetterTopic == c.s.Topic.Name):
 		c.at("consumer.dead_letter_topic", "want a topic other than the scenario's own")
-	case cs.OnFailure == kitchen.OnFailureDeadLetter && !topicName.MatchString(cs.DeadLetterTopic):
+	case policy.DeadLetters() && !topicName.MatchString(cs.DeadLetterTopic):
 		c.at("consumer.dead_letter_topic", "Kafka topic names are 1 to 249 letters, digits, '.', '_' or '-', got %q", cs.DeadLetterTopic)
 	}
 	if cs.MaxAttempts < 1 {
@@ -104,4 +104,25 @@ func (c check) needsLookup(f Fault, path string) {
 	if n, ok := f.Fault.(interface{ NeedsOrderService() bool }); ok && n.NeedsOrderService() {
 		c.at(path+".kind", "the order service rejects nothing here: the kitchen display looks nothing up (add consumer.lookup)")
 	}
+}
+
+// Policy is the failure policy on_failure names; Block when it names none
+// (validation refuses such a name, and Block asks for nothing more).
+func (c Consumer) Policy() kitchen.Policy {
+	if p, ok := kitchen.LookupPolicy(c.OnFailure); ok {
+		return p
+	}
+	return kitchen.Block
+}
+
+// forwarding names the policies a pipeline can run under: "a, b or c".
+func forwarding() string {
+	var names []string
+	for _, p := range kitchen.Policies() {
+		if !p.Parks() {
+			names = append(names, p.Name())
+		}
+	}
+	last := len(names) - 1
+	return strings.Join(names[:last], ", ") + " or " + names[last]
 }

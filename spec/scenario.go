@@ -99,7 +99,7 @@ type Transactions struct {
 
 // Phase is one stretch of the load shape.
 type Phase struct {
-	Type     string        `yaml:"type"`     // steady, ramp or flood
+	Type     string        `yaml:"type"`     // a load.Kind by name: steady, ramp or flood
 	Rate     float64       `yaml:"rate"`     // steady: records/s
 	From     float64       `yaml:"from"`     // ramp: records/s at its start
 	To       float64       `yaml:"to"`       // ramp: records/s at its end
@@ -109,7 +109,8 @@ type Phase struct {
 
 // Load is the phase as the producers run it.
 func (p Phase) Load() load.Phase {
-	return load.Phase{Kind: p.Type, Rate: p.Rate, From: p.From, To: p.To, Duration: p.Duration, Records: p.Records}
+	kind, _ := load.KindOf(p.Type) // nil for a name validation refuses
+	return load.Phase{Kind: kind, Rate: p.Rate, From: p.From, To: p.To, Duration: p.Duration, Records: p.Records}
 }
 
 // Consumer is the kitchen display consumer group.
@@ -120,7 +121,7 @@ type Consumer struct {
 	ProcessingTime time.Duration `yaml:"processing_time"` // simulated work per event
 	Config         Settings      `yaml:"config"`          // Java consumer settings
 
-	OnFailure       string        `yaml:"on_failure"`        // block (default), skip, retry-table, dead-letter
+	OnFailure       string        `yaml:"on_failure"`        // a kitchen.Policy by name: block (default), skip, retry-table, dead-letter
 	MaxAttempts     int           `yaml:"max_attempts"`      // dead-letter: tries; retry-table: retries before giving up (default 3)
 	RetryBackoff    time.Duration `yaml:"retry_backoff"`     // after a failed try, growing (default 100ms)
 	DeadLetterTopic string        `yaml:"dead_letter_topic"` // default <topic>.dlq
@@ -268,7 +269,7 @@ func (s *Scenario) applyDefaults() {
 		s.Workload.Rate = 1000
 	}
 	defStr("sink.mode", &s.Sink.Mode, kitchendb.ModeUpsert)
-	defStr("consumer.on_failure", &s.Consumer.OnFailure, kitchen.OnFailureBlock)
+	defStr("consumer.on_failure", &s.Consumer.OnFailure, kitchen.Block.Name())
 	defStr("consumer.dead_letter_topic", &s.Consumer.DeadLetterTopic, s.Topic.Name+".dlq")
 	defInt("consumer.max_attempts", &s.Consumer.MaxAttempts, 3)
 	defDur("consumer.retry_backoff", &s.Consumer.RetryBackoff, 100*time.Millisecond)
@@ -306,7 +307,7 @@ func (s *Scenario) SetsRetention() bool {
 // Load is the workload's load shape: its phases, or one steady phase.
 func (w Workload) Load() []load.Phase {
 	if len(w.Phases) == 0 {
-		return []load.Phase{{Kind: load.PhaseSteady, Rate: w.Rate, Duration: w.Duration}}
+		return []load.Phase{{Kind: load.Steady, Rate: w.Rate, Duration: w.Duration}}
 	}
 	out := make([]load.Phase, len(w.Phases))
 	for i, p := range w.Phases {

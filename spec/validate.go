@@ -16,7 +16,6 @@ import (
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/internal/problem"
-	"github.com/chaosrun/chaosrun/kitchen"
 	"github.com/chaosrun/chaosrun/kitchendb"
 	"github.com/chaosrun/chaosrun/load"
 	"github.com/chaosrun/chaosrun/thresholds"
@@ -220,27 +219,21 @@ func (c check) phases() {
 	}
 	for i, p := range w.Phases {
 		path := fmt.Sprintf("workload.phases[%d]", i)
-		if msg := p.Load().Check(); msg != "" {
+		kind, msg := load.KindOf(p.Type)
+		if msg == "" {
+			msg = p.Load().Check()
+		}
+		if msg != "" {
 			c.at(path+".type", "%s", msg)
 			continue
 		}
 		// A field that does not belong to the phase's type is refused, not ignored.
 		for _, field := range []string{"rate", "from", "to", "duration", "records"} {
-			if c.written(path+"."+field) && !phaseTakes(p.Type, field) {
+			if c.written(path+"."+field) && !kind.Takes(field) {
 				c.at(path+"."+field, "a %s phase takes no %s", p.Type, field)
 			}
 		}
 	}
-}
-
-func phaseTakes(kind, field string) bool {
-	switch kind {
-	case load.PhaseSteady:
-		return field == "rate" || field == "duration"
-	case load.PhaseRamp:
-		return field == "from" || field == "to" || field == "duration"
-	}
-	return field == "records"
 }
 
 func (c check) consumer() {
@@ -304,8 +297,8 @@ func (c check) javaRefusals() {
 	if s.Consumer.Output != nil {
 		refuse("consumer.output", "a consume-transform-produce pipeline")
 	}
-	if s.Consumer.OnFailure == kitchen.OnFailureDeadLetter {
-		refuse("consumer.on_failure", "dead-letter (the member would have to produce)")
+	if p := s.Consumer.Policy(); p.DeadLetters() {
+		refuse("consumer.on_failure", p.Name()+" (the member would have to produce)")
 	}
 	if s.Cluster.External != nil {
 		refuse("cluster.external", "an external cluster (the Java client cannot be routed through chaosrun's proxies)")
@@ -324,8 +317,8 @@ func (c check) output() {
 			c.at("consumer.output.topic", "%q is already %s", o.Topic, other.path)
 		}
 	}
-	if cs.OnFailure == kitchen.OnFailureRetryTable {
-		c.at("consumer.on_failure", "retry-table applies events outside any poll, where a pipeline cannot forward their results: block, skip or dead-letter")
+	if p := cs.Policy(); p.Parks() {
+		c.at("consumer.on_failure", "%s applies events outside any poll, where a pipeline cannot forward their results: %s", p.Name(), forwarding())
 	}
 	for _, st := range o.Producer {
 		if st.Key == "client.id" {
