@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -85,16 +86,9 @@ func NewDockerRuntime(ctx context.Context, opts DockerOptions) (*DockerRuntime, 
 func dockerDefaults(o DockerOptions) DockerOptions {
 	runDefaults(&o.Logf, &o.RunID, &o.Root, &o.JavaOpts, &o.StopTimeout)
 	if o.Image == "" {
-		o.Image = "apache/kafka:" + cmpOr(o.Version, DefaultKafkaVersion)
+		o.Image = "apache/kafka:" + cmp.Or(o.Version, DefaultKafkaVersion)
 	}
 	return o
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 func newDockerRun(ctx context.Context, cli *dockerClient, opts DockerOptions) (*DockerRuntime, error) {
@@ -125,7 +119,7 @@ func imageVersion(ctx context.Context, cli *dockerClient, opts DockerOptions) (s
 	got := labels[ImageVersionLabel]
 	switch {
 	case got == "":
-		return cmpOr(opts.Version, DefaultKafkaVersion), nil
+		return cmp.Or(opts.Version, DefaultKafkaVersion), nil
 	case opts.Version != "" && opts.Version != got:
 		return "", fmt.Errorf("image %s holds Kafka %s, not %s", opts.Image, got, opts.Version)
 	}
@@ -166,7 +160,7 @@ func (r *DockerRuntime) layout(specs []NodeSpec) (map[int32]*dockerNode, []NodeP
 	for i, s := range specs {
 		n := &dockerNode{
 			id: s.ID, name: fmt.Sprintf("chaosrun-%s-node-%d", r.runID, s.ID), hostPort: ports[i],
-			clusterID: s.ClusterID, features: s.Features, logf: r.opts.Logf, state: StatePlanned,
+			clusterID: s.ClusterID, features: s.Features, logf: r.opts.Logf, Lifecycle: NewLifecycle(),
 			props: brokerProperties(s, addrs[s.ID], voters, containerDataDir),
 		}
 		nodes[s.ID] = n
@@ -217,7 +211,7 @@ func (r *DockerRuntime) ResumeNode(ctx context.Context, id int32) error {
 // State reports the node's lifecycle state.
 func (r *DockerRuntime) State(id int32) (NodeState, error) {
 	var s NodeState
-	err := r.do("state of", id, func(n *dockerNode) error { s = n.currentState(); return nil })
+	err := r.do("state of", id, func(n *dockerNode) error { s = n.Current(); return nil })
 	return s, err
 }
 

@@ -61,9 +61,9 @@ func logTail(_ context.Context, t *testing.T, c *Cluster, _ Runtime) {
 // runtime.
 func killContainer(ctx context.Context, t *testing.T, rt *DockerRuntime, id int32) {
 	n, _ := rt.lookup(id)
-	n.mu.Lock()
+	n.Lock()
 	cid := n.containerID
-	n.mu.Unlock()
+	n.Unlock()
 	if _, err := rt.cli.ContainerKill(ctx, cid, client.ContainerKillOptions{Signal: "SIGKILL"}); err != nil {
 		t.Fatal(err)
 	}

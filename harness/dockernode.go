@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/chaosrun/chaosrun/internal/lines"
@@ -29,54 +28,27 @@ type dockerNode struct {
 	props     map[string]string
 	logf      func(string, ...any)
 
-	mu          sync.Mutex
-	state       NodeState
-	closed      bool
-	exitErr     error
+	Lifecycle                 // its mutex guards the fields below too
 	containerID string        // empty until first created
 	gen         int           // counts starts, so a late watcher cannot mark a newer run
 	done        chan struct{} // closed when the current run of the container ended
 	isolated    bool
 }
 
-func (n *dockerNode) currentState() NodeState {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.state
-}
-
-func (n *dockerNode) setState(s NodeState) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.state = s
-}
-
-// transition moves from one of the allowed states to next; n.mu is held.
-func (n *dockerNode) transition(next NodeState, allowed ...NodeState) error {
-	if err := checkTransition(n.closed, n.state, n.exitErr, allowed); err != nil {
-		return err
-	}
-	n.state = next
-	return nil
-}
-
 // markClosed bars later operations; Close removes the container.
 func (n *dockerNode) markClosed() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.closed = true
-	if n.state == StateRunning || n.state == StatePaused {
-		n.state = StateStopped
-	}
+	n.Lock()
+	defer n.Unlock()
+	n.Close(true)
 }
 
 // start creates and starts the container the first time, later starts it
 // again, then watches for its exit.
 func (n *dockerNode) start(ctx context.Context, r *DockerRuntime) error {
-	n.mu.Lock()
-	from, cid := n.state, n.containerID
-	err := n.transition(StateStarting, StatePlanned, StateStopped, StateExited)
-	n.mu.Unlock()
+	n.Lock()
+	from, cid := n.State(), n.containerID
+	err := n.Transition(StateStarting, StatePlanned, StateStopped, StateExited)
+	n.Unlock()
 	if err != nil {
 		return err
 	}
@@ -85,17 +57,17 @@ func (n *dockerNode) start(ctx context.Context, r *DockerRuntime) error {
 	} else {
 		_, err = r.cli.ContainerStart(ctx, cid, client.ContainerStartOptions{})
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
+	n.Lock()
+	defer n.Unlock()
 	if err != nil {
-		n.state = from
+		n.Put(from)
 		return err
 	}
 	n.containerID = cid
-	if n.closed {
-		return errClosed // Close removes the container
+	if n.Closed() {
+		return ErrClosed // Close removes the container
 	}
-	n.state, n.exitErr = StateRunning, nil
+	n.Started()
 	n.gen++
 	n.done = make(chan struct{})
 	go n.watch(r, cid, n.gen, n.done)
@@ -146,29 +118,25 @@ func (n *dockerNode) watch(r *DockerRuntime, cid string, gen int, done chan stru
 }
 
 func (n *dockerNode) exited(gen int, err error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
+	n.Lock()
+	defer n.Unlock()
 	if gen != n.gen {
 		return
 	}
-	n.exitErr = err
-	if n.state == StateRunning || n.state == StatePaused {
-		n.state = StateExited
-		n.logf("node %d exited unexpectedly: %v", n.id, err)
-	}
+	n.Ended(n.id, err, n.logf)
 }
 
 // stop ends a running or paused container: SIGKILL when kill is set, else
 // SIGTERM with SIGKILL after StopTimeout or when ctx ends.
 func (n *dockerNode) stop(ctx context.Context, r *DockerRuntime, kill bool) error {
-	n.mu.Lock()
-	wasPaused := n.state == StatePaused
-	if err := n.transition(StateStopping, StateRunning, StatePaused); err != nil {
-		n.mu.Unlock()
+	n.Lock()
+	wasPaused := n.State() == StatePaused
+	if err := n.Transition(StateStopping, StateRunning, StatePaused); err != nil {
+		n.Unlock()
 		return err
 	}
 	cid, done := n.containerID, n.done
-	n.mu.Unlock()
+	n.Unlock()
 	herr := r.halt(ctx, cid, wasPaused, kill)
 	var err error
 	if ctx.Err() != nil { // the caller gave up waiting: make sure it dies anyway
@@ -182,7 +150,7 @@ func (n *dockerNode) stop(ctx context.Context, r *DockerRuntime, kill bool) erro
 	case <-time.After(30 * time.Second):
 		err = errors.Join(err, herr, fmt.Errorf("container %s still running 30s after SIGKILL", n.name))
 	}
-	n.setState(StateStopped)
+	n.Set(StateStopped)
 	return err
 }
 
@@ -206,15 +174,15 @@ func (r *DockerRuntime) halt(ctx context.Context, cid string, paused, kill bool)
 
 // pause freezes the container; docker returns once it is frozen.
 func (n *dockerNode) pause(ctx context.Context, r *DockerRuntime) error {
-	n.mu.Lock()
-	err := n.transition(StatePaused, StateRunning)
+	n.Lock()
+	err := n.Transition(StatePaused, StateRunning)
 	cid := n.containerID
-	n.mu.Unlock()
+	n.Unlock()
 	if err != nil {
 		return err
 	}
 	if _, err := r.cli.ContainerPause(ctx, cid, client.ContainerPauseOptions{}); err != nil {
-		n.revert(StatePaused, StateRunning)
+		n.Revert(StatePaused, StateRunning)
 		return err
 	}
 	return nil
@@ -222,35 +190,25 @@ func (n *dockerNode) pause(ctx context.Context, r *DockerRuntime) error {
 
 // resume thaws a paused container.
 func (n *dockerNode) resume(ctx context.Context, r *DockerRuntime) error {
-	n.mu.Lock()
-	err := n.transition(StateRunning, StatePaused)
+	n.Lock()
+	err := n.Transition(StateRunning, StatePaused)
 	cid := n.containerID
-	n.mu.Unlock()
+	n.Unlock()
 	if err != nil {
 		return err
 	}
 	if _, err := r.cli.ContainerUnpause(ctx, cid, client.ContainerUnpauseOptions{}); err != nil {
-		n.revert(StateRunning, StatePaused)
+		n.Revert(StateRunning, StatePaused)
 		return err
 	}
 	return nil
 }
 
-// revert undoes a transition whose docker call failed, unless the node has
-// moved on since (e.g. it exited).
-func (n *dockerNode) revert(from, to NodeState) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.state == from {
-		n.state = to
-	}
-}
-
 // logTail reads the last lines of the container's stdout and stderr.
 func (n *dockerNode) logTail(r *DockerRuntime, count int) string {
-	n.mu.Lock()
+	n.Lock()
 	cid := n.containerID
-	n.mu.Unlock()
+	n.Unlock()
 	if cid == "" {
 		return "(no container yet)"
 	}

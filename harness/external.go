@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -304,7 +305,7 @@ func (h *hookRuntime) LogTail(id int32, n int) string {
 	var lines []string
 	for _, r := range h.runner.history() {
 		if r.Node == id {
-			lines = append(lines, fmt.Sprintf("%s hook `%s`: %s %s", r.Action, r.Command, cmpOr(r.Err, "ok"), r.Output))
+			lines = append(lines, fmt.Sprintf("%s hook `%s`: %s %s", r.Action, r.Command, cmp.Or(r.Err, "ok"), r.Output))
 		}
 	}
 	if len(lines) > n {

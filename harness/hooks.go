@@ -2,6 +2,7 @@ package harness
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -175,7 +176,7 @@ func (r *hookRunner) run(ctx context.Context, act HookAction, node int32, host s
 	r.runs = append(r.runs, hr)
 	r.mu.Unlock()
 	if runErr != nil {
-		return fmt.Errorf("%s hook for node %d (%s): %v; output: %s", act, node, hr.Command, runErr, cmpOr(hr.Output, "(none)"))
+		return fmt.Errorf("%s hook for node %d (%s): %v; output: %s", act, node, hr.Command, runErr, cmp.Or(hr.Output, "(none)"))
 	}
 	return nil
 }

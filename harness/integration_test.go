@@ -274,9 +274,9 @@ func killBehindBack(ctx context.Context, t *testing.T, rt Runtime, id int32) str
 	switch rt := rt.(type) {
 	case *ProcessRuntime:
 		n, _ := rt.lookup(id)
-		n.mu.Lock()
+		n.Lock()
 		err := n.cmd.Process.Kill()
-		n.mu.Unlock()
+		n.Unlock()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -121,7 +122,7 @@ func (*dockerIT) name() string   { return "docker" }
 func (*dockerIT) required() bool { return os.Getenv("CHAOSRUN_DOCKER") == "required" }
 
 func (d *dockerIT) unready(*testing.T) string {
-	d.image = cmpOr(os.Getenv("CHAOSRUN_IMAGE"), offlineImage)
+	d.image = cmp.Or(os.Getenv("CHAOSRUN_IMAGE"), offlineImage)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if ok, why := DockerAvailable(ctx, d.image); !ok {

@@ -167,7 +167,7 @@ func (r *ProcessRuntime) planNode(s NodeSpec, a nodeAddrs, voters string) (*proc
 	dir := r.NodeDir(s.ID)
 	n := &procNode{
 		id: s.ID, dir: dir, clusterID: s.ClusterID, features: s.Features,
-		state: StatePlanned, logf: r.opts.Logf,
+		Lifecycle: NewLifecycle(), logf: r.opts.Logf,
 	}
 	if err := os.MkdirAll(n.path("data"), 0o755); err != nil {
 		return nil, err
@@ -227,7 +227,7 @@ func (r *ProcessRuntime) ResumeNode(ctx context.Context, id int32) error {
 // State reports the node's lifecycle state.
 func (r *ProcessRuntime) State(id int32) (NodeState, error) {
 	var s NodeState
-	err := r.do("state of", id, func(n *procNode) error { s = n.currentState(); return nil })
+	err := r.do("state of", id, func(n *procNode) error { s = n.Current(); return nil })
 	return s, err
 }
 

@@ -37,8 +37,6 @@ type runBase[N any] struct {
 	closeErr  error
 }
 
-var errClosed = errors.New("runtime closed")
-
 var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 
 // checkRunID refuses ids that cannot name a dir, a container and a label.
@@ -131,7 +129,7 @@ func (b *runBase[N]) plan(specs []NodeSpec, layout func([]NodeSpec) (map[int32]N
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
-		return nil, errClosed
+		return nil, ErrClosed
 	}
 	if b.planned {
 		return nil, errors.New("plan: already planned")
@@ -180,7 +178,7 @@ func (b *runBase[N]) node(id int32) (n N, done func(), err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
-		return n, nil, errClosed
+		return n, nil, ErrClosed
 	}
 	n, ok := b.nodes[id]
 	if !ok {

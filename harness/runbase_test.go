@@ -85,7 +85,7 @@ func TestRunBaseCloseWaitsForOperationsInFlight(t *testing.T) {
 	if err != nil || len(marked) != 1 {
 		t.Errorf("close: err %v, marked %v", err, marked)
 	}
-	if err := b.do("start", 1, func(*testNode) error { return nil }); !errors.Is(err, errClosed) {
+	if err := b.do("start", 1, func(*testNode) error { return nil }); !errors.Is(err, ErrClosed) {
 		t.Errorf("after close: err = %v", err)
 	}
 	if _, err := os.Stat(b.runDir); !os.IsNotExist(err) {

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -60,7 +61,7 @@ type choice struct {
 // the error says why none can (bad input when the one named does not fit).
 func ChooseRuntime(ctx context.Context, s *spec.Scenario, opts Options) (name, why string, err error) {
 	named := opts.Image != "" || os.Getenv("CHAOSRUN_IMAGE") != ""
-	c, err := chooseRuntime(ctx, s, cmpOr(opts.Runtime, harness.RuntimeAuto), cmpOr(opts.Image, DefaultImage()), named)
+	c, err := chooseRuntime(ctx, s, cmp.Or(opts.Runtime, harness.RuntimeAuto), cmp.Or(opts.Image, DefaultImage()), named)
 	return c.kind.Name, c.why, err
 }
 
@@ -107,13 +108,6 @@ func usable(ctx context.Context, kind harness.RuntimeKind, image string, named b
 		return offline, owhy + " (" + image + " is not, so the offline image is used)", true
 	}
 	return image, why + "; nor is the offline image " + offline + " (build it with `chaosrun image build`)", false
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // ActsOnBrokers reports whether a fault of s acts on a broker through its

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"path/filepath"
@@ -102,7 +103,7 @@ func run(t *testing.T, file string, res **reports.Result) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt := cmpOr(os.Getenv("CHAOSRUN_RUNTIME"), harness.RuntimeAuto)
+	rt := cmp.Or(os.Getenv("CHAOSRUN_RUNTIME"), harness.RuntimeAuto)
 	skipUnlessRunnable(t, s, runner.Options{Runtime: rt})
 	*res = chaosrun.Run(t, s, chaosrun.WithRuntime(rt), chaosrun.WithOutDir(filepath.Join(resultsDir(t), s.Name)),
 		chaosrun.WithTimeout(10*time.Minute))
@@ -147,13 +148,6 @@ func skipUnlessRunnable(t *testing.T, s *spec.Scenario, opts runner.Options) {
 		}
 		t.Skipf("no usable runtime here: %v", err)
 	}
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // resultsDir keeps result files where CI can upload them, or in a temp dir.
