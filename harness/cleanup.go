@@ -26,8 +26,44 @@ const (
 	lockName     = "lock"
 )
 
-// DefaultRoot is where runs keep their files unless told otherwise.
-func DefaultRoot() string { return filepath.Join(os.TempDir(), "chaosrun") }
+// DefaultRoot is where runs keep their files unless told otherwise: one
+// root per user, so a name another user (or anything else) left in the
+// temp dir cannot break or collide with this user's runs.
+func DefaultRoot() string {
+	return filepath.Join(os.TempDir(), "chaosrun-"+strconv.Itoa(os.Getuid()))
+}
+
+// rootMode lets others pass through to a run's PostgreSQL data (run as
+// another user under root) but not list or create anything.
+const rootMode = 0o711
+
+// ensureRoot creates root if missing and refuses one that is not this
+// user's own: the default root has a predictable name, and a planted dir
+// or symlink there must not receive this user's runs.
+func ensureRoot(root string) error {
+	if err := os.MkdirAll(root, rootMode); err != nil {
+		return fmt.Errorf("create root: %w", err)
+	}
+	return checkRoot(root)
+}
+
+// checkRoot says why root cannot hold this user's runs, if it cannot.
+func checkRoot(root string) error {
+	st, err := os.Lstat(root)
+	if err != nil {
+		return fmt.Errorf("root %s: %w", root, err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("root %s is not a directory (%s): remove it, it is not chaosrun's", root, st.Mode().Type())
+	}
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok && int(sys.Uid) != os.Getuid() {
+		return fmt.Errorf("root %s belongs to uid %d, not to this user (uid %d): remove it, it is not this user's", root, sys.Uid, os.Getuid())
+	}
+	if st.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("root %s is writable by others (mode %s): chmod go-w it or remove it", root, st.Mode().Perm())
+	}
+	return nil
+}
 
 // CleanLeftovers removes what dead runs left under root (empty means
 // DefaultRoot): a run dir whose lock nobody holds belongs to a dead run, so
@@ -44,6 +80,11 @@ func CleanLeftovers(root string, logf func(string, ...any)) (removed []string, e
 	entries, err := os.ReadDir(root)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("clean %s: %w", root, err)
+	}
+	if err == nil {
+		if err := checkRoot(root); err != nil {
+			return nil, fmt.Errorf("clean: %w", err)
+		}
 	}
 	var errs []error
 	for _, e := range entries {

@@ -74,8 +74,8 @@ func NewRunID() string {
 // open cleans what dead runs left under root, then creates and locks this
 // run's dir there.
 func (b *runBase[N]) open(root, runID string, logf func(string, ...any)) error {
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return fmt.Errorf("create root: %w", err)
+	if err := ensureRoot(root); err != nil {
+		return err
 	}
 	if _, err := CleanLeftovers(root, logf); err != nil {
 		logf("cleaning leftovers: %v", err)
