@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -10,13 +9,15 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/chaosrun/chaosrun/internal/procs"
 )
 
 // Command-line markers on every JVM a run starts: the run id finds a dead
 // run's JVMs, the run dir tells whether that run still exists.
 const (
-	markerRun = "-Dchaosrun.run="
-	markerDir = "-Dchaosrun.dir="
+	markerRun = procs.JVMRun
+	markerDir = procs.JVMDir
 )
 
 // Layout under the root: run-<id>/ with a lock file the live run holds.
@@ -106,10 +107,10 @@ func CleanLeftovers(root string, logf func(string, ...any)) (removed []string, e
 }
 
 // logKilled logs and describes killed processes as "pid N (run ID)".
-func logKilled(logf func(string, ...any), procs []markedProc) []string {
+func logKilled(logf func(string, ...any), procs []procs.Marked) []string {
 	var out []string
 	for _, p := range procs {
-		d := fmt.Sprintf("pid %d (run %s)", p.pid, p.run)
+		d := fmt.Sprintf("pid %d (run %s)", p.PID, p.Run)
 		logf("killed leftover process %s", d)
 		out = append(out, d)
 	}
@@ -118,7 +119,7 @@ func logKilled(logf func(string, ...any), procs []markedProc) []string {
 
 // cleanRunDir kills the processes of dir's run and removes dir if it is a
 // run dir of a dead run.
-func cleanRunDir(dir string, e os.DirEntry) (killed []markedProc, removed bool, err error) {
+func cleanRunDir(dir string, e os.DirEntry) (killed []procs.Marked, removed bool, err error) {
 	name := e.Name()
 	isRun, isTmp := strings.HasPrefix(name, runDirPrefix), strings.HasPrefix(name, tmpDirPrefix)
 	if !e.IsDir() || !isRun && !isTmp {
@@ -134,8 +135,8 @@ func cleanRunDir(dir string, e os.DirEntry) (killed []markedProc, removed bool, 
 	defer lock.Close()
 	if isRun {
 		id := strings.TrimPrefix(name, runDirPrefix)
-		killed = markedProcs(func(p markedProc) bool { return p.run == id })
-		if err := killProcs(killed); err != nil {
+		killed = procs.Find(func(p procs.Marked) bool { return p.Run == id })
+		if err := procs.Kill(killed); err != nil {
 			return killed, false, fmt.Errorf("clean %s: %w", dir, err)
 		}
 	}
@@ -146,101 +147,21 @@ func cleanRunDir(dir string, e os.DirEntry) (killed []markedProc, removed bool, 
 }
 
 // killOrphans kills marked processes whose run dir no longer exists.
-func killOrphans(root string) ([]markedProc, error) {
-	procs := markedProcs(func(p markedProc) bool {
-		dir := p.dir
+func killOrphans(root string) ([]procs.Marked, error) {
+	found := procs.Find(func(p procs.Marked) bool {
+		dir := p.Dir
 		if dir == "" {
-			dir = filepath.Join(root, runDirPrefix+p.run)
+			dir = filepath.Join(root, runDirPrefix+p.Run)
 		}
 		_, err := os.Stat(dir)
 		return errors.Is(err, os.ErrNotExist)
 	})
-	return procs, killProcs(procs)
+	return found, procs.Kill(found)
 }
 
 func olderThan(path string, d time.Duration) bool {
 	st, err := os.Stat(path)
 	return err == nil && time.Since(st.ModTime()) > d
-}
-
-// markedProc is a process carrying the run marker on its command line.
-type markedProc struct {
-	pid      int
-	run, dir string
-}
-
-// markedProcs scans /proc for processes with a run marker that match keep.
-func markedProcs(keep func(markedProc) bool) []markedProc {
-	entries, _ := os.ReadDir("/proc")
-	var out []markedProc
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		p, ok := readMarker(pid)
-		if ok && !isZombie(pid) && keep(p) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func readMarker(pid int) (markedProc, bool) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil {
-		return markedProc{}, false
-	}
-	p := markedProc{pid: pid}
-	for _, arg := range bytes.Split(b, []byte{0}) {
-		a := string(arg)
-		switch {
-		case strings.HasPrefix(a, markerRun):
-			p.run = strings.TrimPrefix(a, markerRun)
-		case strings.HasPrefix(a, markerDir):
-			p.dir = strings.TrimPrefix(a, markerDir)
-		case strings.HasPrefix(a, pgMarkerRun): // a PostgreSQL server's (see postgres.go)
-			p.run = strings.TrimPrefix(a, pgMarkerRun)
-		case strings.HasPrefix(a, pgMarkerDir):
-			p.dir = strings.TrimPrefix(a, pgMarkerDir)
-		}
-	}
-	return p, p.run != ""
-}
-
-// procState returns the state letter from /proc/<pid>/stat, "" if gone.
-func procState(pid int) string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return ""
-	}
-	// The command name is in parentheses and may hold spaces.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 || i+2 >= len(b) {
-		return ""
-	}
-	return string(b[i+2])
-}
-
-func isZombie(pid int) bool { return procState(pid) == "Z" }
-
-// killProcs SIGKILLs each process (SIGCONT first: it may be stopped) and
-// waits until each is gone or a zombie.
-func killProcs(procs []markedProc) error {
-	for _, p := range procs {
-		syscall.Kill(p.pid, syscall.SIGCONT)
-		syscall.Kill(p.pid, syscall.SIGKILL)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for _, p := range procs {
-		for s := procState(p.pid); s != "" && s != "Z"; s = procState(p.pid) {
-			if time.Now().After(deadline) {
-				return fmt.Errorf("pid %d (run %s) still alive after SIGKILL", p.pid, p.run)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	return nil
 }
 
 // Markers are the command-line markers a run's JVMs carry (the harness's and

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/chaosrun/chaosrun/internal/freeport"
 )
 
 // DockerOptions configure a DockerRuntime. Every field is optional.
@@ -150,7 +152,7 @@ func (r *DockerRuntime) Plan(ctx context.Context, specs []NodeSpec) ([]NodePlan,
 
 // layout picks every node's host port and container name.
 func (r *DockerRuntime) layout(specs []NodeSpec) (map[int32]*dockerNode, []NodePlan, error) {
-	ports, err := freePorts(len(specs))
+	ports, err := freeport.Pick(len(specs))
 	if err != nil {
 		return nil, nil, fmt.Errorf("plan: host ports: %w", err)
 	}
@@ -164,7 +166,7 @@ func (r *DockerRuntime) layout(specs []NodeSpec) (map[int32]*dockerNode, []NodeP
 			props: brokerProperties(s, addrs[s.ID], voters, containerDataDir),
 		}
 		nodes[s.ID] = n
-		plans = append(plans, NodePlan{ID: s.ID, Upstream: hostPort(n.hostPort), Properties: n.props})
+		plans = append(plans, NodePlan{ID: s.ID, Upstream: freeport.HostPort(n.hostPort), Properties: n.props})
 	}
 	return nodes, plans, nil
 }

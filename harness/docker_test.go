@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/chaosrun/chaosrun/internal/freeport"
 )
 
 func TestDockerPropertiesUseAliasesAndTheProxy(t *testing.T) {
@@ -68,7 +70,7 @@ func TestDockerRuntimePlan(t *testing.T) {
 	if plans[1].Properties["advertised.listeners"] != "CLIENT://127.0.0.1:2,INTERNAL://node-2:9094" {
 		t.Errorf("node 2 properties: %v", plans[1].Properties)
 	}
-	if n := r.nodes[2]; n.name != "chaosrun-unit-node-2" || hostPort(n.hostPort) != plans[1].Upstream {
+	if n := r.nodes[2]; n.name != "chaosrun-unit-node-2" || freeport.HostPort(n.hostPort) != plans[1].Upstream {
 		t.Errorf("node 2: name %q, host port %d", n.name, n.hostPort)
 	}
 	if _, err := r.Plan(context.Background(), specs); err == nil {
@@ -134,7 +136,7 @@ func TestShellQuoteRoundTrips(t *testing.T) {
 
 func TestRunIsDeadAndDeadLeftovers(t *testing.T) {
 	root := t.TempDir()
-	live, lock, err := createRunDir(root, "live")
+	live, lock, err := CreateRunDir(root, "live")
 	if err != nil {
 		t.Fatal(err)
 	}

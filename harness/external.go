@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/chaosrun/chaosrun/internal/freeport"
 	"github.com/chaosrun/chaosrun/kafkaconn"
 )
 
@@ -69,7 +70,7 @@ func Attach(ctx context.Context, ext External) (*Cluster, error) {
 		rt.state[b.NodeID] = StateRunning
 		c.plans[b.NodeID] = NodePlan{ID: b.NodeID, Upstream: net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port)))}
 	}
-	ports, err := freePorts(len(c.ids))
+	ports, err := freeport.Pick(len(c.ids))
 	if err != nil {
 		return fail(fmt.Errorf("proxy ports: %w", err))
 	}
@@ -77,7 +78,7 @@ func Attach(ctx context.Context, ext External) (*Cluster, error) {
 	route := map[string]string{}
 	var seeds []string
 	for i, id := range c.ids {
-		c.addrs[id] = hostPort(ports[i])
+		c.addrs[id] = freeport.HostPort(ports[i])
 		route[c.plans[id].Upstream] = c.addrs[id]
 		seeds = append(seeds, c.plans[id].Upstream)
 	}

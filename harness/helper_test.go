@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/chaosrun/chaosrun/internal/procs"
 )
 
 // helperEnv selects what TestHelperProcess does when the test binary is
@@ -78,14 +80,14 @@ func helperCmd(mode string, env []string, args ...string) *exec.Cmd {
 }
 
 // runProcs lists live processes carrying run id's marker.
-func runProcs(id string) []markedProc {
-	return markedProcs(func(p markedProc) bool { return p.run == id })
+func runProcs(id string) []procs.Marked {
+	return procs.Find(func(p procs.Marked) bool { return p.Run == id })
 }
 
 // killRun kills whatever a failed test left of run id.
 func killRun(t *testing.T, id string) {
 	t.Helper()
-	if err := killProcs(runProcs(id)); err != nil {
+	if err := procs.Kill(runProcs(id)); err != nil {
 		t.Logf("kill leftovers of run %s: %v", id, err)
 	}
 }

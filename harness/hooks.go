@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"text/template"
 	"time"
+
+	"github.com/chaosrun/chaosrun/internal/lines"
 )
 
 // HookAction is something a user's command does to a broker of a cluster
@@ -161,7 +163,7 @@ func (r *hookRunner) run(ctx context.Context, act HookAction, node int32, host s
 	c.Stdout, c.Stderr = &out, &out
 	began := time.Now()
 	runErr := c.Run()
-	hr := HookRun{At: began, Took: time.Since(began), Action: act, Node: node, Command: line.String(), Output: lastLines(out.String(), 5)}
+	hr := HookRun{At: began, Took: time.Since(began), Action: act, Node: node, Command: line.String(), Output: lines.Joined(out.String(), 5)}
 	switch {
 	case runErr == nil:
 	case ctx.Err() != nil: // the caller's deadline or cancel, not the hook's

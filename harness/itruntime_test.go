@@ -104,7 +104,7 @@ func (p *processIT) helper(root string) *exec.Cmd {
 func (*processIT) left(_ *testing.T, id string) []string {
 	var out []string
 	for _, p := range runProcs(id) {
-		out = append(out, fmt.Sprintf("pid %d (run %s)", p.pid, p.run))
+		out = append(out, fmt.Sprintf("pid %d (run %s)", p.PID, p.Run))
 	}
 	return out
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/chaosrun/chaosrun/internal/freeport"
 )
 
 // ProcessOptions configure a ProcessRuntime. Every field is optional.
@@ -144,11 +146,11 @@ func processAddrs(specs []NodeSpec) (map[int32]nodeAddrs, error) {
 			count++
 		}
 	}
-	ports, err := freePorts(count)
+	ports, err := freeport.Pick(count)
 	if err != nil {
 		return nil, err
 	}
-	next := func() string { p := ports[0]; ports = ports[1:]; return hostPort(p) }
+	next := func() string { p := ports[0]; ports = ports[1:]; return freeport.HostPort(p) }
 	out := map[int32]nodeAddrs{}
 	for _, s := range specs {
 		a := nodeAddrs{ClientBind: next(), InternalBind: next()}

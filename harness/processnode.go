@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/internal/lines"
+	"github.com/chaosrun/chaosrun/internal/procs"
 	"github.com/chaosrun/chaosrun/internal/spawn"
 )
 
@@ -206,7 +207,7 @@ func (n *procNode) pause(ctx context.Context) error {
 		return err
 	}
 	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline) && ctx.Err() == nil; {
-		if s := procState(proc.Pid); s == "T" || s == "" || s == "Z" {
+		if s := procs.State(proc.Pid); s == "T" || s == "" || s == "Z" {
 			return nil
 		}
 		time.Sleep(5 * time.Millisecond)

@@ -43,7 +43,7 @@ func TestRootRefused(t *testing.T) {
 			}
 			return os.Chmod(p, 0o777)
 		},
-		"not a directory": func(p string) error { return os.WriteFile(p, nil, 0o644) },
+		"not a directory":    func(p string) error { return os.WriteFile(p, nil, 0o644) },
 		"not a directory (L": func(p string) error { return os.Symlink(tmp, p) }, // a planted symlink
 	}
 	if os.Geteuid() == 0 { // only root can give a dir away

@@ -80,7 +80,7 @@ func (b *runBase[N]) open(root, runID string, logf func(string, ...any)) error {
 	if _, err := CleanLeftovers(root, logf); err != nil {
 		logf("cleaning leftovers: %v", err)
 	}
-	dir, lock, err := createRunDir(root, runID)
+	dir, lock, err := CreateRunDir(root, runID)
 	if err != nil {
 		return err
 	}
@@ -95,9 +95,9 @@ func (b *runBase[N]) init(runID, dir string, lock *os.File) {
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 }
 
-// createRunDir makes <root>/run-<id> holding a locked lock file. It locks a
+// CreateRunDir makes <root>/run-<id> holding a locked lock file. It locks a
 // temp dir and renames it, so CleanLeftovers never sees an unlocked run dir.
-func createRunDir(root, id string) (string, *os.File, error) {
+func CreateRunDir(root, id string) (string, *os.File, error) {
 	dir := filepath.Join(root, runDirPrefix+id)
 	if _, err := os.Stat(dir); err == nil {
 		return "", nil, fmt.Errorf("run dir %s already exists", dir)

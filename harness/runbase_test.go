@@ -14,7 +14,7 @@ type testNode struct{ id int32 }
 
 func newTestBase(t *testing.T) *runBase[*testNode] {
 	t.Helper()
-	dir, lock, err := createRunDir(t.TempDir(), "unit")
+	dir, lock, err := CreateRunDir(t.TempDir(), "unit")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chaosrun/chaosrun/pgserver"
+
 	"github.com/twmb/franz-go/pkg/kadm"
 
 	"github.com/chaosrun/chaosrun/assertions"
@@ -171,7 +173,7 @@ func (r *run) execute(ctx context.Context) error {
 func (r *run) startCluster(ctx context.Context) (*harness.Cluster, string, error) {
 	// Before anything starts: a kitchen database server the run cannot start.
 	if kind, _ := workloads.LookupSink(r.s.Sink.Type); kind.Server && r.s.Sink.URL == "" {
-		if _, err := harness.FindPostgres(); err != nil {
+		if _, err := pgserver.FindPostgres(); err != nil {
 			return nil, "", fmt.Errorf("kitchen database %s: %w", kind.Name, err)
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chaosrun/chaosrun/pgserver"
+
 	"github.com/chaosrun/chaosrun"
 	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/harness"
@@ -130,7 +132,7 @@ func skipUnlessRunnable(t *testing.T, s *spec.Scenario, opts runner.Options) {
 		t.Fatalf("CHAOSRUN_SCENARIOS=%q: want all or runtime-faults", mode)
 	}
 	if s.Sink.Type == "postgres" && s.Sink.URL == "" {
-		if _, err := harness.FindPostgres(); err != nil {
+		if _, err := pgserver.FindPostgres(); err != nil {
 			if os.Getenv("CHAOSRUN_POSTGRES") == "required" {
 				t.Fatalf("CHAOSRUN_POSTGRES=required: %v", err)
 			}

@@ -10,8 +10,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/chaosrun/chaosrun/pgserver"
+
 	"github.com/chaosrun/chaosrun/assertions"
-	"github.com/chaosrun/chaosrun/harness"
 )
 
 // Every kitchen database runs the same tests: SQLite always, PostgreSQL
@@ -26,15 +27,15 @@ type sinkUnderTest struct {
 
 var testPG struct {
 	once   sync.Once
-	server *harness.PostgresServer
+	server *pgserver.PostgresServer
 	root   string
 	err    error
 	next   atomic.Int64
 }
 
-func postgresForTests() (*harness.PostgresServer, error) {
+func postgresForTests() (*pgserver.PostgresServer, error) {
 	testPG.once.Do(func() {
-		if _, err := harness.FindPostgres(); err != nil {
+		if _, err := pgserver.FindPostgres(); err != nil {
 			testPG.err = err
 			return
 		}
@@ -45,7 +46,7 @@ func postgresForTests() (*harness.PostgresServer, error) {
 		}
 		os.Chmod(root, 0o755) // the server runs as an unprivileged user when we are root
 		testPG.root = root
-		testPG.server, testPG.err = harness.StartPostgres(context.Background(), root, "sinktest", "kitchen", nil)
+		testPG.server, testPG.err = pgserver.StartPostgres(context.Background(), root, "sinktest", "kitchen", nil)
 	})
 	return testPG.server, testPG.err
 }
