@@ -41,7 +41,7 @@ type DockerOptions struct {
 // container's published ports to another network it is on, and unpublishes
 // them when it is on none.
 type DockerRuntime struct {
-	runBase[*dockerNode] // Close's cancel also ends the exit watchers
+	RunBase[*dockerNode] // Close's cancel also ends the exit watchers
 
 	opts    DockerOptions
 	version string
@@ -102,10 +102,10 @@ func newDockerRun(ctx context.Context, cli *dockerClient, opts DockerOptions) (*
 		return nil, err
 	}
 	r := &DockerRuntime{opts: opts, version: version, cli: cli}
-	if err := r.open(opts.Root, opts.RunID, opts.Logf); err != nil {
+	if err := r.Open(opts.Root, opts.RunID, opts.Logf); err != nil {
 		return nil, err
 	}
-	if r.nets, err = createNets(ctx, cli, r.runID, r.runDir); err != nil {
+	if r.nets, err = createNets(ctx, cli, r.RunID(), r.RunDir()); err != nil {
 		r.Close(context.WithoutCancel(ctx))
 		return nil, err
 	}
@@ -134,20 +134,13 @@ func (r *DockerRuntime) Name() string { return "docker" }
 // KafkaVersion is the Kafka version the image holds.
 func (r *DockerRuntime) KafkaVersion() string { return r.version }
 
-// RunID identifies this run; its containers and networks carry the label
-// chaosrun.run=<RunID>.
-func (r *DockerRuntime) RunID() string { return r.runID }
-
-// RunDir is <Root>/run-<RunID>, holding the run's lock; Close removes it.
-func (r *DockerRuntime) RunDir() string { return r.runDir }
-
 // Image is the image the nodes run.
 func (r *DockerRuntime) Image() string { return r.opts.Image }
 
 // Plan fixes every node's properties and the host port (127.0.0.1) its
 // CLIENT listener is published on; nothing is created until StartNode.
 func (r *DockerRuntime) Plan(ctx context.Context, specs []NodeSpec) ([]NodePlan, error) {
-	return r.plan(specs, r.layout)
+	return r.PlanNodes(specs, r.layout)
 }
 
 // layout picks every node's host port and container name.
@@ -161,7 +154,7 @@ func (r *DockerRuntime) layout(specs []NodeSpec) (map[int32]*dockerNode, []NodeP
 	nodes, plans := map[int32]*dockerNode{}, make([]NodePlan, 0, len(specs))
 	for i, s := range specs {
 		n := &dockerNode{
-			id: s.ID, name: fmt.Sprintf("chaosrun-%s-node-%d", r.runID, s.ID), hostPort: ports[i],
+			id: s.ID, name: fmt.Sprintf("chaosrun-%s-node-%d", r.RunID(), s.ID), hostPort: ports[i],
 			clusterID: s.ClusterID, features: s.Features, logf: r.opts.Logf, Lifecycle: NewLifecycle(),
 			props: brokerProperties(s, addrs[s.ID], voters, containerDataDir),
 		}
@@ -174,8 +167,8 @@ func (r *DockerRuntime) layout(specs []NodeSpec) (map[int32]*dockerNode, []NodeP
 // act runs op on node id as do does, with a context Close cancels too:
 // docker calls in flight end at once.
 func (r *DockerRuntime) act(ctx context.Context, verb string, id int32, op func(context.Context, *dockerNode) error) error {
-	return r.do(verb, id, func(n *dockerNode) error {
-		ctx, cancel := r.bound(ctx)
+	return r.Do(verb, id, func(n *dockerNode) error {
+		ctx, cancel := r.Bound(ctx)
 		defer cancel()
 		return op(ctx, n)
 	})
@@ -213,14 +206,14 @@ func (r *DockerRuntime) ResumeNode(ctx context.Context, id int32) error {
 // State reports the node's lifecycle state.
 func (r *DockerRuntime) State(id int32) (NodeState, error) {
 	var s NodeState
-	err := r.do("state of", id, func(n *dockerNode) error { s = n.Current(); return nil })
+	err := r.Do("state of", id, func(n *dockerNode) error { s = n.Current(); return nil })
 	return s, err
 }
 
 // LogTail returns the last n lines of the container's output: the
 // launcher, storage format and the broker's log4j (WARN and start/stop).
 func (r *DockerRuntime) LogTail(id int32, n int) string {
-	node, ok := r.lookup(id)
+	node, ok := r.Lookup(id)
 	if !ok {
 		return fmt.Sprintf("(unknown node %d)", id)
 	}
@@ -232,20 +225,20 @@ func (r *DockerRuntime) LogTail(id int32, n int) string {
 // and releases its lock. Concurrent and repeated calls wait for the first
 // and return its result.
 func (r *DockerRuntime) Close(ctx context.Context) error {
-	return r.closeRun(func() error { return r.close(ctx) })
+	return r.CloseOnce(func() error { return r.close(ctx) })
 }
 
 func (r *DockerRuntime) close(ctx context.Context) error {
 	// Removal must happen even when ctx is done, e.g. closing on a signal.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
-	r.shut((*dockerNode).markClosed)
-	r.inflight.Wait()
+	r.Shut((*dockerNode).markClosed)
+	r.WaitIdle()
 	// By label, not by what this runtime remembers: a create that was cut
 	// short may have left a container it never learned the id of.
-	_, err := removeLeftovers(ctx, r.cli, labelRun+"="+r.runID,
+	_, err := removeLeftovers(ctx, r.cli, labelRun+"="+r.RunID(),
 		func(map[string]string) bool { return true }, func(string, ...any) {})
-	err = errors.Join(err, r.release())
+	err = errors.Join(err, r.Release())
 	r.cli.Close()
 	return err
 }

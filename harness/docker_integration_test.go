@@ -60,7 +60,7 @@ func logTail(_ context.Context, t *testing.T, c *Cluster, _ Runtime) {
 // killContainer SIGKILLs node id's container through the daemon, not the
 // runtime.
 func killContainer(ctx context.Context, t *testing.T, rt *DockerRuntime, id int32) {
-	n, _ := rt.lookup(id)
+	n, _ := rt.Lookup(id)
 	n.Lock()
 	cid := n.containerID
 	n.Unlock()

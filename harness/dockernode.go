@@ -95,13 +95,13 @@ func (r *DockerRuntime) createContainer(ctx context.Context, n *dockerNode) (str
 func (n *dockerNode) watch(r *DockerRuntime, cid string, gen int, done chan struct{}) {
 	defer close(done)
 	for {
-		res := r.cli.ContainerWait(r.ctx, cid, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
+		res := r.cli.ContainerWait(r.Context(), cid, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
 		select {
 		case w := <-res.Result:
 			n.exited(gen, fmt.Errorf("exit code %d", w.StatusCode))
 			return
 		case err := <-res.Error:
-			if r.ctx.Err() != nil {
+			if r.Context().Err() != nil {
 				return
 			}
 			if cerrdefs.IsNotFound(err) {
@@ -110,7 +110,7 @@ func (n *dockerNode) watch(r *DockerRuntime, cid string, gen int, done chan stru
 			}
 		}
 		select {
-		case <-r.ctx.Done():
+		case <-r.Context().Done():
 			return
 		case <-time.After(time.Second):
 		}

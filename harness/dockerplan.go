@@ -132,7 +132,7 @@ func consoleLog4j() map[string]string {
 // alias only on peers), CLIENT published on 127.0.0.1 at the planned host
 // port, the launcher and config files copied in, run labels.
 func (r *DockerRuntime) containerRequest(n *dockerNode) testcontainers.GenericContainerRequest {
-	labels := runLabels(r.opts.RunID, r.runDir)
+	labels := runLabels(r.opts.RunID, r.RunDir())
 	labels[labelNode] = strconv.Itoa(int(n.id))
 	clientPort := network.MustParsePort(fmt.Sprintf("%d/tcp", containerClient))
 	file := func(name, content string, mode int64) testcontainers.ContainerFile {

@@ -52,7 +52,7 @@ func Attach(ctx context.Context, ext External) (*Cluster, error) {
 	if ext.RunID == "" {
 		ext.RunID = NewRunID()
 	}
-	if err := rt.base.open(DefaultRoot(), ext.RunID, logf); err != nil {
+	if err := rt.base.Open(DefaultRoot(), ext.RunID, logf); err != nil {
 		return nil, err
 	}
 	c := &Cluster{rt: rt, clusterID: clusterID, plans: map[int32]NodePlan{}}
@@ -235,7 +235,7 @@ func (c *Cluster) Voters(ctx context.Context) ([]int32, error) {
 // hookRuntime is the Runtime of an attached cluster: it starts nothing,
 // and acts on a broker only through the user's hooks.
 type hookRuntime struct {
-	base    runBase[struct{}] // the run dir only: no node is started
+	base    RunBase[struct{}] // the run dir only: no node is started
 	runner  *hookRunner
 	version string
 	brokers map[int32]kadm.BrokerDetail
@@ -319,15 +319,12 @@ func (h *hookRuntime) LogTail(id int32, n int) string {
 }
 
 // RunDir is where the run keeps its files.
-func (h *hookRuntime) RunDir() string { return h.base.runDir }
+func (h *hookRuntime) RunDir() string { return h.base.RunDir() }
 
 // Close removes the run dir and leaves the brokers as they are: they are
 // not chaosrun's.
 func (h *hookRuntime) Close(context.Context) error {
-	return h.base.closeRun(func() error {
-		if h.base.lock == nil {
-			return nil
-		}
-		return h.base.release()
+	return h.base.CloseOnce(func() error {
+		return h.base.Release()
 	})
 }

@@ -273,7 +273,7 @@ func unexpectedExit(ctx context.Context, t *testing.T, c *Cluster, rt Runtime) {
 func killBehindBack(ctx context.Context, t *testing.T, rt Runtime, id int32) string {
 	switch rt := rt.(type) {
 	case *ProcessRuntime:
-		n, _ := rt.lookup(id)
+		n, _ := rt.Lookup(id)
 		n.Lock()
 		err := n.cmd.Process.Kill()
 		n.Unlock()

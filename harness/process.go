@@ -53,7 +53,7 @@ var toolJavaOpts = []string{"-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Xmx256m
 // in <Root>/run-<RunID>/node-<id>/: server.properties, log4j2.properties,
 // data/ (log.dirs), kafka.log (log4j, WARN) and stdout.log (JVM output).
 type ProcessRuntime struct {
-	runBase[*procNode]
+	RunBase[*procNode]
 
 	opts    ProcessOptions
 	version string
@@ -83,7 +83,7 @@ func NewProcessRuntime(opts ProcessOptions) (*ProcessRuntime, error) {
 		return nil, err
 	}
 	r := &ProcessRuntime{opts: opts, version: version}
-	if err := r.open(opts.Root, opts.RunID, opts.Logf); err != nil {
+	if err := r.Open(opts.Root, opts.RunID, opts.Logf); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -100,21 +100,15 @@ func (r *ProcessRuntime) Name() string { return "process" }
 // KafkaVersion is the version of the jars in use.
 func (r *ProcessRuntime) KafkaVersion() string { return r.version }
 
-// RunID identifies this run; its JVMs carry -Dchaosrun.run=<RunID>.
-func (r *ProcessRuntime) RunID() string { return r.runID }
-
-// RunDir is <Root>/run-<RunID>; Close removes it.
-func (r *ProcessRuntime) RunDir() string { return r.runDir }
-
 // NodeDir is the node's dir: server.properties, data/, kafka.log, stdout.log.
 func (r *ProcessRuntime) NodeDir(id int32) string {
-	return filepath.Join(r.runDir, fmt.Sprintf("node-%d", id))
+	return filepath.Join(r.RunDir(), fmt.Sprintf("node-%d", id))
 }
 
 // Plan lays out ports, dirs and properties for every node and writes the
 // config files. Ports are fixed for the runtime's lifetime.
 func (r *ProcessRuntime) Plan(ctx context.Context, specs []NodeSpec) ([]NodePlan, error) {
-	return r.plan(specs, r.layout)
+	return r.PlanNodes(specs, r.layout)
 }
 
 // layout picks every node's ports and writes its files.
@@ -202,34 +196,34 @@ func writeLog4j(path, logFile string) error {
 // StartNode formats storage on the first start, then launches the JVM. It
 // does not wait for the broker to serve.
 func (r *ProcessRuntime) StartNode(ctx context.Context, id int32) error {
-	return r.do("start", id, func(n *procNode) error { return n.start(ctx, r) })
+	return r.Do("start", id, func(n *procNode) error { return n.start(ctx, r) })
 }
 
 // StopNode sends SIGTERM (and SIGCONT if paused) and waits for exit,
 // SIGKILLing after StopTimeout or when ctx ends.
 func (r *ProcessRuntime) StopNode(ctx context.Context, id int32) error {
-	return r.do("stop", id, func(n *procNode) error { return n.stop(ctx, false, r.opts.StopTimeout) })
+	return r.Do("stop", id, func(n *procNode) error { return n.stop(ctx, false, r.opts.StopTimeout) })
 }
 
 // KillNode sends SIGKILL and waits for exit.
 func (r *ProcessRuntime) KillNode(ctx context.Context, id int32) error {
-	return r.do("kill", id, func(n *procNode) error { return n.stop(ctx, true, 0) })
+	return r.Do("kill", id, func(n *procNode) error { return n.stop(ctx, true, 0) })
 }
 
 // PauseNode sends SIGSTOP and waits until the kernel reports it stopped.
 func (r *ProcessRuntime) PauseNode(ctx context.Context, id int32) error {
-	return r.do("pause", id, func(n *procNode) error { return n.pause(ctx) })
+	return r.Do("pause", id, func(n *procNode) error { return n.pause(ctx) })
 }
 
 // ResumeNode sends SIGCONT to a paused node.
 func (r *ProcessRuntime) ResumeNode(ctx context.Context, id int32) error {
-	return r.do("resume", id, func(n *procNode) error { return n.resume() })
+	return r.Do("resume", id, func(n *procNode) error { return n.resume() })
 }
 
 // State reports the node's lifecycle state.
 func (r *ProcessRuntime) State(id int32) (NodeState, error) {
 	var s NodeState
-	err := r.do("state of", id, func(n *procNode) error { s = n.Current(); return nil })
+	err := r.Do("state of", id, func(n *procNode) error { s = n.Current(); return nil })
 	return s, err
 }
 
@@ -252,14 +246,14 @@ func (r *ProcessRuntime) LogTail(id int32, n int) string {
 // operations in flight, removes the run dir and releases its lock.
 // Concurrent and repeated calls wait for the first and return its result.
 func (r *ProcessRuntime) Close(ctx context.Context) error {
-	return r.closeRun(func() error { return r.close(ctx) })
+	return r.CloseOnce(func() error { return r.close(ctx) })
 }
 
 func (r *ProcessRuntime) close(ctx context.Context) error {
 	var errs []error
-	for _, n := range r.shut(nil) {
+	for _, n := range r.Shut(nil) {
 		errs = append(errs, n.shutdown(ctx))
 	}
-	r.inflight.Wait()
-	return errors.Join(append(errs, r.release())...)
+	r.WaitIdle()
+	return errors.Join(append(errs, r.Release())...)
 }

@@ -65,7 +65,7 @@ func (n *procNode) start(ctx context.Context, r *ProcessRuntime) error {
 
 // format runs kafka.tools.StorageTool for this node's data dir.
 func (n *procNode) format(ctx context.Context, r *ProcessRuntime) error {
-	ctx, cancel := r.bound(ctx) // Close aborts a format in flight
+	ctx, cancel := r.Bound(ctx) // Close aborts a format in flight
 	defer cancel()
 	args := slices.Concat(toolJavaOpts, r.jvmMarkers(n), []string{
 		"kafka.tools.StorageTool", "format",
@@ -97,8 +97,8 @@ func (n *procNode) format(ctx context.Context, r *ProcessRuntime) error {
 func (r *ProcessRuntime) jvmMarkers(n *procNode) []string {
 	return []string{
 		"-Dlog4j2.configurationFile=" + n.path("log4j2.properties"),
-		markerRun + r.runID,
-		markerDir + r.runDir,
+		markerRun + r.RunID(),
+		markerDir + r.RunDir(),
 		"-cp", filepath.Join(r.opts.LibsDir, "*"),
 	}
 }

@@ -61,8 +61,8 @@ func TestRootRefused(t *testing.T) {
 		if err := plant(root); err != nil {
 			t.Fatal(err)
 		}
-		var b runBase[struct{}]
-		if err := b.open(root, "r1", t.Logf); err == nil || !strings.Contains(err.Error(), want) {
+		var b RunBase[struct{}]
+		if err := b.Open(root, "r1", t.Logf); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("open with a root that %s: %v", want, err)
 		}
 		if _, err := CleanLeftovers(root, t.Logf); err == nil || !strings.Contains(err.Error(), want) {
