@@ -24,7 +24,7 @@ const (
 const (
 	runDirPrefix = "run-"
 	tmpDirPrefix = ".tmp-run-"
-	lockName     = "lock"
+	LockName     = "lock"
 )
 
 // DefaultRoot is where runs keep their files unless told otherwise: one
@@ -69,12 +69,12 @@ func checkRoot(root string) error {
 // CleanLeftovers removes what dead runs left under root (empty means
 // DefaultRoot): a run dir whose lock nobody holds belongs to a dead run, so
 // its marked processes are killed and the dir removed. Marked processes whose
-// run dir is gone are killed too, whatever their root. When a docker daemon
-// answers, the containers and networks of dead docker runs go as well (see
-// CleanDockerLeftovers). It returns the processes killed ("pid N (run
-// ID)"), the dirs, containers and networks removed.
+// run dir is gone are killed too, whatever their root. What runtimes leave
+// elsewhere (containers...) is theirs to clean: package runtimes cleans
+// both. It returns the processes killed ("pid N (run ID)") and the dirs
+// removed.
 func CleanLeftovers(root string, logf func(string, ...any)) (removed []string, err error) {
-	logf = orNop(logf)
+	logf = OrNop(logf)
 	if root == "" {
 		root = DefaultRoot()
 	}
@@ -100,11 +100,12 @@ func CleanLeftovers(root string, logf func(string, ...any)) (removed []string, e
 	}
 	killed, err := killOrphans(root)
 	removed = append(removed, logKilled(logf, killed)...)
-	// After the dirs: a dead docker run under root is then judged by its missing dir.
-	gone, derr := cleanDockerIfAnswering(logf)
-	removed = append(removed, gone...)
-	return removed, errors.Join(append(errs, err, derr)...)
+	return removed, errors.Join(append(errs, err)...)
 }
+
+// Cleaner removes what dead runs left, as CleanLeftovers does; Open runs
+// one before a run starts.
+type Cleaner func(root string, logf func(string, ...any)) ([]string, error)
 
 // logKilled logs and describes killed processes as "pid N (run ID)".
 func logKilled(logf func(string, ...any), procs []procs.Marked) []string {
@@ -128,7 +129,7 @@ func cleanRunDir(dir string, e os.DirEntry) (killed []procs.Marked, removed bool
 	if isTmp && !olderThan(dir, time.Minute) {
 		return nil, false, nil // a run may be between mkdir and lock
 	}
-	lock, ok, err := tryLock(filepath.Join(dir, lockName))
+	lock, ok, err := TryLock(filepath.Join(dir, LockName))
 	if err != nil || !ok {
 		return nil, false, err
 	}

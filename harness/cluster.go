@@ -106,7 +106,7 @@ func (c *Cluster) boot(ctx context.Context, cfg Config) error {
 
 // normalize fills defaults and validates cfg.
 func normalize(cfg Config) (Config, error) {
-	cfg.Logf = orNop(cfg.Logf)
+	cfg.Logf = OrNop(cfg.Logf)
 	if cfg.Nodes == 0 {
 		cfg.Nodes = 3
 	}

@@ -34,6 +34,9 @@ type External struct {
 	// RunID names the run's directory (kitchen database, logs) under
 	// DefaultRoot; a crashed run's is removed by the next run's start.
 	RunID string
+	// Clean removes dead runs' leftovers before the run dir is made (nil:
+	// CleanLeftovers; package runtimes passes every runtime's cleanup).
+	Clean Cleaner
 	Logf  func(string, ...any)
 }
 
@@ -42,7 +45,7 @@ type External struct {
 // Close removes the proxies and leaves the brokers as they are.
 func Attach(ctx context.Context, ext External) (*Cluster, error) {
 	begin := time.Now()
-	logf := orNop(ext.Logf)
+	logf := OrNop(ext.Logf)
 	direct := kafkaconn.Conn{Seeds: slices.Clone(ext.Bootstrap), Security: ext.Security}
 	brokers, clusterID, err := discover(ctx, direct)
 	if err != nil {
@@ -52,7 +55,7 @@ func Attach(ctx context.Context, ext External) (*Cluster, error) {
 	if ext.RunID == "" {
 		ext.RunID = NewRunID()
 	}
-	if err := rt.base.Open(DefaultRoot(), ext.RunID, logf); err != nil {
+	if err := rt.base.Open(DefaultRoot(), ext.RunID, logf, ext.Clean); err != nil {
 		return nil, err
 	}
 	c := &Cluster{rt: rt, clusterID: clusterID, plans: map[int32]NodePlan{}}
@@ -328,3 +331,8 @@ func (h *hookRuntime) Close(context.Context) error {
 		return h.base.Release()
 	})
 }
+
+// ExternalKind registers the attached runtime (see package runtimes): its
+// abilities are the hooks the user gives, and its run dir is cleaned with
+// every other.
+var ExternalKind = RuntimeKind{Name: "external", Attached: true}

@@ -91,7 +91,7 @@ func hookList() string {
 	for i, a := range HookActions {
 		names[i] = string(a)
 	}
-	return orList(names)
+	return lines.OrList(names)
 }
 
 func hookTemplate(act HookAction, cmd string) (*template.Template, error) {

@@ -28,10 +28,13 @@ type ProcessOptions struct {
 	StopTimeout time.Duration
 	// Logf receives progress and unexpected node exits.
 	Logf func(string, ...any)
+	// Clean removes dead runs' leftovers first (nil: run dirs and marked
+	// processes only; package runtimes passes every runtime's cleanup).
+	Clean Cleaner
 
-	// orphanJVMs leaves JVMs running when this process dies; tests use it
+	// KeepJVMs leaves JVMs running when this process dies: tests use it
 	// to leave work for CleanLeftovers.
-	orphanJVMs bool
+	KeepJVMs bool
 }
 
 // DefaultJavaOpts are broker JVM options sized so three brokers share two
@@ -46,8 +49,8 @@ func DefaultJavaOpts() []string {
 	}
 }
 
-// toolJavaOpts start short-lived tool JVMs (storage format) fast.
-var toolJavaOpts = []string{"-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Xmx256m"}
+// ToolJavaOpts start short-lived tool JVMs (storage format) fast.
+var ToolJavaOpts = []string{"-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Xmx256m"}
 
 // ProcessRuntime runs each node as a local JVM child process. Its files live
 // in <Root>/run-<RunID>/node-<id>/: server.properties, log4j2.properties,
@@ -68,7 +71,7 @@ func NewProcessRuntime(opts ProcessOptions) (*ProcessRuntime, error) {
 	if err := requireTools("java"); err != nil {
 		return nil, err
 	}
-	if err := checkRunID(opts.RunID); err != nil {
+	if err := CheckRunID(opts.RunID); err != nil {
 		return nil, err
 	}
 	if opts.LibsDir == "" {
@@ -83,14 +86,14 @@ func NewProcessRuntime(opts ProcessOptions) (*ProcessRuntime, error) {
 		return nil, err
 	}
 	r := &ProcessRuntime{opts: opts, version: version}
-	if err := r.Open(opts.Root, opts.RunID, opts.Logf); err != nil {
+	if err := r.Open(opts.Root, opts.RunID, opts.Logf, opts.Clean); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
 func withDefaults(o ProcessOptions) ProcessOptions {
-	runDefaults(&o.Logf, &o.RunID, &o.Root, &o.JavaOpts, &o.StopTimeout)
+	RunDefaults(&o.Logf, &o.RunID, &o.Root, &o.JavaOpts, &o.StopTimeout)
 	return o
 }
 
@@ -117,7 +120,7 @@ func (r *ProcessRuntime) layout(specs []NodeSpec) (map[int32]*procNode, []NodePl
 	if err != nil {
 		return nil, nil, fmt.Errorf("plan: %w", err)
 	}
-	voters := quorumVoters(specs, addrs)
+	voters := QuorumVoters(specs, addrs)
 	nodes, plans := map[int32]*procNode{}, make([]NodePlan, 0, len(specs))
 	for _, s := range specs {
 		n, err := r.planNode(s, addrs[s.ID], voters)
@@ -132,7 +135,7 @@ func (r *ProcessRuntime) layout(specs []NodeSpec) (map[int32]*procNode, []NodePl
 
 // processAddrs picks loopback ports: CLIENT, INTERNAL and, for
 // controllers, CONTROLLER per node.
-func processAddrs(specs []NodeSpec) (map[int32]nodeAddrs, error) {
+func processAddrs(specs []NodeSpec) (map[int32]NodeAddrs, error) {
 	count := 0
 	for _, s := range specs {
 		count += 2
@@ -145,9 +148,9 @@ func processAddrs(specs []NodeSpec) (map[int32]nodeAddrs, error) {
 		return nil, err
 	}
 	next := func() string { p := ports[0]; ports = ports[1:]; return freeport.HostPort(p) }
-	out := map[int32]nodeAddrs{}
+	out := map[int32]NodeAddrs{}
 	for _, s := range specs {
-		a := nodeAddrs{ClientBind: next(), InternalBind: next()}
+		a := NodeAddrs{ClientBind: next(), InternalBind: next()}
 		a.InternalAdvertised = a.InternalBind
 		if s.Controller {
 			a.ControllerBind = next()
@@ -159,7 +162,7 @@ func processAddrs(specs []NodeSpec) (map[int32]nodeAddrs, error) {
 }
 
 // planNode creates the node's dir and config files.
-func (r *ProcessRuntime) planNode(s NodeSpec, a nodeAddrs, voters string) (*procNode, error) {
+func (r *ProcessRuntime) planNode(s NodeSpec, a NodeAddrs, voters string) (*procNode, error) {
 	dir := r.NodeDir(s.ID)
 	n := &procNode{
 		id: s.ID, dir: dir, clusterID: s.ClusterID, features: s.Features,
@@ -168,7 +171,7 @@ func (r *ProcessRuntime) planNode(s NodeSpec, a nodeAddrs, voters string) (*proc
 	if err := os.MkdirAll(n.path("data"), 0o755); err != nil {
 		return nil, err
 	}
-	n.props = brokerProperties(s, a, voters, n.path("data"))
+	n.props = BrokerProperties(s, a, voters, n.path("data"))
 	if err := writeProperties(n.path("server.properties"), n.props); err != nil {
 		return nil, err
 	}
@@ -256,4 +259,36 @@ func (r *ProcessRuntime) close(ctx context.Context) error {
 	}
 	r.WaitIdle()
 	return errors.Join(append(errs, r.Release())...)
+}
+
+// ProcessKind registers the process runtime (see package runtimes).
+var ProcessKind = RuntimeKind{
+	Name: "process", Abilities: []Ability{AbilityKill, AbilityStop, AbilityPause},
+	Usable: func(context.Context, RuntimeOptions) (bool, string) {
+		if err := requireTools("java"); err != nil {
+			return false, err.Error()
+		}
+		return true, "java is installed"
+	},
+	New: func(ctx context.Context, o RuntimeOptions) (Instance, error) {
+		libs, err := KafkaLibs(ctx, DefaultKafkaVersion, o.Logf)
+		if err != nil {
+			return nil, err
+		}
+		return NewProcessRuntime(ProcessOptions{Version: DefaultKafkaVersion, LibsDir: libs, RunID: o.RunID, Logf: o.Logf, Clean: o.Clean})
+	},
+}
+
+// PID is node id's JVM, 0 when it has not started.
+func (r *ProcessRuntime) PID(id int32) int {
+	n, ok := r.Lookup(id)
+	if !ok {
+		return 0
+	}
+	n.Lock()
+	defer n.Unlock()
+	if n.cmd == nil || n.cmd.Process == nil {
+		return 0
+	}
+	return n.cmd.Process.Pid
 }

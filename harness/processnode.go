@@ -67,7 +67,7 @@ func (n *procNode) start(ctx context.Context, r *ProcessRuntime) error {
 func (n *procNode) format(ctx context.Context, r *ProcessRuntime) error {
 	ctx, cancel := r.Bound(ctx) // Close aborts a format in flight
 	defer cancel()
-	args := slices.Concat(toolJavaOpts, r.jvmMarkers(n), []string{
+	args := slices.Concat(ToolJavaOpts, r.jvmMarkers(n), []string{
 		"kafka.tools.StorageTool", "format",
 		"--cluster-id=" + n.clusterID, "--config=" + n.path("server.properties"),
 	})
@@ -107,7 +107,7 @@ func (r *ProcessRuntime) jvmMarkers(n *procNode) []string {
 // asks otherwise, kills it when this process dies.
 func (r *ProcessRuntime) sysProcAttr() *syscall.SysProcAttr {
 	a := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if r.opts.orphanJVMs {
+	if r.opts.KeepJVMs {
 		a.Pdeathsig = 0
 	}
 	return a

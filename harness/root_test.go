@@ -62,7 +62,7 @@ func TestRootRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 		var b RunBase[struct{}]
-		if err := b.Open(root, "r1", t.Logf); err == nil || !strings.Contains(err.Error(), want) {
+		if err := b.Open(root, "r1", t.Logf, nil); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("open with a root that %s: %v", want, err)
 		}
 		if _, err := CleanLeftovers(root, t.Logf); err == nil || !strings.Contains(err.Error(), want) {

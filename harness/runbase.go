@@ -39,17 +39,17 @@ type RunBase[N any] struct {
 
 var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 
-// checkRunID refuses ids that cannot name a dir, a container and a label.
-func checkRunID(id string) error {
+// CheckRunID refuses ids that cannot name a dir, a container and a label.
+func CheckRunID(id string) error {
 	if !runIDPattern.MatchString(id) {
 		return fmt.Errorf("run id %q: use letters, digits, '.', '_' or '-'", id)
 	}
 	return nil
 }
 
-// runDefaults fills the options both runtimes share.
-func runDefaults(logf *func(string, ...any), runID, root *string, javaOpts *[]string, stopTimeout *time.Duration) {
-	*logf = orNop(*logf)
+// RunDefaults fills the options both runtimes share.
+func RunDefaults(logf *func(string, ...any), runID, root *string, javaOpts *[]string, stopTimeout *time.Duration) {
+	*logf = OrNop(*logf)
 	if *runID == "" {
 		*runID = NewRunID()
 	}
@@ -71,25 +71,29 @@ func NewRunID() string {
 	return time.Now().UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b)
 }
 
-// Open cleans what dead runs left under root, then creates and locks this
-// run's dir there.
-func (b *RunBase[N]) Open(root, runID string, logf func(string, ...any)) error {
+// Open cleans what dead runs left under root with clean (nil:
+// CleanLeftovers), then creates and locks this run's dir there.
+func (b *RunBase[N]) Open(root, runID string, logf func(string, ...any), clean Cleaner) error {
 	if err := ensureRoot(root); err != nil {
 		return err
 	}
-	if _, err := CleanLeftovers(root, logf); err != nil {
+	if clean == nil {
+		clean = CleanLeftovers
+	}
+	if _, err := clean(root, logf); err != nil {
 		logf("cleaning leftovers: %v", err)
 	}
 	dir, lock, err := CreateRunDir(root, runID)
 	if err != nil {
 		return err
 	}
-	b.init(runID, dir, lock)
+	b.Init(runID, dir, lock)
 	return nil
 }
 
-// init readies a base for the run dir that lock holds.
-func (b *RunBase[N]) init(runID, dir string, lock *os.File) {
+// Init readies a base for the run dir that lock holds (Open does it;
+// tests make one without a dir).
+func (b *RunBase[N]) Init(runID, dir string, lock *os.File) {
 	b.runID, b.runDir, b.lock = runID, dir, lock
 	b.nodes = map[int32]N{}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
@@ -106,7 +110,7 @@ func CreateRunDir(root, id string) (string, *os.File, error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("create run dir: %w", err)
 	}
-	lock, ok, err := tryLock(filepath.Join(tmp, lockName))
+	lock, ok, err := TryLock(filepath.Join(tmp, LockName))
 	if err == nil && !ok {
 		err = errors.New("lock taken")
 	}

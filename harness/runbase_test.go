@@ -19,7 +19,7 @@ func newTestBase(t *testing.T) *RunBase[*testNode] {
 		t.Fatal(err)
 	}
 	b := &RunBase[*testNode]{}
-	b.init("unit", dir, lock)
+	b.Init("unit", dir, lock)
 	t.Cleanup(func() { b.CloseOnce(func() error { b.Shut(nil); return b.Release() }) })
 	return b
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chaosrun/chaosrun/runtimes"
+
 	"github.com/chaosrun/chaosrun/harness"
 )
 
@@ -69,7 +71,7 @@ func TestPostgresStartsAndIsCleanedUp(t *testing.T) {
 	}
 	// The run dies without closing: its lock goes, the server stays.
 	lock.Close()
-	removed, err := harness.CleanLeftovers(root, t.Logf)
+	removed, err := runtimes.CleanLeftovers(root, t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}

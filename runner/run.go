@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chaosrun/chaosrun/runtimes"
+
 	"github.com/chaosrun/chaosrun/pgserver"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -27,7 +29,7 @@ import (
 
 // Options are how to run, as opposed to what (the scenario).
 type Options struct {
-	Runtime string // harness.RuntimeChoices(): auto (default) or a registered runtime
+	Runtime string // runtimes.Choices(): auto (default) or a registered runtime
 	Image   string // docker image of Kafka; default DefaultImage()
 	OutDir  string // result.json and .hgrm files go here; empty: nowhere
 	Logf    func(string, ...any)
@@ -73,7 +75,7 @@ func newRun(s *spec.Scenario, opts Options) (*run, error) {
 		opts.Logf = func(string, ...any) {}
 	}
 	if opts.Runtime == "" {
-		opts.Runtime = harness.RuntimeAuto
+		opts.Runtime = runtimes.Auto
 	}
 	id := harness.NewRunID()
 	ext := externalOf(s, opts)
@@ -82,7 +84,7 @@ func newRun(s *spec.Scenario, opts Options) (*run, error) {
 		return nil, &spec.Errors{List: []*spec.Error{{Field: "--runtime", Msg: errNotExternal.Error()}}}
 	case ext == nil && opts.Keep:
 		return nil, &spec.Errors{List: []*spec.Error{{Field: "--keep", Msg: "applies to an external cluster (--cluster, --bootstrap or cluster.external)"}}}
-	case ext != nil && opts.Runtime != harness.RuntimeAuto && opts.Runtime != RuntimeExternal:
+	case ext != nil && opts.Runtime != runtimes.Auto && opts.Runtime != RuntimeExternal:
 		return nil, &spec.Errors{List: []*spec.Error{{Field: "--runtime",
 			Msg: fmt.Sprintf("%q: the scenario runs on an external cluster, which no runtime starts", opts.Runtime)}}}
 	case ext != nil && s.Workload.Java():
@@ -97,9 +99,9 @@ func newRun(s *spec.Scenario, opts Options) (*run, error) {
 		s = onExternal(s, ext.Prefix, id)
 		opts.Runtime = RuntimeExternal
 	}
-	if opts.Runtime != RuntimeExternal && !harness.ValidRuntimeChoice(opts.Runtime) {
+	if opts.Runtime != RuntimeExternal && !runtimes.ValidChoice(opts.Runtime) {
 		return nil, &spec.Errors{List: []*spec.Error{{Field: "--runtime",
-			Msg: fmt.Sprintf("%q: want %s", opts.Runtime, harness.RuntimeChoicesText())}}}
+			Msg: fmt.Sprintf("%q: want %s", opts.Runtime, runtimes.ChoicesText())}}}
 	}
 	named := opts.Image != "" || os.Getenv("CHAOSRUN_IMAGE") != ""
 	if opts.Image == "" {
@@ -188,7 +190,7 @@ func (r *run) startCluster(ctx context.Context) (*harness.Cluster, string, error
 	r.res.Runtime, r.res.RuntimeReason = c.kind.Name, c.why
 	r.logf("runtime %s (%s)", c.kind.Name, c.why)
 	// Each runtime removes dead runs' leftovers as it starts.
-	rt, err := c.kind.New(ctx, harness.RuntimeOptions{RunID: r.id, Image: r.image, Logf: r.logf})
+	rt, err := c.kind.New(ctx, runtimes.Options(harness.RuntimeOptions{RunID: r.id, Image: r.image, Logf: r.logf}))
 	if err != nil {
 		return nil, "", fmt.Errorf("%s runtime: %w", c.kind.Name, err)
 	}

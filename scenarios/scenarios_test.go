@@ -10,11 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chaosrun/chaosrun/runtimes"
+
 	"github.com/chaosrun/chaosrun/pgserver"
 
 	"github.com/chaosrun/chaosrun"
 	"github.com/chaosrun/chaosrun/assertions"
-	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/reports"
 	"github.com/chaosrun/chaosrun/runner"
 	"github.com/chaosrun/chaosrun/spec"
@@ -105,7 +106,7 @@ func run(t *testing.T, file string, res **reports.Result) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt := cmp.Or(os.Getenv("CHAOSRUN_RUNTIME"), harness.RuntimeAuto)
+	rt := cmp.Or(os.Getenv("CHAOSRUN_RUNTIME"), runtimes.Auto)
 	skipUnlessRunnable(t, s, runner.Options{Runtime: rt})
 	*res = chaosrun.Run(t, s, chaosrun.WithRuntime(rt), chaosrun.WithOutDir(filepath.Join(resultsDir(t), s.Name)),
 		chaosrun.WithTimeout(10*time.Minute))
@@ -139,7 +140,7 @@ func skipUnlessRunnable(t *testing.T, s *spec.Scenario, opts runner.Options) {
 			t.Skipf("the scenario's kitchen database is a PostgreSQL server, and none is installed here: %v", err)
 		}
 	}
-	if opts.Runtime != harness.RuntimeAuto {
+	if opts.Runtime != runtimes.Auto {
 		if err := runner.Unfit(s, opts.Runtime); err != nil {
 			t.Skipf("cannot run on the %s runtime: %v", opts.Runtime, err)
 		}

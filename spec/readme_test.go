@@ -5,9 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chaosrun/chaosrun/runtimes"
+
 	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/faults"
-	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/workloads"
 )
 
@@ -54,7 +55,7 @@ func TestReadmeDocumentsEveryFamilyMember(t *testing.T) {
 			t.Errorf("README's fault table has no row for %s", kind)
 		}
 	}
-	for _, k := range harness.RuntimeKinds() {
+	for _, k := range runtimes.Kinds() {
 		if !strings.Contains(doc, "- **"+k.Name+"**") {
 			t.Errorf("README's runtime list does not describe %s", k.Name)
 		}

@@ -1,4 +1,4 @@
-// Package lines trims command output for error messages.
+// Package lines trims command output and joins names for messages.
 package lines
 
 import "strings"
@@ -19,4 +19,12 @@ func Joined(s string, n int) string {
 		ls = ls[len(ls)-n:]
 	}
 	return strings.Join(ls, " | ")
+}
+
+// OrList joins names as "a, b or c".
+func OrList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }

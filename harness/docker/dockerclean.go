@@ -1,4 +1,4 @@
-package harness
+package docker
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/chaosrun/chaosrun/harness"
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 )
@@ -50,7 +51,7 @@ func runIsDead(labels map[string]string) bool {
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 		return true
 	}
-	lock, ok, err := tryLock(filepath.Join(dir, lockName))
+	lock, ok, err := harness.TryLock(filepath.Join(dir, harness.LockName))
 	if err != nil || !ok {
 		return false
 	}
@@ -88,7 +89,7 @@ func CleanDockerLeftovers(ctx context.Context, logf func(string, ...any)) ([]str
 		return nil, err
 	}
 	defer cli.Close()
-	return removeLeftovers(ctx, cli, labelChaosrun+"=1", runIsDead, orNop(logf))
+	return removeLeftovers(ctx, cli, labelChaosrun+"=1", runIsDead, harness.OrNop(logf))
 }
 
 // cleanDockerIfAnswering is CleanDockerLeftovers when a daemon answers and

@@ -1,4 +1,4 @@
-package harness
+package docker
 
 import (
 	"cmp"
@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/chaosrun/chaosrun/harness"
 
 	"github.com/chaosrun/chaosrun/internal/freeport"
 )
@@ -17,20 +19,23 @@ type DockerOptions struct {
 	// and kafkaimage's have. A missing image is pulled.
 	Image string
 	// Version is the Kafka version in the image (default: the image's
-	// chaosrun.kafka.version label, else DefaultKafkaVersion). It must match
+	// chaosrun.kafka.version label, else harness.DefaultKafkaVersion). It must match
 	// that label when both are set.
 	Version string
 	// RunID names the run (default: time plus random suffix).
 	RunID string
-	// Root holds run dirs (default DefaultRoot()); the run dir holds only
+	// Root holds run dirs (default harness.DefaultRoot()); the run dir holds only
 	// the lock that marks the run alive.
 	Root string
-	// JavaOpts are the broker JVM options (default DefaultJavaOpts()).
+	// JavaOpts are the broker JVM options (default harness.DefaultJavaOpts()).
 	JavaOpts []string
 	// StopTimeout bounds a graceful stop before SIGKILL (default 30 s).
 	StopTimeout time.Duration
 	// Logf receives progress and unexpected node exits.
 	Logf func(string, ...any)
+	// Clean removes dead runs' leftovers first (nil: run dirs and marked
+	// processes only; package runtimes passes every runtime's cleanup).
+	Clean harness.Cleaner
 }
 
 // DockerRuntime runs each node as a container on a local docker daemon,
@@ -41,7 +46,7 @@ type DockerOptions struct {
 // container's published ports to another network it is on, and unpublishes
 // them when it is on none.
 type DockerRuntime struct {
-	RunBase[*dockerNode] // Close's cancel also ends the exit watchers
+	harness.RunBase[*dockerNode] // Close's cancel also ends the exit watchers
 
 	opts    DockerOptions
 	version string
@@ -50,8 +55,8 @@ type DockerRuntime struct {
 }
 
 var (
-	_ Runtime     = (*DockerRuntime)(nil)
-	_ Partitioner = (*DockerRuntime)(nil)
+	_ harness.Runtime     = (*DockerRuntime)(nil)
+	_ harness.Partitioner = (*DockerRuntime)(nil)
 )
 
 // The image contract: what any image must hold for the docker runtime to
@@ -70,7 +75,7 @@ const (
 // creates and locks this run's dir and creates the run's networks.
 func NewDockerRuntime(ctx context.Context, opts DockerOptions) (*DockerRuntime, error) {
 	opts = dockerDefaults(opts)
-	if err := checkRunID(opts.RunID); err != nil {
+	if err := harness.CheckRunID(opts.RunID); err != nil {
 		return nil, err
 	}
 	cli, err := NewDockerClient(ctx)
@@ -86,9 +91,9 @@ func NewDockerRuntime(ctx context.Context, opts DockerOptions) (*DockerRuntime, 
 }
 
 func dockerDefaults(o DockerOptions) DockerOptions {
-	runDefaults(&o.Logf, &o.RunID, &o.Root, &o.JavaOpts, &o.StopTimeout)
+	harness.RunDefaults(&o.Logf, &o.RunID, &o.Root, &o.JavaOpts, &o.StopTimeout)
 	if o.Image == "" {
-		o.Image = "apache/kafka:" + cmp.Or(o.Version, DefaultKafkaVersion)
+		o.Image = "apache/kafka:" + cmp.Or(o.Version, harness.DefaultKafkaVersion)
 	}
 	return o
 }
@@ -102,7 +107,7 @@ func newDockerRun(ctx context.Context, cli *dockerClient, opts DockerOptions) (*
 		return nil, err
 	}
 	r := &DockerRuntime{opts: opts, version: version, cli: cli}
-	if err := r.Open(opts.Root, opts.RunID, opts.Logf); err != nil {
+	if err := r.Open(opts.Root, opts.RunID, opts.Logf, opts.Clean); err != nil {
 		return nil, err
 	}
 	if r.nets, err = createNets(ctx, cli, r.RunID(), r.RunDir()); err != nil {
@@ -121,7 +126,7 @@ func imageVersion(ctx context.Context, cli *dockerClient, opts DockerOptions) (s
 	got := labels[ImageVersionLabel]
 	switch {
 	case got == "":
-		return cmp.Or(opts.Version, DefaultKafkaVersion), nil
+		return cmp.Or(opts.Version, harness.DefaultKafkaVersion), nil
 	case opts.Version != "" && opts.Version != got:
 		return "", fmt.Errorf("image %s holds Kafka %s, not %s", opts.Image, got, opts.Version)
 	}
@@ -139,27 +144,27 @@ func (r *DockerRuntime) Image() string { return r.opts.Image }
 
 // Plan fixes every node's properties and the host port (127.0.0.1) its
 // CLIENT listener is published on; nothing is created until StartNode.
-func (r *DockerRuntime) Plan(ctx context.Context, specs []NodeSpec) ([]NodePlan, error) {
+func (r *DockerRuntime) Plan(ctx context.Context, specs []harness.NodeSpec) ([]harness.NodePlan, error) {
 	return r.PlanNodes(specs, r.layout)
 }
 
 // layout picks every node's host port and container name.
-func (r *DockerRuntime) layout(specs []NodeSpec) (map[int32]*dockerNode, []NodePlan, error) {
+func (r *DockerRuntime) layout(specs []harness.NodeSpec) (map[int32]*dockerNode, []harness.NodePlan, error) {
 	ports, err := freeport.Pick(len(specs))
 	if err != nil {
 		return nil, nil, fmt.Errorf("plan: host ports: %w", err)
 	}
 	addrs := dockerAddrs(specs)
-	voters := quorumVoters(specs, addrs)
-	nodes, plans := map[int32]*dockerNode{}, make([]NodePlan, 0, len(specs))
+	voters := harness.QuorumVoters(specs, addrs)
+	nodes, plans := map[int32]*dockerNode{}, make([]harness.NodePlan, 0, len(specs))
 	for i, s := range specs {
 		n := &dockerNode{
 			id: s.ID, name: fmt.Sprintf("chaosrun-%s-node-%d", r.RunID(), s.ID), hostPort: ports[i],
-			clusterID: s.ClusterID, features: s.Features, logf: r.opts.Logf, Lifecycle: NewLifecycle(),
-			props: brokerProperties(s, addrs[s.ID], voters, containerDataDir),
+			clusterID: s.ClusterID, features: s.Features, logf: r.opts.Logf, Lifecycle: harness.NewLifecycle(),
+			props: harness.BrokerProperties(s, addrs[s.ID], voters, containerDataDir),
 		}
 		nodes[s.ID] = n
-		plans = append(plans, NodePlan{ID: s.ID, Upstream: freeport.HostPort(n.hostPort), Properties: n.props})
+		plans = append(plans, harness.NodePlan{ID: s.ID, Upstream: freeport.HostPort(n.hostPort), Properties: n.props})
 	}
 	return nodes, plans, nil
 }
@@ -204,8 +209,8 @@ func (r *DockerRuntime) ResumeNode(ctx context.Context, id int32) error {
 }
 
 // State reports the node's lifecycle state.
-func (r *DockerRuntime) State(id int32) (NodeState, error) {
-	var s NodeState
+func (r *DockerRuntime) State(id int32) (harness.NodeState, error) {
+	var s harness.NodeState
 	err := r.Do("state of", id, func(n *dockerNode) error { s = n.Current(); return nil })
 	return s, err
 }
@@ -241,4 +246,18 @@ func (r *DockerRuntime) close(ctx context.Context) error {
 	err = errors.Join(err, r.Release())
 	r.cli.Close()
 	return err
+}
+
+// Kind registers the docker runtime (see package runtimes); its Clean
+// removes dead runs' containers and networks when a daemon answers.
+var Kind = harness.RuntimeKind{
+	Name:      "docker",
+	Abilities: []harness.Ability{harness.AbilityKill, harness.AbilityStop, harness.AbilityPause, harness.AbilityIsolate},
+	Usable: func(ctx context.Context, o harness.RuntimeOptions) (bool, string) {
+		return DockerAvailable(ctx, o.Image)
+	},
+	New: func(ctx context.Context, o harness.RuntimeOptions) (harness.Instance, error) {
+		return NewDockerRuntime(ctx, DockerOptions{Image: o.Image, RunID: o.RunID, Logf: o.Logf, Clean: o.Clean})
+	},
+	Clean: cleanDockerIfAnswering,
 }

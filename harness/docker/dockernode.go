@@ -1,4 +1,4 @@
-package harness
+package docker
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/chaosrun/chaosrun/harness"
 
 	"github.com/chaosrun/chaosrun/internal/lines"
 	cerrdefs "github.com/containerd/errdefs"
@@ -28,11 +30,11 @@ type dockerNode struct {
 	props     map[string]string
 	logf      func(string, ...any)
 
-	Lifecycle                 // its mutex guards the fields below too
-	containerID string        // empty until first created
-	gen         int           // counts starts, so a late watcher cannot mark a newer run
-	done        chan struct{} // closed when the current run of the container ended
-	isolated    bool
+	harness.Lifecycle               // its mutex guards the fields below too
+	containerID       string        // empty until first created
+	gen               int           // counts starts, so a late watcher cannot mark a newer run
+	done              chan struct{} // closed when the current run of the container ended
+	isolated          bool
 }
 
 // markClosed bars later operations; Close removes the container.
@@ -47,7 +49,7 @@ func (n *dockerNode) markClosed() {
 func (n *dockerNode) start(ctx context.Context, r *DockerRuntime) error {
 	n.Lock()
 	from, cid := n.State(), n.containerID
-	err := n.Transition(StateStarting, StatePlanned, StateStopped, StateExited)
+	err := n.Transition(harness.StateStarting, harness.StatePlanned, harness.StateStopped, harness.StateExited)
 	n.Unlock()
 	if err != nil {
 		return err
@@ -65,7 +67,7 @@ func (n *dockerNode) start(ctx context.Context, r *DockerRuntime) error {
 	}
 	n.containerID = cid
 	if n.Closed() {
-		return ErrClosed // Close removes the container
+		return harness.ErrClosed // Close removes the container
 	}
 	n.Started()
 	n.gen++
@@ -130,8 +132,8 @@ func (n *dockerNode) exited(gen int, err error) {
 // SIGTERM with SIGKILL after StopTimeout or when ctx ends.
 func (n *dockerNode) stop(ctx context.Context, r *DockerRuntime, kill bool) error {
 	n.Lock()
-	wasPaused := n.State() == StatePaused
-	if err := n.Transition(StateStopping, StateRunning, StatePaused); err != nil {
+	wasPaused := n.State() == harness.StatePaused
+	if err := n.Transition(harness.StateStopping, harness.StateRunning, harness.StatePaused); err != nil {
 		n.Unlock()
 		return err
 	}
@@ -150,7 +152,7 @@ func (n *dockerNode) stop(ctx context.Context, r *DockerRuntime, kill bool) erro
 	case <-time.After(30 * time.Second):
 		err = errors.Join(err, herr, fmt.Errorf("container %s still running 30s after SIGKILL", n.name))
 	}
-	n.Set(StateStopped)
+	n.Set(harness.StateStopped)
 	return err
 }
 
@@ -175,14 +177,14 @@ func (r *DockerRuntime) halt(ctx context.Context, cid string, paused, kill bool)
 // pause freezes the container; docker returns once it is frozen.
 func (n *dockerNode) pause(ctx context.Context, r *DockerRuntime) error {
 	n.Lock()
-	err := n.Transition(StatePaused, StateRunning)
+	err := n.Transition(harness.StatePaused, harness.StateRunning)
 	cid := n.containerID
 	n.Unlock()
 	if err != nil {
 		return err
 	}
 	if _, err := r.cli.ContainerPause(ctx, cid, client.ContainerPauseOptions{}); err != nil {
-		n.Revert(StatePaused, StateRunning)
+		n.Revert(harness.StatePaused, harness.StateRunning)
 		return err
 	}
 	return nil
@@ -191,14 +193,14 @@ func (n *dockerNode) pause(ctx context.Context, r *DockerRuntime) error {
 // resume thaws a paused container.
 func (n *dockerNode) resume(ctx context.Context, r *DockerRuntime) error {
 	n.Lock()
-	err := n.Transition(StateRunning, StatePaused)
+	err := n.Transition(harness.StateRunning, harness.StatePaused)
 	cid := n.containerID
 	n.Unlock()
 	if err != nil {
 		return err
 	}
 	if _, err := r.cli.ContainerUnpause(ctx, cid, client.ContainerUnpauseOptions{}); err != nil {
-		n.Revert(StateRunning, StatePaused)
+		n.Revert(harness.StateRunning, harness.StatePaused)
 		return err
 	}
 	return nil

@@ -1,9 +1,11 @@
-package harness
+package docker
 
 import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/chaosrun/chaosrun/harness"
 
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
@@ -60,7 +62,7 @@ func (n *dockerNode) partition(ctx context.Context, r *DockerRuntime, isolate bo
 	switch {
 	case n.Closed():
 		n.Unlock()
-		return ErrClosed
+		return harness.ErrClosed
 	case cid == "":
 		n.Unlock()
 		return fmt.Errorf("node is %s: start it before partitioning it", n.State())
