@@ -261,3 +261,16 @@ var Kind = harness.RuntimeKind{
 	},
 	Clean: cleanDockerIfAnswering,
 }
+
+// cleanDockerIfAnswering is CleanDockerLeftovers when a daemon answers and
+// nothing otherwise: a machine without docker has no containers to clean.
+func cleanDockerIfAnswering(logf func(string, ...any)) ([]string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cli, err := NewDockerClient(ctx)
+	if err != nil {
+		return nil, nil
+	}
+	defer cli.Close()
+	return removeLeftovers(ctx, cli, labelChaosrun+"=1", runIsDead, logf)
+}

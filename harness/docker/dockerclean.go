@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/chaosrun/chaosrun/harness"
 	cerrdefs "github.com/containerd/errdefs"
@@ -91,19 +90,6 @@ func CleanDockerLeftovers(ctx context.Context, logf func(string, ...any)) ([]str
 	}
 	defer cli.Close()
 	return removeLeftovers(ctx, cli, labelChaosrun+"=1", runIsDead, harness.OrNop(logf))
-}
-
-// cleanDockerIfAnswering is CleanDockerLeftovers when a daemon answers and
-// nothing otherwise: a machine without docker has no containers to clean.
-func cleanDockerIfAnswering(logf func(string, ...any)) ([]string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cli, err := NewDockerClient(ctx)
-	if err != nil {
-		return nil, nil
-	}
-	defer cli.Close()
-	return removeLeftovers(ctx, cli, labelChaosrun+"=1", runIsDead, logf)
 }
 
 // removeLeftovers removes the containers, then the networks, that carry

@@ -176,31 +176,32 @@ func (r *DockerRuntime) halt(ctx context.Context, cid string, paused, kill bool)
 
 // pause freezes the container; docker returns once it is frozen.
 func (n *dockerNode) pause(ctx context.Context, r *DockerRuntime) error {
-	n.Lock()
-	err := n.Transition(harness.StatePaused, harness.StateRunning)
-	cid := n.containerID
-	n.Unlock()
-	if err != nil {
+	return n.move(harness.StatePaused, harness.StateRunning, func(cid string) error {
+		_, err := r.cli.ContainerPause(ctx, cid, client.ContainerPauseOptions{})
 		return err
-	}
-	if _, err := r.cli.ContainerPause(ctx, cid, client.ContainerPauseOptions{}); err != nil {
-		n.Revert(harness.StatePaused, harness.StateRunning)
-		return err
-	}
-	return nil
+	})
 }
 
 // resume thaws a paused container.
 func (n *dockerNode) resume(ctx context.Context, r *DockerRuntime) error {
+	return n.move(harness.StateRunning, harness.StatePaused, func(cid string) error {
+		_, err := r.cli.ContainerUnpause(ctx, cid, client.ContainerUnpauseOptions{})
+		return err
+	})
+}
+
+// move goes from one state to next and runs act on the container,
+// reverting when act fails.
+func (n *dockerNode) move(next, from harness.NodeState, act func(cid string) error) error {
 	n.Lock()
-	err := n.Transition(harness.StateRunning, harness.StatePaused)
+	err := n.Transition(next, from)
 	cid := n.containerID
 	n.Unlock()
 	if err != nil {
 		return err
 	}
-	if _, err := r.cli.ContainerUnpause(ctx, cid, client.ContainerUnpauseOptions{}); err != nil {
-		n.Revert(harness.StateRunning, harness.StatePaused)
+	if err := act(cid); err != nil {
+		n.Revert(next, from)
 		return err
 	}
 	return nil
