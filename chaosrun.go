@@ -24,8 +24,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/kitchendb"
+	"github.com/chaosrun/chaosrun/pgserver"
 	"github.com/chaosrun/chaosrun/reports"
 	"github.com/chaosrun/chaosrun/result"
 	"github.com/chaosrun/chaosrun/runner"
@@ -202,7 +202,7 @@ func Run(t testing.TB, s *Scenario, opts ...Option) *Result {
 // scenario that does not fit the runtime named is bad input, not a skip.
 func cannotStart(ctx context.Context, s *Scenario, opts runner.Options) string {
 	if kind, _ := kitchendb.LookupSink(s.Sink.Type); kind.Server && s.Sink.URL == "" {
-		if _, err := harness.FindPostgres(); err != nil {
+		if _, err := pgserver.FindPostgres(); err != nil {
 			return "its kitchen database is a PostgreSQL server, and none is installed here: " + err.Error()
 		}
 	}

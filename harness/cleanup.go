@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -10,40 +9,83 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/chaosrun/chaosrun/internal/procs"
 )
 
 // Command-line markers on every JVM a run starts: the run id finds a dead
 // run's JVMs, the run dir tells whether that run still exists.
 const (
-	markerRun = "-Dchaosrun.run="
-	markerDir = "-Dchaosrun.dir="
+	markerRun = procs.JVMRun
+	markerDir = procs.JVMDir
 )
 
 // Layout under the root: run-<id>/ with a lock file the live run holds.
 const (
 	runDirPrefix = "run-"
 	tmpDirPrefix = ".tmp-run-"
-	lockName     = "lock"
+	LockName     = "lock"
 )
 
-// DefaultRoot is where runs keep their files unless told otherwise.
-func DefaultRoot() string { return filepath.Join(os.TempDir(), "chaosrun") }
+// DefaultRoot is where runs keep their files unless told otherwise: one
+// root per user, so a name another user (or anything else) left in the
+// temp dir cannot break or collide with this user's runs.
+func DefaultRoot() string {
+	return filepath.Join(os.TempDir(), "chaosrun-"+strconv.Itoa(os.Getuid()))
+}
+
+// rootMode lets others pass through to a run's PostgreSQL data (run as
+// another user under root) but not list or create anything.
+const rootMode = 0o711
+
+// ensureRoot creates root if missing and refuses one that is not this
+// user's own: the default root has a predictable name, and a planted dir
+// or symlink there must not receive this user's runs.
+func ensureRoot(root string) error {
+	if err := os.MkdirAll(root, rootMode); err != nil {
+		return fmt.Errorf("create root: %w", err)
+	}
+	return checkRoot(root)
+}
+
+// checkRoot says why root cannot hold this user's runs, if it cannot.
+func checkRoot(root string) error {
+	st, err := os.Lstat(root)
+	if err != nil {
+		return fmt.Errorf("root %s: %w", root, err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("root %s is not a directory (%s): remove it, it is not chaosrun's", root, st.Mode().Type())
+	}
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok && int(sys.Uid) != os.Getuid() {
+		return fmt.Errorf("root %s belongs to uid %d, not to this user (uid %d): remove it, it is not this user's", root, sys.Uid, os.Getuid())
+	}
+	if st.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("root %s is writable by others (mode %s): chmod go-w it or remove it", root, st.Mode().Perm())
+	}
+	return nil
+}
 
 // CleanLeftovers removes what dead runs left under root (empty means
 // DefaultRoot): a run dir whose lock nobody holds belongs to a dead run, so
 // its marked processes are killed and the dir removed. Marked processes whose
-// run dir is gone are killed too, whatever their root. When a docker daemon
-// answers, the containers and networks of dead docker runs go as well (see
-// CleanDockerLeftovers). It returns the processes killed ("pid N (run
-// ID)"), the dirs, containers and networks removed.
+// run dir is gone are killed too, whatever their root. What runtimes leave
+// elsewhere (containers...) is theirs to clean: package runtimes cleans
+// both. It returns the processes killed ("pid N (run ID)") and the dirs
+// removed.
 func CleanLeftovers(root string, logf func(string, ...any)) (removed []string, err error) {
-	logf = orNop(logf)
+	logf = OrNop(logf)
 	if root == "" {
 		root = DefaultRoot()
 	}
 	entries, err := os.ReadDir(root)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("clean %s: %w", root, err)
+	}
+	if err == nil {
+		if err := checkRoot(root); err != nil {
+			return nil, fmt.Errorf("clean: %w", err)
+		}
 	}
 	var errs []error
 	for _, e := range entries {
@@ -58,17 +100,18 @@ func CleanLeftovers(root string, logf func(string, ...any)) (removed []string, e
 	}
 	killed, err := killOrphans(root)
 	removed = append(removed, logKilled(logf, killed)...)
-	// After the dirs: a dead docker run under root is then judged by its missing dir.
-	gone, derr := cleanDockerIfAnswering(logf)
-	removed = append(removed, gone...)
-	return removed, errors.Join(append(errs, err, derr)...)
+	return removed, errors.Join(append(errs, err)...)
 }
 
+// Cleaner removes what dead runs left, as CleanLeftovers does; Open runs
+// one before a run starts.
+type Cleaner func(root string, logf func(string, ...any)) ([]string, error)
+
 // logKilled logs and describes killed processes as "pid N (run ID)".
-func logKilled(logf func(string, ...any), procs []markedProc) []string {
+func logKilled(logf func(string, ...any), procs []procs.Marked) []string {
 	var out []string
 	for _, p := range procs {
-		d := fmt.Sprintf("pid %d (run %s)", p.pid, p.run)
+		d := fmt.Sprintf("pid %d (run %s)", p.PID, p.Run)
 		logf("killed leftover process %s", d)
 		out = append(out, d)
 	}
@@ -77,7 +120,7 @@ func logKilled(logf func(string, ...any), procs []markedProc) []string {
 
 // cleanRunDir kills the processes of dir's run and removes dir if it is a
 // run dir of a dead run.
-func cleanRunDir(dir string, e os.DirEntry) (killed []markedProc, removed bool, err error) {
+func cleanRunDir(dir string, e os.DirEntry) (killed []procs.Marked, removed bool, err error) {
 	name := e.Name()
 	isRun, isTmp := strings.HasPrefix(name, runDirPrefix), strings.HasPrefix(name, tmpDirPrefix)
 	if !e.IsDir() || !isRun && !isTmp {
@@ -86,15 +129,15 @@ func cleanRunDir(dir string, e os.DirEntry) (killed []markedProc, removed bool, 
 	if isTmp && !olderThan(dir, time.Minute) {
 		return nil, false, nil // a run may be between mkdir and lock
 	}
-	lock, ok, err := tryLock(filepath.Join(dir, lockName))
+	lock, ok, err := TryLock(filepath.Join(dir, LockName))
 	if err != nil || !ok {
 		return nil, false, err
 	}
 	defer lock.Close()
 	if isRun {
 		id := strings.TrimPrefix(name, runDirPrefix)
-		killed = markedProcs(func(p markedProc) bool { return p.run == id })
-		if err := killProcs(killed); err != nil {
+		killed = procs.Find(func(p procs.Marked) bool { return p.Run == id })
+		if err := procs.Kill(killed); err != nil {
 			return killed, false, fmt.Errorf("clean %s: %w", dir, err)
 		}
 	}
@@ -105,101 +148,21 @@ func cleanRunDir(dir string, e os.DirEntry) (killed []markedProc, removed bool, 
 }
 
 // killOrphans kills marked processes whose run dir no longer exists.
-func killOrphans(root string) ([]markedProc, error) {
-	procs := markedProcs(func(p markedProc) bool {
-		dir := p.dir
+func killOrphans(root string) ([]procs.Marked, error) {
+	found := procs.Find(func(p procs.Marked) bool {
+		dir := p.Dir
 		if dir == "" {
-			dir = filepath.Join(root, runDirPrefix+p.run)
+			dir = filepath.Join(root, runDirPrefix+p.Run)
 		}
 		_, err := os.Stat(dir)
 		return errors.Is(err, os.ErrNotExist)
 	})
-	return procs, killProcs(procs)
+	return found, procs.Kill(found)
 }
 
 func olderThan(path string, d time.Duration) bool {
 	st, err := os.Stat(path)
 	return err == nil && time.Since(st.ModTime()) > d
-}
-
-// markedProc is a process carrying the run marker on its command line.
-type markedProc struct {
-	pid      int
-	run, dir string
-}
-
-// markedProcs scans /proc for processes with a run marker that match keep.
-func markedProcs(keep func(markedProc) bool) []markedProc {
-	entries, _ := os.ReadDir("/proc")
-	var out []markedProc
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		p, ok := readMarker(pid)
-		if ok && !isZombie(pid) && keep(p) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func readMarker(pid int) (markedProc, bool) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil {
-		return markedProc{}, false
-	}
-	p := markedProc{pid: pid}
-	for _, arg := range bytes.Split(b, []byte{0}) {
-		a := string(arg)
-		switch {
-		case strings.HasPrefix(a, markerRun):
-			p.run = strings.TrimPrefix(a, markerRun)
-		case strings.HasPrefix(a, markerDir):
-			p.dir = strings.TrimPrefix(a, markerDir)
-		case strings.HasPrefix(a, pgMarkerRun): // a PostgreSQL server's (see postgres.go)
-			p.run = strings.TrimPrefix(a, pgMarkerRun)
-		case strings.HasPrefix(a, pgMarkerDir):
-			p.dir = strings.TrimPrefix(a, pgMarkerDir)
-		}
-	}
-	return p, p.run != ""
-}
-
-// procState returns the state letter from /proc/<pid>/stat, "" if gone.
-func procState(pid int) string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return ""
-	}
-	// The command name is in parentheses and may hold spaces.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 || i+2 >= len(b) {
-		return ""
-	}
-	return string(b[i+2])
-}
-
-func isZombie(pid int) bool { return procState(pid) == "Z" }
-
-// killProcs SIGKILLs each process (SIGCONT first: it may be stopped) and
-// waits until each is gone or a zombie.
-func killProcs(procs []markedProc) error {
-	for _, p := range procs {
-		syscall.Kill(p.pid, syscall.SIGCONT)
-		syscall.Kill(p.pid, syscall.SIGKILL)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for _, p := range procs {
-		for s := procState(p.pid); s != "" && s != "Z"; s = procState(p.pid) {
-			if time.Now().After(deadline) {
-				return fmt.Errorf("pid %d (run %s) still alive after SIGKILL", p.pid, p.run)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	return nil
 }
 
 // Markers are the command-line markers a run's JVMs carry (the harness's and

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/chaosrun/chaosrun/internal/procs"
 )
 
 func TestCleanLeftoversKillsDeadRunAndOrphans(t *testing.T) {
@@ -15,7 +17,7 @@ func TestCleanLeftoversKillsDeadRunAndOrphans(t *testing.T) {
 	if err := os.MkdirAll(dead, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	live, lock, err := createRunDir(root, "live")
+	live, lock, err := CreateRunDir(root, "live")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,11 +74,11 @@ func TestCleanLeftoversMissingRoot(t *testing.T) {
 
 func TestReadMarker(t *testing.T) {
 	c := startMarked(t, "abc", "/some/dir")
-	p, ok := readMarker(c.pid)
-	if !ok || p.run != "abc" || p.dir != "/some/dir" {
+	p, ok := procs.Read(c.pid)
+	if !ok || p.Run != "abc" || p.Dir != "/some/dir" {
 		t.Fatalf("readMarker = %+v, %v", p, ok)
 	}
-	if _, ok := readMarker(os.Getpid()); ok {
+	if _, ok := procs.Read(os.Getpid()); ok {
 		t.Error("test process has no marker")
 	}
 }
@@ -112,7 +114,7 @@ func startMarked(t *testing.T, id, dir string) *markedChild {
 	// Start returns once the child execs, but the kernel fills in its
 	// command line a moment later: wait until the markers show.
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		if p, ok := readMarker(c.pid); ok && p.run == id {
+		if p, ok := procs.Read(c.pid); ok && p.Run == id {
 			return c
 		}
 	}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
+
+	"github.com/chaosrun/chaosrun/internal/freeport"
 	"github.com/chaosrun/chaosrun/kafkaconn"
 )
 
@@ -104,7 +106,7 @@ func (c *Cluster) boot(ctx context.Context, cfg Config) error {
 
 // normalize fills defaults and validates cfg.
 func normalize(cfg Config) (Config, error) {
-	cfg.Logf = orNop(cfg.Logf)
+	cfg.Logf = OrNop(cfg.Logf)
 	if cfg.Nodes == 0 {
 		cfg.Nodes = 3
 	}
@@ -155,14 +157,14 @@ func newClusterID() string {
 
 // plan picks the proxy addresses and asks the runtime for the node plans.
 func (c *Cluster) plan(ctx context.Context) error {
-	ports, err := freePorts(len(c.ids))
+	ports, err := freeport.Pick(len(c.ids))
 	if err != nil {
 		return fmt.Errorf("proxy ports: %w", err)
 	}
 	c.addrs = map[int32]string{}
 	specs := make([]NodeSpec, len(c.ids))
 	for i, id := range c.ids {
-		c.addrs[id] = hostPort(ports[i])
+		c.addrs[id] = freeport.HostPort(ports[i])
 		specs[i] = NodeSpec{
 			ID: id, Controller: slices.Contains(c.cfg.Controllers, id),
 			ClientAdvertised: c.addrs[id], ClusterID: c.clusterID,

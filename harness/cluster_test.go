@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -58,5 +59,23 @@ func TestStartRejectsReservedKeysAndClosesRuntime(t *testing.T) {
 	}
 	if rt.closed != 1 {
 		t.Errorf("runtime closed %d times, want 1", rt.closed)
+	}
+}
+
+// namedRuntime is a Runtime that only has a name.
+type namedRuntime struct {
+	Runtime
+	name string
+}
+
+func (r namedRuntime) Name() string { return r.name }
+
+func TestIsolateNeedsAPartitioner(t *testing.T) {
+	c := &Cluster{rt: namedRuntime{name: "process"}}
+	for _, op := range []func(context.Context, int32) error{c.Isolate, c.Rejoin} {
+		err := op(context.Background(), 1)
+		if !errors.Is(err, ErrCannotIsolate) || !strings.Contains(err.Error(), "the process runtime cannot isolate a broker; use --runtime docker") {
+			t.Errorf("err = %v", err)
+		}
 	}
 }

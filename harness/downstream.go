@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
+
+	"github.com/chaosrun/chaosrun/internal/freeport"
 )
 
 // AddProxy puts a toxiproxy proxy named name in front of a service the run
@@ -14,11 +16,11 @@ func (c *Cluster) AddProxy(name, upstream string) (*toxiproxy.Proxy, string, err
 	if _, taken := c.downstream[name]; taken || name == "" {
 		return nil, "", fmt.Errorf("proxy %q: empty or taken", name)
 	}
-	ports, err := freePorts(1)
+	ports, err := freeport.Pick(1)
 	if err != nil {
 		return nil, "", fmt.Errorf("proxy %s: %w", name, err)
 	}
-	listen := hostPort(ports[0])
+	listen := freeport.HostPort(ports[0])
 	px := toxiproxy.NewProxy(c.srv, "downstream-"+name, listen, upstream)
 	if err := c.srv.Collection.Add(px, true); err != nil {
 		return nil, "", fmt.Errorf("start proxy %s on %s: %w", name, listen, err)

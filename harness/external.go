@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/chaosrun/chaosrun/internal/freeport"
 	"github.com/chaosrun/chaosrun/kafkaconn"
 )
 
@@ -32,6 +34,9 @@ type External struct {
 	// RunID names the run's directory (kitchen database, logs) under
 	// DefaultRoot; a crashed run's is removed by the next run's start.
 	RunID string
+	// Clean removes dead runs' leftovers before the run dir is made (nil:
+	// CleanLeftovers; package runtimes passes every runtime's cleanup).
+	Clean Cleaner
 	Logf  func(string, ...any)
 }
 
@@ -40,7 +45,7 @@ type External struct {
 // Close removes the proxies and leaves the brokers as they are.
 func Attach(ctx context.Context, ext External) (*Cluster, error) {
 	begin := time.Now()
-	logf := orNop(ext.Logf)
+	logf := OrNop(ext.Logf)
 	direct := kafkaconn.Conn{Seeds: slices.Clone(ext.Bootstrap), Security: ext.Security}
 	brokers, clusterID, err := discover(ctx, direct)
 	if err != nil {
@@ -50,7 +55,7 @@ func Attach(ctx context.Context, ext External) (*Cluster, error) {
 	if ext.RunID == "" {
 		ext.RunID = NewRunID()
 	}
-	if err := rt.base.open(DefaultRoot(), ext.RunID, logf); err != nil {
+	if err := rt.base.Open(DefaultRoot(), ext.RunID, logf, ext.Clean); err != nil {
 		return nil, err
 	}
 	c := &Cluster{rt: rt, clusterID: clusterID, plans: map[int32]NodePlan{}}
@@ -68,7 +73,7 @@ func Attach(ctx context.Context, ext External) (*Cluster, error) {
 		rt.state[b.NodeID] = StateRunning
 		c.plans[b.NodeID] = NodePlan{ID: b.NodeID, Upstream: net.JoinHostPort(b.Host, strconv.Itoa(int(b.Port)))}
 	}
-	ports, err := freePorts(len(c.ids))
+	ports, err := freeport.Pick(len(c.ids))
 	if err != nil {
 		return fail(fmt.Errorf("proxy ports: %w", err))
 	}
@@ -76,7 +81,7 @@ func Attach(ctx context.Context, ext External) (*Cluster, error) {
 	route := map[string]string{}
 	var seeds []string
 	for i, id := range c.ids {
-		c.addrs[id] = hostPort(ports[i])
+		c.addrs[id] = freeport.HostPort(ports[i])
 		route[c.plans[id].Upstream] = c.addrs[id]
 		seeds = append(seeds, c.plans[id].Upstream)
 	}
@@ -233,7 +238,7 @@ func (c *Cluster) Voters(ctx context.Context) ([]int32, error) {
 // hookRuntime is the Runtime of an attached cluster: it starts nothing,
 // and acts on a broker only through the user's hooks.
 type hookRuntime struct {
-	base    runBase[struct{}] // the run dir only: no node is started
+	base    RunBase[struct{}] // the run dir only: no node is started
 	runner  *hookRunner
 	version string
 	brokers map[int32]kadm.BrokerDetail
@@ -304,7 +309,7 @@ func (h *hookRuntime) LogTail(id int32, n int) string {
 	var lines []string
 	for _, r := range h.runner.history() {
 		if r.Node == id {
-			lines = append(lines, fmt.Sprintf("%s hook `%s`: %s %s", r.Action, r.Command, cmpOr(r.Err, "ok"), r.Output))
+			lines = append(lines, fmt.Sprintf("%s hook `%s`: %s %s", r.Action, r.Command, cmp.Or(r.Err, "ok"), r.Output))
 		}
 	}
 	if len(lines) > n {
@@ -317,15 +322,17 @@ func (h *hookRuntime) LogTail(id int32, n int) string {
 }
 
 // RunDir is where the run keeps its files.
-func (h *hookRuntime) RunDir() string { return h.base.runDir }
+func (h *hookRuntime) RunDir() string { return h.base.RunDir() }
 
 // Close removes the run dir and leaves the brokers as they are: they are
 // not chaosrun's.
 func (h *hookRuntime) Close(context.Context) error {
-	return h.base.closeRun(func() error {
-		if h.base.lock == nil {
-			return nil
-		}
-		return h.base.release()
+	return h.base.CloseOnce(func() error {
+		return h.base.Release()
 	})
 }
+
+// ExternalKind registers the attached runtime (see package runtimes): its
+// abilities are the hooks the user gives, and its run dir is cleaned with
+// every other.
+var ExternalKind = RuntimeKind{Name: "external", Attached: true}

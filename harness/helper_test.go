@@ -1,20 +1,19 @@
 package harness
 
 import (
-	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"slices"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/chaosrun/chaosrun/internal/procs"
 )
 
 // helperEnv selects what TestHelperProcess does when the test binary is
 // re-executed as a child: "sleep" idles with run markers on its command
-// line; "cluster" starts a cluster whose JVMs outlive the child;
-// "dockercluster" starts one in containers, which outlive it too.
+// line (package runtimetest's helper starts whole clusters).
 const helperEnv = "CHAOSRUN_HARNESS_HELPER"
 
 func TestHelperProcess(t *testing.T) {
@@ -23,49 +22,8 @@ func TestHelperProcess(t *testing.T) {
 		t.Skip("helper for other tests")
 	case "sleep":
 		time.Sleep(5 * time.Minute)
-	case "cluster":
-		helperCluster()
-	case "dockercluster":
-		helperDockerCluster()
 	}
 	os.Exit(0)
-}
-
-// helperCluster starts a cluster, reports it and waits to be killed.
-func helperCluster() {
-	rt, err := NewProcessRuntime(ProcessOptions{
-		LibsDir: os.Getenv("CHAOSRUN_HELPER_LIBS"), Root: os.Getenv("CHAOSRUN_HELPER_ROOT"),
-		orphanJVMs: true,
-	})
-	if err != nil {
-		fmt.Println("ERROR", err)
-		os.Exit(1)
-	}
-	if _, err := Start(context.Background(), rt, Config{}); err != nil {
-		fmt.Println("ERROR", err)
-		os.Exit(1)
-	}
-	fmt.Println("READY", rt.RunID(), rt.RunDir())
-	time.Sleep(10 * time.Minute)
-}
-
-// helperDockerCluster starts a docker cluster, reports it and waits to be
-// killed: its containers and networks stay behind.
-func helperDockerCluster() {
-	ctx := context.Background()
-	rt, err := NewDockerRuntime(ctx, DockerOptions{
-		Image: os.Getenv("CHAOSRUN_HELPER_IMAGE"), Root: os.Getenv("CHAOSRUN_HELPER_ROOT"),
-	})
-	if err != nil {
-		fmt.Println("ERROR", err)
-		os.Exit(1)
-	}
-	if _, err := Start(ctx, rt, Config{}); err != nil {
-		fmt.Println("ERROR", err)
-		os.Exit(1)
-	}
-	fmt.Println("READY", rt.RunID(), rt.RunDir())
-	time.Sleep(10 * time.Minute)
 }
 
 // helperCmd re-executes the test binary in helper mode; extra args land on
@@ -78,14 +36,14 @@ func helperCmd(mode string, env []string, args ...string) *exec.Cmd {
 }
 
 // runProcs lists live processes carrying run id's marker.
-func runProcs(id string) []markedProc {
-	return markedProcs(func(p markedProc) bool { return p.run == id })
+func runProcs(id string) []procs.Marked {
+	return procs.Find(func(p procs.Marked) bool { return p.Run == id })
 }
 
 // killRun kills whatever a failed test left of run id.
 func killRun(t *testing.T, id string) {
 	t.Helper()
-	if err := killProcs(runProcs(id)); err != nil {
+	if err := procs.Kill(runProcs(id)); err != nil {
 		t.Logf("kill leftovers of run %s: %v", id, err)
 	}
 }

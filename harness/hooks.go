@@ -2,6 +2,7 @@ package harness
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 	"syscall"
 	"text/template"
 	"time"
+
+	"github.com/chaosrun/chaosrun/internal/lines"
 )
 
 // HookAction is something a user's command does to a broker of a cluster
@@ -88,7 +91,7 @@ func hookList() string {
 	for i, a := range HookActions {
 		names[i] = string(a)
 	}
-	return orList(names)
+	return lines.OrList(names)
 }
 
 func hookTemplate(act HookAction, cmd string) (*template.Template, error) {
@@ -160,7 +163,7 @@ func (r *hookRunner) run(ctx context.Context, act HookAction, node int32, host s
 	c.Stdout, c.Stderr = &out, &out
 	began := time.Now()
 	runErr := c.Run()
-	hr := HookRun{At: began, Took: time.Since(began), Action: act, Node: node, Command: line.String(), Output: lastLines(out.String(), 5)}
+	hr := HookRun{At: began, Took: time.Since(began), Action: act, Node: node, Command: line.String(), Output: lines.Joined(out.String(), 5)}
 	switch {
 	case runErr == nil:
 	case ctx.Err() != nil: // the caller's deadline or cancel, not the hook's
@@ -175,7 +178,7 @@ func (r *hookRunner) run(ctx context.Context, act HookAction, node int32, host s
 	r.runs = append(r.runs, hr)
 	r.mu.Unlock()
 	if runErr != nil {
-		return fmt.Errorf("%s hook for node %d (%s): %v; output: %s", act, node, hr.Command, runErr, cmpOr(hr.Output, "(none)"))
+		return fmt.Errorf("%s hook for node %d (%s): %v; output: %s", act, node, hr.Command, runErr, cmp.Or(hr.Output, "(none)"))
 	}
 	return nil
 }

@@ -32,7 +32,7 @@ var versionPattern = regexp.MustCompile(`^[0-9][0-9A-Za-z.\-]*$`)
 // <cache> is $CHAOSRUN_CACHE or <os.UserCacheDir()>/chaosrun, and reused
 // once complete.
 func KafkaLibs(ctx context.Context, version string, logf func(string, ...any)) (string, error) {
-	logf = orNop(logf)
+	logf = OrNop(logf)
 	if home := os.Getenv("KAFKA_HOME"); home != "" {
 		return kafkaHomeLibs(home, version, logf)
 	}
@@ -182,7 +182,8 @@ func requireTools(names ...string) error {
 	return nil
 }
 
-func orNop(logf func(string, ...any)) func(string, ...any) {
+// OrNop is logf, or a logger that drops everything when logf is nil.
+func OrNop(logf func(string, ...any)) func(string, ...any) {
 	if logf == nil {
 		return func(string, ...any) {}
 	}

@@ -8,10 +8,10 @@ import (
 	"time"
 )
 
-// tryLock takes an exclusive flock on path (created if missing) without
+// TryLock takes an exclusive flock on path (created if missing) without
 // waiting. ok is false when another process holds it. The lock lasts until
 // the returned file is closed or this process dies.
-func tryLock(path string) (f *os.File, ok bool, err error) {
+func TryLock(path string) (f *os.File, ok bool, err error) {
 	f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, false, err
@@ -31,7 +31,7 @@ func tryLock(path string) (f *os.File, ok bool, err error) {
 // waitLock takes an exclusive flock on path, polling until ctx ends.
 func waitLock(ctx context.Context, path string) (*os.File, error) {
 	for {
-		f, ok, err := tryLock(path)
+		f, ok, err := TryLock(path)
 		if err != nil || ok {
 			return f, err
 		}

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/chaosrun/chaosrun/internal/freeport"
 )
 
 // ProcessOptions configure a ProcessRuntime. Every field is optional.
@@ -26,10 +28,13 @@ type ProcessOptions struct {
 	StopTimeout time.Duration
 	// Logf receives progress and unexpected node exits.
 	Logf func(string, ...any)
+	// Clean removes dead runs' leftovers first (nil: run dirs and marked
+	// processes only; package runtimes passes every runtime's cleanup).
+	Clean Cleaner
 
-	// orphanJVMs leaves JVMs running when this process dies; tests use it
+	// KeepJVMs leaves JVMs running when this process dies: tests use it
 	// to leave work for CleanLeftovers.
-	orphanJVMs bool
+	KeepJVMs bool
 }
 
 // DefaultJavaOpts are broker JVM options sized so three brokers share two
@@ -44,14 +49,14 @@ func DefaultJavaOpts() []string {
 	}
 }
 
-// toolJavaOpts start short-lived tool JVMs (storage format) fast.
-var toolJavaOpts = []string{"-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Xmx256m"}
+// ToolJavaOpts start short-lived tool JVMs (storage format) fast.
+var ToolJavaOpts = []string{"-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Xmx256m"}
 
 // ProcessRuntime runs each node as a local JVM child process. Its files live
 // in <Root>/run-<RunID>/node-<id>/: server.properties, log4j2.properties,
 // data/ (log.dirs), kafka.log (log4j, WARN) and stdout.log (JVM output).
 type ProcessRuntime struct {
-	runBase[*procNode]
+	RunBase[*procNode]
 
 	opts    ProcessOptions
 	version string
@@ -66,7 +71,7 @@ func NewProcessRuntime(opts ProcessOptions) (*ProcessRuntime, error) {
 	if err := requireTools("java"); err != nil {
 		return nil, err
 	}
-	if err := checkRunID(opts.RunID); err != nil {
+	if err := CheckRunID(opts.RunID); err != nil {
 		return nil, err
 	}
 	if opts.LibsDir == "" {
@@ -81,14 +86,14 @@ func NewProcessRuntime(opts ProcessOptions) (*ProcessRuntime, error) {
 		return nil, err
 	}
 	r := &ProcessRuntime{opts: opts, version: version}
-	if err := r.open(opts.Root, opts.RunID, opts.Logf); err != nil {
+	if err := r.Open(opts.Root, opts.RunID, opts.Logf, opts.Clean); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
 func withDefaults(o ProcessOptions) ProcessOptions {
-	runDefaults(&o.Logf, &o.RunID, &o.Root, &o.JavaOpts, &o.StopTimeout)
+	RunDefaults(&o.Logf, &o.RunID, &o.Root, &o.JavaOpts, &o.StopTimeout)
 	return o
 }
 
@@ -98,21 +103,15 @@ func (r *ProcessRuntime) Name() string { return "process" }
 // KafkaVersion is the version of the jars in use.
 func (r *ProcessRuntime) KafkaVersion() string { return r.version }
 
-// RunID identifies this run; its JVMs carry -Dchaosrun.run=<RunID>.
-func (r *ProcessRuntime) RunID() string { return r.runID }
-
-// RunDir is <Root>/run-<RunID>; Close removes it.
-func (r *ProcessRuntime) RunDir() string { return r.runDir }
-
 // NodeDir is the node's dir: server.properties, data/, kafka.log, stdout.log.
 func (r *ProcessRuntime) NodeDir(id int32) string {
-	return filepath.Join(r.runDir, fmt.Sprintf("node-%d", id))
+	return filepath.Join(r.RunDir(), fmt.Sprintf("node-%d", id))
 }
 
 // Plan lays out ports, dirs and properties for every node and writes the
 // config files. Ports are fixed for the runtime's lifetime.
 func (r *ProcessRuntime) Plan(ctx context.Context, specs []NodeSpec) ([]NodePlan, error) {
-	return r.plan(specs, r.layout)
+	return r.PlanNodes(specs, r.layout)
 }
 
 // layout picks every node's ports and writes its files.
@@ -121,7 +120,7 @@ func (r *ProcessRuntime) layout(specs []NodeSpec) (map[int32]*procNode, []NodePl
 	if err != nil {
 		return nil, nil, fmt.Errorf("plan: %w", err)
 	}
-	voters := quorumVoters(specs, addrs)
+	voters := QuorumVoters(specs, addrs)
 	nodes, plans := map[int32]*procNode{}, make([]NodePlan, 0, len(specs))
 	for _, s := range specs {
 		n, err := r.planNode(s, addrs[s.ID], voters)
@@ -136,7 +135,7 @@ func (r *ProcessRuntime) layout(specs []NodeSpec) (map[int32]*procNode, []NodePl
 
 // processAddrs picks loopback ports: CLIENT, INTERNAL and, for
 // controllers, CONTROLLER per node.
-func processAddrs(specs []NodeSpec) (map[int32]nodeAddrs, error) {
+func processAddrs(specs []NodeSpec) (map[int32]NodeAddrs, error) {
 	count := 0
 	for _, s := range specs {
 		count += 2
@@ -144,14 +143,14 @@ func processAddrs(specs []NodeSpec) (map[int32]nodeAddrs, error) {
 			count++
 		}
 	}
-	ports, err := freePorts(count)
+	ports, err := freeport.Pick(count)
 	if err != nil {
 		return nil, err
 	}
-	next := func() string { p := ports[0]; ports = ports[1:]; return hostPort(p) }
-	out := map[int32]nodeAddrs{}
+	next := func() string { p := ports[0]; ports = ports[1:]; return freeport.HostPort(p) }
+	out := map[int32]NodeAddrs{}
 	for _, s := range specs {
-		a := nodeAddrs{ClientBind: next(), InternalBind: next()}
+		a := NodeAddrs{ClientBind: next(), InternalBind: next()}
 		a.InternalAdvertised = a.InternalBind
 		if s.Controller {
 			a.ControllerBind = next()
@@ -163,16 +162,16 @@ func processAddrs(specs []NodeSpec) (map[int32]nodeAddrs, error) {
 }
 
 // planNode creates the node's dir and config files.
-func (r *ProcessRuntime) planNode(s NodeSpec, a nodeAddrs, voters string) (*procNode, error) {
+func (r *ProcessRuntime) planNode(s NodeSpec, a NodeAddrs, voters string) (*procNode, error) {
 	dir := r.NodeDir(s.ID)
 	n := &procNode{
 		id: s.ID, dir: dir, clusterID: s.ClusterID, features: s.Features,
-		state: StatePlanned, logf: r.opts.Logf,
+		Lifecycle: NewLifecycle(), logf: r.opts.Logf,
 	}
 	if err := os.MkdirAll(n.path("data"), 0o755); err != nil {
 		return nil, err
 	}
-	n.props = brokerProperties(s, a, voters, n.path("data"))
+	n.props = BrokerProperties(s, a, voters, n.path("data"))
 	if err := writeProperties(n.path("server.properties"), n.props); err != nil {
 		return nil, err
 	}
@@ -200,34 +199,34 @@ func writeLog4j(path, logFile string) error {
 // StartNode formats storage on the first start, then launches the JVM. It
 // does not wait for the broker to serve.
 func (r *ProcessRuntime) StartNode(ctx context.Context, id int32) error {
-	return r.do("start", id, func(n *procNode) error { return n.start(ctx, r) })
+	return r.Do("start", id, func(n *procNode) error { return n.start(ctx, r) })
 }
 
 // StopNode sends SIGTERM (and SIGCONT if paused) and waits for exit,
 // SIGKILLing after StopTimeout or when ctx ends.
 func (r *ProcessRuntime) StopNode(ctx context.Context, id int32) error {
-	return r.do("stop", id, func(n *procNode) error { return n.stop(ctx, false, r.opts.StopTimeout) })
+	return r.Do("stop", id, func(n *procNode) error { return n.stop(ctx, false, r.opts.StopTimeout) })
 }
 
 // KillNode sends SIGKILL and waits for exit.
 func (r *ProcessRuntime) KillNode(ctx context.Context, id int32) error {
-	return r.do("kill", id, func(n *procNode) error { return n.stop(ctx, true, 0) })
+	return r.Do("kill", id, func(n *procNode) error { return n.stop(ctx, true, 0) })
 }
 
 // PauseNode sends SIGSTOP and waits until the kernel reports it stopped.
 func (r *ProcessRuntime) PauseNode(ctx context.Context, id int32) error {
-	return r.do("pause", id, func(n *procNode) error { return n.pause(ctx) })
+	return r.Do("pause", id, func(n *procNode) error { return n.pause(ctx) })
 }
 
 // ResumeNode sends SIGCONT to a paused node.
 func (r *ProcessRuntime) ResumeNode(ctx context.Context, id int32) error {
-	return r.do("resume", id, func(n *procNode) error { return n.resume() })
+	return r.Do("resume", id, func(n *procNode) error { return n.resume() })
 }
 
 // State reports the node's lifecycle state.
 func (r *ProcessRuntime) State(id int32) (NodeState, error) {
 	var s NodeState
-	err := r.do("state of", id, func(n *procNode) error { s = n.currentState(); return nil })
+	err := r.Do("state of", id, func(n *procNode) error { s = n.Current(); return nil })
 	return s, err
 }
 
@@ -250,14 +249,46 @@ func (r *ProcessRuntime) LogTail(id int32, n int) string {
 // operations in flight, removes the run dir and releases its lock.
 // Concurrent and repeated calls wait for the first and return its result.
 func (r *ProcessRuntime) Close(ctx context.Context) error {
-	return r.closeRun(func() error { return r.close(ctx) })
+	return r.CloseOnce(func() error { return r.close(ctx) })
 }
 
 func (r *ProcessRuntime) close(ctx context.Context) error {
 	var errs []error
-	for _, n := range r.shut(nil) {
+	for _, n := range r.Shut(nil) {
 		errs = append(errs, n.shutdown(ctx))
 	}
-	r.inflight.Wait()
-	return errors.Join(append(errs, r.release())...)
+	r.WaitIdle()
+	return errors.Join(append(errs, r.Release())...)
+}
+
+// ProcessKind registers the process runtime (see package runtimes).
+var ProcessKind = RuntimeKind{
+	Name: "process", Abilities: []Ability{AbilityKill, AbilityStop, AbilityPause},
+	Usable: func(context.Context, RuntimeOptions) (bool, string) {
+		if err := requireTools("java"); err != nil {
+			return false, err.Error()
+		}
+		return true, "java is installed"
+	},
+	New: func(ctx context.Context, o RuntimeOptions) (Instance, error) {
+		libs, err := KafkaLibs(ctx, DefaultKafkaVersion, o.Logf)
+		if err != nil {
+			return nil, err
+		}
+		return NewProcessRuntime(ProcessOptions{Version: DefaultKafkaVersion, LibsDir: libs, RunID: o.RunID, Logf: o.Logf, Clean: o.Clean})
+	},
+}
+
+// PID is node id's JVM, 0 when it has not started.
+func (r *ProcessRuntime) PID(id int32) int {
+	n, ok := r.Lookup(id)
+	if !ok {
+		return 0
+	}
+	n.Lock()
+	defer n.Unlock()
+	if n.cmd == nil || n.cmd.Process == nil {
+		return 0
+	}
+	return n.cmd.Process.Pid
 }

@@ -93,7 +93,7 @@ func TestProcessRuntimeInvalidTransitions(t *testing.T) {
 func TestProcessRuntimeCloseRemovesRunDir(t *testing.T) {
 	rt := fakeRuntime(t)
 	dir := rt.RunDir()
-	if _, err := os.Stat(filepath.Join(dir, lockName)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, LockName)); err != nil {
 		t.Fatal(err)
 	}
 	if err := rt.Close(context.Background()); err != nil {

@@ -9,11 +9,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/chaosrun/chaosrun/internal/lines"
+	"github.com/chaosrun/chaosrun/internal/procs"
 	"github.com/chaosrun/chaosrun/internal/spawn"
 )
 
@@ -26,100 +26,48 @@ type procNode struct {
 	props     map[string]string
 	logf      func(string, ...any)
 
-	mu        sync.Mutex
-	state     NodeState
-	closed    bool
+	Lifecycle // its mutex guards the fields below too
 	formatted bool
 	cmd       *exec.Cmd
 	done      chan struct{} // closed when cmd has been reaped
-	exitErr   error
 }
 
 func (n *procNode) path(name string) string { return filepath.Join(n.dir, name) }
 
-func (n *procNode) currentState() NodeState {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.state
-}
-
-// transition moves from one of the allowed states to next, or says why not.
-func (n *procNode) transition(next NodeState, allowed ...NodeState) error {
-	if err := checkTransition(n.closed, n.state, n.exitErr, allowed); err != nil {
-		return err
-	}
-	n.state = next
-	return nil
-}
-
-// checkTransition is the lifecycle rule every runtime shares: a closed
-// node moves nowhere, others only from one of the allowed states.
-func checkTransition(closed bool, state NodeState, exitErr error, allowed []NodeState) error {
-	if closed {
-		return errClosed
-	}
-	if !slices.Contains(allowed, state) {
-		return fmt.Errorf("node is %s, want %s", describeState(state, exitErr), joinStates(allowed))
-	}
-	return nil
-}
-
-// describeState is the state, with the exit status when the node died.
-func describeState(state NodeState, exitErr error) string {
-	if state == StateExited && exitErr != nil {
-		return fmt.Sprintf("%s (%v)", state, exitErr)
-	}
-	return string(state)
-}
-
-func joinStates(s []NodeState) string {
-	parts := make([]string, len(s))
-	for i, st := range s {
-		parts[i] = string(st)
-	}
-	return strings.Join(parts, " or ")
-}
-
 // start formats storage once, then launches the broker JVM.
 func (n *procNode) start(ctx context.Context, r *ProcessRuntime) error {
-	n.mu.Lock()
-	from, formatted := n.state, n.formatted
-	err := n.transition(StateStarting, StatePlanned, StateStopped, StateExited)
-	n.mu.Unlock()
+	n.Lock()
+	from, formatted := n.State(), n.formatted
+	err := n.Transition(StateStarting, StatePlanned, StateStopped, StateExited)
+	n.Unlock()
 	if err != nil {
 		return err
 	}
 	if !formatted {
 		if err := n.format(ctx, r); err != nil {
-			n.setState(from)
+			n.Set(from)
 			return err
 		}
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
+	n.Lock()
+	defer n.Unlock()
 	n.formatted = true
-	if n.closed {
-		return errClosed
+	if n.Closed() {
+		return ErrClosed
 	}
 	if err := n.launch(r); err != nil {
-		n.state = from
+		n.Put(from)
 		return err
 	}
-	n.state = StateRunning
+	n.Started()
 	return nil
-}
-
-func (n *procNode) setState(s NodeState) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.state = s
 }
 
 // format runs kafka.tools.StorageTool for this node's data dir.
 func (n *procNode) format(ctx context.Context, r *ProcessRuntime) error {
-	ctx, cancel := r.bound(ctx) // Close aborts a format in flight
+	ctx, cancel := r.Bound(ctx) // Close aborts a format in flight
 	defer cancel()
-	args := slices.Concat(toolJavaOpts, r.jvmMarkers(n), []string{
+	args := slices.Concat(ToolJavaOpts, r.jvmMarkers(n), []string{
 		"kafka.tools.StorageTool", "format",
 		"--cluster-id=" + n.clusterID, "--config=" + n.path("server.properties"),
 	})
@@ -149,8 +97,8 @@ func (n *procNode) format(ctx context.Context, r *ProcessRuntime) error {
 func (r *ProcessRuntime) jvmMarkers(n *procNode) []string {
 	return []string{
 		"-Dlog4j2.configurationFile=" + n.path("log4j2.properties"),
-		markerRun + r.runID,
-		markerDir + r.runDir,
+		markerRun + r.RunID(),
+		markerDir + r.RunDir(),
 		"-cp", filepath.Join(r.opts.LibsDir, "*"),
 	}
 }
@@ -159,13 +107,13 @@ func (r *ProcessRuntime) jvmMarkers(n *procNode) []string {
 // asks otherwise, kills it when this process dies.
 func (r *ProcessRuntime) sysProcAttr() *syscall.SysProcAttr {
 	a := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if r.opts.orphanJVMs {
+	if r.opts.KeepJVMs {
 		a.Pdeathsig = 0
 	}
 	return a
 }
 
-// launch starts the broker JVM and a reaper; n.mu is held.
+// launch starts the broker JVM and a reaper; n is locked.
 func (n *procNode) launch(r *ProcessRuntime) error {
 	out, err := os.OpenFile(n.path("stdout.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
@@ -179,7 +127,7 @@ func (n *procNode) launch(r *ProcessRuntime) error {
 	if err := spawn.Start(cmd); err != nil {
 		return fmt.Errorf("launch java: %w", err)
 	}
-	n.cmd, n.done, n.exitErr = cmd, make(chan struct{}), nil
+	n.cmd, n.done = cmd, make(chan struct{})
 	go n.reap(cmd, n.done)
 	return nil
 }
@@ -188,27 +136,23 @@ func (n *procNode) launch(r *ProcessRuntime) error {
 // exit nobody asked for.
 func (n *procNode) reap(cmd *exec.Cmd, done chan struct{}) {
 	err := cmd.Wait()
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.exitErr = err
+	n.Lock()
+	defer n.Unlock()
 	close(done)
-	if n.state == StateRunning || n.state == StatePaused {
-		n.state = StateExited
-		n.logf("node %d exited unexpectedly: %v", n.id, err)
-	}
+	n.Ended(n.id, err, n.logf)
 }
 
 // stop ends a running or paused JVM: SIGKILL when kill is set, else
 // SIGTERM with SIGKILL after timeout or when ctx ends.
 func (n *procNode) stop(ctx context.Context, kill bool, timeout time.Duration) error {
-	n.mu.Lock()
-	wasPaused := n.state == StatePaused
-	if err := n.transition(StateStopping, StateRunning, StatePaused); err != nil {
-		n.mu.Unlock()
+	n.Lock()
+	wasPaused := n.State() == StatePaused
+	if err := n.Transition(StateStopping, StateRunning, StatePaused); err != nil {
+		n.Unlock()
 		return err
 	}
 	proc, done := n.cmd.Process, n.done
-	n.mu.Unlock()
+	n.Unlock()
 	sig := syscall.SIGTERM
 	if kill {
 		sig = syscall.SIGKILL
@@ -218,7 +162,7 @@ func (n *procNode) stop(ctx context.Context, kill bool, timeout time.Duration) e
 		proc.Signal(syscall.SIGCONT) // a stopped JVM handles SIGTERM only once continued
 	}
 	err := waitExit(ctx, proc, done, timeout, kill)
-	n.setState(StateStopped)
+	n.Set(StateStopped)
 	return err
 }
 
@@ -251,19 +195,19 @@ func waitExit(ctx context.Context, proc *os.Process, done chan struct{}, timeout
 
 // pause freezes the JVM and waits until the kernel shows it stopped.
 func (n *procNode) pause(ctx context.Context) error {
-	n.mu.Lock()
-	if err := n.transition(StatePaused, StateRunning); err != nil {
-		n.mu.Unlock()
+	n.Lock()
+	if err := n.Transition(StatePaused, StateRunning); err != nil {
+		n.Unlock()
 		return err
 	}
 	proc := n.cmd.Process
 	err := proc.Signal(syscall.SIGSTOP)
-	n.mu.Unlock()
+	n.Unlock()
 	if err != nil {
 		return err
 	}
 	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline) && ctx.Err() == nil; {
-		if s := procState(proc.Pid); s == "T" || s == "" || s == "Z" {
+		if s := procs.State(proc.Pid); s == "T" || s == "" || s == "Z" {
 			return nil
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -273,9 +217,9 @@ func (n *procNode) pause(ctx context.Context) error {
 
 // resume thaws a paused JVM.
 func (n *procNode) resume() error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if err := n.transition(StateRunning, StatePaused); err != nil {
+	n.Lock()
+	defer n.Unlock()
+	if err := n.Transition(StateRunning, StatePaused); err != nil {
 		return err
 	}
 	return n.cmd.Process.Signal(syscall.SIGCONT)
@@ -283,21 +227,21 @@ func (n *procNode) resume() error {
 
 // shutdown kills the JVM for Close and bars later starts.
 func (n *procNode) shutdown(ctx context.Context) error {
-	n.mu.Lock()
-	n.closed = true
+	n.Lock()
+	n.Close(false)
 	if n.cmd == nil || isClosed(n.done) {
-		n.mu.Unlock()
+		n.Unlock()
 		return nil
 	}
 	proc, done := n.cmd.Process, n.done
-	n.state = StateStopping
-	n.mu.Unlock()
+	n.Put(StateStopping)
+	n.Unlock()
 	proc.Signal(syscall.SIGCONT)
 	proc.Signal(syscall.SIGKILL)
 	if err := waitExit(ctx, proc, done, 0, true); err != nil {
 		return fmt.Errorf("node %d: %w", n.id, err)
 	}
-	n.setState(StateStopped)
+	n.Set(StateStopped)
 	return nil
 }
 

@@ -55,8 +55,8 @@ func ValidateBrokerConfig(overrides map[string]string) error {
 	return nil
 }
 
-// nodeAddrs are one node's listener addresses as a runtime lays them out.
-type nodeAddrs struct {
+// NodeAddrs are one node's listener addresses as a runtime lays them out.
+type NodeAddrs struct {
 	ClientBind           string // CLIENT listener bind host:port
 	InternalBind         string // INTERNAL listener bind host:port
 	InternalAdvertised   string // how peer brokers reach INTERNAL
@@ -64,8 +64,8 @@ type nodeAddrs struct {
 	ControllerAdvertised string // how peers reach CONTROLLER (quorum voters)
 }
 
-// quorumVoters renders controller.quorum.voters for the controller nodes.
-func quorumVoters(specs []NodeSpec, addrs map[int32]nodeAddrs) string {
+// QuorumVoters renders controller.quorum.voters for the controller nodes.
+func QuorumVoters(specs []NodeSpec, addrs map[int32]NodeAddrs) string {
 	var voters []string
 	for _, s := range specs {
 		if s.Controller {
@@ -75,9 +75,9 @@ func quorumVoters(specs []NodeSpec, addrs map[int32]nodeAddrs) string {
 	return strings.Join(voters, ",")
 }
 
-// brokerProperties builds a node's effective server.properties: harness
+// BrokerProperties builds a node's effective server.properties: harness
 // wiring, then defaults sized for the cluster, then the spec's overrides.
-func brokerProperties(spec NodeSpec, a nodeAddrs, voters, dataDir string) map[string]string {
+func BrokerProperties(spec NodeSpec, a NodeAddrs, voters, dataDir string) map[string]string {
 	n := max(spec.ClusterSize, 1)
 	p := map[string]string{
 		// Small clusters cannot satisfy Kafka's RF 3 / min ISR 2 defaults.
@@ -99,7 +99,7 @@ func brokerProperties(spec NodeSpec, a nodeAddrs, voters, dataDir string) map[st
 }
 
 // wiringProperties are the reserved keys: roles, listeners, quorum, storage.
-func wiringProperties(spec NodeSpec, a nodeAddrs, voters, dataDir string) map[string]string {
+func wiringProperties(spec NodeSpec, a NodeAddrs, voters, dataDir string) map[string]string {
 	listeners := []string{
 		listenerClient + "://" + a.ClientBind,
 		listenerInternal + "://" + a.InternalBind,

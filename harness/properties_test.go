@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-func testAddrs() map[int32]nodeAddrs {
-	return map[int32]nodeAddrs{
+func testAddrs() map[int32]NodeAddrs {
+	return map[int32]NodeAddrs{
 		1: {ClientBind: "127.0.0.1:1001", InternalBind: "127.0.0.1:1002", InternalAdvertised: "127.0.0.1:1002",
 			ControllerBind: "127.0.0.1:1003", ControllerAdvertised: "127.0.0.1:1003"},
 		2: {ClientBind: "127.0.0.1:2001", InternalBind: "127.0.0.1:2002", InternalAdvertised: "127.0.0.1:2002"},
@@ -21,11 +21,11 @@ func TestBrokerPropertiesCombinedNode(t *testing.T) {
 			Overrides: map[string]string{"num.partitions": "6", "offsets.topic.replication.factor": "1"}},
 		{ID: 2, ClientAdvertised: "127.0.0.1:9002", ClusterSize: 2},
 	}
-	voters := quorumVoters(specs, testAddrs())
+	voters := QuorumVoters(specs, testAddrs())
 	if voters != "1@127.0.0.1:1003" {
 		t.Fatalf("voters = %q", voters)
 	}
-	p := brokerProperties(specs[0], testAddrs()[1], voters, "/d1")
+	p := BrokerProperties(specs[0], testAddrs()[1], voters, "/d1")
 	want := map[string]string{
 		"process.roles":                            "broker,controller",
 		"node.id":                                  "1",
@@ -51,7 +51,7 @@ func TestBrokerPropertiesCombinedNode(t *testing.T) {
 
 func TestBrokerPropertiesBrokerOnlyNode(t *testing.T) {
 	spec := NodeSpec{ID: 2, ClientAdvertised: "127.0.0.1:9002", ClusterSize: 1}
-	p := brokerProperties(spec, testAddrs()[2], "1@127.0.0.1:1003", "/d2")
+	p := BrokerProperties(spec, testAddrs()[2], "1@127.0.0.1:1003", "/d2")
 	if p["process.roles"] != "broker" {
 		t.Errorf("process.roles = %q", p["process.roles"])
 	}

@@ -3,7 +3,6 @@ package harness
 import (
 	"context"
 	"slices"
-	"strings"
 )
 
 // Ability is something a runtime can do to a running node. Faults that need
@@ -19,14 +18,13 @@ const (
 	AbilityIsolate Ability = "isolate a broker from its peers"
 )
 
-// RuntimeAuto picks the first usable runtime; it is a choice, not a runtime.
-const RuntimeAuto = "auto"
-
 // RuntimeOptions are what a registered constructor gets.
 type RuntimeOptions struct {
 	RunID string
 	Image string // the docker runtime's Kafka image
 	Logf  func(string, ...any)
+	// Clean removes dead runs' leftovers before the run starts.
+	Clean Cleaner
 }
 
 // Instance is a runtime made by the registry, with the directory it keeps
@@ -36,94 +34,23 @@ type Instance interface {
 	RunDir() string
 }
 
-// RuntimeKind is one registered runtime.
+// RuntimeKind is one registered runtime (see package runtimes).
 type RuntimeKind struct {
-	Name      string
+	Name string
+	// Abilities are what it can do to a node; an attached runtime's come
+	// from the user's hooks instead (Hooks.Has).
 	Abilities []Ability
 	// Usable says whether the runtime can start here (a daemon and its
 	// image, a JVM...), and what it found or what is missing.
 	Usable func(ctx context.Context, o RuntimeOptions) (ok bool, why string)
 	New    func(ctx context.Context, o RuntimeOptions) (Instance, error)
-}
-
-// runtimeKinds is the registry, in the order auto prefers them. Adding a
-// runtime is its implementation plus one entry here.
-var runtimeKinds = []RuntimeKind{
-	{Name: "docker", Abilities: []Ability{AbilityKill, AbilityStop, AbilityPause, AbilityIsolate},
-		Usable: dockerUsable, New: newDocker},
-	{Name: "process", Abilities: []Ability{AbilityKill, AbilityStop, AbilityPause},
-		Usable: processUsable, New: newProcess},
-}
-
-func dockerUsable(ctx context.Context, o RuntimeOptions) (bool, string) {
-	return DockerAvailable(ctx, o.Image)
-}
-
-func processUsable(context.Context, RuntimeOptions) (bool, string) {
-	if err := requireTools("java"); err != nil {
-		return false, err.Error()
-	}
-	return true, "java is installed"
-}
-
-func newDocker(ctx context.Context, o RuntimeOptions) (Instance, error) {
-	return NewDockerRuntime(ctx, DockerOptions{Image: o.Image, RunID: o.RunID, Logf: o.Logf})
-}
-
-func newProcess(ctx context.Context, o RuntimeOptions) (Instance, error) {
-	libs, err := KafkaLibs(ctx, DefaultKafkaVersion, o.Logf)
-	if err != nil {
-		return nil, err
-	}
-	return NewProcessRuntime(ProcessOptions{Version: DefaultKafkaVersion, LibsDir: libs, RunID: o.RunID, Logf: o.Logf})
-}
-
-// RuntimeKinds lists the registered runtimes.
-func RuntimeKinds() []RuntimeKind { return slices.Clone(runtimeKinds) }
-
-// LookupRuntime finds a registered runtime by name.
-func LookupRuntime(name string) (RuntimeKind, bool) {
-	for _, k := range runtimeKinds {
-		if k.Name == name {
-			return k, true
-		}
-	}
-	return RuntimeKind{}, false
+	// Attached runtimes start nothing: they reach a cluster someone else
+	// runs (Attach), so they are no --runtime choice and have no Usable or New.
+	Attached bool
+	// Clean removes what its dead runs left beyond run dirs and marked
+	// processes (e.g. containers); nil when there is nothing more.
+	Clean func(logf func(string, ...any)) ([]string, error)
 }
 
 // Can reports whether the runtime has ability a.
 func (k RuntimeKind) Can(a Ability) bool { return slices.Contains(k.Abilities, a) }
-
-// RuntimesWith names the runtimes that have ability a.
-func RuntimesWith(a Ability) []string {
-	var out []string
-	for _, k := range runtimeKinds {
-		if k.Can(a) {
-			out = append(out, k.Name)
-		}
-	}
-	return out
-}
-
-// RuntimeChoices is what a user may ask for: auto or a runtime's name.
-func RuntimeChoices() []string {
-	out := []string{RuntimeAuto}
-	for _, k := range runtimeKinds {
-		out = append(out, k.Name)
-	}
-	return out
-}
-
-// ValidRuntimeChoice reports whether name is auto or a registered runtime.
-func ValidRuntimeChoice(name string) bool { return slices.Contains(RuntimeChoices(), name) }
-
-// RuntimeChoicesText is RuntimeChoices for messages: "auto, docker or process".
-func RuntimeChoicesText() string { return orList(RuntimeChoices()) }
-
-// orList joins names as "a, b or c".
-func orList(names []string) string {
-	if len(names) < 2 {
-		return strings.Join(names, "")
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
-}

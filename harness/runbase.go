@@ -15,11 +15,11 @@ import (
 	"time"
 )
 
-// runBase is what every runtime shares, whatever runs its nodes (N is the
+// RunBase is what every runtime shares, whatever runs its nodes (N is the
 // runtime's node type): a run dir under a root, held by a lock so cleanups
 // know the run lives; the nodes Plan made once; the operations in flight,
 // which Close waits for; and a Close that runs once.
-type runBase[N any] struct {
+type RunBase[N any] struct {
 	runID  string
 	runDir string
 	lock   *os.File
@@ -37,21 +37,19 @@ type runBase[N any] struct {
 	closeErr  error
 }
 
-var errClosed = errors.New("runtime closed")
-
 var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 
-// checkRunID refuses ids that cannot name a dir, a container and a label.
-func checkRunID(id string) error {
+// CheckRunID refuses ids that cannot name a dir, a container and a label.
+func CheckRunID(id string) error {
 	if !runIDPattern.MatchString(id) {
 		return fmt.Errorf("run id %q: use letters, digits, '.', '_' or '-'", id)
 	}
 	return nil
 }
 
-// runDefaults fills the options both runtimes share.
-func runDefaults(logf *func(string, ...any), runID, root *string, javaOpts *[]string, stopTimeout *time.Duration) {
-	*logf = orNop(*logf)
+// RunDefaults fills the options both runtimes share.
+func RunDefaults(logf *func(string, ...any), runID, root *string, javaOpts *[]string, stopTimeout *time.Duration) {
+	*logf = OrNop(*logf)
 	if *runID == "" {
 		*runID = NewRunID()
 	}
@@ -73,33 +71,37 @@ func NewRunID() string {
 	return time.Now().UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b)
 }
 
-// open cleans what dead runs left under root, then creates and locks this
-// run's dir there.
-func (b *runBase[N]) open(root, runID string, logf func(string, ...any)) error {
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return fmt.Errorf("create root: %w", err)
+// Open cleans what dead runs left under root with clean (nil:
+// CleanLeftovers), then creates and locks this run's dir there.
+func (b *RunBase[N]) Open(root, runID string, logf func(string, ...any), clean Cleaner) error {
+	if err := ensureRoot(root); err != nil {
+		return err
 	}
-	if _, err := CleanLeftovers(root, logf); err != nil {
+	if clean == nil {
+		clean = CleanLeftovers
+	}
+	if _, err := clean(root, logf); err != nil {
 		logf("cleaning leftovers: %v", err)
 	}
-	dir, lock, err := createRunDir(root, runID)
+	dir, lock, err := CreateRunDir(root, runID)
 	if err != nil {
 		return err
 	}
-	b.init(runID, dir, lock)
+	b.Init(runID, dir, lock)
 	return nil
 }
 
-// init readies a base for the run dir that lock holds.
-func (b *runBase[N]) init(runID, dir string, lock *os.File) {
+// Init readies a base for the run dir that lock holds (Open does it;
+// tests make one without a dir).
+func (b *RunBase[N]) Init(runID, dir string, lock *os.File) {
 	b.runID, b.runDir, b.lock = runID, dir, lock
 	b.nodes = map[int32]N{}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 }
 
-// createRunDir makes <root>/run-<id> holding a locked lock file. It locks a
+// CreateRunDir makes <root>/run-<id> holding a locked lock file. It locks a
 // temp dir and renames it, so CleanLeftovers never sees an unlocked run dir.
-func createRunDir(root, id string) (string, *os.File, error) {
+func CreateRunDir(root, id string) (string, *os.File, error) {
 	dir := filepath.Join(root, runDirPrefix+id)
 	if _, err := os.Stat(dir); err == nil {
 		return "", nil, fmt.Errorf("run dir %s already exists", dir)
@@ -108,7 +110,7 @@ func createRunDir(root, id string) (string, *os.File, error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("create run dir: %w", err)
 	}
-	lock, ok, err := tryLock(filepath.Join(tmp, lockName))
+	lock, ok, err := TryLock(filepath.Join(tmp, LockName))
 	if err == nil && !ok {
 		err = errors.New("lock taken")
 	}
@@ -125,13 +127,13 @@ func createRunDir(root, id string) (string, *os.File, error) {
 	return dir, lock, nil
 }
 
-// plan checks specs and registers the nodes layout makes from them, once.
+// PlanNodes checks specs and registers the nodes layout makes from them, once.
 // layout runs under the lock and wraps its own errors.
-func (b *runBase[N]) plan(specs []NodeSpec, layout func([]NodeSpec) (map[int32]N, []NodePlan, error)) ([]NodePlan, error) {
+func (b *RunBase[N]) PlanNodes(specs []NodeSpec, layout func([]NodeSpec) (map[int32]N, []NodePlan, error)) ([]NodePlan, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
-		return nil, errClosed
+		return nil, ErrClosed
 	}
 	if b.planned {
 		return nil, errors.New("plan: already planned")
@@ -176,11 +178,11 @@ func validateSpecs(specs []NodeSpec) error {
 
 // node returns a planned node and registers an operation in flight, which
 // the caller ends with done.
-func (b *runBase[N]) node(id int32) (n N, done func(), err error) {
+func (b *RunBase[N]) node(id int32) (n N, done func(), err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
-		return n, nil, errClosed
+		return n, nil, ErrClosed
 	}
 	n, ok := b.nodes[id]
 	if !ok {
@@ -190,18 +192,18 @@ func (b *runBase[N]) node(id int32) (n N, done func(), err error) {
 	return n, b.inflight.Done, nil
 }
 
-// lookup returns a planned node, closed or not, without registering
+// Lookup returns a planned node, closed or not, without registering
 // anything: for reads such as log tails.
-func (b *runBase[N]) lookup(id int32) (N, bool) {
+func (b *RunBase[N]) Lookup(id int32) (N, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	n, ok := b.nodes[id]
 	return n, ok
 }
 
-// do runs op on node id as an operation in flight, wrapping its error with
+// Do runs op on node id as an operation in flight, wrapping its error with
 // the verb: "stop node 2: ...".
-func (b *runBase[N]) do(verb string, id int32, op func(N) error) error {
+func (b *RunBase[N]) Do(verb string, id int32, op func(N) error) error {
 	n, done, err := b.node(id)
 	if err != nil {
 		return fmt.Errorf("%s node %d: %w", verb, id, err)
@@ -213,24 +215,24 @@ func (b *runBase[N]) do(verb string, id int32, op func(N) error) error {
 	return nil
 }
 
-// bound derives from ctx a context that Close ends too.
-func (b *runBase[N]) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+// Bound derives from ctx a context that Close ends too.
+func (b *RunBase[N]) Bound(ctx context.Context) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(ctx)
 	stop := context.AfterFunc(b.ctx, cancel)
 	return ctx, func() { stop(); cancel() }
 }
 
-// closeRun runs close once; concurrent and later calls wait for it and
+// CloseOnce runs close once; concurrent and later calls wait for it and
 // return its result.
-func (b *runBase[N]) closeRun(close func() error) error {
+func (b *RunBase[N]) CloseOnce(close func() error) error {
 	b.closeOnce.Do(func() { b.closeErr = close() })
 	return b.closeErr
 }
 
-// shut bars new operations, hands each node to mark (when not nil) before
+// Shut bars new operations, hands each node to mark (when not nil) before
 // anything else can touch it, cancels the run's context and returns the
 // nodes, in id order.
-func (b *runBase[N]) shut(mark func(N)) []N {
+func (b *RunBase[N]) Shut(mark func(N)) []N {
 	b.mu.Lock()
 	b.closed = true
 	nodes := make([]N, 0, len(b.nodes))
@@ -245,12 +247,27 @@ func (b *runBase[N]) shut(mark func(N)) []N {
 	return nodes
 }
 
-// release removes the run dir and lets go of its lock, which tells
+// Release removes the run dir and lets go of its lock, which tells
 // cleanups the run is over.
-func (b *runBase[N]) release() error {
+func (b *RunBase[N]) Release() error {
+	if b.lock == nil {
+		return nil // never opened
+	}
 	defer b.lock.Close()
 	if err := os.RemoveAll(b.runDir); err != nil {
 		return fmt.Errorf("remove run dir: %w", err)
 	}
 	return nil
 }
+
+// RunID identifies the run; its processes or containers carry it.
+func (b *RunBase[N]) RunID() string { return b.runID }
+
+// RunDir is <Root>/run-<RunID>; Close removes it.
+func (b *RunBase[N]) RunDir() string { return b.runDir }
+
+// Context is canceled by Close: work in flight ends with it.
+func (b *RunBase[N]) Context() context.Context { return b.ctx }
+
+// WaitIdle waits for the operations in flight.
+func (b *RunBase[N]) WaitIdle() { b.inflight.Wait() }

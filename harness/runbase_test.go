@@ -9,18 +9,18 @@ import (
 	"time"
 )
 
-// testNode is a node type for runBase alone.
+// testNode is a node type for RunBase alone.
 type testNode struct{ id int32 }
 
-func newTestBase(t *testing.T) *runBase[*testNode] {
+func newTestBase(t *testing.T) *RunBase[*testNode] {
 	t.Helper()
-	dir, lock, err := createRunDir(t.TempDir(), "unit")
+	dir, lock, err := CreateRunDir(t.TempDir(), "unit")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &runBase[*testNode]{}
-	b.init("unit", dir, lock)
-	t.Cleanup(func() { b.closeRun(func() error { b.shut(nil); return b.release() }) })
+	b := &RunBase[*testNode]{}
+	b.Init("unit", dir, lock)
+	t.Cleanup(func() { b.CloseOnce(func() error { b.Shut(nil); return b.Release() }) })
 	return b
 }
 
@@ -35,20 +35,20 @@ func testLayout(specs []NodeSpec) (map[int32]*testNode, []NodePlan, error) {
 func TestRunBasePlansOnceAndWrapsErrors(t *testing.T) {
 	b := newTestBase(t)
 	specs := []NodeSpec{{ID: 1, Controller: true, ClientAdvertised: "a", ClusterID: "c"}}
-	if _, err := b.plan(nil, testLayout); err == nil || err.Error() != "plan: no nodes" {
+	if _, err := b.PlanNodes(nil, testLayout); err == nil || err.Error() != "plan: no nodes" {
 		t.Errorf("empty plan: err = %v", err)
 	}
-	if _, err := b.plan(specs, testLayout); err != nil {
+	if _, err := b.PlanNodes(specs, testLayout); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.plan(specs, testLayout); err == nil || !strings.Contains(err.Error(), "already planned") {
+	if _, err := b.PlanNodes(specs, testLayout); err == nil || !strings.Contains(err.Error(), "already planned") {
 		t.Errorf("second plan: err = %v", err)
 	}
-	err := b.do("stop", 1, func(n *testNode) error { return errors.New("node is planned") })
+	err := b.Do("stop", 1, func(n *testNode) error { return errors.New("node is planned") })
 	if err == nil || err.Error() != "stop node 1: node is planned" {
 		t.Errorf("op error: %v", err)
 	}
-	if err := b.do("kill", 7, func(*testNode) error { return nil }); err == nil || err.Error() != "kill node 7: unknown node 7" {
+	if err := b.Do("kill", 7, func(*testNode) error { return nil }); err == nil || err.Error() != "kill node 7: unknown node 7" {
 		t.Errorf("unknown node: err = %v", err)
 	}
 }
@@ -57,12 +57,12 @@ func TestRunBasePlansOnceAndWrapsErrors(t *testing.T) {
 // waits for the operation to return, bars new ones and removes the run dir.
 func TestRunBaseCloseWaitsForOperationsInFlight(t *testing.T) {
 	b := newTestBase(t)
-	if _, err := b.plan([]NodeSpec{{ID: 1, Controller: true, ClientAdvertised: "a", ClusterID: "c"}}, testLayout); err != nil {
+	if _, err := b.PlanNodes([]NodeSpec{{ID: 1, Controller: true, ClientAdvertised: "a", ClusterID: "c"}}, testLayout); err != nil {
 		t.Fatal(err)
 	}
 	started, finished := make(chan struct{}), make(chan struct{})
-	go b.do("start", 1, func(*testNode) error {
-		ctx, cancel := b.bound(context.Background())
+	go b.Do("start", 1, func(*testNode) error {
+		ctx, cancel := b.Bound(context.Background())
 		defer cancel()
 		close(started)
 		<-ctx.Done()
@@ -72,10 +72,10 @@ func TestRunBaseCloseWaitsForOperationsInFlight(t *testing.T) {
 	})
 	<-started
 	var marked []int32
-	err := b.closeRun(func() error {
-		b.shut(func(n *testNode) { marked = append(marked, n.id) })
+	err := b.CloseOnce(func() error {
+		b.Shut(func(n *testNode) { marked = append(marked, n.id) })
 		b.inflight.Wait()
-		return b.release()
+		return b.Release()
 	})
 	select {
 	case <-finished:
@@ -85,13 +85,13 @@ func TestRunBaseCloseWaitsForOperationsInFlight(t *testing.T) {
 	if err != nil || len(marked) != 1 {
 		t.Errorf("close: err %v, marked %v", err, marked)
 	}
-	if err := b.do("start", 1, func(*testNode) error { return nil }); !errors.Is(err, errClosed) {
+	if err := b.Do("start", 1, func(*testNode) error { return nil }); !errors.Is(err, ErrClosed) {
 		t.Errorf("after close: err = %v", err)
 	}
 	if _, err := os.Stat(b.runDir); !os.IsNotExist(err) {
 		t.Errorf("run dir left: %v", err)
 	}
-	if err := b.closeRun(func() error { return errors.New("ran twice") }); err != nil {
+	if err := b.CloseOnce(func() error { return errors.New("ran twice") }); err != nil {
 		t.Errorf("second close: %v", err)
 	}
 }

@@ -1,5 +1,5 @@
 // Package kafkaimage builds, with no registry, a Kafka image the docker
-// runtime (harness.DockerRuntime) can run: a local base image with a JRE 17+
+// runtime (docker.DockerRuntime) can run: a local base image with a JRE 17+
 // plus Kafka's Maven-resolved jars where the runtime expects them, labelled
 // with the Kafka version. The default base is made with debootstrap.
 //
@@ -17,6 +17,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/chaosrun/chaosrun/harness/docker"
 
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
@@ -59,7 +61,7 @@ type dockerClient = testcontainers.DockerClient
 const pullTimeout = 5 * time.Minute
 
 // Build builds a Kafka image the docker runtime can run without any
-// registry: Base plus Kafka's Maven-resolved jars in harness.ImageLibsDir,
+// registry: Base plus Kafka's Maven-resolved jars in docker.ImageLibsDir,
 // run as a non-root user like the official image, labelled with the Kafka
 // version. It returns the image name.
 func Build(ctx context.Context, opts Options) (string, error) {
@@ -67,7 +69,7 @@ func Build(ctx context.Context, opts Options) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	cli, err := harness.NewDockerClient(ctx)
+	cli, err := docker.NewDockerClient(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -110,7 +112,7 @@ func withDefaults(ctx context.Context, o Options) (Options, error) {
 // ensureBase makes sure the base image is present: the default one is
 // created with debootstrap, any other is pulled.
 func ensureBase(ctx context.Context, cli *dockerClient, base string, logf func(string, ...any)) error {
-	if present, err := harness.ImagePresent(ctx, cli, base); err != nil || present {
+	if present, err := docker.ImagePresent(ctx, cli, base); err != nil || present {
 		return err
 	}
 	if base == DefaultBase {
@@ -119,7 +121,7 @@ func ensureBase(ctx context.Context, cli *dockerClient, base string, logf func(s
 	logf("pulling base image %s", base)
 	pctx, cancel := context.WithTimeout(ctx, pullTimeout)
 	defer cancel()
-	if err := harness.PullImage(pctx, cli, base); err != nil {
+	if err := docker.PullImage(pctx, cli, base); err != nil {
 		return fmt.Errorf("base image %s is not present and cannot be pulled (%v); name a local image with a JRE 17+, or leave the base out to create %s with debootstrap",
 			base, err, DefaultBase)
 	}
@@ -134,7 +136,7 @@ COPY libs/ %s/
 RUN java -version
 LABEL %s=%q
 USER 1000:1000
-`, base, harness.ImageLibsDir, harness.ImageVersionLabel, version)
+`, base, docker.ImageLibsDir, docker.ImageVersionLabel, version)
 }
 
 // buildKafkaImage streams the build context to the daemon and follows the

@@ -15,6 +15,7 @@ import (
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/result"
+	"github.com/chaosrun/chaosrun/runtimes"
 	"github.com/chaosrun/chaosrun/spec"
 )
 
@@ -292,7 +293,7 @@ func (r *run) attach(ctx context.Context) (*harness.Cluster, string, error) {
 	r.res.RuntimeReason = fmt.Sprintf("an external cluster at %s", strings.Join(r.ext.Bootstrap, ","))
 	r.logf("runtime %s (%s)", r.res.Runtime, r.res.RuntimeReason)
 	cluster, err := harness.Attach(ctx, harness.External{Bootstrap: r.ext.Bootstrap, Security: r.ext.Security,
-		Hooks: r.ext.Hooks.Harness(), RunID: r.id, Logf: r.logf})
+		Hooks: r.ext.Hooks.Harness(), RunID: r.id, Logf: r.logf, Clean: runtimes.CleanLeftovers})
 	if err != nil {
 		return nil, "", err
 	}

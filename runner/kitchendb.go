@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/chaosrun/chaosrun/pgserver"
+
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/kitchendb"
@@ -31,10 +33,10 @@ func (r *run) openKitchenDB(ctx context.Context, cluster *harness.Cluster, runDi
 		}
 		return db, func() {}, kind.Name + " (embedded)", nil
 	}
-	var server *harness.PostgresServer
+	var server *pgserver.PostgresServer
 	target := s.Sink.URL
 	if target == "" {
-		server, err = harness.StartPostgres(ctx, runDir, r.id, "kitchen", r.logf)
+		server, err = pgserver.StartPostgres(ctx, runDir, r.id, "kitchen", r.logf)
 		if err != nil {
 			return nil, nil, "", fmt.Errorf("kitchen database %s: %w", kind.Name, err)
 		}

@@ -12,6 +12,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chaosrun/chaosrun/runtimes"
+
+	"github.com/chaosrun/chaosrun/pgserver"
+
 	"github.com/twmb/franz-go/pkg/kadm"
 
 	"github.com/chaosrun/chaosrun/assertions"
@@ -31,7 +35,7 @@ import (
 
 // Options are how to run, as opposed to what (the scenario).
 type Options struct {
-	Runtime string // harness.RuntimeChoices(): auto (default) or a registered runtime
+	Runtime string // runtimes.Choices(): auto (default) or a registered runtime
 	Image   string // docker image of Kafka; default DefaultImage()
 	OutDir  string // result.json and .hgrm files go here; empty: nowhere
 	Logf    func(string, ...any)
@@ -77,7 +81,7 @@ func newRun(s *spec.Scenario, opts Options) (*run, error) {
 		opts.Logf = func(string, ...any) {}
 	}
 	if opts.Runtime == "" {
-		opts.Runtime = harness.RuntimeAuto
+		opts.Runtime = runtimes.Auto
 	}
 	id := harness.NewRunID()
 	ext := externalOf(s, opts)
@@ -86,7 +90,7 @@ func newRun(s *spec.Scenario, opts Options) (*run, error) {
 		return nil, &spec.Errors{List: []*spec.Error{{Field: "--runtime", Msg: errNotExternal.Error()}}}
 	case ext == nil && opts.Keep:
 		return nil, &spec.Errors{List: []*spec.Error{{Field: "--keep", Msg: "applies to an external cluster (--cluster, --bootstrap or cluster.external)"}}}
-	case ext != nil && opts.Runtime != harness.RuntimeAuto && opts.Runtime != RuntimeExternal:
+	case ext != nil && opts.Runtime != runtimes.Auto && opts.Runtime != RuntimeExternal:
 		return nil, &spec.Errors{List: []*spec.Error{{Field: "--runtime",
 			Msg: fmt.Sprintf("%q: the scenario runs on an external cluster, which no runtime starts", opts.Runtime)}}}
 	case ext != nil && s.Workload.Java():
@@ -101,9 +105,9 @@ func newRun(s *spec.Scenario, opts Options) (*run, error) {
 		s = onExternal(s, ext.Prefix, id)
 		opts.Runtime = RuntimeExternal
 	}
-	if opts.Runtime != RuntimeExternal && !harness.ValidRuntimeChoice(opts.Runtime) {
+	if opts.Runtime != RuntimeExternal && !runtimes.ValidChoice(opts.Runtime) {
 		return nil, &spec.Errors{List: []*spec.Error{{Field: "--runtime",
-			Msg: fmt.Sprintf("%q: want %s", opts.Runtime, harness.RuntimeChoicesText())}}}
+			Msg: fmt.Sprintf("%q: want %s", opts.Runtime, runtimes.ChoicesText())}}}
 	}
 	named := opts.Image != "" || os.Getenv("CHAOSRUN_IMAGE") != ""
 	if opts.Image == "" {
@@ -177,7 +181,7 @@ func (r *run) execute(ctx context.Context) error {
 func (r *run) startCluster(ctx context.Context) (*harness.Cluster, string, error) {
 	// Before anything starts: a kitchen database server the run cannot start.
 	if kind, _ := kitchendb.LookupSink(r.s.Sink.Type); kind.Server && r.s.Sink.URL == "" {
-		if _, err := harness.FindPostgres(); err != nil {
+		if _, err := pgserver.FindPostgres(); err != nil {
 			return nil, "", fmt.Errorf("kitchen database %s: %w", kind.Name, err)
 		}
 	}
@@ -192,7 +196,7 @@ func (r *run) startCluster(ctx context.Context) (*harness.Cluster, string, error
 	r.res.Runtime, r.res.RuntimeReason = c.kind.Name, c.why
 	r.logf("runtime %s (%s)", c.kind.Name, c.why)
 	// Each runtime removes dead runs' leftovers as it starts.
-	rt, err := c.kind.New(ctx, harness.RuntimeOptions{RunID: r.id, Image: r.image, Logf: r.logf})
+	rt, err := c.kind.New(ctx, runtimes.Options(harness.RuntimeOptions{RunID: r.id, Image: r.image, Logf: r.logf}))
 	if err != nil {
 		return nil, "", fmt.Errorf("%s runtime: %w", c.kind.Name, err)
 	}

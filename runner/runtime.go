@@ -1,11 +1,14 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/chaosrun/chaosrun/runtimes"
 
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
@@ -29,10 +32,10 @@ func DefaultImage() string {
 // error at the field that demands more (its requires list, or a fault that
 // needs an ability the runtime lacks); nil when it can.
 func Unfit(s *spec.Scenario, runtime string) error {
-	kind, ok := harness.LookupRuntime(runtime)
+	kind, ok := runtimes.Lookup(runtime)
 	if !ok {
 		return &spec.Errors{List: []*spec.Error{{Field: "--runtime",
-			Msg: fmt.Sprintf("%q: want %s", runtime, harness.RuntimeChoicesText())}}}
+			Msg: fmt.Sprintf("%q: want %s", runtime, runtimes.ChoicesText())}}}
 	}
 	if len(s.Requires) > 0 && !slices.Contains(s.Requires, runtime) {
 		return s.ErrorAt("requires", fmt.Sprintf("the scenario runs only on %s, not on the %s runtime",
@@ -41,7 +44,7 @@ func Unfit(s *spec.Scenario, runtime string) error {
 	for _, f := range s.Faults {
 		n, ok := f.Fault.(faults.Needer)
 		if ok && !kind.Can(n.Needs()) {
-			can := harness.RuntimesWith(n.Needs())
+			can := runtimes.With(n.Needs())
 			return s.ErrorAt(f.Path+".type", fmt.Sprintf("%s needs a runtime that can %s (%s); the %s runtime cannot; run with --runtime %s",
 				f.Type, n.Needs(), strings.Join(can, ", "), runtime, strings.Join(can, " or ")))
 		}
@@ -60,7 +63,7 @@ type choice struct {
 // the error says why none can (bad input when the one named does not fit).
 func ChooseRuntime(ctx context.Context, s *spec.Scenario, opts Options) (name, why string, err error) {
 	named := opts.Image != "" || os.Getenv("CHAOSRUN_IMAGE") != ""
-	c, err := chooseRuntime(ctx, s, cmpOr(opts.Runtime, harness.RuntimeAuto), cmpOr(opts.Image, DefaultImage()), named)
+	c, err := chooseRuntime(ctx, s, cmp.Or(opts.Runtime, runtimes.Auto), cmp.Or(opts.Image, DefaultImage()), named)
 	return c.kind.Name, c.why, err
 }
 
@@ -68,11 +71,11 @@ func ChooseRuntime(ctx context.Context, s *spec.Scenario, opts Options) (name, w
 // scenario (else bad input) and be usable here. Auto takes the first
 // registered runtime that fits and is usable.
 func chooseRuntime(ctx context.Context, s *spec.Scenario, want, image string, named bool) (choice, error) {
-	if want != harness.RuntimeAuto {
+	if want != runtimes.Auto {
 		if err := Unfit(s, want); err != nil {
 			return choice{}, err
 		}
-		kind, _ := harness.LookupRuntime(want)
+		kind, _ := runtimes.Lookup(want)
 		img, why, ok := usable(ctx, kind, image, named)
 		if !ok {
 			return choice{}, fmt.Errorf("%s runtime: %s", want, why)
@@ -80,7 +83,7 @@ func chooseRuntime(ctx context.Context, s *spec.Scenario, want, image string, na
 		return choice{kind: kind, image: img, why: "asked for " + want + "; " + why}, nil
 	}
 	var notes []string
-	for _, kind := range harness.RuntimeKinds() {
+	for _, kind := range runtimes.Kinds() {
 		if err := Unfit(s, kind.Name); err != nil {
 			notes = append(notes, kind.Name+" does not fit the scenario")
 			continue
@@ -107,13 +110,6 @@ func usable(ctx context.Context, kind harness.RuntimeKind, image string, named b
 		return offline, owhy + " (" + image + " is not, so the offline image is used)", true
 	}
 	return image, why + "; nor is the offline image " + offline + " (build it with `chaosrun image build`)", false
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // ActsOnBrokers reports whether a fault of s acts on a broker through its

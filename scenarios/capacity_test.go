@@ -1,14 +1,16 @@
 package scenarios
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/chaosrun/chaosrun/runtimes"
+
 	"github.com/chaosrun/chaosrun/capacity"
-	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/runner"
 )
 
@@ -26,7 +28,7 @@ func TestCapacityFindsAKnownCapacity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a capacity search starts a real Kafka cluster; skipped under -short")
 	}
-	opts := runner.Options{Runtime: cmpOr(os.Getenv("CHAOSRUN_RUNTIME"), harness.RuntimeAuto), Logf: t.Logf}
+	opts := runner.Options{Runtime: cmp.Or(os.Getenv("CHAOSRUN_RUNTIME"), runtimes.Auto), Logf: t.Logf}
 	skipUnlessRunnable(t, p.Combinations[0].Scenario, opts)
 	if os.Getenv("CHAOSRUN_SCENARIOS") == "runtime-faults" {
 		t.Skip("CHAOSRUN_SCENARIOS=runtime-faults: the search uses no broker fault")

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chaosrun/chaosrun/runtimes"
+
 	"github.com/twmb/franz-go/pkg/kadm"
 
 	"github.com/chaosrun/chaosrun"
@@ -49,7 +51,7 @@ func TestExternal(t *testing.T) {
 	if os.Getenv("CHAOSRUN_SCENARIOS") != "" || os.Getenv("CHAOSRUN_RUNTIME") == "docker" {
 		t.Skip("external mode runs once, in the process runtime's pass")
 	}
-	kind, _ := harness.LookupRuntime("process")
+	kind, _ := runtimes.Lookup("process")
 	if ok, why := kind.Usable(context.Background(), harness.RuntimeOptions{}); !ok {
 		t.Skip("no local JVMs for the external cluster: " + why)
 	}
@@ -75,7 +77,7 @@ func startExternal(t *testing.T, kind harness.RuntimeKind, cfg harness.Config) (
 	t.Helper()
 	ctx := context.Background()
 	cfg.Logf = t.Logf
-	rt, err := kind.New(ctx, harness.RuntimeOptions{Logf: t.Logf})
+	rt, err := kind.New(ctx, runtimes.Options(harness.RuntimeOptions{Logf: t.Logf}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"path/filepath"
@@ -9,9 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chaosrun/chaosrun/runtimes"
+
+	"github.com/chaosrun/chaosrun/pgserver"
+
 	"github.com/chaosrun/chaosrun"
 	"github.com/chaosrun/chaosrun/assertions"
-	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/result"
 	"github.com/chaosrun/chaosrun/runner"
 	"github.com/chaosrun/chaosrun/spec"
@@ -102,7 +106,7 @@ func run(t *testing.T, file string, res **result.Result) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt := cmpOr(os.Getenv("CHAOSRUN_RUNTIME"), harness.RuntimeAuto)
+	rt := cmp.Or(os.Getenv("CHAOSRUN_RUNTIME"), runtimes.Auto)
 	skipUnlessRunnable(t, s, runner.Options{Runtime: rt})
 	*res = chaosrun.Run(t, s, chaosrun.WithRuntime(rt), chaosrun.WithOutDir(filepath.Join(resultsDir(t), s.Name)),
 		chaosrun.WithTimeout(10*time.Minute))
@@ -129,14 +133,14 @@ func skipUnlessRunnable(t *testing.T, s *spec.Scenario, opts runner.Options) {
 		t.Fatalf("CHAOSRUN_SCENARIOS=%q: want all or runtime-faults", mode)
 	}
 	if s.Sink.Type == "postgres" && s.Sink.URL == "" {
-		if _, err := harness.FindPostgres(); err != nil {
+		if _, err := pgserver.FindPostgres(); err != nil {
 			if os.Getenv("CHAOSRUN_POSTGRES") == "required" {
 				t.Fatalf("CHAOSRUN_POSTGRES=required: %v", err)
 			}
 			t.Skipf("the scenario's kitchen database is a PostgreSQL server, and none is installed here: %v", err)
 		}
 	}
-	if opts.Runtime != harness.RuntimeAuto {
+	if opts.Runtime != runtimes.Auto {
 		if err := runner.Unfit(s, opts.Runtime); err != nil {
 			t.Skipf("cannot run on the %s runtime: %v", opts.Runtime, err)
 		}
@@ -147,13 +151,6 @@ func skipUnlessRunnable(t *testing.T, s *spec.Scenario, opts runner.Options) {
 		}
 		t.Skipf("no usable runtime here: %v", err)
 	}
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // resultsDir keeps result files where CI can upload them, or in a temp dir.

@@ -12,8 +12,8 @@ import (
 
 	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/faults"
-	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/kitchendb"
+	"github.com/chaosrun/chaosrun/runtimes"
 )
 
 // The README and the reference it links to: every Markdown file a reader
@@ -124,7 +124,7 @@ func TestReadmeScenarioIsTheShippedOne(t *testing.T) {
 func TestDocsDocumentEveryFamilyMember(t *testing.T) {
 	scenarios := readDoc(t, "../docs/scenarios.md")
 	results := readDoc(t, "../docs/results.md")
-	runtimes := readDoc(t, "../docs/runtimes.md")
+	runtimesDoc := readDoc(t, "../docs/runtimes.md")
 	for _, name := range assertions.Names() {
 		if !strings.Contains(results, "| `"+name+"` |") {
 			t.Errorf("docs/results.md's assertion table has no row for %s", name)
@@ -140,8 +140,8 @@ func TestDocsDocumentEveryFamilyMember(t *testing.T) {
 			t.Errorf("docs/scenarios.md's fault table has no row for %s", kind)
 		}
 	}
-	for _, k := range harness.RuntimeKinds() {
-		if !strings.Contains(runtimes, "- **"+k.Name+"**") {
+	for _, k := range runtimes.Kinds() {
+		if !strings.Contains(runtimesDoc, "- **"+k.Name+"**") {
 			t.Errorf("docs/runtimes.md's runtime list does not describe %s", k.Name)
 		}
 	}

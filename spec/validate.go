@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chaosrun/chaosrun/runtimes"
+
 	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/clientconf"
 	"github.com/chaosrun/chaosrun/faults"
@@ -76,7 +78,7 @@ var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 // requires names runtimes the scenario can run on; each must exist.
 func (c check) requires() {
 	for i, name := range c.s.Requires {
-		if _, ok := harness.LookupRuntime(name); !ok {
+		if _, ok := runtimes.Lookup(name); !ok {
 			c.at(fmt.Sprintf("requires[%d]", i), "unknown runtime %q (known: %s)", name, strings.Join(runtimeNames(), ", "))
 		}
 	}
@@ -84,7 +86,7 @@ func (c check) requires() {
 
 func runtimeNames() []string {
 	var out []string
-	for _, k := range harness.RuntimeKinds() {
+	for _, k := range runtimes.Kinds() {
 		out = append(out, k.Name)
 	}
 	return out

@@ -12,10 +12,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/chaosrun/chaosrun/runtimes"
+
 	"github.com/spf13/cobra"
 
 	"github.com/chaosrun/chaosrun/capacity"
-	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/runner"
 	"github.com/chaosrun/chaosrun/spec"
 )
@@ -72,7 +73,7 @@ error or interrupted.`,
 	fl.BoolVar(&f.producersOnly, "producers-only", false, "run no consumer group: the producers' ceiling (and kafka-producer-perf-test's on the same cluster)")
 	fl.BoolVar(&f.perfTest, "perf-test", true, "with --producers-only, run kafka-producer-perf-test on the same cluster for comparison")
 	fl.StringVar(&f.out, "out", "", "directory for capacity.json, .csv and .html (default chaosrun-capacity/<scenario>)")
-	fl.StringVar(&f.rt, "runtime", harness.RuntimeAuto, "where Kafka runs: "+harness.RuntimeChoicesText())
+	fl.StringVar(&f.rt, "runtime", runtimes.Auto, "where Kafka runs: "+runtimes.ChoicesText())
 	fl.StringVar(&f.image, "image", "", "Kafka image for the docker runtime")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no line per probe, only the table")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "also the harness's log lines (cluster, topics, group)")
@@ -146,11 +147,11 @@ func runCapacity(ctx context.Context, file string, f capacityFlags, stdout io.Wr
 	if err != nil {
 		return &exitError{exitBadInput, err}
 	}
-	if !harness.ValidRuntimeChoice(f.rt) {
-		return &exitError{exitBadInput, fmt.Errorf("--runtime %q: want %s", f.rt, harness.RuntimeChoicesText())}
+	if !runtimes.ValidChoice(f.rt) {
+		return &exitError{exitBadInput, fmt.Errorf("--runtime %q: want %s", f.rt, runtimes.ChoicesText())}
 	}
 	for _, c := range p.Combinations {
-		if f.rt != harness.RuntimeAuto {
+		if f.rt != runtimes.Auto {
 			if err := runner.Unfit(p.ClusterScenario(c), f.rt); err != nil {
 				return &exitError{exitBadInput, err}
 			}

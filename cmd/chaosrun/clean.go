@@ -3,9 +3,9 @@ package main
 import (
 	"fmt"
 
-	"github.com/spf13/cobra"
+	"github.com/chaosrun/chaosrun/runtimes"
 
-	"github.com/chaosrun/chaosrun/harness"
+	"github.com/spf13/cobra"
 )
 
 func cleanCmd() *cobra.Command {
@@ -17,7 +17,7 @@ Docker containers and networks labelled chaosrun=1 are removed when their run is
 (its run dir gone or its lock free); without a docker daemon only JVMs and dirs are cleaned.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			removed, err := harness.CleanLeftovers("", nil)
+			removed, err := runtimes.CleanLeftovers("", nil)
 			for _, r := range removed {
 				fmt.Println("removed", r)
 			}

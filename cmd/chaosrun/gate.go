@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/chaosrun/chaosrun/runtimes"
+
 	"github.com/spf13/cobra"
 
 	"github.com/chaosrun/chaosrun/gate"
@@ -48,7 +50,7 @@ gate (a run that proves nothing is never a pass).`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.out, "out", "chaosrun-gate", "directory for each run's results (OUT/<scenario>/)")
-	fl.StringVar(&f.rt, "runtime", harness.RuntimeAuto, "where Kafka runs: "+harness.RuntimeChoicesText())
+	fl.StringVar(&f.rt, "runtime", runtimes.Auto, "where Kafka runs: "+runtimes.ChoicesText())
 	fl.StringVar(&f.image, "image", "", "Kafka image for the docker runtime (default $CHAOSRUN_IMAGE, else apache/kafka:"+harness.DefaultKafkaVersion+")")
 	fl.StringArrayVar(&f.sets, "set", nil, "override a setting in every scenario: section.key=value, section one of "+fmt.Sprint(spec.OverrideSections)+" (repeatable; wins over --config)")
 	fl.StringArrayVar(&f.configs, "config", nil, "properties file of section.key=value overrides (repeatable)")
@@ -83,7 +85,7 @@ func runGate(ctx context.Context, paths []string, f gateFlags, stdout io.Writer)
 	}
 	f.rt = extOpts.Runtime
 	if !validRuntime(f.rt) {
-		return &exitError{exitBadInput, fmt.Errorf("--runtime %q: want %s (or external, with --cluster or --bootstrap)", f.rt, harness.RuntimeChoicesText())}
+		return &exitError{exitBadInput, fmt.Errorf("--runtime %q: want %s (or external, with --cluster or --bootstrap)", f.rt, runtimes.ChoicesText())}
 	}
 	entries, err := gate.Collect(paths, ovs)
 	if err != nil {
@@ -96,7 +98,7 @@ func runGate(ctx context.Context, paths []string, f gateFlags, stdout io.Writer)
 			}
 		}
 	}
-	if f.rt != harness.RuntimeAuto && f.rt != runner.RuntimeExternal {
+	if f.rt != runtimes.Auto && f.rt != runner.RuntimeExternal {
 		for _, e := range entries {
 			if err := runner.Unfit(e.Scenario, f.rt); err != nil {
 				return &exitError{exitBadInput, fmt.Errorf("%s: %w", e.Scenario.File, err)}

@@ -8,6 +8,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/chaosrun/chaosrun/runtimes"
+
 	"github.com/spf13/cobra"
 
 	"github.com/chaosrun/chaosrun/harness"
@@ -38,7 +40,7 @@ DIR/result.json. Exit codes: 0 expectation met, 1 not met, 2 bad input, 3 harnes
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "directory for result.json and .hgrm files (default chaosrun-results/<scenario>)")
-	cmd.Flags().StringVar(&rt, "runtime", harness.RuntimeAuto, "where Kafka runs: "+harness.RuntimeChoicesText()+
+	cmd.Flags().StringVar(&rt, "runtime", runtimes.Auto, "where Kafka runs: "+runtimes.ChoicesText()+
 		" (auto: the first that fits the scenario and is usable here)")
 	cmd.Flags().StringVar(&image, "image", "", "Kafka image for the docker runtime (default $CHAOSRUN_IMAGE, else apache/kafka:"+harness.DefaultKafkaVersion+")")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress lines, only the summary")
@@ -79,7 +81,7 @@ func (f *externalFlags) apply(opts *runner.Options) error {
 		}
 		opts.External = e
 	}
-	if opts.External != nil && opts.Runtime == harness.RuntimeAuto {
+	if opts.External != nil && opts.Runtime == runtimes.Auto {
 		opts.Runtime = runner.RuntimeExternal
 	}
 	return nil
@@ -87,7 +89,7 @@ func (f *externalFlags) apply(opts *runner.Options) error {
 
 // validRuntime is a runtime choice, or external for an existing cluster.
 func validRuntime(rt string) bool {
-	return rt == runner.RuntimeExternal || harness.ValidRuntimeChoice(rt)
+	return rt == runner.RuntimeExternal || runtimes.ValidChoice(rt)
 }
 
 // metricsFlag adds --metrics-addr: alone it serves on loopback.
@@ -136,7 +138,7 @@ func runScenario(ctx context.Context, file string, opts runner.Options, quiet bo
 		return &exitError{exitBadInput, err}
 	}
 	if !validRuntime(opts.Runtime) {
-		return &exitError{exitBadInput, fmt.Errorf("--runtime %q: want %s (or external, with --cluster or --bootstrap)", opts.Runtime, harness.RuntimeChoicesText())}
+		return &exitError{exitBadInput, fmt.Errorf("--runtime %q: want %s (or external, with --cluster or --bootstrap)", opts.Runtime, runtimes.ChoicesText())}
 	}
 	if opts.OutDir == "" {
 		opts.OutDir = "chaosrun-results/" + s.Name

@@ -1,4 +1,4 @@
-// Package lines trims command output for error messages.
+// Package lines trims command output and joins names for messages.
 package lines
 
 import "strings"
@@ -10,4 +10,21 @@ func Tail(s string, n int) string {
 		ls = ls[len(ls)-n:]
 	}
 	return strings.Join(ls, "\n")
+}
+
+// Joined returns the last n lines of s on one line, joined by " | ".
+func Joined(s string, n int) string {
+	ls := strings.Split(strings.TrimSpace(s), "\n")
+	if len(ls) > n {
+		ls = ls[len(ls)-n:]
+	}
+	return strings.Join(ls, " | ")
+}
+
+// OrList joins names as "a, b or c".
+func OrList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }

@@ -14,22 +14,22 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/kitchendb"
+	"github.com/chaosrun/chaosrun/pgserver"
 )
 
 var testPG struct {
 	once   sync.Once
-	server *harness.PostgresServer
+	server *pgserver.PostgresServer
 	root   string
 	err    error
 	next   atomic.Int64
 }
 
 // Postgres is the test binary's PostgreSQL server, started on first use.
-func Postgres() (*harness.PostgresServer, error) {
+func Postgres() (*pgserver.PostgresServer, error) {
 	testPG.once.Do(func() {
-		if _, err := harness.FindPostgres(); err != nil {
+		if _, err := pgserver.FindPostgres(); err != nil {
 			testPG.err = err
 			return
 		}
@@ -40,7 +40,7 @@ func Postgres() (*harness.PostgresServer, error) {
 		}
 		os.Chmod(root, 0o755) // the server runs as an unprivileged user when we are root
 		testPG.root = root
-		testPG.server, testPG.err = harness.StartPostgres(context.Background(), root, "sinktest", "kitchen", nil)
+		testPG.server, testPG.err = pgserver.StartPostgres(context.Background(), root, "sinktest", "kitchen", nil)
 	})
 	return testPG.server, testPG.err
 }
@@ -62,7 +62,7 @@ func Main(m *testing.M) {
 
 // PostgresOrSkip is the server, or skips t without one (fails it where
 // PostgreSQL is required).
-func PostgresOrSkip(t *testing.T) *harness.PostgresServer {
+func PostgresOrSkip(t *testing.T) *pgserver.PostgresServer {
 	t.Helper()
 	pg, err := Postgres()
 	if err != nil {

@@ -1,4 +1,4 @@
-package harness
+package runtimetest
 
 import (
 	"context"
@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/harness/docker"
 
 	"github.com/chaosrun/chaosrun/internal/lines"
 	"github.com/moby/moby/client"
@@ -20,7 +23,7 @@ import (
 // isolateRejoin cuts node 3 off its peers: the other two fence it and keep
 // serving acks=all writes, clients still reach it through its proxy, and it
 // comes back on rejoin.
-func isolateRejoin(ctx context.Context, t *testing.T, c *Cluster, _ Runtime) {
+func isolateRejoin(ctx context.Context, t *testing.T, c *harness.Cluster, _ harness.Runtime) {
 	if err := c.Isolate(ctx, 3); err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +50,7 @@ func isolateRejoin(ctx context.Context, t *testing.T, c *Cluster, _ Runtime) {
 
 // logTail checks node 2's container output: it was killed and started
 // again, so its log shows the server starting more than once.
-func logTail(_ context.Context, t *testing.T, c *Cluster, _ Runtime) {
+func logTail(_ context.Context, t *testing.T, c *harness.Cluster, _ harness.Runtime) {
 	all := c.LogTail(2, 100000)
 	if n := strings.Count(all, "started (kafka.server.KafkaRaftServer)"); n < 2 {
 		t.Errorf("node 2 log shows %d server starts, want 2 or more:\n%s", n, lines.Tail(all, 30))
@@ -59,12 +62,13 @@ func logTail(_ context.Context, t *testing.T, c *Cluster, _ Runtime) {
 
 // killContainer SIGKILLs node id's container through the daemon, not the
 // runtime.
-func killContainer(ctx context.Context, t *testing.T, rt *DockerRuntime, id int32) {
-	n, _ := rt.lookup(id)
-	n.mu.Lock()
-	cid := n.containerID
-	n.mu.Unlock()
-	if _, err := rt.cli.ContainerKill(ctx, cid, client.ContainerKillOptions{Signal: "SIGKILL"}); err != nil {
+func killContainer(ctx context.Context, t *testing.T, rt *docker.DockerRuntime, id int32) {
+	cli, err := docker.NewDockerClient(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	if _, err := cli.ContainerKill(ctx, rt.ContainerID(id), client.ContainerKillOptions{Signal: "SIGKILL"}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -80,7 +84,7 @@ func waitBrokers(ctx context.Context, t *testing.T, seeds []string, want []int32
 	var ids []int32
 	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
 		mctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		_, ids, err = brokerMetadata(mctx, cl)
+		ids, err = brokerIDs(mctx, cl)
 		cancel()
 		if err == nil && slices.Equal(ids, want) {
 			return
@@ -129,20 +133,9 @@ func dockerRunResources(t *testing.T, id string) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cli, err := NewDockerClient(ctx)
+	out, err := docker.RunResources(ctx, id)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer cli.Close()
-	var out []string
-	for _, list := range []func(context.Context, *dockerClient, string) ([]leftover, error){listContainers, listNetworks} {
-		items, err := list(ctx, cli, labelRun+"="+id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, it := range items {
-			out = append(out, it.String())
-		}
 	}
 	return out
 }
@@ -151,13 +144,23 @@ func dockerRunResources(t *testing.T, id string) []string {
 func removeDockerRun(t *testing.T, id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cli, err := NewDockerClient(ctx)
-	if err != nil {
-		return
-	}
-	defer cli.Close()
-	all := func(map[string]string) bool { return true }
-	if removed, err := removeLeftovers(ctx, cli, labelRun+"="+id, all, t.Logf); err != nil || len(removed) > 0 {
+	if removed, err := docker.RemoveRun(ctx, id, t.Logf); err != nil || len(removed) > 0 {
 		t.Logf("removed leftovers of run %s: %v (%v)", id, removed, err)
 	}
+}
+
+// brokerIDs asks for the brokers metadata lists, ascending.
+func brokerIDs(ctx context.Context, cl *kgo.Client) ([]int32, error) {
+	req := kmsg.NewPtrMetadataRequest()
+	req.Topics = []kmsg.MetadataRequestTopic{} // none, not all
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int32
+	for _, b := range resp.Brokers {
+		ids = append(ids, b.NodeID)
+	}
+	slices.Sort(ids)
+	return ids, nil
 }

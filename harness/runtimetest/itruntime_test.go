@@ -1,12 +1,16 @@
-package harness
+package runtimetest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/harness/docker"
 )
 
 // itRuntime is a runtime the integration tests run their checks on.
@@ -36,7 +40,7 @@ type itOptions struct {
 
 // itRun is what the tests need of a runtime they opened.
 type itRun interface {
-	Runtime
+	harness.Runtime
 	RunID() string
 	RunDir() string
 }
@@ -80,7 +84,7 @@ func (p *processIT) unready(t *testing.T) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	libs, err := KafkaLibs(ctx, DefaultKafkaVersion, t.Logf)
+	libs, err := harness.KafkaLibs(ctx, harness.DefaultKafkaVersion, t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,9 +93,9 @@ func (p *processIT) unready(t *testing.T) string {
 }
 
 func (p *processIT) open(_ context.Context, o itOptions) (itRun, error) {
-	rt, err := NewProcessRuntime(ProcessOptions{LibsDir: p.libs, Root: o.root, JavaOpts: o.javaOpts, Logf: o.logf})
+	rt, err := harness.NewProcessRuntime(harness.ProcessOptions{LibsDir: p.libs, Root: o.root, JavaOpts: o.javaOpts, Logf: o.logf})
 	if err != nil {
-		return nil, err // not a nil *ProcessRuntime in a non-nil itRun
+		return nil, err // not a nil *harness.ProcessRuntime in a non-nil itRun
 	}
 	return rt, nil
 }
@@ -103,7 +107,7 @@ func (p *processIT) helper(root string) *exec.Cmd {
 func (*processIT) left(_ *testing.T, id string) []string {
 	var out []string
 	for _, p := range runProcs(id) {
-		out = append(out, fmt.Sprintf("pid %d (run %s)", p.pid, p.run))
+		out = append(out, fmt.Sprintf("pid %d (run %s)", p.PID, p.Run))
 	}
 	return out
 }
@@ -111,7 +115,7 @@ func (*processIT) left(_ *testing.T, id string) []string {
 func (*processIT) remove(t *testing.T, id string) { killRun(t, id) }
 
 // offlineImage is kafkaimage.Name(""), which harness cannot import.
-const offlineImage = "chaosrun/kafka:" + DefaultKafkaVersion
+const offlineImage = "chaosrun/kafka:" + harness.DefaultKafkaVersion
 
 // dockerIT runs Kafka in containers from CHAOSRUN_IMAGE, default the
 // offline image. CHAOSRUN_DOCKER=required makes it required.
@@ -121,17 +125,17 @@ func (*dockerIT) name() string   { return "docker" }
 func (*dockerIT) required() bool { return os.Getenv("CHAOSRUN_DOCKER") == "required" }
 
 func (d *dockerIT) unready(*testing.T) string {
-	d.image = cmpOr(os.Getenv("CHAOSRUN_IMAGE"), offlineImage)
+	d.image = cmp.Or(os.Getenv("CHAOSRUN_IMAGE"), offlineImage)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if ok, why := DockerAvailable(ctx, d.image); !ok {
+	if ok, why := docker.DockerAvailable(ctx, d.image); !ok {
 		return fmt.Sprintf("%s (the tests run $CHAOSRUN_IMAGE, default %s)", why, offlineImage)
 	}
 	return ""
 }
 
 func (d *dockerIT) open(ctx context.Context, o itOptions) (itRun, error) {
-	rt, err := NewDockerRuntime(ctx, DockerOptions{Image: d.image, Root: o.root, JavaOpts: o.javaOpts, Logf: o.logf})
+	rt, err := docker.NewDockerRuntime(ctx, docker.DockerOptions{Image: d.image, Root: o.root, JavaOpts: o.javaOpts, Logf: o.logf})
 	if err != nil {
 		return nil, err
 	}

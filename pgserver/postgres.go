@@ -1,4 +1,4 @@
-package harness
+package pgserver
 
 import (
 	"context"
@@ -16,20 +16,17 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/chaosrun/chaosrun/internal/freeport"
+	"github.com/chaosrun/chaosrun/internal/lines"
+	"github.com/chaosrun/chaosrun/internal/procs"
 )
 
 // PostgreSQL as a real server for the kitchen display's database, started
 // from the machine's own installation (Debian's postgresql package) in the
 // run's directory, on a free loopback port. Like the Kafka JVMs it carries
 // the run markers on its command line, so a dead run's server is killed by
-// the next run's CleanLeftovers.
-
-// pgMarkerRun and pgMarkerDir are the markers as postgres takes them: custom
-// settings (-c chaosrun.run=<id>), accepted as placeholders.
-const (
-	pgMarkerRun = "chaosrun.run="
-	pgMarkerDir = "chaosrun.dir="
-)
+// the next run's cleanup of leftovers.
 
 // PostgresServer is a running PostgreSQL server of one run.
 type PostgresServer struct {
@@ -90,7 +87,9 @@ func pgVersion(binDir string) int {
 // refuses to run as root, so as root it runs as the unprivileged user
 // "postgres" (Debian's package creates it), or "nobody".
 func StartPostgres(ctx context.Context, runDir, runID, db string, logf func(string, ...any)) (*PostgresServer, error) {
-	logf = orNop(logf)
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
 	bin, err := FindPostgres()
 	if err != nil {
 		return nil, err
@@ -114,7 +113,7 @@ func StartPostgres(ctx context.Context, runDir, runID, db string, logf func(stri
 		}
 		return nil, fmt.Errorf("initdb: %w", err)
 	}
-	ports, err := freePorts(1)
+	ports, err := freeport.Pick(1)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +127,7 @@ func StartPostgres(ctx context.Context, runDir, runID, db string, logf func(stri
 	// database's latency is what faults give it, not the disk's.
 	p.cmd = exec.Command(filepath.Join(bin, "postgres"), "-D", p.data(), "-p", strconv.Itoa(p.Port),
 		"-h", "127.0.0.1", "-k", "", "-c", "fsync=off", "-c", "max_connections=300",
-		"-c", pgMarkerRun+runID, "-c", pgMarkerDir+runDir)
+		"-c", procs.SettingRun+runID, "-c", procs.SettingDir+runDir)
 	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
 	if err := p.cmd.Start(); err != nil {
@@ -226,7 +225,7 @@ func (p *PostgresServer) run(ctx context.Context, cred *syscall.Credential, name
 	cmd.Dir = p.dir
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("%w: %s", err, lastLines(string(out), 5))
+		return fmt.Errorf("%w: %s", err, lines.Joined(string(out), 5))
 	}
 	return nil
 }
@@ -243,7 +242,7 @@ func (p *PostgresServer) waitReady(ctx context.Context, db string) error {
 			return ctx.Err()
 		case <-time.After(50 * time.Millisecond):
 		}
-		c, err := net.DialTimeout("tcp", hostPort(p.Port), time.Second)
+		c, err := net.DialTimeout("tcp", freeport.HostPort(p.Port), time.Second)
 		if err != nil {
 			continue
 		}
@@ -258,7 +257,7 @@ func (p *PostgresServer) waitReady(ctx context.Context, db string) error {
 			return nil
 		}
 		if !strings.Contains(string(out), "starting up") && !strings.Contains(string(out), "Connection refused") {
-			return fmt.Errorf("createdb %s: %v: %s", db, err, lastLines(string(out), 3))
+			return fmt.Errorf("createdb %s: %v: %s", db, err, lines.Joined(string(out), 3))
 		}
 	}
 }
@@ -287,13 +286,5 @@ func (p *PostgresServer) Close() error {
 
 func (p *PostgresServer) logTail() string {
 	b, _ := os.ReadFile(filepath.Join(p.dir, "postgres.log"))
-	return lastLines(string(b), 5)
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, " | ")
+	return lines.Joined(string(b), 5)
 }

@@ -1,4 +1,4 @@
-package harness
+package freeport
 
 import (
 	"net"
@@ -6,11 +6,11 @@ import (
 )
 
 func TestFreePortsDistinctAndBindable(t *testing.T) {
-	a, err := freePorts(9)
+	a, err := Pick(9)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := freePorts(9)
+	b, err := Pick(9)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +23,7 @@ func TestFreePortsDistinctAndBindable(t *testing.T) {
 		if lo := ephemeralLow(); lo > lowestPort+1000 && (p < lowestPort || p >= lo) {
 			t.Errorf("port %d outside [%d, %d)", p, lowestPort, lo)
 		}
-		l, err := net.Listen("tcp", hostPort(p))
+		l, err := net.Listen("tcp", HostPort(p))
 		if err != nil {
 			t.Fatalf("port %d not bindable: %v", p, err)
 		}

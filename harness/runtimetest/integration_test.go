@@ -1,4 +1,4 @@
-package harness
+package runtimetest
 
 import (
 	"bufio"
@@ -7,8 +7,13 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/harness/docker"
+	"github.com/chaosrun/chaosrun/runtimes"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -21,7 +26,7 @@ type clusterCheck struct {
 	name string
 	// only names the one runtime the check applies to; "" is every runtime.
 	only string
-	run  func(ctx context.Context, t *testing.T, c *Cluster, rt Runtime)
+	run  func(ctx context.Context, t *testing.T, c *harness.Cluster, rt harness.Runtime)
 }
 
 var clusterChecks = []clusterCheck{
@@ -46,7 +51,7 @@ func TestClusterIntegration(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { it.remove(t, rt.RunID()) })
-		c, err := Start(ctx, rt, Config{
+		c, err := harness.Start(ctx, rt, harness.Config{
 			Logf:         t.Logf,
 			BrokerConfig: map[string]string{"num.partitions": "2"},
 			Features:     map[string]int{"eligible.leader.replicas.version": 0},
@@ -72,7 +77,7 @@ func TestClusterIntegration(t *testing.T) {
 }
 
 // closeLeavesNothing closes c twice and checks nothing of the run is left.
-func closeLeavesNothing(ctx context.Context, t *testing.T, c *Cluster, it itRuntime, rt itRun) {
+func closeLeavesNothing(ctx context.Context, t *testing.T, c *harness.Cluster, it itRuntime, rt itRun) {
 	runDir := rt.RunDir()
 	if err := c.Close(ctx); err != nil {
 		t.Fatal(err)
@@ -88,7 +93,7 @@ func closeLeavesNothing(ctx context.Context, t *testing.T, c *Cluster, it itRunt
 	}
 }
 
-func configAndFeatures(ctx context.Context, t *testing.T, c *Cluster, _ Runtime) {
+func configAndFeatures(ctx context.Context, t *testing.T, c *harness.Cluster, _ harness.Runtime) {
 	for id, p := range c.NodeConfigs() {
 		if p["num.partitions"] != "2" || !strings.HasPrefix(p["advertised.listeners"], "CLIENT://"+c.Addr(id)+",") {
 			t.Errorf("node %d config: %v", id, p)
@@ -112,7 +117,7 @@ func configAndFeatures(ctx context.Context, t *testing.T, c *Cluster, _ Runtime)
 	}
 }
 
-func produceConsume(ctx context.Context, t *testing.T, c *Cluster, _ Runtime) {
+func produceConsume(ctx context.Context, t *testing.T, c *harness.Cluster, _ harness.Runtime) {
 	const topic, count = "harness-it", 10
 	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Bootstrap()...), kgo.DefaultProduceTopic(topic),
 		kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
@@ -146,11 +151,11 @@ func produceConsume(ctx context.Context, t *testing.T, c *Cluster, _ Runtime) {
 	}
 }
 
-func killRestart(ctx context.Context, t *testing.T, c *Cluster, _ Runtime) {
+func killRestart(ctx context.Context, t *testing.T, c *harness.Cluster, _ harness.Runtime) {
 	if err := c.Kill(ctx, 2); err != nil {
 		t.Fatal(err)
 	}
-	if st, _ := c.State(2); st != StateStopped {
+	if st, _ := c.State(2); st != harness.StateStopped {
 		t.Errorf("state after kill = %s", st)
 	}
 	begin := time.Now()
@@ -167,7 +172,7 @@ func killRestart(ctx context.Context, t *testing.T, c *Cluster, _ Runtime) {
 	assertBrokers(ctx, t, c.Bootstrap(), 3)
 }
 
-func invalidTransitions(ctx context.Context, t *testing.T, c *Cluster, _ Runtime) {
+func invalidTransitions(ctx context.Context, t *testing.T, c *harness.Cluster, _ harness.Runtime) {
 	for name, op := range map[string]func(context.Context, int32) error{
 		"resume running": c.Resume, "start running": c.Start,
 	} {
@@ -180,14 +185,14 @@ func invalidTransitions(ctx context.Context, t *testing.T, c *Cluster, _ Runtime
 	}
 }
 
-func pauseResume(ctx context.Context, t *testing.T, c *Cluster, _ Runtime) {
+func pauseResume(ctx context.Context, t *testing.T, c *harness.Cluster, _ harness.Runtime) {
 	if err := c.Pause(ctx, 3); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Pause(ctx, 3); err == nil {
 		t.Error("pausing a paused node succeeded")
 	}
-	if st, _ := c.State(3); st != StatePaused {
+	if st, _ := c.State(3); st != harness.StatePaused {
 		t.Errorf("state after pause = %s", st)
 	}
 	if err := c.Resume(ctx, 3); err != nil {
@@ -199,7 +204,7 @@ func pauseResume(ctx context.Context, t *testing.T, c *Cluster, _ Runtime) {
 	assertBrokers(ctx, t, c.Bootstrap(), 3)
 }
 
-func disabledProxy(ctx context.Context, t *testing.T, c *Cluster, _ Runtime) {
+func disabledProxy(ctx context.Context, t *testing.T, c *harness.Cluster, _ harness.Runtime) {
 	p := c.Proxy(1)
 	p.Stop()
 	if conn, err := net.DialTimeout("tcp", c.Addr(1), time.Second); err == nil {
@@ -211,7 +216,7 @@ func disabledProxy(ctx context.Context, t *testing.T, c *Cluster, _ Runtime) {
 		t.Fatal(err)
 	}
 	mctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	_, _, err = brokerMetadata(mctx, cl)
+	_, err = brokerIDs(mctx, cl)
 	cancel()
 	cl.Close()
 	if err == nil {
@@ -227,7 +232,7 @@ func disabledProxy(ctx context.Context, t *testing.T, c *Cluster, _ Runtime) {
 }
 
 // pausedStopKill ends paused nodes both ways; both come back.
-func pausedStopKill(ctx context.Context, t *testing.T, c *Cluster, _ Runtime) {
+func pausedStopKill(ctx context.Context, t *testing.T, c *harness.Cluster, _ harness.Runtime) {
 	for id, end := range map[int32]func(context.Context, int32) error{2: c.Kill, 3: c.Stop} {
 		if err := c.Pause(ctx, id); err != nil {
 			t.Fatal(err)
@@ -239,7 +244,7 @@ func pausedStopKill(ctx context.Context, t *testing.T, c *Cluster, _ Runtime) {
 		if took := time.Since(begin); took > 20*time.Second {
 			t.Errorf("ending paused node %d took %s: SIGTERM waited for the stop timeout", id, took)
 		}
-		if st, _ := c.State(id); st != StateStopped {
+		if st, _ := c.State(id); st != harness.StateStopped {
 			t.Errorf("node %d state %s, want stopped", id, st)
 		}
 		if err := c.Start(ctx, id); err != nil {
@@ -251,10 +256,10 @@ func pausedStopKill(ctx context.Context, t *testing.T, c *Cluster, _ Runtime) {
 
 // unexpectedExit kills node 1's broker behind the runtime's back: the node
 // shows as exited with its status, and starts again.
-func unexpectedExit(ctx context.Context, t *testing.T, c *Cluster, rt Runtime) {
+func unexpectedExit(ctx context.Context, t *testing.T, c *harness.Cluster, rt harness.Runtime) {
 	status := killBehindBack(ctx, t, rt, 1)
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if st, _ := c.State(1); st == StateExited {
+		if st, _ := c.State(1); st == harness.StateExited {
 			break
 		}
 	}
@@ -270,18 +275,14 @@ func unexpectedExit(ctx context.Context, t *testing.T, c *Cluster, rt Runtime) {
 
 // killBehindBack SIGKILLs node id's broker without telling its runtime and
 // returns the exit status the runtime should report.
-func killBehindBack(ctx context.Context, t *testing.T, rt Runtime, id int32) string {
+func killBehindBack(ctx context.Context, t *testing.T, rt harness.Runtime, id int32) string {
 	switch rt := rt.(type) {
-	case *ProcessRuntime:
-		n, _ := rt.lookup(id)
-		n.mu.Lock()
-		err := n.cmd.Process.Kill()
-		n.mu.Unlock()
-		if err != nil {
+	case *harness.ProcessRuntime:
+		if err := syscall.Kill(rt.PID(id), syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
 		return "signal: killed"
-	case *DockerRuntime:
+	case *docker.DockerRuntime:
 		killContainer(ctx, t, rt, id)
 		return "exit code 137"
 	}
@@ -299,7 +300,7 @@ func assertBrokers(ctx context.Context, t *testing.T, seeds []string, want int) 
 	defer cl.Close()
 	mctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	_, ids, err := brokerMetadata(mctx, cl)
+	ids, err := brokerIDs(mctx, cl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +336,7 @@ func TestCrashedRunIsCleaned(t *testing.T) {
 			t.Fatal("nothing outlived the crashed run: nothing left to clean")
 		}
 		t.Logf("left by the crashed run: %v", before)
-		removed, err := CleanLeftovers(root, t.Logf)
+		removed, err := runtimes.CleanLeftovers(root, t.Logf)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -391,12 +392,12 @@ func TestStartFailuresTearDown(t *testing.T) {
 	cases := []struct {
 		name     string
 		javaOpts []string
-		cfg      Config
+		cfg      harness.Config
 		want     []string            // in the error on every runtime
 		wantOn   map[string][]string // and on one runtime
 	}{{
 		name: "bad broker config",
-		cfg:  Config{Nodes: 1, BrokerConfig: map[string]string{"num.network.threads": "many"}},
+		cfg:  harness.Config{Nodes: 1, BrokerConfig: map[string]string{"num.network.threads": "many"}},
 		want: []string{"Invalid value many for configuration num.network.threads"},
 		wantOn: map[string][]string{
 			"process": {"format storage"},        // a JVM of its own
@@ -405,7 +406,7 @@ func TestStartFailuresTearDown(t *testing.T) {
 	}, {
 		name:     "broker JVM exits",
 		javaOpts: []string{"-XX:+NoSuchFlag"},
-		cfg:      Config{Nodes: 2},
+		cfg:      harness.Config{Nodes: 2},
 		want:     []string{"exited while starting", "NoSuchFlag"},
 		wantOn:   map[string][]string{"process": {"stdout.log"}},
 	}}
@@ -419,9 +420,9 @@ func TestStartFailuresTearDown(t *testing.T) {
 					t.Fatal(err)
 				}
 				t.Cleanup(func() { it.remove(t, rt.RunID()) })
-				_, err = Start(ctx, rt, tc.cfg)
+				_, err = harness.Start(ctx, rt, tc.cfg)
 				if err == nil {
-					t.Fatal("Start succeeded")
+					t.Fatal("harness.Start succeeded")
 				}
 				for _, want := range slices.Concat(tc.want, tc.wantOn[it.name()]) {
 					if !strings.Contains(err.Error(), want) {

@@ -1,4 +1,4 @@
-package harness
+package docker
 
 import (
 	"context"
@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
+	"github.com/chaosrun/chaosrun/harness"
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 )
@@ -50,7 +50,7 @@ func runIsDead(labels map[string]string) bool {
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 		return true
 	}
-	lock, ok, err := tryLock(filepath.Join(dir, lockName))
+	lock, ok, err := harness.TryLock(filepath.Join(dir, harness.LockName))
 	if err != nil || !ok {
 		return false
 	}
@@ -79,7 +79,8 @@ func deadLeftovers(items []leftover, isDead func(map[string]string) bool) []left
 // CleanDockerLeftovers removes the containers and networks of dead runs
 // (see runIsDead), whatever their root, and returns what it removed as
 // "container NAME (run ID)" and "network NAME (run ID)". It fails when no
-// docker daemon answers. CleanLeftovers calls it when one does. Runs are
+// docker daemon answers. runtimes.CleanLeftovers calls it when one does
+// (Kind.Clean). Runs are
 // judged by their run dir on this machine: a daemon shared with chaosrun
 // runs on other machines would see theirs as dead.
 func CleanDockerLeftovers(ctx context.Context, logf func(string, ...any)) ([]string, error) {
@@ -88,20 +89,7 @@ func CleanDockerLeftovers(ctx context.Context, logf func(string, ...any)) ([]str
 		return nil, err
 	}
 	defer cli.Close()
-	return removeLeftovers(ctx, cli, labelChaosrun+"=1", runIsDead, orNop(logf))
-}
-
-// cleanDockerIfAnswering is CleanDockerLeftovers when a daemon answers and
-// nothing otherwise: a machine without docker has no containers to clean.
-func cleanDockerIfAnswering(logf func(string, ...any)) ([]string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cli, err := NewDockerClient(ctx)
-	if err != nil {
-		return nil, nil
-	}
-	defer cli.Close()
-	return removeLeftovers(ctx, cli, labelChaosrun+"=1", runIsDead, logf)
+	return removeLeftovers(ctx, cli, labelChaosrun+"=1", runIsDead, harness.OrNop(logf))
 }
 
 // removeLeftovers removes the containers, then the networks, that carry

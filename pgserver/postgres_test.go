@@ -1,4 +1,4 @@
-package harness
+package pgserver
 
 import (
 	"context"
@@ -9,6 +9,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chaosrun/chaosrun/runtimes"
+
+	"github.com/chaosrun/chaosrun/harness"
 )
 
 // needPostgres skips without a PostgreSQL installation, unless CI is set.
@@ -37,7 +41,7 @@ func TestPostgresStartsAndIsCleanedUp(t *testing.T) {
 	}
 	t.Cleanup(func() { os.RemoveAll(root) })
 	os.Chmod(root, 0o755)
-	dir, lock, err := createRunDir(root, "pgtest-1")
+	dir, lock, err := harness.CreateRunDir(root, "pgtest-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +71,7 @@ func TestPostgresStartsAndIsCleanedUp(t *testing.T) {
 	}
 	// The run dies without closing: its lock goes, the server stays.
 	lock.Close()
-	removed, err := CleanLeftovers(root, t.Logf)
+	removed, err := runtimes.CleanLeftovers(root, t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package harness
+package docker
 
 import (
 	"bytes"
@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"sync"
 	"time"
+
+	"github.com/chaosrun/chaosrun/harness"
 
 	"github.com/chaosrun/chaosrun/internal/lines"
 	cerrdefs "github.com/containerd/errdefs"
@@ -29,54 +30,27 @@ type dockerNode struct {
 	props     map[string]string
 	logf      func(string, ...any)
 
-	mu          sync.Mutex
-	state       NodeState
-	closed      bool
-	exitErr     error
-	containerID string        // empty until first created
-	gen         int           // counts starts, so a late watcher cannot mark a newer run
-	done        chan struct{} // closed when the current run of the container ended
-	isolated    bool
-}
-
-func (n *dockerNode) currentState() NodeState {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.state
-}
-
-func (n *dockerNode) setState(s NodeState) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.state = s
-}
-
-// transition moves from one of the allowed states to next; n.mu is held.
-func (n *dockerNode) transition(next NodeState, allowed ...NodeState) error {
-	if err := checkTransition(n.closed, n.state, n.exitErr, allowed); err != nil {
-		return err
-	}
-	n.state = next
-	return nil
+	harness.Lifecycle               // its mutex guards the fields below too
+	containerID       string        // empty until first created
+	gen               int           // counts starts, so a late watcher cannot mark a newer run
+	done              chan struct{} // closed when the current run of the container ended
+	isolated          bool
 }
 
 // markClosed bars later operations; Close removes the container.
 func (n *dockerNode) markClosed() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.closed = true
-	if n.state == StateRunning || n.state == StatePaused {
-		n.state = StateStopped
-	}
+	n.Lock()
+	defer n.Unlock()
+	n.Close(true)
 }
 
 // start creates and starts the container the first time, later starts it
 // again, then watches for its exit.
 func (n *dockerNode) start(ctx context.Context, r *DockerRuntime) error {
-	n.mu.Lock()
-	from, cid := n.state, n.containerID
-	err := n.transition(StateStarting, StatePlanned, StateStopped, StateExited)
-	n.mu.Unlock()
+	n.Lock()
+	from, cid := n.State(), n.containerID
+	err := n.Transition(harness.StateStarting, harness.StatePlanned, harness.StateStopped, harness.StateExited)
+	n.Unlock()
 	if err != nil {
 		return err
 	}
@@ -85,17 +59,17 @@ func (n *dockerNode) start(ctx context.Context, r *DockerRuntime) error {
 	} else {
 		_, err = r.cli.ContainerStart(ctx, cid, client.ContainerStartOptions{})
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
+	n.Lock()
+	defer n.Unlock()
 	if err != nil {
-		n.state = from
+		n.Put(from)
 		return err
 	}
 	n.containerID = cid
-	if n.closed {
-		return errClosed // Close removes the container
+	if n.Closed() {
+		return harness.ErrClosed // Close removes the container
 	}
-	n.state, n.exitErr = StateRunning, nil
+	n.Started()
 	n.gen++
 	n.done = make(chan struct{})
 	go n.watch(r, cid, n.gen, n.done)
@@ -123,13 +97,13 @@ func (r *DockerRuntime) createContainer(ctx context.Context, n *dockerNode) (str
 func (n *dockerNode) watch(r *DockerRuntime, cid string, gen int, done chan struct{}) {
 	defer close(done)
 	for {
-		res := r.cli.ContainerWait(r.ctx, cid, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
+		res := r.cli.ContainerWait(r.Context(), cid, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
 		select {
 		case w := <-res.Result:
 			n.exited(gen, fmt.Errorf("exit code %d", w.StatusCode))
 			return
 		case err := <-res.Error:
-			if r.ctx.Err() != nil {
+			if r.Context().Err() != nil {
 				return
 			}
 			if cerrdefs.IsNotFound(err) {
@@ -138,7 +112,7 @@ func (n *dockerNode) watch(r *DockerRuntime, cid string, gen int, done chan stru
 			}
 		}
 		select {
-		case <-r.ctx.Done():
+		case <-r.Context().Done():
 			return
 		case <-time.After(time.Second):
 		}
@@ -146,29 +120,25 @@ func (n *dockerNode) watch(r *DockerRuntime, cid string, gen int, done chan stru
 }
 
 func (n *dockerNode) exited(gen int, err error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
+	n.Lock()
+	defer n.Unlock()
 	if gen != n.gen {
 		return
 	}
-	n.exitErr = err
-	if n.state == StateRunning || n.state == StatePaused {
-		n.state = StateExited
-		n.logf("node %d exited unexpectedly: %v", n.id, err)
-	}
+	n.Ended(n.id, err, n.logf)
 }
 
 // stop ends a running or paused container: SIGKILL when kill is set, else
 // SIGTERM with SIGKILL after StopTimeout or when ctx ends.
 func (n *dockerNode) stop(ctx context.Context, r *DockerRuntime, kill bool) error {
-	n.mu.Lock()
-	wasPaused := n.state == StatePaused
-	if err := n.transition(StateStopping, StateRunning, StatePaused); err != nil {
-		n.mu.Unlock()
+	n.Lock()
+	wasPaused := n.State() == harness.StatePaused
+	if err := n.Transition(harness.StateStopping, harness.StateRunning, harness.StatePaused); err != nil {
+		n.Unlock()
 		return err
 	}
 	cid, done := n.containerID, n.done
-	n.mu.Unlock()
+	n.Unlock()
 	herr := r.halt(ctx, cid, wasPaused, kill)
 	var err error
 	if ctx.Err() != nil { // the caller gave up waiting: make sure it dies anyway
@@ -182,7 +152,7 @@ func (n *dockerNode) stop(ctx context.Context, r *DockerRuntime, kill bool) erro
 	case <-time.After(30 * time.Second):
 		err = errors.Join(err, herr, fmt.Errorf("container %s still running 30s after SIGKILL", n.name))
 	}
-	n.setState(StateStopped)
+	n.Set(harness.StateStopped)
 	return err
 }
 
@@ -206,51 +176,42 @@ func (r *DockerRuntime) halt(ctx context.Context, cid string, paused, kill bool)
 
 // pause freezes the container; docker returns once it is frozen.
 func (n *dockerNode) pause(ctx context.Context, r *DockerRuntime) error {
-	n.mu.Lock()
-	err := n.transition(StatePaused, StateRunning)
-	cid := n.containerID
-	n.mu.Unlock()
-	if err != nil {
+	return n.move(harness.StatePaused, harness.StateRunning, func(cid string) error {
+		_, err := r.cli.ContainerPause(ctx, cid, client.ContainerPauseOptions{})
 		return err
-	}
-	if _, err := r.cli.ContainerPause(ctx, cid, client.ContainerPauseOptions{}); err != nil {
-		n.revert(StatePaused, StateRunning)
-		return err
-	}
-	return nil
+	})
 }
 
 // resume thaws a paused container.
 func (n *dockerNode) resume(ctx context.Context, r *DockerRuntime) error {
-	n.mu.Lock()
-	err := n.transition(StateRunning, StatePaused)
+	return n.move(harness.StateRunning, harness.StatePaused, func(cid string) error {
+		_, err := r.cli.ContainerUnpause(ctx, cid, client.ContainerUnpauseOptions{})
+		return err
+	})
+}
+
+// move goes from one state to next and runs act on the container,
+// reverting when act fails.
+func (n *dockerNode) move(next, from harness.NodeState, act func(cid string) error) error {
+	n.Lock()
+	err := n.Transition(next, from)
 	cid := n.containerID
-	n.mu.Unlock()
+	n.Unlock()
 	if err != nil {
 		return err
 	}
-	if _, err := r.cli.ContainerUnpause(ctx, cid, client.ContainerUnpauseOptions{}); err != nil {
-		n.revert(StateRunning, StatePaused)
+	if err := act(cid); err != nil {
+		n.Revert(next, from)
 		return err
 	}
 	return nil
 }
 
-// revert undoes a transition whose docker call failed, unless the node has
-// moved on since (e.g. it exited).
-func (n *dockerNode) revert(from, to NodeState) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.state == from {
-		n.state = to
-	}
-}
-
 // logTail reads the last lines of the container's stdout and stderr.
 func (n *dockerNode) logTail(r *DockerRuntime, count int) string {
-	n.mu.Lock()
+	n.Lock()
 	cid := n.containerID
-	n.mu.Unlock()
+	n.Unlock()
 	if cid == "" {
 		return "(no container yet)"
 	}

@@ -1,4 +1,4 @@
-package harness
+package freeport
 
 import (
 	"fmt"
@@ -20,11 +20,11 @@ var handedOut = struct {
 	ports map[int]bool
 }{ports: map[int]bool{}}
 
-// freePorts returns n distinct ports that are free on 127.0.0.1 now. It
+// Pick returns n distinct ports that are free on 127.0.0.1 now. It
 // prefers ports below the kernel's ephemeral range: outgoing connections
 // (clients, proxies) then can never take a port while its node is down and
 // block the restart. It falls back to kernel-chosen ports.
-func freePorts(n int) ([]int, error) {
+func Pick(n int) ([]int, error) {
 	handedOut.Lock()
 	defer handedOut.Unlock()
 	var held []net.Listener
@@ -88,5 +88,5 @@ func ephemeralLow() int {
 	return v
 }
 
-// hostPort joins 127.0.0.1 and a port.
-func hostPort(p int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(p)) }
+// HostPort joins 127.0.0.1 and a port.
+func HostPort(p int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(p)) }

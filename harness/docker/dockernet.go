@@ -1,9 +1,11 @@
-package harness
+package docker
 
 import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/chaosrun/chaosrun/harness"
 
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
@@ -55,24 +57,24 @@ func (r *DockerRuntime) RejoinNode(ctx context.Context, id int32) error {
 
 // partition disconnects (isolate) or reconnects the container.
 func (n *dockerNode) partition(ctx context.Context, r *DockerRuntime, isolate bool) error {
-	n.mu.Lock()
+	n.Lock()
 	cid, was := n.containerID, n.isolated
 	switch {
-	case n.closed:
-		n.mu.Unlock()
-		return errClosed
+	case n.Closed():
+		n.Unlock()
+		return harness.ErrClosed
 	case cid == "":
-		n.mu.Unlock()
-		return fmt.Errorf("node is %s: start it before partitioning it", n.state)
+		n.Unlock()
+		return fmt.Errorf("node is %s: start it before partitioning it", n.State())
 	case was == isolate && isolate:
-		n.mu.Unlock()
+		n.Unlock()
 		return errors.New("node is already isolated")
 	case was == isolate:
-		n.mu.Unlock()
+		n.Unlock()
 		return errors.New("node is not isolated")
 	}
 	n.isolated = isolate // claimed now, so concurrent calls cannot both pass
-	n.mu.Unlock()
+	n.Unlock()
 	var err error
 	if isolate {
 		_, err = r.cli.NetworkDisconnect(ctx, r.nets.peers, client.NetworkDisconnectOptions{Container: cid, Force: true})
@@ -84,9 +86,9 @@ func (n *dockerNode) partition(ctx context.Context, r *DockerRuntime, isolate bo
 		err = wrapIf(err, "connect to network %s", r.nets.peers)
 	}
 	if err != nil {
-		n.mu.Lock()
+		n.Lock()
 		n.isolated = was
-		n.mu.Unlock()
+		n.Unlock()
 	}
 	return err
 }

@@ -1,28 +1,31 @@
-package harness
+package docker
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/chaosrun/chaosrun/harness"
+
+	"github.com/chaosrun/chaosrun/internal/freeport"
 )
 
 func TestDockerPropertiesUseAliasesAndTheProxy(t *testing.T) {
-	specs := []NodeSpec{
+	specs := []harness.NodeSpec{
 		{ID: 1, Controller: true, ClientAdvertised: "127.0.0.1:9001", ClusterSize: 3},
 		{ID: 2, Controller: true, ClientAdvertised: "127.0.0.1:9002", ClusterSize: 3},
 		{ID: 3, ClientAdvertised: "127.0.0.1:9003", ClusterSize: 3, Overrides: map[string]string{"num.partitions": "6"}},
 	}
 	addrs := dockerAddrs(specs)
-	voters := quorumVoters(specs, addrs)
+	voters := harness.QuorumVoters(specs, addrs)
 	if voters != "1@node-1:9093,2@node-2:9093" {
 		t.Errorf("voters = %q", voters)
 	}
-	p := brokerProperties(specs[0], addrs[1], voters, containerDataDir)
+	p := harness.BrokerProperties(specs[0], addrs[1], voters, containerDataDir)
 	for k, v := range map[string]string{
 		"listeners":            "CLIENT://0.0.0.0:9092,INTERNAL://0.0.0.0:9094,CONTROLLER://0.0.0.0:9093",
 		"advertised.listeners": "CLIENT://127.0.0.1:9001,INTERNAL://node-1:9094",
@@ -33,7 +36,7 @@ func TestDockerPropertiesUseAliasesAndTheProxy(t *testing.T) {
 			t.Errorf("node 1 %s = %q, want %q", k, p[k], v)
 		}
 	}
-	p3 := brokerProperties(specs[2], addrs[3], voters, containerDataDir)
+	p3 := harness.BrokerProperties(specs[2], addrs[3], voters, containerDataDir)
 	if p3["listeners"] != "CLIENT://0.0.0.0:9092,INTERNAL://0.0.0.0:9094" || p3["process.roles"] != "broker" || p3["num.partitions"] != "6" {
 		t.Errorf("broker-only node 3: %v", p3)
 	}
@@ -44,17 +47,17 @@ func TestDockerPropertiesUseAliasesAndTheProxy(t *testing.T) {
 func unitDockerRuntime(t *testing.T) *DockerRuntime {
 	t.Helper()
 	r := &DockerRuntime{opts: dockerDefaults(DockerOptions{RunID: "unit"})}
-	r.init("unit", "", nil)
-	t.Cleanup(r.cancel)
+	r.Init("unit", "", nil)
+	t.Cleanup(func() { r.Shut(nil) })
 	return r
 }
 
 func TestDockerRuntimePlan(t *testing.T) {
 	r := unitDockerRuntime(t)
-	if r.opts.Image != "apache/kafka:"+DefaultKafkaVersion {
+	if r.opts.Image != "apache/kafka:"+harness.DefaultKafkaVersion {
 		t.Errorf("default image %q", r.opts.Image)
 	}
-	specs := []NodeSpec{
+	specs := []harness.NodeSpec{
 		{ID: 1, Controller: true, ClientAdvertised: "127.0.0.1:1", ClusterID: "c", ClusterSize: 2},
 		{ID: 2, ClientAdvertised: "127.0.0.1:2", ClusterID: "c", ClusterSize: 2},
 	}
@@ -68,7 +71,7 @@ func TestDockerRuntimePlan(t *testing.T) {
 	if plans[1].Properties["advertised.listeners"] != "CLIENT://127.0.0.1:2,INTERNAL://node-2:9094" {
 		t.Errorf("node 2 properties: %v", plans[1].Properties)
 	}
-	if n := r.nodes[2]; n.name != "chaosrun-unit-node-2" || hostPort(n.hostPort) != plans[1].Upstream {
+	if n, _ := r.Lookup(2); n.name != "chaosrun-unit-node-2" || freeport.HostPort(n.hostPort) != plans[1].Upstream {
 		t.Errorf("node 2: name %q, host port %d", n.name, n.hostPort)
 	}
 	if _, err := r.Plan(context.Background(), specs); err == nil {
@@ -79,8 +82,8 @@ func TestDockerRuntimePlan(t *testing.T) {
 func TestDockerRuntimeInvalidTransitions(t *testing.T) {
 	r := unitDockerRuntime(t)
 	ctx := context.Background()
-	spec := NodeSpec{ID: 1, Controller: true, ClientAdvertised: "127.0.0.1:1", ClusterID: "c", ClusterSize: 1}
-	if _, err := r.Plan(ctx, []NodeSpec{spec}); err != nil {
+	spec := harness.NodeSpec{ID: 1, Controller: true, ClientAdvertised: "127.0.0.1:1", ClusterID: "c", ClusterSize: 1}
+	if _, err := r.Plan(ctx, []harness.NodeSpec{spec}); err != nil {
 		t.Fatal(err)
 	}
 	for verb, op := range map[string]func(context.Context, int32) error{
@@ -96,7 +99,7 @@ func TestDockerRuntimeInvalidTransitions(t *testing.T) {
 	if err := r.ResumeNode(ctx, 5); err == nil || !strings.Contains(err.Error(), "unknown node 5") {
 		t.Errorf("unknown node: err = %v", err)
 	}
-	if st, err := r.State(1); err != nil || st != StatePlanned {
+	if st, err := r.State(1); err != nil || st != harness.StatePlanned {
 		t.Errorf("State = %s, %v", st, err)
 	}
 	if tail := r.LogTail(1, 10); !strings.Contains(tail, "no container") {
@@ -134,12 +137,12 @@ func TestShellQuoteRoundTrips(t *testing.T) {
 
 func TestRunIsDeadAndDeadLeftovers(t *testing.T) {
 	root := t.TempDir()
-	live, lock, err := createRunDir(root, "live")
+	live, lock, err := harness.CreateRunDir(root, "live")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer lock.Close()
-	dead := filepath.Join(root, runDirPrefix+"dead")
+	dead := filepath.Join(root, "run-dead")
 	if err := os.MkdirAll(dead, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -170,25 +173,7 @@ func TestRunIsDeadAndDeadLeftovers(t *testing.T) {
 	if calls["live"] != 1 || calls["dead"] != 1 {
 		t.Errorf("liveness decided %v times per run, want once", calls)
 	}
-	if _, ok, _ := tryLock(filepath.Join(live, lockName)); ok {
+	if _, ok, _ := harness.TryLock(filepath.Join(live, harness.LockName)); ok {
 		t.Error("checking liveness released the live run's lock")
-	}
-}
-
-// namedRuntime is a Runtime that only has a name.
-type namedRuntime struct {
-	Runtime
-	name string
-}
-
-func (r namedRuntime) Name() string { return r.name }
-
-func TestIsolateNeedsAPartitioner(t *testing.T) {
-	c := &Cluster{rt: namedRuntime{name: "process"}}
-	for _, op := range []func(context.Context, int32) error{c.Isolate, c.Rejoin} {
-		err := op(context.Background(), 1)
-		if !errors.Is(err, ErrCannotIsolate) || !strings.Contains(err.Error(), "the process runtime cannot isolate a broker; use --runtime docker") {
-			t.Errorf("err = %v", err)
-		}
 	}
 }

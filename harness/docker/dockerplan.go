@@ -1,4 +1,4 @@
-package harness
+package docker
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/chaosrun/chaosrun/harness"
 
 	"github.com/chaosrun/chaosrun/internal/javaprops"
 	"github.com/moby/moby/api/types/container"
@@ -44,12 +46,12 @@ func dockerAlias(id int32) string { return fmt.Sprintf("node-%d", id) }
 
 // dockerAddrs lays out listeners inside the containers: everything binds
 // all interfaces on fixed ports; peers reach INTERNAL and CONTROLLER by
-// alias. CLIENT is advertised at the node's proxy (NodeSpec), not here.
-func dockerAddrs(specs []NodeSpec) map[int32]nodeAddrs {
-	out := map[int32]nodeAddrs{}
+// alias. CLIENT is advertised at the node's proxy (harness.NodeSpec), not here.
+func dockerAddrs(specs []harness.NodeSpec) map[int32]harness.NodeAddrs {
+	out := map[int32]harness.NodeAddrs{}
 	for _, s := range specs {
 		alias := dockerAlias(s.ID)
-		a := nodeAddrs{
+		a := harness.NodeAddrs{
 			ClientBind:         fmt.Sprintf("0.0.0.0:%d", containerClient),
 			InternalBind:       fmt.Sprintf("0.0.0.0:%d", containerIntern),
 			InternalAdvertised: fmt.Sprintf("%s:%d", alias, containerIntern),
@@ -69,7 +71,7 @@ func dockerAddrs(specs []NodeSpec) map[int32]nodeAddrs {
 func launcherScript(javaOpts []string, clusterID string, features map[string]int) string {
 	conf := func(name string) string { return containerConfDir + "/" + name }
 	common := []string{"-Dlog4j2.configurationFile=" + conf("log4j2.properties"), "-cp", ImageLibsDir + "/*"}
-	format := slices.Concat([]string{"java"}, toolJavaOpts, common, []string{
+	format := slices.Concat([]string{"java"}, harness.ToolJavaOpts, common, []string{
 		"kafka.tools.StorageTool", "format", "--cluster-id=" + clusterID, "--config=" + conf("server.properties"),
 	})
 	names := make([]string, 0, len(features))
@@ -132,7 +134,7 @@ func consoleLog4j() map[string]string {
 // alias only on peers), CLIENT published on 127.0.0.1 at the planned host
 // port, the launcher and config files copied in, run labels.
 func (r *DockerRuntime) containerRequest(n *dockerNode) testcontainers.GenericContainerRequest {
-	labels := runLabels(r.opts.RunID, r.runDir)
+	labels := runLabels(r.opts.RunID, r.RunDir())
 	labels[labelNode] = strconv.Itoa(int(n.id))
 	clientPort := network.MustParsePort(fmt.Sprintf("%d/tcp", containerClient))
 	file := func(name, content string, mode int64) testcontainers.ContainerFile {

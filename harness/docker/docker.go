@@ -1,10 +1,15 @@
-package harness
+package docker
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/chaosrun/chaosrun/harness"
+
+	"github.com/chaosrun/chaosrun/internal/freeport"
 )
 
 // DockerOptions configure a DockerRuntime. Every field is optional.
@@ -14,20 +19,23 @@ type DockerOptions struct {
 	// and kafkaimage's have. A missing image is pulled.
 	Image string
 	// Version is the Kafka version in the image (default: the image's
-	// chaosrun.kafka.version label, else DefaultKafkaVersion). It must match
+	// chaosrun.kafka.version label, else harness.DefaultKafkaVersion). It must match
 	// that label when both are set.
 	Version string
 	// RunID names the run (default: time plus random suffix).
 	RunID string
-	// Root holds run dirs (default DefaultRoot()); the run dir holds only
+	// Root holds run dirs (default harness.DefaultRoot()); the run dir holds only
 	// the lock that marks the run alive.
 	Root string
-	// JavaOpts are the broker JVM options (default DefaultJavaOpts()).
+	// JavaOpts are the broker JVM options (default harness.DefaultJavaOpts()).
 	JavaOpts []string
 	// StopTimeout bounds a graceful stop before SIGKILL (default 30 s).
 	StopTimeout time.Duration
 	// Logf receives progress and unexpected node exits.
 	Logf func(string, ...any)
+	// Clean removes dead runs' leftovers first (nil: run dirs and marked
+	// processes only; package runtimes passes every runtime's cleanup).
+	Clean harness.Cleaner
 }
 
 // DockerRuntime runs each node as a container on a local docker daemon,
@@ -38,7 +46,7 @@ type DockerOptions struct {
 // container's published ports to another network it is on, and unpublishes
 // them when it is on none.
 type DockerRuntime struct {
-	runBase[*dockerNode] // Close's cancel also ends the exit watchers
+	harness.RunBase[*dockerNode] // Close's cancel also ends the exit watchers
 
 	opts    DockerOptions
 	version string
@@ -47,8 +55,8 @@ type DockerRuntime struct {
 }
 
 var (
-	_ Runtime     = (*DockerRuntime)(nil)
-	_ Partitioner = (*DockerRuntime)(nil)
+	_ harness.Runtime     = (*DockerRuntime)(nil)
+	_ harness.Partitioner = (*DockerRuntime)(nil)
 )
 
 // The image contract: what any image must hold for the docker runtime to
@@ -67,7 +75,7 @@ const (
 // creates and locks this run's dir and creates the run's networks.
 func NewDockerRuntime(ctx context.Context, opts DockerOptions) (*DockerRuntime, error) {
 	opts = dockerDefaults(opts)
-	if err := checkRunID(opts.RunID); err != nil {
+	if err := harness.CheckRunID(opts.RunID); err != nil {
 		return nil, err
 	}
 	cli, err := NewDockerClient(ctx)
@@ -83,18 +91,11 @@ func NewDockerRuntime(ctx context.Context, opts DockerOptions) (*DockerRuntime, 
 }
 
 func dockerDefaults(o DockerOptions) DockerOptions {
-	runDefaults(&o.Logf, &o.RunID, &o.Root, &o.JavaOpts, &o.StopTimeout)
+	harness.RunDefaults(&o.Logf, &o.RunID, &o.Root, &o.JavaOpts, &o.StopTimeout)
 	if o.Image == "" {
-		o.Image = "apache/kafka:" + cmpOr(o.Version, DefaultKafkaVersion)
+		o.Image = "apache/kafka:" + cmp.Or(o.Version, harness.DefaultKafkaVersion)
 	}
 	return o
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 func newDockerRun(ctx context.Context, cli *dockerClient, opts DockerOptions) (*DockerRuntime, error) {
@@ -106,10 +107,10 @@ func newDockerRun(ctx context.Context, cli *dockerClient, opts DockerOptions) (*
 		return nil, err
 	}
 	r := &DockerRuntime{opts: opts, version: version, cli: cli}
-	if err := r.open(opts.Root, opts.RunID, opts.Logf); err != nil {
+	if err := r.Open(opts.Root, opts.RunID, opts.Logf, opts.Clean); err != nil {
 		return nil, err
 	}
-	if r.nets, err = createNets(ctx, cli, r.runID, r.runDir); err != nil {
+	if r.nets, err = createNets(ctx, cli, r.RunID(), r.RunDir()); err != nil {
 		r.Close(context.WithoutCancel(ctx))
 		return nil, err
 	}
@@ -125,7 +126,7 @@ func imageVersion(ctx context.Context, cli *dockerClient, opts DockerOptions) (s
 	got := labels[ImageVersionLabel]
 	switch {
 	case got == "":
-		return cmpOr(opts.Version, DefaultKafkaVersion), nil
+		return cmp.Or(opts.Version, harness.DefaultKafkaVersion), nil
 	case opts.Version != "" && opts.Version != got:
 		return "", fmt.Errorf("image %s holds Kafka %s, not %s", opts.Image, got, opts.Version)
 	}
@@ -138,39 +139,32 @@ func (r *DockerRuntime) Name() string { return "docker" }
 // KafkaVersion is the Kafka version the image holds.
 func (r *DockerRuntime) KafkaVersion() string { return r.version }
 
-// RunID identifies this run; its containers and networks carry the label
-// chaosrun.run=<RunID>.
-func (r *DockerRuntime) RunID() string { return r.runID }
-
-// RunDir is <Root>/run-<RunID>, holding the run's lock; Close removes it.
-func (r *DockerRuntime) RunDir() string { return r.runDir }
-
 // Image is the image the nodes run.
 func (r *DockerRuntime) Image() string { return r.opts.Image }
 
 // Plan fixes every node's properties and the host port (127.0.0.1) its
 // CLIENT listener is published on; nothing is created until StartNode.
-func (r *DockerRuntime) Plan(ctx context.Context, specs []NodeSpec) ([]NodePlan, error) {
-	return r.plan(specs, r.layout)
+func (r *DockerRuntime) Plan(ctx context.Context, specs []harness.NodeSpec) ([]harness.NodePlan, error) {
+	return r.PlanNodes(specs, r.layout)
 }
 
 // layout picks every node's host port and container name.
-func (r *DockerRuntime) layout(specs []NodeSpec) (map[int32]*dockerNode, []NodePlan, error) {
-	ports, err := freePorts(len(specs))
+func (r *DockerRuntime) layout(specs []harness.NodeSpec) (map[int32]*dockerNode, []harness.NodePlan, error) {
+	ports, err := freeport.Pick(len(specs))
 	if err != nil {
 		return nil, nil, fmt.Errorf("plan: host ports: %w", err)
 	}
 	addrs := dockerAddrs(specs)
-	voters := quorumVoters(specs, addrs)
-	nodes, plans := map[int32]*dockerNode{}, make([]NodePlan, 0, len(specs))
+	voters := harness.QuorumVoters(specs, addrs)
+	nodes, plans := map[int32]*dockerNode{}, make([]harness.NodePlan, 0, len(specs))
 	for i, s := range specs {
 		n := &dockerNode{
-			id: s.ID, name: fmt.Sprintf("chaosrun-%s-node-%d", r.runID, s.ID), hostPort: ports[i],
-			clusterID: s.ClusterID, features: s.Features, logf: r.opts.Logf, state: StatePlanned,
-			props: brokerProperties(s, addrs[s.ID], voters, containerDataDir),
+			id: s.ID, name: fmt.Sprintf("chaosrun-%s-node-%d", r.RunID(), s.ID), hostPort: ports[i],
+			clusterID: s.ClusterID, features: s.Features, logf: r.opts.Logf, Lifecycle: harness.NewLifecycle(),
+			props: harness.BrokerProperties(s, addrs[s.ID], voters, containerDataDir),
 		}
 		nodes[s.ID] = n
-		plans = append(plans, NodePlan{ID: s.ID, Upstream: hostPort(n.hostPort), Properties: n.props})
+		plans = append(plans, harness.NodePlan{ID: s.ID, Upstream: freeport.HostPort(n.hostPort), Properties: n.props})
 	}
 	return nodes, plans, nil
 }
@@ -178,8 +172,8 @@ func (r *DockerRuntime) layout(specs []NodeSpec) (map[int32]*dockerNode, []NodeP
 // act runs op on node id as do does, with a context Close cancels too:
 // docker calls in flight end at once.
 func (r *DockerRuntime) act(ctx context.Context, verb string, id int32, op func(context.Context, *dockerNode) error) error {
-	return r.do(verb, id, func(n *dockerNode) error {
-		ctx, cancel := r.bound(ctx)
+	return r.Do(verb, id, func(n *dockerNode) error {
+		ctx, cancel := r.Bound(ctx)
 		defer cancel()
 		return op(ctx, n)
 	})
@@ -215,16 +209,16 @@ func (r *DockerRuntime) ResumeNode(ctx context.Context, id int32) error {
 }
 
 // State reports the node's lifecycle state.
-func (r *DockerRuntime) State(id int32) (NodeState, error) {
-	var s NodeState
-	err := r.do("state of", id, func(n *dockerNode) error { s = n.currentState(); return nil })
+func (r *DockerRuntime) State(id int32) (harness.NodeState, error) {
+	var s harness.NodeState
+	err := r.Do("state of", id, func(n *dockerNode) error { s = n.Current(); return nil })
 	return s, err
 }
 
 // LogTail returns the last n lines of the container's output: the
 // launcher, storage format and the broker's log4j (WARN and start/stop).
 func (r *DockerRuntime) LogTail(id int32, n int) string {
-	node, ok := r.lookup(id)
+	node, ok := r.Lookup(id)
 	if !ok {
 		return fmt.Sprintf("(unknown node %d)", id)
 	}
@@ -236,20 +230,47 @@ func (r *DockerRuntime) LogTail(id int32, n int) string {
 // and releases its lock. Concurrent and repeated calls wait for the first
 // and return its result.
 func (r *DockerRuntime) Close(ctx context.Context) error {
-	return r.closeRun(func() error { return r.close(ctx) })
+	return r.CloseOnce(func() error { return r.close(ctx) })
 }
 
 func (r *DockerRuntime) close(ctx context.Context) error {
 	// Removal must happen even when ctx is done, e.g. closing on a signal.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
-	r.shut((*dockerNode).markClosed)
-	r.inflight.Wait()
+	r.Shut((*dockerNode).markClosed)
+	r.WaitIdle()
 	// By label, not by what this runtime remembers: a create that was cut
 	// short may have left a container it never learned the id of.
-	_, err := removeLeftovers(ctx, r.cli, labelRun+"="+r.runID,
+	_, err := removeLeftovers(ctx, r.cli, labelRun+"="+r.RunID(),
 		func(map[string]string) bool { return true }, func(string, ...any) {})
-	err = errors.Join(err, r.release())
+	err = errors.Join(err, r.Release())
 	r.cli.Close()
 	return err
+}
+
+// Kind registers the docker runtime (see package runtimes); its Clean
+// removes dead runs' containers and networks when a daemon answers.
+var Kind = harness.RuntimeKind{
+	Name:      "docker",
+	Abilities: []harness.Ability{harness.AbilityKill, harness.AbilityStop, harness.AbilityPause, harness.AbilityIsolate},
+	Usable: func(ctx context.Context, o harness.RuntimeOptions) (bool, string) {
+		return DockerAvailable(ctx, o.Image)
+	},
+	New: func(ctx context.Context, o harness.RuntimeOptions) (harness.Instance, error) {
+		return NewDockerRuntime(ctx, DockerOptions{Image: o.Image, RunID: o.RunID, Logf: o.Logf, Clean: o.Clean})
+	},
+	Clean: cleanDockerIfAnswering,
+}
+
+// cleanDockerIfAnswering is CleanDockerLeftovers when a daemon answers and
+// nothing otherwise: a machine without docker has no containers to clean.
+func cleanDockerIfAnswering(logf func(string, ...any)) ([]string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cli, err := NewDockerClient(ctx)
+	if err != nil {
+		return nil, nil
+	}
+	defer cli.Close()
+	return removeLeftovers(ctx, cli, labelChaosrun+"=1", runIsDead, logf)
 }
