@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/assertions"
-	"github.com/chaosrun/chaosrun/clientconf"
 	"github.com/chaosrun/chaosrun/kitchen"
 	"github.com/chaosrun/chaosrun/kitchendb"
 	"github.com/chaosrun/chaosrun/load"
@@ -77,9 +76,6 @@ type Workload struct {
 	// Transactions shapes the transactions of producers with a
 	// transactional.id; default 10 records each, none aborted on purpose.
 	Transactions *Transactions `yaml:"transactions"`
-
-	// ProducerConfig is Producer mapped onto franz-go, filled by validation.
-	ProducerConfig clientconf.ProducerConfig `yaml:"-"`
 }
 
 // The clients a workload can run on.
@@ -126,9 +122,6 @@ type Consumer struct {
 	DeadLetterTopic string        `yaml:"dead_letter_topic"` // default <topic>.dlq
 	Lookup          *Lookup       `yaml:"lookup"`            // ask the order service for each order's dishes
 	Output          *Output       `yaml:"output"`            // forward each processed record (consume-transform-produce)
-
-	// ClientConfig is Config mapped onto franz-go, filled by validation.
-	ClientConfig clientconf.ConsumerConfig `yaml:"-"`
 }
 
 // Output makes the kitchen display a consume-transform-produce stage: each
@@ -137,9 +130,6 @@ type Consumer struct {
 type Output struct {
 	Topic    string   `yaml:"topic"`    // default <topic>.tickets
 	Producer Settings `yaml:"producer"` // Java producer settings of the forwarding producer
-
-	// ProducerConfig is Producer mapped onto franz-go, filled by validation.
-	ProducerConfig clientconf.ProducerConfig `yaml:"-"`
 }
 
 // Lookup is the kitchen display's call to the order service.

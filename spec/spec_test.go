@@ -234,11 +234,8 @@ func TestParseKeepsParsedSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Workload.Key != orders.KeyOrder || s.Workload.ProducerConfig.Acks != "all" || !s.Workload.ProducerConfig.Idempotent {
-		t.Errorf("producer side: key %q, config %+v", s.Workload.Key, s.Workload.ProducerConfig)
-	}
-	if s.Consumer.ClientConfig.MaxPollRecords != 100 || len(s.Consumer.ClientConfig.Opts) == 0 {
-		t.Errorf("consumer config: %+v", s.Consumer.ClientConfig)
+	if s.Workload.Key != orders.KeyOrder {
+		t.Errorf("producer side: key %q", s.Workload.Key)
 	}
 	if s.Assertions.Criteria != assertions.DefaultCriteria() {
 		t.Errorf("thresholds: %+v, want the catalog's defaults", s.Assertions.Criteria)
