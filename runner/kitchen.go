@@ -55,8 +55,7 @@ func (r *run) openDownstream(ctx context.Context, cluster *harness.Cluster, runD
 func (d *downstream) startService(r *run, cluster *harness.Cluster) error {
 	spec := orderservice.ServiceSpec{}
 	if svc := r.s.Service; svc != nil {
-		spec = orderservice.ServiceSpec{ServiceTime: svc.ServiceTime, Capacity: svc.Capacity, Overload: svc.Overload,
-			ReplicaLag: svc.ReplicaLag, StaleReads: svc.StaleReads}
+		spec = svc.Service()
 	}
 	svc, err := orderservice.StartOrderService(spec)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/chaosrun/chaosrun/kitchendb"
 	"github.com/chaosrun/chaosrun/load"
 	"github.com/chaosrun/chaosrun/orders"
+	"github.com/chaosrun/chaosrun/orderservice"
 	"github.com/chaosrun/chaosrun/thresholds"
 )
 
@@ -145,6 +146,12 @@ type OrderService struct {
 	Overload    string        `yaml:"overload"`     // beyond capacity: reject (503, default) or queue
 	ReplicaLag  time.Duration `yaml:"replica_lag"`  // details readable only this long after the order was written
 	StaleReads  string        `yaml:"stale_reads"`  // inside the lag: partial (default) or not-found
+}
+
+// Service is the order service these settings start.
+func (o *OrderService) Service() orderservice.ServiceSpec {
+	return orderservice.ServiceSpec{ServiceTime: o.ServiceTime, Capacity: o.Capacity, Overload: o.Overload,
+		ReplicaLag: o.ReplicaLag, StaleReads: o.StaleReads}
 }
 
 // Sink is the kitchen display's database.
