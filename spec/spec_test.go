@@ -230,7 +230,8 @@ func TestPhasesSetTheDuration(t *testing.T) {
 	}
 }
 
-// Validation keeps what it parsed: the runner never parses again.
+// Validation keeps what it parsed; client settings it only checks (the
+// runner compiles its own, see runner.CompileClients).
 func TestParseKeepsParsedSettings(t *testing.T) {
 	s, err := Parse("good.yaml", []byte(good))
 	if err != nil {
