@@ -10,6 +10,7 @@ import (
 
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/load"
+	"github.com/chaosrun/chaosrun/runner"
 	"github.com/chaosrun/chaosrun/spec"
 	"github.com/chaosrun/chaosrun/thresholds"
 )
@@ -154,7 +155,12 @@ func NewPlan(file string, sweeps []Sweep, underFault string) (*Plan, error) {
 			bad.List = append(bad.List, spec.AsErrors(err).List...)
 			continue
 		}
-		if s.Workload.ProducerConfig.Acks == "0" {
+		cl, err := runner.CompileClients(s)
+		if err != nil {
+			bad.List = append(bad.List, spec.AsErrors(err).List...)
+			continue
+		}
+		if cl.Producer.Acks == "0" {
 			// Nothing is ever acked: no rate could be shown to hold.
 			bad.List = append(bad.List, s.ErrorAt("workload.producer.acks",
 				"acks=0: a capacity search needs acks to judge the producers by; use 1 or all").List...)

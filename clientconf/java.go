@@ -1,6 +1,7 @@
 package clientconf
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +25,22 @@ type JavaClient struct {
 	Producer  map[string]string // the scenario's producer settings, as written
 	Consumer  map[string]string // the scenario's consumer settings, as written
 	LogDir    string            // each process's log (stderr) goes here; empty: discarded
+}
+
+// JavaProducerConfig is what is known of a Java producer from its written
+// settings, before the Java client reports its effective ones.
+func JavaProducerConfig(written map[string]string) ProducerConfig {
+	acks := cmp.Or(written["acks"], "all")
+	if acks == "-1" {
+		acks = "all"
+	}
+	return ProducerConfig{Acks: acks, Resolved: written}
+}
+
+// JavaConsumerConfig is JavaProducerConfig's consumer side.
+func JavaConsumerConfig(written map[string]string) ConsumerConfig {
+	return ConsumerConfig{Resolved: written, AutoCommit: written["enable.auto.commit"] == "true",
+		Static: written["group.instance.id"] != ""}
 }
 
 // ProducerSettings are producer i's settings: the scenario's, and what

@@ -1,7 +1,6 @@
 package clientconf
 
 import (
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sort"
@@ -10,26 +9,14 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/chaosrun/chaosrun/internal/problem"
 )
 
 // Setting is one client setting in the Java client's name, as a user wrote it.
 type Setting struct {
 	Key   string
 	Value string
-}
-
-// SettingError names the setting a client configuration was refused for.
-type SettingError struct {
-	Key   string
-	Value string
-	Msg   string
-}
-
-func (e *SettingError) Error() string {
-	if e.Value == "" {
-		return fmt.Sprintf("%s: %s", e.Key, e.Msg)
-	}
-	return fmt.Sprintf("%s=%q: %s", e.Key, e.Value, e.Msg)
 }
 
 // ProducerConfig is a producer configuration mapped onto franz-go.
@@ -255,41 +242,45 @@ var balancers = map[string]func() kgo.GroupBalancer{
 	"cooperative-sticky": kgo.CooperativeStickyBalancer,
 }
 
+// refused is the problem with setting key; Field is the setting's name.
+func refused(key, msg string) problem.List { return problem.List{{Field: key, Msg: msg}} }
+
 // ProducerOptions maps Java producer settings onto franz-go options. Unknown or
-// unsupported names and contradictory combinations are errors.
-func ProducerOptions(settings []Setting) (ProducerConfig, error) {
+// unsupported names and contradictory combinations are problems, each at the
+// setting's name.
+func ProducerOptions(settings []Setting) (ProducerConfig, problem.List) {
 	// buffer.memory alone bounds buffering, as in the Java client; franz-go's
 	// default cap of 10k records would otherwise throttle before it.
 	c := &clientBuild{opts: []kgo.Opt{kgo.MaxBufferedRecords(1 << 30)}}
-	resolved, err := applyAll(settings, producerKnobs, c)
-	if err != nil {
-		return ProducerConfig{}, err
+	resolved, bad := applyAll(settings, producerKnobs, c)
+	if bad != nil {
+		return ProducerConfig{}, bad
 	}
 	if _, explicit := lookup(settings, "enable.idempotence"); !explicit {
 		c.idempotence = "" // the default follows acks, as in the Java client
 	}
 	if c.txnID != "" {
-		if err := checkTransactional(c); err != nil {
-			return ProducerConfig{}, err
+		if bad := checkTransactional(c); bad != nil {
+			return ProducerConfig{}, bad
 		}
-	} else if v, set := lookup(settings, "transaction.timeout.ms"); set {
-		return ProducerConfig{}, &SettingError{Key: "transaction.timeout.ms", Value: v, Msg: "only a transactional producer has transactions: set transactional.id too"}
+	} else if _, set := lookup(settings, "transaction.timeout.ms"); set {
+		return ProducerConfig{}, refused("transaction.timeout.ms", "only a transactional producer has transactions: set transactional.id too")
 	}
-	idem, err := resolveIdempotence(c)
-	if err == nil {
-		err = checkInflight(settings, idem, c.inflight)
+	idem, bad := resolveIdempotence(c)
+	if bad == nil {
+		bad = checkInflight(settings, idem, c.inflight)
 	}
-	if err != nil {
-		return ProducerConfig{}, err
+	if bad != nil {
+		return ProducerConfig{}, bad
 	}
 	if !idem {
 		c.opts = append(c.opts, kgo.DisableIdempotentWrite(), kgo.MaxProduceRequestsInflightPerBroker(c.inflight))
 	}
 	resolved["enable.idempotence"] = strconv.FormatBool(idem)
 	resolved["acks"] = c.acks
-	delivery, err := deliveryTimeout(settings, resolved)
-	if err != nil {
-		return ProducerConfig{}, err
+	delivery, bad := deliveryTimeout(settings, resolved)
+	if bad != nil {
+		return ProducerConfig{}, bad
 	}
 	c.opts = append(c.opts, kgo.RecordDeliveryTimeout(delivery), kgo.RetryBackoffFn(javaBackoff(c.backoff, c.backoffMax)))
 	maxBlock, _ := strconv.Atoi(resolved["max.block.ms"])
@@ -302,13 +293,13 @@ func ProducerOptions(settings []Setting) (ProducerConfig, error) {
 // deliveryTimeout follows the Java client: delivery.timeout.ms must cover
 // linger.ms + request.timeout.ms; set explicitly below that it is refused,
 // left at its default it is raised to that sum.
-func deliveryTimeout(settings []Setting, resolved map[string]string) (time.Duration, error) {
+func deliveryTimeout(settings []Setting, resolved map[string]string) (time.Duration, problem.List) {
 	ms := func(k string) int { n, _ := strconv.Atoi(strings.TrimSpace(resolved[k])); return n }
 	delivery, floor := ms("delivery.timeout.ms"), ms("linger.ms")+ms("request.timeout.ms")
 	if delivery < floor {
-		if v, set := lookup(settings, "delivery.timeout.ms"); set {
-			return 0, &SettingError{Key: "delivery.timeout.ms", Value: v, Msg: fmt.Sprintf(
-				"must be at least linger.ms + request.timeout.ms (%d ms), as the Java client requires: lower request.timeout.ms too", floor)}
+		if _, set := lookup(settings, "delivery.timeout.ms"); set {
+			return 0, refused("delivery.timeout.ms", fmt.Sprintf(
+				"must be at least linger.ms + request.timeout.ms (%d ms), as the Java client requires: lower request.timeout.ms too", floor))
 		}
 		delivery = floor
 		resolved["delivery.timeout.ms"] = strconv.Itoa(floor)
@@ -361,15 +352,15 @@ func producerNotes(settings []Setting) []string {
 
 // checkTransactional refuses what the Java client refuses with a
 // transactional.id: a transactional producer is idempotent, with acks=all.
-func checkTransactional(c *clientBuild) error {
+func checkTransactional(c *clientBuild) problem.List {
 	if on, err := parseBool(c.idempotence); c.idempotence != "" && err == nil && !on {
-		return &SettingError{Key: "enable.idempotence", Value: c.idempotence, Msg: "a transactional producer (transactional.id is set) is idempotent"}
+		return refused("enable.idempotence", "a transactional producer (transactional.id is set) is idempotent")
 	}
 	if c.acks != "all" {
-		return &SettingError{Key: "acks", Value: c.acks, Msg: "a transactional producer (transactional.id is set) needs acks=all"}
+		return refused("acks", "a transactional producer (transactional.id is set) needs acks=all")
 	}
 	if c.retries == 0 {
-		return &SettingError{Key: "retries", Value: "0", Msg: "a transactional producer (transactional.id is set) needs retries > 0"}
+		return refused("retries", "a transactional producer (transactional.id is set) needs retries > 0")
 	}
 	c.idempotence = "true"
 	return nil
@@ -379,7 +370,7 @@ func checkTransactional(c *clientBuild) error {
 // silently off when a setting contradicts it (acks not all, more than 5
 // requests in flight, retries=0) and it was not asked for, and an error when
 // asked for together with such a setting.
-func resolveIdempotence(c *clientBuild) (bool, error) {
+func resolveIdempotence(c *clientBuild) (bool, problem.List) {
 	if c.idempotence == "" {
 		return c.acks == "all" && c.inflight <= 5 && c.retries > 0, nil
 	}
@@ -388,24 +379,23 @@ func resolveIdempotence(c *clientBuild) (bool, error) {
 		return false, nil
 	}
 	if c.acks != "all" {
-		return false, &SettingError{Key: "enable.idempotence", Value: c.idempotence, Msg: "needs acks=all (acks is " + c.acks + ")"}
+		return false, refused("enable.idempotence", "needs acks=all (acks is "+c.acks+")")
 	}
 	if c.inflight > 5 {
-		return false, &SettingError{Key: "enable.idempotence", Value: c.idempotence,
-			Msg: fmt.Sprintf("needs max.in.flight.requests.per.connection <= 5 (it is %d)", c.inflight)}
+		return false, refused("enable.idempotence", fmt.Sprintf("needs max.in.flight.requests.per.connection <= 5 (it is %d)", c.inflight))
 	}
 	if c.retries == 0 {
-		return false, &SettingError{Key: "enable.idempotence", Value: c.idempotence, Msg: "needs retries > 0"}
+		return false, refused("enable.idempotence", "needs retries > 0")
 	}
 	return true, nil
 }
 
 // checkInflight refuses an in-flight limit franz-go would not honour: its
 // idempotent producer always keeps up to 5 requests in flight per broker.
-func checkInflight(settings []Setting, idempotent bool, inflight int) error {
+func checkInflight(settings []Setting, idempotent bool, inflight int) problem.List {
 	if _, set := lookup(settings, "max.in.flight.requests.per.connection"); set && idempotent && inflight != 5 {
-		return &SettingError{Key: "max.in.flight.requests.per.connection", Value: strconv.Itoa(inflight),
-			Msg: "franz-go's idempotent producer always keeps 5 requests in flight; set 5, or enable.idempotence=false"}
+		return refused("max.in.flight.requests.per.connection",
+			"franz-go's idempotent producer always keeps 5 requests in flight; set 5, or enable.idempotence=false")
 	}
 	return nil
 }
@@ -413,11 +403,11 @@ func checkInflight(settings []Setting, idempotent bool, inflight int) error {
 // ConsumerOptions maps Java consumer settings onto franz-go options.
 // enable.auto.commit=true selects the naive mode: commits on an interval of
 // what was polled, before it is processed.
-func ConsumerOptions(settings []Setting) (ConsumerConfig, error) {
+func ConsumerOptions(settings []Setting) (ConsumerConfig, problem.List) {
 	c := &clientBuild{}
-	resolved, err := applyAll(settings, consumerKnobs, c)
-	if err != nil {
-		return ConsumerConfig{}, err
+	resolved, bad := applyAll(settings, consumerKnobs, c)
+	if bad != nil {
+		return ConsumerConfig{}, bad
 	}
 	// Commits are always the kitchen display's own calls: after processing,
 	// or (naive mode) right after each poll.
@@ -430,44 +420,44 @@ func ConsumerOptions(settings []Setting) (ConsumerConfig, error) {
 	return cc, nil
 }
 
-func applyAll(settings []Setting, knobs map[string]knob, c *clientBuild) (map[string]string, error) {
+func applyAll(settings []Setting, knobs map[string]knob, c *clientBuild) (map[string]string, problem.List) {
 	// Defaults first, so the client behaves like the Java client a user knows
 	// even where franz-go's own defaults differ; user settings then override.
 	resolved := make(map[string]string, len(knobs))
 	for _, name := range sortedKeys(knobs) {
 		if k := knobs[name]; k.def != "" {
 			if err := k.apply(k.def, c); err != nil {
-				return nil, fmt.Errorf("default %s=%s: %w", name, k.def, err)
+				return nil, problem.List{{Msg: fmt.Sprintf("default %s=%s: %v", name, k.def, err)}}
 			}
 			resolved[name] = k.def
 		}
 	}
 	// Every bad setting is reported, not only the first.
-	var errs []error
+	var bad problem.List
 	seen := map[string]bool{}
 	for _, s := range settings {
 		k, ok := knobs[s.Key]
 		switch {
 		case seen[s.Key]:
-			errs = append(errs, &SettingError{Key: s.Key, Value: s.Value, Msg: "set twice"})
+			bad.Add(s.Key, "set twice")
 		case !ok:
-			errs = append(errs, unknownSetting(s, knobs))
+			bad.Add(s.Key, unknownSetting(s.Key, knobs))
 		default:
 			if err := k.apply(strings.TrimSpace(s.Value), c); err != nil {
-				errs = append(errs, &SettingError{Key: s.Key, Value: s.Value, Msg: err.Error()})
+				bad.Add(s.Key, err.Error())
 			}
 			resolved[s.Key] = s.Value
 		}
 		seen[s.Key] = true
 	}
-	return resolved, errors.Join(errs...)
+	return resolved, bad
 }
 
-func unknownSetting(s Setting, knobs map[string]knob) error {
-	if why, ok := unsupported[s.Key]; ok {
-		return &SettingError{Key: s.Key, Msg: "not supported: " + why}
+func unknownSetting(key string, knobs map[string]knob) string {
+	if why, ok := unsupported[key]; ok {
+		return "not supported: " + why
 	}
-	return &SettingError{Key: s.Key, Msg: "unknown setting (known: " + strings.Join(sortedKeys(knobs), ", ") + ")"}
+	return "unknown setting (known: " + strings.Join(sortedKeys(knobs), ", ") + ")"
 }
 
 func lookup(settings []Setting, key string) (string, bool) {

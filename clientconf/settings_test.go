@@ -1,10 +1,11 @@
 package clientconf
 
 import (
-	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chaosrun/chaosrun/internal/problem"
 )
 
 func TestProducerOptions(t *testing.T) {
@@ -40,16 +41,15 @@ func TestProducerOptions(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			cfg, err := ProducerOptions(c.in)
+			cfg, bad := ProducerOptions(c.in)
 			if c.wantErr != "" {
-				var se *SettingError
-				if !errors.As(err, &se) || !strings.Contains(err.Error(), c.wantErr) {
-					t.Fatalf("want a SettingError containing %q, got %v", c.wantErr, err)
+				if len(bad) != 1 || !strings.Contains(bad[0].Msg, c.wantErr) || bad[0].Field == "" {
+					t.Fatalf("want one problem at a setting containing %q, got %v", c.wantErr, bad)
 				}
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
+			if bad != nil {
+				t.Fatal(bad)
 			}
 			if cfg.Idempotent != c.wantIdem || cfg.Acks != c.wantAcks {
 				t.Errorf("idempotent=%v acks=%s, want %v %s", cfg.Idempotent, cfg.Acks, c.wantIdem, c.wantAcks)
@@ -62,10 +62,10 @@ func TestProducerOptions(t *testing.T) {
 }
 
 func TestEveryBadSettingIsReported(t *testing.T) {
-	_, err := ProducerOptions([]Setting{{"ackz", "1"}, {"linger.ms", "x"}, {"acks", "most"}})
-	joined, ok := err.(interface{ Unwrap() []error })
-	if !ok || len(joined.Unwrap()) != 3 {
-		t.Fatalf("want 3 errors, got %v", err)
+	_, bad := ProducerOptions([]Setting{{"ackz", "1"}, {"linger.ms", "x"}, {"acks", "most"}})
+	if len(bad) != 3 || bad[0].Field != "ackz" || bad[1] != (problem.Problem{Field: "linger.ms", Msg: "want an integer"}) ||
+		bad[2] != (problem.Problem{Field: "acks", Msg: "want all, -1, 1 or 0"}) {
+		t.Fatalf("want 3 problems, each at its setting, got %v", bad)
 	}
 }
 

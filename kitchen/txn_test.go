@@ -44,16 +44,16 @@ func (r txnRun) run(t *testing.T) assertions.Report {
 		t.Fatal(err)
 	}
 	defer sink.Close()
-	ccfg, err := clientconf.ConsumerOptions(append(slices.Clone(r.consumer), clientconf.Setting{Key: "fetch.max.wait.ms", Value: "50"}))
-	if err != nil {
-		t.Fatal(err)
+	ccfg, bad := clientconf.ConsumerOptions(append(slices.Clone(r.consumer), clientconf.Setting{Key: "fetch.max.wait.ms", Value: "50"}))
+	if bad != nil {
+		t.Fatal(bad)
 	}
 	spec := ConsumeSpec{Topic: "orders", Group: "g", Instances: 2, Workers: 2, Identity: id, Config: ccfg,
 		RetryBackoff: 50 * time.Millisecond}
 	if r.output != nil {
-		ocfg, err := clientconf.ProducerOptions(r.output)
-		if err != nil {
-			t.Fatal(err)
+		ocfg, bad := clientconf.ProducerOptions(r.output)
+		if bad != nil {
+			t.Fatal(bad)
 		}
 		spec.Output = &Output{Topic: "tickets", Config: ocfg}
 	}
@@ -66,9 +66,9 @@ func (r txnRun) run(t *testing.T) assertions.Report {
 		t.Fatal(err)
 	}
 	defer sampler.Close()
-	pcfg, err := clientconf.ProducerOptions(r.producer)
-	if err != nil {
-		t.Fatal(err)
+	pcfg, bad := clientconf.ProducerOptions(r.producer)
+	if bad != nil {
+		t.Fatal(bad)
 	}
 	ps := load.ProduceSpec{Topic: "orders", Rate: 2000, Producers: 2, Duration: 1500 * time.Millisecond, Key: orders.KeyOrder,
 		Merchants: 10, MessageSize: 100, Seed: 1, Identity: id, Config: pcfg, Transactions: r.txn}

@@ -62,9 +62,9 @@ func produceThenLoseCluster(t *testing.T, settings []clientconf.Setting, cut, ru
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := clientconf.ProducerOptions(settings)
-	if err != nil {
-		t.Fatal(err)
+	cfg, bad := clientconf.ProducerOptions(settings)
+	if bad != nil {
+		t.Fatal(bad)
 	}
 	go func() { time.Sleep(cut); c.Close() }()
 	out := &outcomeLog{}

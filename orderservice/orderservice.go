@@ -1,6 +1,7 @@
 package orderservice
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/chaosrun/chaosrun/internal/problem"
 	"github.com/chaosrun/chaosrun/orders"
 )
 
@@ -44,38 +46,37 @@ const (
 	serviceShutdown = 5 * time.Second // Close's wait for connections that never sent a request
 )
 
-// validate checks spec and fills in the defaults.
-func (spec *ServiceSpec) validate() error {
-	switch {
-	case spec.ServiceTime < 0:
-		return fmt.Errorf("order service: service time %v is negative", spec.ServiceTime)
-	case spec.Capacity < 0:
-		return fmt.Errorf("order service: capacity %d is negative (0 = unlimited)", spec.Capacity)
-	case spec.ReplicaLag < 0:
-		return fmt.Errorf("order service: replica lag %v is negative", spec.ReplicaLag)
+// Check says what is wrong with spec, each problem at its field by the
+// scenario's name for it (below order_service).
+func (spec ServiceSpec) Check() problem.List {
+	var bad problem.List
+	if spec.ServiceTime < 0 {
+		bad.Add("service_time", fmt.Sprintf("service time %v is negative", spec.ServiceTime))
+	}
+	if spec.Capacity < 0 {
+		bad.Add("capacity", "want 0 (unlimited) or a positive number of requests")
+	}
+	if spec.ReplicaLag < 0 {
+		bad.Add("replica_lag", fmt.Sprintf("replica lag %v is negative", spec.ReplicaLag))
 	}
 	switch spec.Overload {
-	case "":
-		spec.Overload = OverloadReject
-	case OverloadReject, OverloadQueue:
-		if spec.Capacity == 0 {
-			// Without a limit nothing is ever over it: the setting is a mistake.
-			return fmt.Errorf("order service: overload %q needs a capacity", spec.Overload)
+	case "", OverloadReject, OverloadQueue:
+		// Without a limit nothing is ever over it: the setting is a mistake.
+		if spec.Overload != "" && spec.Capacity == 0 {
+			bad.Add("overload", "nothing is over an unlimited capacity: set capacity")
 		}
 	default:
-		return fmt.Errorf("order service: unknown overload %q (want reject or queue)", spec.Overload)
+		bad.Add("overload", fmt.Sprintf("want reject (503 at once) or queue (wait for a slot), got %q", spec.Overload))
 	}
 	switch spec.StaleReads {
-	case "":
-		spec.StaleReads = StalePartial
-	case StalePartial, StaleNotFound:
-		if spec.ReplicaLag == 0 {
-			return fmt.Errorf("order service: stale reads %q needs a replica lag", spec.StaleReads)
+	case "", StalePartial, StaleNotFound:
+		if spec.StaleReads != "" && spec.ReplicaLag == 0 {
+			bad.Add("stale_reads", "no read is stale without a replica lag: set replica_lag")
 		}
 	default:
-		return fmt.Errorf("order service: unknown stale reads %q (want partial or not-found)", spec.StaleReads)
+		bad.Add("stale_reads", fmt.Sprintf("want partial (the order without its dishes) or not-found, got %q", spec.StaleReads))
 	}
-	return nil
+	return bad
 }
 
 // ServiceStats counts what the order service answered.
@@ -124,9 +125,11 @@ type serviceCounters struct {
 
 // StartOrderService validates spec and serves on 127.0.0.1 at a free port.
 func StartOrderService(spec ServiceSpec) (*OrderService, error) {
-	if err := spec.validate(); err != nil {
-		return nil, err
+	if bad := spec.Check(); bad != nil {
+		return nil, fmt.Errorf("order service: %w", &bad[0])
 	}
+	spec.Overload = cmp.Or(spec.Overload, OverloadReject)
+	spec.StaleReads = cmp.Or(spec.StaleReads, StalePartial)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("order service: listen: %w", err)

@@ -264,13 +264,13 @@ func TestServiceSpecRefused(t *testing.T) {
 		spec ServiceSpec
 		want string
 	}{
-		{ServiceSpec{ServiceTime: -time.Millisecond}, "service time -1ms is negative"},
-		{ServiceSpec{Capacity: -1}, "capacity -1 is negative"},
-		{ServiceSpec{ReplicaLag: -time.Second}, "replica lag -1s is negative"},
-		{ServiceSpec{Capacity: 1, Overload: "drop"}, `unknown overload "drop"`},
-		{ServiceSpec{Overload: OverloadQueue}, `overload "queue" needs a capacity`},
-		{ServiceSpec{ReplicaLag: time.Second, StaleReads: "empty"}, `unknown stale reads "empty"`},
-		{ServiceSpec{StaleReads: StaleNotFound}, `stale reads "not-found" needs a replica lag`},
+		{ServiceSpec{ServiceTime: -time.Millisecond}, "service_time: service time -1ms is negative"},
+		{ServiceSpec{Capacity: -1}, "capacity: want 0 (unlimited) or a positive number of requests"},
+		{ServiceSpec{ReplicaLag: -time.Second}, "replica_lag: replica lag -1s is negative"},
+		{ServiceSpec{Capacity: 1, Overload: "drop"}, `overload: want reject (503 at once) or queue (wait for a slot), got "drop"`},
+		{ServiceSpec{Overload: OverloadQueue}, `overload: nothing is over an unlimited capacity`},
+		{ServiceSpec{ReplicaLag: time.Second, StaleReads: "empty"}, `stale_reads: want partial (the order without its dishes) or not-found, got "empty"`},
+		{ServiceSpec{StaleReads: StaleNotFound}, `stale_reads: no read is stale without a replica lag`},
 	} {
 		s, err := StartOrderService(c.spec)
 		if err == nil {

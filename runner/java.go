@@ -66,13 +66,13 @@ func (r *run) prepareJava(ctx context.Context) error {
 	if len(bad.List) > 0 {
 		return bad
 	}
-	pc := &s.Workload.ProducerConfig
+	pc := &r.clients.Producer
 	pc.Resolved = shown(pEff, producer, javaProducerShown)
 	pc.Acks = pEff["acks"]
 	if pc.Acks == "-1" {
 		pc.Acks = "all"
 	}
-	cc := &s.Consumer.ClientConfig
+	cc := &r.clients.Consumer
 	cc.Resolved = shown(cEff, consumer, javaConsumerShown)
 	cc.AutoCommit = cEff["enable.auto.commit"] == "true"
 	r.java = j

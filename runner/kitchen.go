@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/assertions"
-	"github.com/chaosrun/chaosrun/clientconf"
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/kitchen"
@@ -15,7 +14,6 @@ import (
 	"github.com/chaosrun/chaosrun/load"
 	"github.com/chaosrun/chaosrun/orders"
 	"github.com/chaosrun/chaosrun/orderservice"
-	"github.com/chaosrun/chaosrun/spec"
 	"github.com/twmb/franz-go/pkg/kadm"
 )
 
@@ -57,8 +55,7 @@ func (r *run) openDownstream(ctx context.Context, cluster *harness.Cluster, runD
 func (d *downstream) startService(r *run, cluster *harness.Cluster) error {
 	spec := orderservice.ServiceSpec{}
 	if svc := r.s.Service; svc != nil {
-		spec = orderservice.ServiceSpec{ServiceTime: svc.ServiceTime, Capacity: svc.Capacity, Overload: svc.Overload,
-			ReplicaLag: svc.ReplicaLag, StaleReads: svc.StaleReads}
+		spec = svc.Service()
 	}
 	svc, err := orderservice.StartOrderService(spec)
 	if err != nil {
@@ -119,7 +116,7 @@ func (r *run) consumeSpec(id orders.Identity, d *downstream) kitchen.ConsumeSpec
 	c := r.s.Consumer
 	spec := kitchen.ConsumeSpec{
 		Topic: r.s.Topic.Name, Group: c.Group, Instances: c.Instances, Workers: c.Workers,
-		ProcessingTime: c.ProcessingTime, Identity: id, Config: c.ClientConfig,
+		ProcessingTime: c.ProcessingTime, Identity: id, Config: r.clients.Consumer,
 		Lookup: d.lookup, OnFailure: c.Policy(), MaxAttempts: c.MaxAttempts, RetryBackoff: c.RetryBackoff,
 		Batch: r.s.Sink.Batch, Java: r.java,
 	}
@@ -130,26 +127,9 @@ func (r *run) consumeSpec(id orders.Identity, d *downstream) kitchen.ConsumeSpec
 		spec.DeadLetterTopic = c.DeadLetterTopic
 	}
 	if o := c.Output; o != nil {
-		spec.Output = &kitchen.Output{Topic: o.Topic, Config: o.ProducerConfig}
+		spec.Output = &kitchen.Output{Topic: o.Topic, Config: r.clients.Output}
 	}
 	return spec
-}
-
-// transactionalIDs are the transactional.ids the run's producers and
-// pipeline members use.
-func transactionalIDs(s *spec.Scenario) []string {
-	var ids []string
-	if base := s.Workload.ProducerConfig.TransactionalID; base != "" {
-		for i := range s.Workload.Producers {
-			ids = append(ids, clientconf.TransactionalIDFor(base, i))
-		}
-	}
-	if o := s.Consumer.Output; o != nil && o.ProducerConfig.TransactionalID != "" {
-		for i := range s.Consumer.Instances {
-			ids = append(ids, clientconf.TransactionalIDFor(o.ProducerConfig.TransactionalID, i))
-		}
-	}
-	return ids
 }
 
 // waitTxnCoordinators asks for the coordinator of every transactional id
@@ -157,7 +137,7 @@ func transactionalIDs(s *spec.Scenario) []string {
 // (50 partitions by default), which takes seconds: done before the load
 // starts, that is not counted as the workload's latency.
 func (r *run) waitTxnCoordinators(ctx context.Context, adm *kadm.Client) {
-	ids := transactionalIDs(r.s)
+	ids := r.clients.transactionalIDs(r.s)
 	if len(ids) == 0 {
 		return
 	}

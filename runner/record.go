@@ -120,7 +120,7 @@ func (r *run) produceSpec(id orders.Identity) load.ProduceSpec {
 	ps := load.ProduceSpec{
 		Topic: s.Topic.Name, Phases: w.Load(), Producers: w.Producers,
 		Key: w.Key, Merchants: w.Merchants, MessageSize: w.MessageSize, Seed: s.Seed,
-		Identity: id, Config: w.ProducerConfig,
+		Identity: id, Config: r.clients.Producer,
 	}
 	if r.java != nil {
 		ps.Java = r.java

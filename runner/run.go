@@ -109,11 +109,15 @@ func newRun(s *spec.Scenario, opts Options) (*run, error) {
 		return nil, &spec.Errors{List: []*spec.Error{{Field: "--runtime",
 			Msg: fmt.Sprintf("%q: want %s", opts.Runtime, runtimes.ChoicesText())}}}
 	}
+	clients, err := CompileClients(s)
+	if err != nil {
+		return nil, err
+	}
 	named := opts.Image != "" || os.Getenv("CHAOSRUN_IMAGE") != ""
 	if opts.Image == "" {
 		opts.Image = DefaultImage()
 	}
-	r := &run{s: s, opts: opts, logf: opts.Logf, id: id, image: opts.Image, imageNamed: named, ext: ext}
+	r := &run{s: s, opts: opts, logf: opts.Logf, id: id, image: opts.Image, imageNamed: named, ext: ext, clients: clients}
 	r.res = r.baseResult()
 	return r, nil
 }
@@ -159,6 +163,7 @@ type run struct {
 	probe      *probeState            // a capacity probe's early stop; nil for a run
 	ext        *spec.External         // the cluster attached to; nil when one is started
 	java       *clientconf.JavaClient // the Java workload client; nil: franz-go
+	clients    Clients                // the scenario's client settings, compiled for this run
 }
 
 func (r *run) execute(ctx context.Context) error {
@@ -284,9 +289,9 @@ func stage(name string, err error) error {
 // drive runs the workload with its faults, then settles, drains and judges.
 func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Client, down *downstream) error {
 	s := r.s
-	r.res.Producer, r.res.Consumer = s.Workload.ProducerConfig.Resolved, s.Consumer.ClientConfig.Resolved
+	r.res.Producer, r.res.Consumer = r.clients.Producer.Resolved, r.clients.Consumer.Resolved
 	if r.java == nil {
-		r.res.Workload.ClientNotes = slices.Concat(s.Workload.ProducerConfig.Notes, s.Consumer.ClientConfig.Notes)
+		r.res.Workload.ClientNotes = slices.Concat(r.clients.Producer.Notes, r.clients.Consumer.Notes)
 	}
 	id := orders.Identity{Run: r.id, Env: s.Env}
 	conn := cluster.Conn()
@@ -552,9 +557,9 @@ func (d *deployments) StartForeign(env, topic, group string, guard bool) (func()
 			settings = append(settings, st)
 		}
 	}
-	cfg, err := clientconf.ConsumerOptions(settings)
-	if err != nil {
-		return nil, err
+	cfg, bad := clientconf.ConsumerOptions(settings)
+	if bad != nil {
+		return nil, fmt.Errorf("consumer settings: %w", &bad[0])
 	}
 	spec := kitchen.ForeignSpec{Env: env, Topic: cmp.Or(topic, s.Topic.Name), Group: cmp.Or(group, s.Consumer.Group),
 		Guard: guard, Config: cfg}

@@ -209,9 +209,9 @@ func ourProducer(b *testing.B, boot []string, topic string, records, size int) f
 // transactions.
 func producerRate(b *testing.B, boot []string, topic string, records, size int, settings []clientconf.Setting,
 	txn *load.Transactions) float64 {
-	cfg, err := clientconf.ProducerOptions(settings)
-	if err != nil {
-		b.Fatal(err)
+	cfg, bad := clientconf.ProducerOptions(settings)
+	if bad != nil {
+		b.Fatal(bad)
 	}
 	return measureProduce(b, boot, topic, records, size, cfg, func(ps *load.ProduceSpec) { ps.Transactions = txn })
 }

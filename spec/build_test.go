@@ -55,7 +55,7 @@ func TestNewBuildsAndRefuses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Cluster.Nodes != 1 || s.Topic.Name != "orders" || s.Consumer.Instances != 2 || s.Workload.ProducerConfig.Acks != "all" || len(s.Faults) != 2 {
+	if s.Cluster.Nodes != 1 || s.Topic.Name != "orders" || s.Consumer.Instances != 2 || s.Workload.Producer.Map()["acks"] != "all" || len(s.Faults) != 2 {
 		t.Errorf("defaults or values lost: %+v", s)
 	}
 	_, err = New(Scenario{Name: "bad", Workload: Workload{Duration: 10 * time.Second},

@@ -8,7 +8,6 @@ import (
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/kitchen"
 	"github.com/chaosrun/chaosrun/kitchendb"
-	"github.com/chaosrun/chaosrun/orderservice"
 )
 
 // topicName is what Kafka accepts as a topic name.
@@ -61,27 +60,7 @@ func (c check) orderService() {
 	case svc == nil:
 		return
 	}
-	if svc.Capacity < 0 {
-		c.at("order_service.capacity", "want 0 (unlimited) or a positive number of requests")
-	}
-	switch svc.Overload {
-	case "":
-	case orderservice.OverloadReject, orderservice.OverloadQueue:
-		if svc.Capacity == 0 {
-			c.at("order_service.overload", "nothing is over an unlimited capacity: set capacity")
-		}
-	default:
-		c.at("order_service.overload", "want reject (503 at once) or queue (wait for a slot), got %q", svc.Overload)
-	}
-	switch svc.StaleReads {
-	case "":
-	case orderservice.StalePartial, orderservice.StaleNotFound:
-		if svc.ReplicaLag == 0 {
-			c.at("order_service.stale_reads", "no read is stale without a replica lag: set replica_lag")
-		}
-	default:
-		c.at("order_service.stale_reads", "want partial (the order without its dishes) or not-found, got %q", svc.StaleReads)
-	}
+	c.problems("order_service", svc.Service().Check())
 }
 
 // needsLookup refuses faults that act on the order service, or poison it

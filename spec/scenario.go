@@ -6,11 +6,11 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/assertions"
-	"github.com/chaosrun/chaosrun/clientconf"
 	"github.com/chaosrun/chaosrun/kitchen"
 	"github.com/chaosrun/chaosrun/kitchendb"
 	"github.com/chaosrun/chaosrun/load"
 	"github.com/chaosrun/chaosrun/orders"
+	"github.com/chaosrun/chaosrun/orderservice"
 	"github.com/chaosrun/chaosrun/thresholds"
 )
 
@@ -77,9 +77,6 @@ type Workload struct {
 	// Transactions shapes the transactions of producers with a
 	// transactional.id; default 10 records each, none aborted on purpose.
 	Transactions *Transactions `yaml:"transactions"`
-
-	// ProducerConfig is Producer mapped onto franz-go, filled by validation.
-	ProducerConfig clientconf.ProducerConfig `yaml:"-"`
 }
 
 // The clients a workload can run on.
@@ -127,9 +124,6 @@ type Consumer struct {
 	DeadLetterTopic string        `yaml:"dead_letter_topic"` // default <topic>.dlq
 	Lookup          *Lookup       `yaml:"lookup"`            // ask the order service for each order's dishes
 	Output          *Output       `yaml:"output"`            // forward each processed record (consume-transform-produce)
-
-	// ClientConfig is Config mapped onto franz-go, filled by validation.
-	ClientConfig clientconf.ConsumerConfig `yaml:"-"`
 }
 
 // Output makes the kitchen display a consume-transform-produce stage: each
@@ -138,9 +132,6 @@ type Consumer struct {
 type Output struct {
 	Topic    string   `yaml:"topic"`    // default <topic>.tickets
 	Producer Settings `yaml:"producer"` // Java producer settings of the forwarding producer
-
-	// ProducerConfig is Producer mapped onto franz-go, filled by validation.
-	ProducerConfig clientconf.ProducerConfig `yaml:"-"`
 }
 
 // Lookup is the kitchen display's call to the order service.
@@ -156,6 +147,12 @@ type OrderService struct {
 	Overload    string        `yaml:"overload"`     // beyond capacity: reject (503, default) or queue
 	ReplicaLag  time.Duration `yaml:"replica_lag"`  // details readable only this long after the order was written
 	StaleReads  string        `yaml:"stale_reads"`  // inside the lag: partial (default) or not-found
+}
+
+// Service is the order service these settings start.
+func (o *OrderService) Service() orderservice.ServiceSpec {
+	return orderservice.ServiceSpec{ServiceTime: o.ServiceTime, Capacity: o.Capacity, Overload: o.Overload,
+		ReplicaLag: o.ReplicaLag, StaleReads: o.StaleReads}
 }
 
 // Sink is the kitchen display's database.

@@ -1,8 +1,6 @@
 package spec
 
 import (
-	"cmp"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -27,6 +25,14 @@ import (
 type check struct {
 	s    *Scenario
 	errs *Errors
+	// What the client settings compile to, for the checks that depend on
+	// it; dropped with the check: the runner compiles its own.
+	cl *compiled
+}
+
+type compiled struct {
+	producer, output clientconf.ProducerConfig
+	consumer         clientconf.ConsumerConfig
 }
 
 // at reports at path's line; a field that was never written (a missing
@@ -53,7 +59,7 @@ func (c check) problems(base string, ps problem.List) {
 func (c check) written(path string) bool { _, ok := c.s.pos[path]; return ok }
 
 func (s *Scenario) validate(errs *Errors) {
-	c := check{s, errs}
+	c := check{s, errs, &compiled{}}
 	if !namePattern.MatchString(s.Name) {
 		c.at("name", "every scenario needs a name of letters, digits, '.', '_' or '-' (it names the result directory), got %q", s.Name)
 	}
@@ -177,17 +183,12 @@ func (c check) workload() {
 	}
 	switch w.Client {
 	case ClientFranz:
-		var err error
-		if w.ProducerConfig, err = clientconf.ProducerOptions(w.Producer.Client()); err != nil {
-			c.settingError("workload.producer", err)
-		}
+		var bad problem.List
+		c.cl.producer, bad = clientconf.ProducerOptions(w.Producer.Client())
+		c.problems("workload.producer", bad)
 	case ClientJava:
 		c.javaSettings("workload.producer", w.Producer, javaProducerOwned)
-		m := w.Producer.Map()
-		w.ProducerConfig = clientconf.ProducerConfig{Acks: cmp.Or(m["acks"], "all"), Resolved: m}
-		if w.ProducerConfig.Acks == "-1" {
-			w.ProducerConfig.Acks = "all"
-		}
+		c.cl.producer = clientconf.JavaProducerConfig(w.Producer.Map())
 		c.javaRefusals()
 	default:
 		c.at("workload.client", "want %s or %s, got %q", ClientFranz, ClientJava, w.Client)
@@ -248,15 +249,12 @@ func (c check) consumer() {
 	}
 	if c.s.Workload.Java() {
 		c.javaSettings("consumer.config", cs.Config, javaConsumerOwned)
-		m := cs.Config.Map()
-		cs.ClientConfig = clientconf.ConsumerConfig{Resolved: m, AutoCommit: m["enable.auto.commit"] == "true",
-			Static: m["group.instance.id"] != ""}
+		c.cl.consumer = clientconf.JavaConsumerConfig(cs.Config.Map())
 		return
 	}
-	var err error
-	if cs.ClientConfig, err = clientconf.ConsumerOptions(cs.Config.Client()); err != nil {
-		c.settingError("consumer.config", err)
-	}
+	var bad problem.List
+	c.cl.consumer, bad = clientconf.ConsumerOptions(cs.Config.Client())
+	c.problems("consumer.config", bad)
 	c.output()
 }
 
@@ -327,16 +325,16 @@ func (c check) output() {
 			c.at("consumer.output.producer.client.id", "a member consumes and forwards with one client: its client.id is consumer.config's")
 		}
 	}
-	var err error
-	if o.ProducerConfig, err = clientconf.ProducerOptions(o.Producer.Client()); err != nil {
-		c.settingError("consumer.output.producer", err)
+	var bad problem.List
+	if c.cl.output, bad = clientconf.ProducerOptions(o.Producer.Client()); bad != nil {
+		c.problems("consumer.output.producer", bad)
 		return
 	}
-	if o.ProducerConfig.TransactionalID == "" {
+	if c.cl.output.TransactionalID == "" {
 		return
 	}
 	// The transactional pipeline commits its offsets in its transactions.
-	if cs.ClientConfig.AutoCommit {
+	if c.cl.consumer.AutoCommit {
 		c.at("consumer.config.enable.auto.commit", "a transactional pipeline commits its input offsets in its transactions: not with enable.auto.commit=true")
 	}
 	if c.written("consumer.config.max.poll.interval.ms") {
@@ -366,22 +364,6 @@ func (c check) sink() {
 	case u.Hostname() == "":
 		c.at("sink.url", "names no host (want postgres://user[:password]@host[:port]/database)")
 	}
-}
-
-// settingError reports each refused setting at its own line.
-func (c check) settingError(path string, err error) {
-	if joined, ok := err.(interface{ Unwrap() []error }); ok {
-		for _, e := range joined.Unwrap() {
-			c.settingError(path, e)
-		}
-		return
-	}
-	var se *clientconf.SettingError
-	if errors.As(err, &se) {
-		c.at(path+"."+se.Key, "%s", se.Msg)
-		return
-	}
-	c.at(path, "%v", err)
 }
 
 func (c check) faults() {
@@ -426,7 +408,7 @@ func (c check) fault(f Fault, path string) {
 	}
 	c.needsLookup(f, path)
 	c.transactionalFault(f, path)
-	if a, ok := f.Fault.(interface{ AfterProcessing() bool }); ok && a.AfterProcessing() && c.s.Consumer.ClientConfig.AutoCommit {
+	if a, ok := f.Fault.(interface{ AfterProcessing() bool }); ok && a.AfterProcessing() && c.cl.consumer.AutoCommit {
 		c.at(path+".when", "with enable.auto.commit the consumer commits before processing: there is no moment after processing and before the commit")
 	}
 	if v, ok := f.Fault.(faults.Validator); ok {
@@ -453,17 +435,7 @@ func (c check) transactionalFault(f Fault, path string) {
 	if id == "" {
 		return
 	}
-	var ids []string
-	if base := w.ProducerConfig.TransactionalID; base != "" {
-		for i := range w.Producers {
-			ids = append(ids, clientconf.TransactionalIDFor(base, i))
-		}
-	}
-	if o := c.s.Consumer.Output; o != nil && o.ProducerConfig.TransactionalID != "" {
-		for i := range c.s.Consumer.Instances {
-			ids = append(ids, clientconf.TransactionalIDFor(o.ProducerConfig.TransactionalID, i))
-		}
-	}
+	ids := clientconf.TransactionalIDs(c.cl.producer.TransactionalID, w.Producers, c.cl.output.TransactionalID, c.s.Consumer.Instances)
 	switch {
 	case len(ids) == 0:
 		c.at(path+".target.coordinator", "nothing in this scenario is transactional: no transactional.id under workload.producer or consumer.output.producer")
