@@ -25,7 +25,6 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/kitchendb"
-	"github.com/chaosrun/chaosrun/pgserver"
 	"github.com/chaosrun/chaosrun/reports"
 	"github.com/chaosrun/chaosrun/result"
 	"github.com/chaosrun/chaosrun/runner"
@@ -201,10 +200,9 @@ func Run(t testing.TB, s *Scenario, opts ...Option) *Result {
 // cannotStart says why no runtime can run s here ("" when one can). A
 // scenario that does not fit the runtime named is bad input, not a skip.
 func cannotStart(ctx context.Context, s *Scenario, opts runner.Options) string {
-	if kind, _ := kitchendb.LookupSink(s.Sink.Type); kind.Server && s.Sink.URL == "" {
-		if _, err := pgserver.FindPostgres(); err != nil {
-			return "its kitchen database is a PostgreSQL server, and none is installed here: " + err.Error()
-		}
+	kind, _ := kitchendb.LookupSink(s.Sink.Type)
+	if err := kind.CannotStart(s.Sink.URL); err != nil {
+		return "its kitchen database is " + kind.Server.Software + ", and none is installed here: " + err.Error()
 	}
 	if _, _, err := runner.ChooseRuntime(ctx, s, opts); err != nil {
 		var bad *spec.Errors

@@ -68,10 +68,10 @@ func checkRoot(root string) error {
 
 // CleanLeftovers removes what dead runs left under root (empty means
 // DefaultRoot): a run dir whose lock nobody holds belongs to a dead run, so
-// its marked processes are killed and the dir removed. Marked processes whose
-// run dir is gone are killed too, whatever their root. What runtimes leave
-// elsewhere (containers...) is theirs to clean: package runtimes cleans
-// both. It returns the processes killed ("pid N (run ID)") and the dirs
+// its marked JVMs are killed and the dir removed. Marked JVMs whose run dir
+// is gone are killed too, whatever their root. What runtimes leave elsewhere
+// (containers...) and the database servers of sink kinds are theirs to
+// clean: package runtimes cleans all of them. It returns the processes killed ("pid N (run ID)") and the dirs
 // removed.
 func CleanLeftovers(root string, logf func(string, ...any)) (removed []string, err error) {
 	logf = OrNop(logf)
@@ -92,31 +92,20 @@ func CleanLeftovers(root string, logf func(string, ...any)) (removed []string, e
 		dir := filepath.Join(root, e.Name())
 		killed, done, err := cleanRunDir(dir, e)
 		errs = append(errs, err)
-		removed = append(removed, logKilled(logf, killed)...)
+		removed = append(removed, procs.Describe(logf, killed)...)
 		if done {
 			logf("removed leftover run dir %s", dir)
 			removed = append(removed, dir)
 		}
 	}
-	killed, err := killOrphans(root)
-	removed = append(removed, logKilled(logf, killed)...)
+	killed, err := procs.JVM.KillOrphans(orphanDir(root), logf)
+	removed = append(removed, killed...)
 	return removed, errors.Join(append(errs, err)...)
 }
 
 // Cleaner removes what dead runs left, as CleanLeftovers does; Open runs
 // one before a run starts.
 type Cleaner func(root string, logf func(string, ...any)) ([]string, error)
-
-// logKilled logs and describes killed processes as "pid N (run ID)".
-func logKilled(logf func(string, ...any), procs []procs.Marked) []string {
-	var out []string
-	for _, p := range procs {
-		d := fmt.Sprintf("pid %d (run %s)", p.PID, p.Run)
-		logf("killed leftover process %s", d)
-		out = append(out, d)
-	}
-	return out
-}
 
 // cleanRunDir kills the processes of dir's run and removes dir if it is a
 // run dir of a dead run.
@@ -136,7 +125,7 @@ func cleanRunDir(dir string, e os.DirEntry) (killed []procs.Marked, removed bool
 	defer lock.Close()
 	if isRun {
 		id := strings.TrimPrefix(name, runDirPrefix)
-		killed = procs.Find(func(p procs.Marked) bool { return p.Run == id })
+		killed = procs.JVM.Find(func(p procs.Marked) bool { return p.Run == id })
 		if err := procs.Kill(killed); err != nil {
 			return killed, false, fmt.Errorf("clean %s: %w", dir, err)
 		}
@@ -147,17 +136,15 @@ func cleanRunDir(dir string, e os.DirEntry) (killed []procs.Marked, removed bool
 	return killed, true, nil
 }
 
-// killOrphans kills marked processes whose run dir no longer exists.
-func killOrphans(root string) ([]procs.Marked, error) {
-	found := procs.Find(func(p procs.Marked) bool {
-		dir := p.Dir
-		if dir == "" {
-			dir = filepath.Join(root, runDirPrefix+p.Run)
+// orphanDir is where a marked process's run dir is, to tell whether it
+// is gone: its marker, else its run id's dir under root.
+func orphanDir(root string) func(procs.Marked) string {
+	return func(p procs.Marked) string {
+		if p.Dir == "" {
+			return filepath.Join(root, runDirPrefix+p.Run)
 		}
-		_, err := os.Stat(dir)
-		return errors.Is(err, os.ErrNotExist)
-	})
-	return found, procs.Kill(found)
+		return p.Dir
+	}
 }
 
 func olderThan(path string, d time.Duration) bool {

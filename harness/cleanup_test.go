@@ -74,11 +74,11 @@ func TestCleanLeftoversMissingRoot(t *testing.T) {
 
 func TestReadMarker(t *testing.T) {
 	c := startMarked(t, "abc", "/some/dir")
-	p, ok := procs.Read(c.pid)
+	p, ok := procs.JVM.Read(c.pid)
 	if !ok || p.Run != "abc" || p.Dir != "/some/dir" {
 		t.Fatalf("readMarker = %+v, %v", p, ok)
 	}
-	if _, ok := procs.Read(os.Getpid()); ok {
+	if _, ok := procs.JVM.Read(os.Getpid()); ok {
 		t.Error("test process has no marker")
 	}
 }
@@ -114,7 +114,7 @@ func startMarked(t *testing.T, id, dir string) *markedChild {
 	// Start returns once the child execs, but the kernel fills in its
 	// command line a moment later: wait until the markers show.
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		if p, ok := procs.Read(c.pid); ok && p.Run == id {
+		if p, ok := procs.JVM.Read(c.pid); ok && p.Run == id {
 			return c
 		}
 	}

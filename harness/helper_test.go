@@ -37,7 +37,7 @@ func helperCmd(mode string, env []string, args ...string) *exec.Cmd {
 
 // runProcs lists live processes carrying run id's marker.
 func runProcs(id string) []procs.Marked {
-	return procs.Find(func(p procs.Marked) bool { return p.Run == id })
+	return procs.JVM.Find(func(p procs.Marked) bool { return p.Run == id })
 }
 
 // killRun kills whatever a failed test left of run id.

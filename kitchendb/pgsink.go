@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"regexp"
 	"slices"
 	"time"
@@ -13,7 +14,50 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/internal/problem"
+	"github.com/chaosrun/chaosrun/pgserver"
 )
+
+// postgresKind is the kitchen database in PostgreSQL: the run's own server
+// (package pgserver), or the scenario's by URL.
+var postgresKind = SinkKind{
+	Name: "postgres",
+	Server: &ServerKind{
+		Software: "a PostgreSQL server",
+		Port:     "5432",
+		Find: func() error {
+			_, err := pgserver.FindPostgres()
+			return err
+		},
+		Start: func(ctx context.Context, dir, runID string, logf func(string, ...any)) (Started, error) {
+			p, err := pgserver.StartPostgres(ctx, dir, runID, "kitchen", logf)
+			if err != nil {
+				return Started{}, err
+			}
+			return Started{URL: p.URL("kitchen"), Port: p.Port, Stop: p.Close}, nil
+		},
+		Clean:    pgserver.Clean,
+		CheckURL: checkPostgresURL,
+	},
+	Open: func(ctx context.Context, _ string, o SinkOptions) (KitchenDB, error) {
+		return OpenPostgres(ctx, o.URL, o.Dial, o.Schema, o.Mode, o.Conns, o.Drop)
+	},
+}
+
+// checkPostgresURL is the postgres kind's ServerKind.CheckURL.
+func checkPostgresURL(raw string) problem.List {
+	var bad problem.List
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		bad.Add("", "not a URL (want postgres://user[:password]@host[:port]/database)")
+	case u.Scheme != "postgres" && u.Scheme != "postgresql":
+		bad.Add("", fmt.Sprintf("want a postgres:// URL, got scheme %q", u.Scheme))
+	case u.Hostname() == "":
+		bad.Add("", "names no host (want postgres://user[:password]@host[:port]/database)")
+	}
+	return bad
+}
 
 // PostgresSink is the kitchen display's database in PostgreSQL, reached
 // over the network (through the run's proxy): the same tables and modes as

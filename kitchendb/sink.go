@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -78,6 +79,11 @@ const (
 	ModeUpsert = "upsert" // idempotent: a re-delivered event rewrites the same row
 	ModeInsert = "insert" // a new order is INSERTed (a re-delivery violates the key), later steps UPDATE it
 )
+
+// sqliteKind is the embedded kitchen database, a file in the run's dir.
+var sqliteKind = SinkKind{Name: "sqlite", Open: func(_ context.Context, dir string, o SinkOptions) (KitchenDB, error) {
+	return OpenSQLite(filepath.Join(dir, "kitchen.db"), o.Mode)
+}}
 
 // OpenSQLite opens (creating) the database file at path; mode is ModeUpsert
 // or ModeInsert.

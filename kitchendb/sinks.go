@@ -3,10 +3,11 @@ package kitchendb
 import (
 	"context"
 	"fmt"
-	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/internal/problem"
 	"github.com/chaosrun/chaosrun/orders"
 )
 
@@ -48,24 +49,63 @@ type SinkOptions struct {
 // SinkKind is one kind of kitchen database.
 type SinkKind struct {
 	Name string
-	// Server: the database is a server reached over the network (the runner
-	// starts one, or the scenario names one by URL), through its own proxy.
-	Server bool
+	// Server is nil for an embedded database; otherwise the database is a
+	// server reached over the network, through its own proxy: one the run
+	// starts, or the scenario's by URL.
+	Server *ServerKind
 	// Open creates the database for one run; dir is the run's own
 	// directory, removed when the run ends.
 	Open func(ctx context.Context, dir string, o SinkOptions) (KitchenDB, error)
 }
 
-// sinkKinds is the registry; the first is the default. Adding a database is
-// its Sink in its own file plus one entry here.
-var sinkKinds = []SinkKind{
-	{Name: "sqlite", Open: func(_ context.Context, dir string, o SinkOptions) (KitchenDB, error) {
-		return OpenSQLite(filepath.Join(dir, "kitchen.db"), o.Mode)
-	}},
-	{Name: "postgres", Server: true, Open: func(ctx context.Context, _ string, o SinkOptions) (KitchenDB, error) {
-		return OpenPostgres(ctx, o.URL, o.Dial, o.Schema, o.Mode, o.Conns, o.Drop)
-	}},
+// ServerKind is a database server's lifecycle, which its sink kind owns so
+// that the runner, spec and the cleanup only ask the kind.
+type ServerKind struct {
+	// Software names the server in messages ("a PostgreSQL server").
+	Software string
+	// Port is where a URL that names none connects.
+	Port string
+	// Find says why no server can be started here (nil when one can).
+	Find func() error
+	// Start starts a server for the run in its dir, with a database to
+	// use; the run's lines go to logf.
+	Start func(ctx context.Context, dir, runID string, logf func(string, ...any)) (Started, error)
+	// Clean removes what dead runs' servers left, once the cleanup of run
+	// dirs is done, and says what it killed or removed.
+	Clean func(logf func(string, ...any)) ([]string, error)
+	// CheckURL finds what is wrong with a scenario's sink.url, at the url
+	// itself (field ""); its messages never repeat the URL, which may hold
+	// a password.
+	CheckURL func(url string) problem.List
 }
+
+// Started is a server started for one run.
+type Started struct {
+	URL  string // for connecting only, never for output: it holds the password
+	Port int    // on 127.0.0.1
+	Stop func() error
+}
+
+// CannotStart says why a run of this kind with sink.url (empty: the run
+// starts its own server) cannot start its database here; nil when it can.
+func (k SinkKind) CannotStart(url string) error {
+	if k.Server == nil || url != "" {
+		return nil
+	}
+	return k.Server.Find()
+}
+
+// sinkKinds is the registry; the first is the default. Adding a database is
+// its kind (its Sink, and its server's lifecycle) in its own file plus one
+// line here.
+var sinkKinds = []SinkKind{
+	sqliteKind,
+	postgresKind,
+}
+
+// SinkKinds lists the registered kitchen databases (runtimes cleans their
+// servers' leftovers).
+func SinkKinds() []SinkKind { return slices.Clone(sinkKinds) }
 
 // DefaultSink is the kitchen database a scenario gets unless it names one.
 func DefaultSink() string { return sinkKinds[0].Name }

@@ -28,6 +28,21 @@ import (
 // the run markers on its command line, so a dead run's server is killed by
 // the next run's cleanup of leftovers.
 
+// markers are the run markers a server carries, as custom settings
+// (-c chaosrun.run=<id>): Clean finds a dead run's server by them.
+var markers = procs.Markers{Run: "chaosrun.run=", Dir: "chaosrun.dir="}
+
+// Clean kills the servers of runs whose dir is gone (a dead run's, once
+// the cleanup of run dirs has removed it) and says which.
+func Clean(logf func(string, ...any)) ([]string, error) {
+	return markers.KillOrphans(func(p procs.Marked) string {
+		if p.Dir == "" {
+			return "/" // no dir marker: not one of ours to judge
+		}
+		return p.Dir
+	}, logf)
+}
+
 // PostgresServer is a running PostgreSQL server of one run.
 type PostgresServer struct {
 	Port     int
@@ -127,7 +142,7 @@ func StartPostgres(ctx context.Context, runDir, runID, db string, logf func(stri
 	// database's latency is what faults give it, not the disk's.
 	p.cmd = exec.Command(filepath.Join(bin, "postgres"), "-D", p.data(), "-p", strconv.Itoa(p.Port),
 		"-h", "127.0.0.1", "-k", "", "-c", "fsync=off", "-c", "max_connections=300",
-		"-c", procs.SettingRun+runID, "-c", procs.SettingDir+runDir)
+		"-c", markers.Run+runID, "-c", markers.Dir+runDir)
 	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
 	if err := p.cmd.Start(); err != nil {

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chaosrun/chaosrun/runtimes"
-
 	"github.com/chaosrun/chaosrun/harness"
 )
 
@@ -71,10 +69,17 @@ func TestPostgresStartsAndIsCleanedUp(t *testing.T) {
 	}
 	// The run dies without closing: its lock goes, the server stays.
 	lock.Close()
-	removed, err := runtimes.CleanLeftovers(root, t.Logf)
+	// As runtimes.CleanLeftovers does (it cannot be imported here: it
+	// reaches this package through kitchendb): the dirs, then the servers.
+	removed, err := harness.CleanLeftovers(root, t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}
+	killed, err := Clean(t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	removed = append(removed, killed...)
 	if len(removed) < 2 || !strings.Contains(strings.Join(removed, " "), "run pgtest-1") {
 		t.Errorf("removed %q; want the server's pid and the run dir", removed)
 	}

@@ -14,8 +14,6 @@ import (
 
 	"github.com/chaosrun/chaosrun/runtimes"
 
-	"github.com/chaosrun/chaosrun/pgserver"
-
 	"github.com/twmb/franz-go/pkg/kadm"
 
 	"github.com/chaosrun/chaosrun/assertions"
@@ -185,10 +183,9 @@ func (r *run) execute(ctx context.Context) error {
 // choose, and records which in the result.
 func (r *run) startCluster(ctx context.Context) (*harness.Cluster, string, error) {
 	// Before anything starts: a kitchen database server the run cannot start.
-	if kind, _ := kitchendb.LookupSink(r.s.Sink.Type); kind.Server && r.s.Sink.URL == "" {
-		if _, err := pgserver.FindPostgres(); err != nil {
-			return nil, "", fmt.Errorf("kitchen database %s: %w", kind.Name, err)
-		}
+	kind, _ := kitchendb.LookupSink(r.s.Sink.Type)
+	if err := kind.CannotStart(r.s.Sink.URL); err != nil {
+		return nil, "", fmt.Errorf("kitchen database %s: %w", kind.Name, err)
 	}
 	if r.ext != nil {
 		return r.attach(ctx)

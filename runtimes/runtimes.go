@@ -7,6 +7,7 @@ import (
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/harness/docker"
 	"github.com/chaosrun/chaosrun/internal/lines"
+	"github.com/chaosrun/chaosrun/kitchendb"
 )
 
 // Auto picks the first usable runtime; it is a choice, not a runtime.
@@ -60,20 +61,30 @@ func ValidChoice(name string) bool { return slices.Contains(Choices(), name) }
 func ChoicesText() string { return lines.OrList(Choices()) }
 
 // CleanLeftovers removes what dead runs left: run dirs under root (empty
-// means harness.DefaultRoot) and marked processes, then what each
-// registered runtime's own cleanup finds (after the dirs: a dead run is
-// then judged by its missing dir). It returns what it killed and removed.
+// means harness.DefaultRoot) and marked JVMs, then what each registered
+// runtime's and kitchen database server's own cleanup finds (after the
+// dirs: a dead run is then judged by its missing dir). It returns what it killed and removed.
 func CleanLeftovers(root string, logf func(string, ...any)) ([]string, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
 	removed, err := harness.CleanLeftovers(root, logf)
 	errs := []error{err}
+	cleans := []func(func(string, ...any)) ([]string, error){}
 	for _, k := range kinds {
 		if k.Clean != nil {
-			gone, err := k.Clean(logf)
-			removed, errs = append(removed, gone...), append(errs, err)
+			cleans = append(cleans, k.Clean)
 		}
+	}
+	// The kitchen database kinds' servers are theirs to clean too.
+	for _, k := range kitchendb.SinkKinds() {
+		if k.Server != nil && k.Server.Clean != nil {
+			cleans = append(cleans, k.Server.Clean)
+		}
+	}
+	for _, clean := range cleans {
+		gone, err := clean(logf)
+		removed, errs = append(removed, gone...), append(errs, err)
 	}
 	return removed, errors.Join(errs...)
 }

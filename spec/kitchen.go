@@ -66,7 +66,7 @@ func (c check) orderService() {
 // needsLookup refuses faults that act on the order service, or poison it
 // rejects, where the kitchen display looks nothing up.
 func (c check) needsLookup(f Fault, path string) {
-	if kind, ok := kitchendb.LookupSink(c.s.Sink.Type); ok && !kind.Server {
+	if kind, ok := kitchendb.LookupSink(c.s.Sink.Type); ok && kind.Server == nil {
 		if f.Target.Service == faults.KitchenDB {
 			c.at(path+".target.service", "the kitchen database is %s, embedded in the consumer: no network to fault (use sink: {type: postgres})", kind.Name)
 		}

@@ -2,7 +2,6 @@ package spec
 
 import (
 	"fmt"
-	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -350,19 +349,12 @@ func (c check) sink() {
 	if c.s.Sink.URL == "" {
 		return
 	}
-	if ok && !kind.Server {
+	if ok && kind.Server == nil {
 		c.at("sink.url", "a %s database is embedded: it takes no url", kind.Name)
 		return
 	}
-	// The message never repeats the URL: it may hold a password.
-	u, err := url.Parse(c.s.Sink.URL)
-	switch {
-	case err != nil:
-		c.at("sink.url", "not a URL (want postgres://user[:password]@host[:port]/database)")
-	case u.Scheme != "postgres" && u.Scheme != "postgresql":
-		c.at("sink.url", "want a postgres:// URL, got scheme %q", u.Scheme)
-	case u.Hostname() == "":
-		c.at("sink.url", "names no host (want postgres://user[:password]@host[:port]/database)")
+	if ok {
+		c.problems("sink.url", kind.Server.CheckURL(c.s.Sink.URL))
 	}
 }
 

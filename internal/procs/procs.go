@@ -1,10 +1,11 @@
 // Package procs finds the processes a run marked on their command line
-// (its JVMs, its PostgreSQL server) through /proc, and kills them: how a
+// (its JVMs, a database server it started) through /proc, and kills them: how a
 // later run cleans up after one that died. Linux only.
 package procs
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -13,15 +14,20 @@ import (
 	"time"
 )
 
-// The markers: a run's id finds a dead run's processes, its run dir tells
-// whether that run still exists. JVMs take them as system properties,
-// PostgreSQL as custom settings (-c chaosrun.run=<id>).
+// Markers are how one kind of process carries a run's id (to find a dead
+// run's processes) and its run dir (whether that run still exists) on its
+// command line. Each kind that starts processes cleans its own.
+type Markers struct{ Run, Dir string }
+
+// The JVMs' markers are system properties; a database server's are its own
+// (package pgserver's are custom settings).
 const (
-	JVMRun     = "-Dchaosrun.run="
-	JVMDir     = "-Dchaosrun.dir="
-	SettingRun = "chaosrun.run="
-	SettingDir = "chaosrun.dir="
+	JVMRun = "-Dchaosrun.run="
+	JVMDir = "-Dchaosrun.dir="
 )
+
+// JVM are the markers of a run's JVMs (its brokers, the Java workload).
+var JVM = Markers{Run: JVMRun, Dir: JVMDir}
 
 // Marked is a process carrying the run marker on its command line.
 type Marked struct {
@@ -29,8 +35,8 @@ type Marked struct {
 	Run, Dir string
 }
 
-// Find scans /proc for processes with a run marker that match keep.
-func Find(keep func(Marked) bool) []Marked {
+// Find scans /proc for processes with m's run marker that match keep.
+func (m Markers) Find(keep func(Marked) bool) []Marked {
 	entries, _ := os.ReadDir("/proc")
 	var out []Marked
 	for _, e := range entries {
@@ -38,7 +44,7 @@ func Find(keep func(Marked) bool) []Marked {
 		if err != nil || pid == os.Getpid() {
 			continue
 		}
-		p, ok := Read(pid)
+		p, ok := m.Read(pid)
 		if ok && !IsZombie(pid) && keep(p) {
 			out = append(out, p)
 		}
@@ -46,8 +52,8 @@ func Find(keep func(Marked) bool) []Marked {
 	return out
 }
 
-// Read returns pid's markers, if it carries any.
-func Read(pid int) (Marked, bool) {
+// Read returns pid's markers, if it carries m's.
+func (m Markers) Read(pid int) (Marked, bool) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 	if err != nil {
 		return Marked{}, false
@@ -56,14 +62,10 @@ func Read(pid int) (Marked, bool) {
 	for _, arg := range bytes.Split(b, []byte{0}) {
 		a := string(arg)
 		switch {
-		case strings.HasPrefix(a, JVMRun):
-			p.Run = strings.TrimPrefix(a, JVMRun)
-		case strings.HasPrefix(a, JVMDir):
-			p.Dir = strings.TrimPrefix(a, JVMDir)
-		case strings.HasPrefix(a, SettingRun):
-			p.Run = strings.TrimPrefix(a, SettingRun)
-		case strings.HasPrefix(a, SettingDir):
-			p.Dir = strings.TrimPrefix(a, SettingDir)
+		case strings.HasPrefix(a, m.Run):
+			p.Run = strings.TrimPrefix(a, m.Run)
+		case strings.HasPrefix(a, m.Dir):
+			p.Dir = strings.TrimPrefix(a, m.Dir)
 		}
 	}
 	return p, p.Run != ""
@@ -102,4 +104,26 @@ func Kill(procs []Marked) error {
 		}
 	}
 	return nil
+}
+
+// KillOrphans kills m's processes whose run dir (dirOf tells it) is gone,
+// logs each, and describes them as "pid N (run ID)".
+func (m Markers) KillOrphans(dirOf func(Marked) string, logf func(string, ...any)) ([]string, error) {
+	found := m.Find(func(p Marked) bool {
+		_, err := os.Stat(dirOf(p))
+		return errors.Is(err, os.ErrNotExist)
+	})
+	err := Kill(found)
+	return Describe(logf, found), err
+}
+
+// Describe logs and describes killed processes as "pid N (run ID)".
+func Describe(logf func(string, ...any), killed []Marked) []string {
+	var out []string
+	for _, p := range killed {
+		d := fmt.Sprintf("pid %d (run %s)", p.PID, p.Run)
+		logf("killed leftover process %s", d)
+		out = append(out, d)
+	}
+	return out
 }
