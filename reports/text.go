@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 // Summary writes the terminal report of r: assertions first, since they are
@@ -349,7 +350,7 @@ func lagTable(p *printer, r *Result) {
 	}
 }
 
-func maxLagByPartition(points []assertions.LagPoint) map[int32]maxLag {
+func maxLagByPartition(points []ledger.LagPoint) map[int32]maxLag {
 	peaks := make(map[int32]maxLag)
 	for _, pt := range points {
 		m := peaks[pt.Partition]

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/spec"
 	"github.com/chaosrun/chaosrun/workloads"
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -86,7 +86,7 @@ func (d *downstream) close() error {
 }
 
 // report gives the ledger and the result the order service's counters.
-func (d *downstream) report(r *run, ledger *assertions.Ledger) {
+func (d *downstream) report(r *run, led *ledger.Ledger) {
 	if d.service == nil {
 		return
 	}
@@ -100,7 +100,7 @@ func (d *downstream) report(r *run, ledger *assertions.Ledger) {
 	if c.OnFailure == workloads.OnFailureRetryTable {
 		callers++ // the retrier looks up too
 	}
-	ledger.Downstream(faults.OrderService, assertions.DownstreamStats{Requests: st.Requests, Overloaded: st.Overloaded,
+	led.Downstream(faults.OrderService, ledger.DownstreamStats{Requests: st.Requests, Overloaded: st.Overloaded,
 		Abandoned: st.Abandoned, Capacity: int64(capacity), Callers: int64(callers)})
 	r.res.OrderService = map[string]int64{
 		"requests": st.Requests, "complete": st.Complete, "partial": st.Partial, "not_found": st.NotFound,

@@ -11,6 +11,7 @@ import (
 	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/reports"
 	"github.com/chaosrun/chaosrun/spec"
 	"github.com/chaosrun/chaosrun/thresholds"
@@ -133,10 +134,10 @@ func (r *run) produceSpec(id workloads.Identity) workloads.ProduceSpec {
 
 func seededRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x6661756c7473)) }
 
-func phaseDecls(phases []workloads.Phase) []assertions.PhaseDecl {
-	out := make([]assertions.PhaseDecl, len(phases))
+func phaseDecls(phases []workloads.Phase) []ledger.PhaseDecl {
+	out := make([]ledger.PhaseDecl, len(phases))
 	for i, p := range phases {
-		out[i] = assertions.PhaseDecl{Name: fmt.Sprintf("%d: %s", i+1, p.Name())}
+		out[i] = ledger.PhaseDecl{Name: fmt.Sprintf("%d: %s", i+1, p.Name())}
 		if p.Kind == workloads.PhaseFlood {
 			out[i].Flood = p.Records
 		}

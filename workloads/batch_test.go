@@ -11,14 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 func TestLastPerOrderKeepsEachOrdersLastWriteInOrder(t *testing.T) {
-	ev := func(order uint64, s assertions.Step) *assertions.Event {
-		return &assertions.Event{Order: order, Step: s}
+	ev := func(order uint64, s ledger.Step) *ledger.Event {
+		return &ledger.Event{Order: order, Step: s}
 	}
-	ws := []Write{{ev(1, assertions.StepCreated), 1}, {ev(2, assertions.StepCreated), 1}, {ev(1, assertions.StepPaid), 2}, {ev(3, assertions.StepCreated), 1}}
+	ws := []Write{{ev(1, ledger.StepCreated), 1}, {ev(2, ledger.StepCreated), 1}, {ev(1, ledger.StepPaid), 2}, {ev(3, ledger.StepCreated), 1}}
 	got := lastPerOrder(ws)
 	var ids []string
 	for _, w := range got {
@@ -35,19 +35,19 @@ func TestApplyBatchWritesEveryOrderAtItsLastStep(t *testing.T) {
 		ctx := context.Background()
 		var ws []Write
 		for order := uint64(1); order <= 300; order++ {
-			ws = append(ws, Write{&assertions.Event{Order: order, Step: assertions.StepCreated, Offset: int64(order)}, Dishes(order)})
+			ws = append(ws, Write{&ledger.Event{Order: order, Step: ledger.StepCreated, Offset: int64(order)}, Dishes(order)})
 		}
 		// Later steps of some orders in the same batch, and in a second one.
-		ws = append(ws, Write{&assertions.Event{Order: 7, Step: assertions.StepPaid}, Dishes(7)})
+		ws = append(ws, Write{&ledger.Event{Order: 7, Step: ledger.StepPaid}, Dishes(7)})
 		if err := db.ApplyBatch(ctx, ws); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.ApplyBatch(ctx, []Write{{&assertions.Event{Order: 7, Step: assertions.StepCompleted}, Dishes(7)}, {&assertions.Event{Order: 8, Step: assertions.StepCancelled}, 0}}); err != nil {
+		if err := db.ApplyBatch(ctx, []Write{{&ledger.Event{Order: 7, Step: ledger.StepCompleted}, Dishes(7)}, {&ledger.Event{Order: 8, Step: ledger.StepCancelled}, 0}}); err != nil {
 			t.Fatal(err)
 		}
 		got := rows(t, db)
-		if len(got) != 300 || got[7].Step != assertions.StepCompleted || got[8].Step != assertions.StepCancelled || got[8].Dishes != 0 ||
-			got[300].Step != assertions.StepCreated || got[300].Dishes != Dishes(300) {
+		if len(got) != 300 || got[7].Step != ledger.StepCompleted || got[8].Step != ledger.StepCancelled || got[8].Dishes != 0 ||
+			got[300].Step != ledger.StepCreated || got[300].Dishes != Dishes(300) {
 			t.Errorf("%d rows; 7: %+v, 8: %+v, 300: %+v", len(got), got[7], got[8], got[300])
 		}
 		if err := open(t, ModeInsert).ApplyBatch(ctx, ws[:1]); err == nil || !strings.Contains(err.Error(), "upsert") {
@@ -76,8 +76,8 @@ func TestHandleBatchHandlesAFailureInItsTurn(t *testing.T) {
 	eachSink(t, func(t *testing.T, open func(*testing.T, string) KitchenDB) {
 		k, j, db := newKitchen(t, open, ModeUpsert, ConsumeSpec{OnFailure: OnFailureSkip})
 		ctx := context.Background()
-		its := []*item{step(1, assertions.StepCreated, 0), step(2, assertions.StepCreated, 1),
-			poisoned(step(3, assertions.StepCreated, 2)), step(1, assertions.StepPaid, 3)}
+		its := []*item{step(1, ledger.StepCreated, 0), step(2, ledger.StepCreated, 1),
+			poisoned(step(3, ledger.StepCreated, 2)), step(1, ledger.StepPaid, 3)}
 		if !k.handleBatch(ctx, ctx, its, noDLQ) {
 			t.Fatal("abandoned")
 		}
@@ -86,7 +86,7 @@ func TestHandleBatchHandlesAFailureInItsTurn(t *testing.T) {
 			t.Errorf("journal %q, want %q", got, want)
 		}
 		r := rows(t, db)
-		if len(r) != 2 || r[1].Step != assertions.StepPaid {
+		if len(r) != 2 || r[1].Step != ledger.StepPaid {
 			t.Errorf("rows %+v", r)
 		}
 		if w := k.writes.snapshot(); w.Statements != 2 || w.Rows != 3 || w.Latency.TotalCount() != 2 {
@@ -105,7 +105,7 @@ func TestHandleBatchRetriesAFailedWriteOneByOne(t *testing.T) {
 		fb.n.Store(1)
 		k.db = fb
 		ctx := context.Background()
-		its := []*item{step(1, assertions.StepCreated, 0), step(2, assertions.StepCreated, 1)}
+		its := []*item{step(1, ledger.StepCreated, 0), step(2, ledger.StepCreated, 1)}
 		if !k.handleBatch(ctx, ctx, its, noDLQ) {
 			t.Fatal("abandoned")
 		}
@@ -143,7 +143,7 @@ func TestPostgresLockTableHoldsWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &assertions.Event{Order: 1, Step: assertions.StepCreated}
+	e := &ledger.Event{Order: 1, Step: ledger.StepCreated}
 	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	err = db.Apply(short, e, 1)
 	cancel()

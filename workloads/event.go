@@ -9,7 +9,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 // Header keys carrying a record's identity, so any record explains itself.
@@ -40,8 +40,8 @@ var errNoIdentity = errors.New("no chaosrun identity headers")
 
 // Decode reads a record's identity headers into e. Run and Env are set to the
 // identity's strings when they match, so the common case does not allocate.
-func (id Identity) Decode(r *kgo.Record, e *assertions.Event) error {
-	*e = assertions.Event{Partition: r.Partition, Offset: r.Offset}
+func (id Identity) Decode(r *kgo.Record, e *ledger.Event) error {
+	*e = ledger.Event{Partition: r.Partition, Offset: r.Offset}
 	var seen int
 	for i := range r.Headers {
 		h := &r.Headers[i]
@@ -56,7 +56,7 @@ func (id Identity) Decode(r *kgo.Record, e *assertions.Event) error {
 	return nil
 }
 
-func (id Identity) decodeHeader(h *kgo.RecordHeader, e *assertions.Event) error {
+func (id Identity) decodeHeader(h *kgo.RecordHeader, e *ledger.Event) error {
 	switch h.Key {
 	case HeaderRun:
 		e.Run = internOr(h.Value, id.Run)
@@ -76,7 +76,7 @@ func (id Identity) decodeHeader(h *kgo.RecordHeader, e *assertions.Event) error 
 		return err
 	case HeaderStep:
 		n, err := parseUint(h.Value)
-		e.Step = assertions.Step(n)
+		e.Step = ledger.Step(n)
 		return err
 	case HeaderIntended:
 		n, err := parseUint(h.Value)
@@ -123,7 +123,7 @@ type eventBuf struct {
 	num      [numHeaders * 20]byte
 	key      [20]byte
 	value    []byte
-	id       assertions.ID
+	id       ledger.ID
 	intended time.Time
 	sent     time.Time
 	ticket   atomic.Uint64 // seq+1 while its outcome is open (expiry); 0 once claimed
@@ -132,7 +132,7 @@ type eventBuf struct {
 // fill writes one order event into b.
 func (b *eventBuf) fill(id Identity, topic string, producer uint32, seq uint64, o orderEvent, key KeyMode,
 	intended, sent time.Time, size int) {
-	b.id = assertions.ID{Producer: producer, Seq: seq}
+	b.id = ledger.ID{Producer: producer, Seq: seq}
 	b.intended, b.sent = intended, sent
 	num := b.num[:0]
 	hs := b.headers[:0]
@@ -199,7 +199,7 @@ func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), le
 func RecordBytes(id Identity, key KeyMode, size int) int {
 	var b eventBuf
 	now := time.Now()
-	b.fill(id, "t", 1, 1_000_000, orderEvent{order: 1_000_000, merchant: 42, step: assertions.StepPaid}, key, now, now, size)
+	b.fill(id, "t", 1, 1_000_000, orderEvent{order: 1_000_000, merchant: 42, step: ledger.StepPaid}, key, now, now, size)
 	n := len(b.rec.Key) + len(b.rec.Value)
 	for _, h := range b.rec.Headers {
 		n += len(h.Key) + len(h.Value)

@@ -12,11 +12,12 @@ import (
 
 	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/kafkaconn"
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 // fill starts a kfake cluster holding n records of env prod on topic
 // "orders" (2 partitions) and returns its addresses and the ledger.
-func fill(t *testing.T, n int) (kafkaconn.Conn, *assertions.Ledger) {
+func fill(t *testing.T, n int) (kafkaconn.Conn, *ledger.Ledger) {
 	t.Helper()
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "orders"))
 	if err != nil {
@@ -134,9 +135,9 @@ func TestPollTimeoutLeavesAndRejoins(t *testing.T) {
 	var timeouts, assigned int
 	for _, c := range rep.Group.Changes {
 		switch c.Kind {
-		case assertions.PollTimeout:
+		case ledger.PollTimeout:
 			timeouts++
-		case assertions.Assigned:
+		case ledger.Assigned:
 			assigned++
 		}
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 // Failure policies: what the kitchen display does with an event it cannot
@@ -28,19 +28,19 @@ const (
 var FailurePolicies = []string{OnFailureBlock, OnFailureSkip, OnFailureRetryTable, OnFailureDeadLetter}
 
 // Processings is where the kitchen display reports what became of each
-// event; assertions.Ledger is one.
+// event; ledger.Ledger is one.
 type Processings interface {
-	Processed(e *assertions.Event, now time.Time)
-	Diverted(e *assertions.Event, how assertions.Diversion)
-	Parked(e *assertions.Event)
-	Failing(e *assertions.Event, err error, attempts int, now time.Time)
+	Processed(e *ledger.Event, now time.Time)
+	Diverted(e *ledger.Event, how ledger.Diversion)
+	Parked(e *ledger.Event)
+	Failing(e *ledger.Event, err error, attempts int, now time.Time)
 	// OwnershipChanged: member was assigned, had revoked or lost partitions.
 	OwnershipChanged(at time.Time, member int, kind string, generation int32, partitions []int32)
 }
 
 // Sink stores a processed event; the kitchen display's database.
 type Sink interface {
-	Apply(ctx context.Context, e *assertions.Event, dishes int) error
+	Apply(ctx context.Context, e *ledger.Event, dishes int) error
 	// ApplyBatch writes the rows in one statement (upsert mode only); of
 	// several writes of one order the last wins, as if applied in turn.
 	ApplyBatch(ctx context.Context, ws []Write) error
@@ -48,7 +48,7 @@ type Sink interface {
 
 // Write is one order row for ApplyBatch: the event and its dishes.
 type Write struct {
-	Event  *assertions.Event
+	Event  *ledger.Event
 	Dishes int
 }
 
@@ -93,7 +93,7 @@ type member interface {
 
 // item is one polled record on its way through a worker.
 type item struct {
-	e   assertions.Event
+	e   ledger.Event
 	rec *kgo.Record // nil when the record's identity could not be read
 }
 
@@ -111,7 +111,7 @@ type kitchen struct {
 
 // try processes one event once: decode the payload, look the order up,
 // write it.
-func (k *kitchen) try(ctx context.Context, e *assertions.Event, value []byte) error {
+func (k *kitchen) try(ctx context.Context, e *ledger.Event, value []byte) error {
 	dishes, write, err := k.prepare(ctx, e, value)
 	if err != nil || !write {
 		return err
@@ -127,7 +127,7 @@ func (k *kitchen) try(ctx context.Context, e *assertions.Event, value []byte) er
 // prepare is everything before the write: decode the payload, work, look
 // the order up. write is false when there is nothing to show (an order the
 // service does not know, without retry_empty).
-func (k *kitchen) prepare(ctx context.Context, e *assertions.Event, value []byte) (dishes int, write bool, err error) {
+func (k *kitchen) prepare(ctx context.Context, e *ledger.Event, value []byte) (dishes int, write bool, err error) {
 	if value != nil && !valueMatches(value, e.Order) {
 		return 0, false, errUndecodable
 	}
@@ -278,7 +278,7 @@ func (k *kitchen) handleAfter(ctx, stopping context.Context, it *item, m member,
 		k.out.Failing(e, err, attempt, time.Now())
 		switch {
 		case policy == OnFailureSkip:
-			k.out.Diverted(e, assertions.Skipped)
+			k.out.Diverted(e, ledger.Skipped)
 			return true
 		case policy == OnFailureRetryTable:
 			return k.park(ctx, it, err)
@@ -329,7 +329,7 @@ func (k *kitchen) deadLetter(ctx context.Context, it *item, cause error, attempt
 	for try := 1; ; try++ {
 		err := m.deadLetter(it, cause, attempts)
 		if err == nil {
-			k.out.Diverted(&it.e, assertions.DeadLettered)
+			k.out.Diverted(&it.e, ledger.DeadLettered)
 			return true
 		}
 		k.errs.add(fmt.Errorf("dead-letter: %w", err))

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 // KeyMode chooses the record key, and so the partition an order lands on.
@@ -36,7 +36,7 @@ func (m *KeyMode) UnmarshalText(b []byte) error {
 type orderEvent struct {
 	order    uint64
 	merchant uint64
-	step     assertions.Step
+	step     ledger.Step
 }
 
 // OrderID is how a producer numbers its orders: producer in the high bits and
@@ -74,15 +74,15 @@ func newOrders(seed uint64, producer uint32, merchants int) *orders {
 func (g *orders) nextEvent() orderEvent {
 	slot := &g.open[g.rng.IntN(len(g.open))]
 	switch slot.step {
-	case assertions.StepUnknown:
-		*slot = orderEvent{order: OrderID(g.producer, g.next), merchant: g.zipf.Uint64() + 1, step: assertions.StepCreated}
+	case ledger.StepUnknown:
+		*slot = orderEvent{order: OrderID(g.producer, g.next), merchant: g.zipf.Uint64() + 1, step: ledger.StepCreated}
 		g.next++
-	case assertions.StepCreated:
-		slot.step = assertions.StepPaid
-	case assertions.StepPaid:
-		slot.step = assertions.StepCompleted
+	case ledger.StepCreated:
+		slot.step = ledger.StepPaid
+	case ledger.StepPaid:
+		slot.step = ledger.StepCompleted
 		if g.rng.IntN(100) < cancelShare {
-			slot.step = assertions.StepCancelled
+			slot.step = ledger.StepCancelled
 		}
 	}
 	ev := *slot

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 // KitchenDB is the kitchen display's database as a run uses it: the rows
@@ -24,7 +24,7 @@ type KitchenDB interface {
 // RetryTable parks events that failed, and the later events of their order
 // behind them, until an asynchronous retrier applies them (seed 001).
 type RetryTable interface {
-	Park(ctx context.Context, e *assertions.Event, value []byte, err error, next time.Time) error
+	Park(ctx context.Context, e *ledger.Event, value []byte, err error, next time.Time) error
 	Due(ctx context.Context, now time.Time, limit int) ([]ParkedEvent, error)
 	ParkedOf(ctx context.Context, order uint64) ([]ParkedEvent, error)
 	Retried(ctx context.Context, id int64, err error, next time.Time) error
@@ -94,7 +94,7 @@ var _ KitchenDB = (*SQLiteSink)(nil)
 // is one.
 type SinkRows interface {
 	SinkRead()
-	SinkRow(order uint64, step assertions.Step, complete, failed bool)
+	SinkRow(order uint64, step ledger.Step, complete, failed bool)
 }
 
 // ReadBack reports every row of db to out, complete when it holds all of

@@ -10,8 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 // Every kitchen database runs the same tests: SQLite always, PostgreSQL
@@ -114,7 +114,7 @@ func BenchmarkSinkApply(b *testing.B) {
 				b.ResetTimer()
 				b.RunParallel(func(pb *testing.PB) {
 					ws := make([]Write, 0, batch)
-					evs := make([]assertions.Event, batch)
+					evs := make([]ledger.Event, batch)
 					flush := func() bool {
 						err := db.ApplyBatch(context.Background(), ws)
 						ws = ws[:0]
@@ -126,14 +126,14 @@ func BenchmarkSinkApply(b *testing.B) {
 					for pb.Next() {
 						order := next.Add(1)
 						if batch == 1 {
-							e := assertions.Event{Order: order, Step: assertions.StepCreated}
+							e := ledger.Event{Order: order, Step: ledger.StepCreated}
 							if err := db.Apply(context.Background(), &e, 3); err != nil {
 								b.Error(err)
 								return
 							}
 							continue
 						}
-						evs[len(ws)] = assertions.Event{Order: order, Step: assertions.StepCreated}
+						evs[len(ws)] = ledger.Event{Order: order, Step: ledger.StepCreated}
 						ws = append(ws, Write{Event: &evs[len(ws)], Dishes: 3})
 						if len(ws) == batch && !flush() {
 							return

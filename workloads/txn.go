@@ -11,7 +11,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 // Transactions makes each producer send in transactions (it needs a
@@ -30,7 +30,7 @@ const txnEndTimeout = 30 * time.Second
 
 // txnSend is one send of the open transaction and what its produce said.
 type txnSend struct {
-	id             assertions.ID
+	id             ledger.ID
 	partition      int32
 	offset         int64
 	intended, sent time.Time

@@ -1,4 +1,4 @@
-package assertions
+package ledger
 
 // ExportSchema identifies the layout of an exported ledger.
 const ExportSchema = "chaosrun.ledger/v1"

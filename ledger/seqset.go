@@ -1,4 +1,4 @@
-package assertions
+package ledger
 
 // A seqSet holds one producer's sequence numbers. Sequences start at 0 and
 // arrive mostly in order, so the set is split into fixed chunks that each keep

@@ -1,4 +1,4 @@
-package assertions
+package ledger
 
 import (
 	"slices"
@@ -73,7 +73,7 @@ func (l *Ledger) SampleLag(at time.Time, partition int32, end, committed int64) 
 	g.total -= pa.cur.Offsets
 	pt := pa.observe(at, partition, end, max(committed, 0))
 	g.total += pt.Offsets
-	g.trackCommit(partition, at, max(committed, 0), pt.Offsets, l.crit.MaxStall)
+	g.trackCommit(partition, at, max(committed, 0), pt.Offsets, l.maxStall)
 	if pt.Offsets > 0 {
 		g.lagging++
 	}

@@ -1,4 +1,4 @@
-package assertions
+package ledger
 
 // positions remembers where each acked send of one producer landed, so that
 // a record missing from the final drain can be told apart: below the

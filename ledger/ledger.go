@@ -1,4 +1,4 @@
-package assertions
+package ledger
 
 import (
 	"sync"
@@ -7,13 +7,13 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// Ledger records a run's history and judges it. Each side (producers,
+// Ledger records a run's history. Each side (producers,
 // consumers, lag sampler, drain) has its own lock, so producer callbacks never
 // wait for consumer workers.
 type Ledger struct {
 	run, env string
 	start    time.Time
-	crit     Criteria
+	maxStall time.Duration // a lagging commit standing still longer is a stall
 
 	prodMu sync.Mutex
 	prod   producerSide
@@ -32,15 +32,16 @@ type Ledger struct {
 	group  groupSide // its own leaf lock
 }
 
-// NewLedger starts the ledger of run in env; start anchors the relative times
-// in evidence; zero criteria take their documented defaults.
-func NewLedger(run, env string, start time.Time, c Criteria) *Ledger {
+// New starts the ledger of run in env; start anchors the relative times in
+// evidence; maxStall is the longest a lagging partition's commit may stand
+// still before the stall is kept as evidence.
+func New(run, env string, start time.Time, maxStall time.Duration) *Ledger {
 	l := &Ledger{
-		run:   run,
-		env:   env,
-		start: start,
-		crit:  c.withDefaults(),
-		prod:  producerSide{ackLatency: newLatency(), ackSeries: newLatencySeries()},
+		run:      run,
+		env:      env,
+		start:    start,
+		maxStall: maxStall,
+		prod:     producerSide{ackLatency: newLatency(), ackSeries: newLatencySeries()},
 		cons: consumerSide{
 			orders:       map[uint64]Step{},
 			fromIntended: newLatency(),
