@@ -87,7 +87,7 @@ func runPipeline(t *testing.T, consumer []Setting, crash bool) assertions.Report
 	if err := Drain(dctx, boot, "orders", id, ledger); err != nil {
 		t.Fatal(err)
 	}
-	return ledger.Verify()
+	return assertions.Verify(ledger, assertions.Criteria{})
 }
 
 func TestPipelineOnKfakeLosesNothing(t *testing.T) {

@@ -113,7 +113,7 @@ func (r txnRun) run(t *testing.T) assertions.Report {
 			t.Fatal(err)
 		}
 	}
-	return ledger.Verify()
+	return assertions.Verify(ledger, assertions.Criteria{})
 }
 
 var txnProducer = []Setting{{"transactional.id", "orders-tx"}}
