@@ -1,18 +1,22 @@
 package ledger
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/chaosrun/chaosrun/internal/seqset"
+)
 
 // orderSteps records, per order, which steps were seen: one set of order
 // ordinals per step and producer, so memory follows gaps, not orders.
-type orderSteps [StepCancelled]seqSets
+type orderSteps [StepCancelled]seqset.Sets
 
 func (o *orderSteps) add(order uint64, step Step) {
 	p, ord := splitOrder(order)
-	if step == StepUnknown || step > StepCancelled || ord >= maxSeq {
+	if step == StepUnknown || step > StepCancelled || ord >= seqset.MaxSeq {
 		return
 	}
-	if s := o[step-1].at(p); s != nil {
-		s.add(ord)
+	if s := o[step-1].At(p); s != nil {
+		s.Add(ord)
 	}
 }
 
@@ -20,7 +24,7 @@ func (o *orderSteps) add(order uint64, step Step) {
 func (o *orderSteps) last(p int, ord uint64) Step {
 	best := StepUnknown
 	for s := StepCreated; s <= StepCancelled; s++ {
-		if o[s-1].get(p).has(ord) && s.Rank() >= best.Rank() {
+		if o[s-1].Get(p).Has(ord) && s.Rank() >= best.Rank() {
 			best = s
 		}
 	}
@@ -31,9 +35,7 @@ func (o *orderSteps) last(p int, ord uint64) Step {
 func (o *orderSteps) top(p int) uint64 {
 	var top uint64
 	for s := range o {
-		if set := o[s].get(p); set != nil {
-			top = max(top, uint64(len(set.chunks))<<chunkBits)
-		}
+		top = max(top, o[s].Get(p).Bound())
 	}
 	return top
 }
@@ -50,7 +52,7 @@ func (o *orderSteps) producers() int {
 type sinkRows struct {
 	seen               bool
 	steps              orderSteps
-	incomplete, failed seqSets
+	incomplete, failed seqset.Sets
 	rows               int64
 }
 
@@ -65,14 +67,14 @@ func (l *Ledger) SinkRow(order uint64, step Step, complete, failed bool) {
 	k.rows++
 	k.steps.add(order, step)
 	p, ord := splitOrder(order)
-	if p >= maxProducers || ord >= maxSeq {
+	if p >= seqset.MaxProducers || ord >= seqset.MaxSeq {
 		return
 	}
 	if !complete {
-		k.incomplete.at(p).add(ord)
+		k.incomplete.At(p).Add(ord)
 	}
 	if failed {
-		k.failed.at(p).add(ord)
+		k.failed.At(p).Add(ord)
 	}
 }
 
@@ -105,14 +107,14 @@ func (l *Ledger) kitchenDB() KitchenDB {
 	for p := range d.steps.producers() {
 		for ord := range d.steps.top(p) {
 			want := d.steps.last(p, ord)
-			if want == StepUnknown || k.poisonOrders.get(p).has(ord) {
+			if want == StepUnknown || k.poisonOrders.Get(p).Has(ord) {
 				continue
 			}
 			out.Orders++
 			got := d.sink.steps.last(p, ord)
 			what := -1
 			switch {
-			case d.sink.failed.get(p).has(ord):
+			case d.sink.failed.Get(p).Has(ord):
 				what = 4
 			case got == StepUnknown:
 				what = 0
@@ -120,7 +122,7 @@ func (l *Ledger) kitchenDB() KitchenDB {
 				what = 1
 			case got.Rank() > want.Rank():
 				what = 2
-			case d.sink.incomplete.get(p).has(ord):
+			case d.sink.incomplete.Get(p).Has(ord):
 				what = 3
 			}
 			if what < 0 {

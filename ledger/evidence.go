@@ -3,6 +3,8 @@ package ledger
 import (
 	"fmt"
 	"time"
+
+	"github.com/chaosrun/chaosrun/internal/seqset"
 )
 
 // idString names one send the way every piece of evidence does: p<producer>/s<seq>.
@@ -11,11 +13,11 @@ func idString(producer uint32, seq uint64) string {
 }
 
 // runString names a run of sends of one producer: p1/s100-s134.
-func runString(producer uint32, sp span) string {
-	if sp.lo == sp.hi {
-		return idString(producer, sp.lo)
+func runString(producer uint32, sp seqset.Span) string {
+	if sp.Lo == sp.Hi {
+		return idString(producer, sp.Lo)
 	}
-	return fmt.Sprintf("p%d/s%d-s%d", producer, sp.lo, sp.hi)
+	return fmt.Sprintf("p%d/s%d-s%d", producer, sp.Lo, sp.Hi)
 }
 
 // rel says when t was, relative to the ledger's start: t+12.3s.
@@ -37,9 +39,9 @@ type Tally struct {
 }
 
 // take adds producer's runs from r, each labelled with what (may be empty).
-func (t *Tally) take(producer uint32, r runs, what string) {
-	for sp, ok := r.next(); ok; sp, ok = r.next() {
-		t.N += int64(sp.len())
+func (t *Tally) take(producer uint32, r seqset.Runs, what string) {
+	for sp, ok := r.Next(); ok; sp, ok = r.Next() {
+		t.N += int64(sp.Len())
 		if room(t.First) {
 			t.First = append(t.First, runString(producer, sp)+what)
 		}

@@ -143,10 +143,10 @@ func (l *Ledger) facts() *Facts {
 		l:          l,
 	}
 	for _, s := range l.cons.finalized {
-		f.FinishedOrders += s.count()
+		f.FinishedOrders += s.Count()
 	}
 	for _, s := range l.cons.kitchen.poison {
-		f.PoisonSent += s.count()
+		f.PoisonSent += s.Count()
 	}
 	for _, pa := range l.lag.parts {
 		w := pa.passed

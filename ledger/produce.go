@@ -4,14 +4,15 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/chaosrun/chaosrun/internal/seqset"
 )
 
 // sends are one producer's outcomes.
 type sends struct {
-	acked, failed, unknown seqSet
-	aborted                seqSet    // sent in a transaction that was aborted
-	where                  positions // where each acked send landed
-	top                    uint64    // highest seq with any outcome
+	acked, failed, unknown seqset.Set
+	aborted                seqset.Set       // sent in a transaction that was aborted
+	where                  seqset.Positions // where each acked send landed
+	top                    uint64           // highest seq with any outcome
 	any                    bool
 }
 
@@ -53,9 +54,9 @@ func (l *Ledger) Acked(id ID, partition int32, offset int64, intended, sent, now
 	p := &l.prod
 	p.counts.Acked++
 	if s := p.outcome(id, intended, sent, LateAfter); s != nil {
-		s.acked.add(id.Seq)
+		s.acked.Add(id.Seq)
 		if p.trackWhere {
-			s.where.set(id.Seq, partition, offset)
+			s.where.Set(id.Seq, partition, offset)
 		}
 	}
 	if partitionOK(partition) {
@@ -78,7 +79,7 @@ func (l *Ledger) Failed(id ID, intended, sent, now time.Time) {
 	defer l.prodMu.Unlock()
 	l.prod.counts.Failed++
 	if s := l.prod.outcome(id, intended, sent, LateAfter); s != nil {
-		s.failed.add(id.Seq)
+		s.failed.Add(id.Seq)
 	}
 	l.phaseSent(id, now)
 }
@@ -90,7 +91,7 @@ func (l *Ledger) Unknown(id ID, intended, sent, now time.Time) {
 	defer l.prodMu.Unlock()
 	l.prod.counts.Unknown++
 	if s := l.prod.outcome(id, intended, sent, LateAfter); s != nil {
-		s.unknown.add(id.Seq)
+		s.unknown.Add(id.Seq)
 	}
 	l.phaseSent(id, now)
 }
@@ -105,7 +106,7 @@ func (p *producerSide) outcome(id ID, intended, sent time.Time, lateAfter time.D
 	if sent.Sub(intended) > lateAfter {
 		p.counts.Late++
 	}
-	if id.Producer >= maxProducers || id.Seq >= maxSeq {
+	if id.Producer >= seqset.MaxProducers || id.Seq >= seqset.MaxSeq {
 		p.untracked++
 		return nil
 	}

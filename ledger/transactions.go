@@ -3,6 +3,8 @@ package ledger
 import (
 	"fmt"
 	"time"
+
+	"github.com/chaosrun/chaosrun/internal/seqset"
 )
 
 // Aborted records a send whose transaction was aborted: it may sit in the
@@ -12,7 +14,7 @@ func (l *Ledger) Aborted(id ID, intended, sent, now time.Time) {
 	defer l.prodMu.Unlock()
 	l.prod.counts.Aborted++
 	if s := l.prod.outcome(id, intended, sent, LateAfter); s != nil {
-		s.aborted.add(id.Seq)
+		s.aborted.Add(id.Seq)
 	}
 	l.phaseSent(id, now)
 }
@@ -21,8 +23,8 @@ func (l *Ledger) Aborted(id ID, intended, sent, now time.Time) {
 // the kitchen display forwarded for each input record, as a read_committed
 // reader finds it after the run.
 type outputSide struct {
-	drained bool    // the output topic was read: the run has a pipeline
-	got     seqSets // by producer of the input record
+	drained bool        // the output topic was read: the run has a pipeline
+	got     seqset.Sets // by producer of the input record
 	strays  strays
 	records int64
 
@@ -49,7 +51,7 @@ func (l *Ledger) DrainedOutput(e *Event) {
 		return
 	}
 	o.records++
-	if !o.got.at(uint64(e.Producer)).add(e.Seq) {
+	if !o.got.At(uint64(e.Producer)).Add(e.Seq) {
 		o.dups++
 		if room(o.dupFirst) {
 			o.dupFirst = append(o.dupFirst, fmt.Sprintf("%s in output again at partition %d offset %d",
