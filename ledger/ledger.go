@@ -1,10 +1,12 @@
 package ledger
 
 import (
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/chaosrun/chaosrun/internal/seqset"
 )
 
 // Ledger records a run's history. Each side (producers,
@@ -92,3 +94,27 @@ func growTo[T any](s []T, i int) []T {
 const maxPartitions = 1 << 16
 
 func partitionOK(p int32) bool { return p >= 0 && p < maxPartitions }
+
+// Footprint sums what the ledger's sequence sets keep (run-list entries,
+// bitmap chunks, estimated bytes), to check that a long run stays small.
+func (l *Ledger) Footprint() (spans, bitmaps, bytes int) {
+	l.prodMu.Lock()
+	defer l.prodMu.Unlock()
+	l.consMu.Lock()
+	defer l.consMu.Unlock()
+	l.drainMu.Lock()
+	defer l.drainMu.Unlock()
+	var all []*seqset.Set
+	for _, s := range l.prod.senders {
+		all = append(all, &s.acked, &s.failed, &s.unknown)
+	}
+	all = slices.Concat(all, l.cons.processed, l.cons.finalized, l.cons.cancelled, l.drain.drained)
+	for _, s := range all {
+		if s == nil {
+			continue
+		}
+		sp, bm, by := s.Footprint()
+		spans, bitmaps, bytes = spans+sp, bitmaps+bm, bytes+by
+	}
+	return spans, bitmaps, bytes
+}
