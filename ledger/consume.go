@@ -45,12 +45,7 @@ func (l *Ledger) Processed(e *Event, now time.Time) {
 		c.strays.note("processed from", e, why)
 		return
 	}
-	if !c.processed.At(uint64(e.Producer)).Add(e.Seq) {
-		c.dups++
-		if room(c.dupFirst) {
-			c.dupFirst = append(c.dupFirst, fmt.Sprintf("%s processed again from partition %d offset %d",
-				idString(e.Producer, e.Seq), e.Partition, e.Offset))
-		}
+	if !firstSight(&c.processed, e, &c.dups, &c.dupFirst, "processed again from") {
 		return
 	}
 	c.nProcessed++
@@ -163,4 +158,17 @@ func (l *Ledger) LiveLatency() map[string]*hdrhistogram.Histogram {
 	out["e2e_from_sent"] = l.cons.fromSent.Clone()
 	l.consMu.Unlock()
 	return out
+}
+
+// firstSight adds e to sets and reports whether it was new there; a repeat
+// counts in dups, and the first few are kept as evidence, worded by again.
+func firstSight(sets *seqset.Sets, e *Event, dups *int64, first *[]string, again string) bool {
+	if sets.At(uint64(e.Producer)).Add(e.Seq) {
+		return true
+	}
+	*dups++
+	if room(*first) {
+		*first = append(*first, fmt.Sprintf("%s %s partition %d offset %d", idString(e.Producer, e.Seq), again, e.Partition, e.Offset))
+	}
+	return false
 }

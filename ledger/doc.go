@@ -4,6 +4,6 @@
 // recorded facts to a judge; the ledger itself passes no verdict.
 //
 // The ledger is sized for millions of records: sequences are kept per producer
-// as compact sets of runs, per-order state is dropped once an order is final,
-// and nothing on the hot paths allocates in steady state.
+// as compact sets of runs (internal/seqset), per-order state is dropped once
+// an order is final, and nothing on the hot paths allocates in steady state.
 package ledger

@@ -47,12 +47,7 @@ func (l *Ledger) Drained(e *Event) {
 		d.strays.note("in log at", e, why)
 		return
 	}
-	if !d.drained.At(uint64(e.Producer)).Add(e.Seq) {
-		d.dups++
-		if room(d.dupFirst) {
-			d.dupFirst = append(d.dupFirst, fmt.Sprintf("%s in log again at partition %d offset %d",
-				idString(e.Producer, e.Seq), e.Partition, e.Offset))
-		}
+	if !firstSight(&d.drained, e, &d.dups, &d.dupFirst, "in log again at") {
 		return
 	}
 	if partitionOK(e.Partition) {

@@ -102,14 +102,7 @@ type Unowned struct {
 // Read calls fn with the run's facts while holding every side's lock; call it
 // once everything else has stopped. Reading twice gives the same facts.
 func (l *Ledger) Read(fn func(*Facts)) {
-	l.prodMu.Lock()
-	defer l.prodMu.Unlock()
-	l.consMu.Lock()
-	defer l.consMu.Unlock()
-	l.lagMu.Lock()
-	defer l.lagMu.Unlock()
-	l.drainMu.Lock()
-	defer l.drainMu.Unlock()
+	defer l.lockAll()()
 	fn(l.facts())
 }
 

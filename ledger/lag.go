@@ -64,8 +64,7 @@ func (l *Ledger) SampleLag(at time.Time, partition int32, end, committed int64) 
 	l.lagMu.Lock()
 	defer l.lagMu.Unlock()
 	g := &l.lag
-	g.parts = growTo(g.parts, int(partition))
-	pa := &g.parts[partition]
+	pa := g.part(partition)
 	if pa.seen && pa.cur.Offsets > 0 {
 		g.lagging--
 	}
@@ -204,4 +203,10 @@ func (g *lagSide) report() []LagPoint {
 		return int(a.Partition) - int(b.Partition)
 	})
 	return out
+}
+
+// part is partition's lag state, grown to hold it; the caller holds lagMu.
+func (g *lagSide) part(partition int32) *lagPart {
+	g.parts = growTo(g.parts, int(partition))
+	return &g.parts[partition]
 }

@@ -98,12 +98,7 @@ func partitionOK(p int32) bool { return p >= 0 && p < maxPartitions }
 // Footprint sums what the ledger's sequence sets keep (run-list entries,
 // bitmap chunks, estimated bytes), to check that a long run stays small.
 func (l *Ledger) Footprint() (spans, bitmaps, bytes int) {
-	l.prodMu.Lock()
-	defer l.prodMu.Unlock()
-	l.consMu.Lock()
-	defer l.consMu.Unlock()
-	l.drainMu.Lock()
-	defer l.drainMu.Unlock()
+	defer l.lockAll()()
 	var all []*seqset.Set
 	for _, s := range l.prod.senders {
 		all = append(all, &s.acked, &s.failed, &s.unknown)
@@ -117,4 +112,19 @@ func (l *Ledger) Footprint() (spans, bitmaps, bytes int) {
 		spans, bitmaps, bytes = spans+sp, bitmaps+bm, bytes+by
 	}
 	return spans, bitmaps, bytes
+}
+
+// lockAll takes every side's lock, in the one order all readers of the whole
+// ledger use, and returns what releases them.
+func (l *Ledger) lockAll() (unlock func()) {
+	l.prodMu.Lock()
+	l.consMu.Lock()
+	l.lagMu.Lock()
+	l.drainMu.Lock()
+	return func() {
+		l.drainMu.Unlock()
+		l.lagMu.Unlock()
+		l.consMu.Unlock()
+		l.prodMu.Unlock()
+	}
 }

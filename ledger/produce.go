@@ -75,23 +75,24 @@ func (l *Ledger) Acked(id ID, partition int32, offset int64, intended, sent, now
 
 // Failed records a send that was definitely not written.
 func (l *Ledger) Failed(id ID, intended, sent, now time.Time) {
-	l.prodMu.Lock()
-	defer l.prodMu.Unlock()
-	l.prod.counts.Failed++
-	if s := l.prod.outcome(id, intended, sent, LateAfter); s != nil {
-		s.failed.Add(id.Seq)
-	}
-	l.phaseSent(id, now)
+	l.settle(id, intended, sent, now, &l.prod.counts.Failed, func(s *sends) *seqset.Set { return &s.failed })
 }
 
 // Unknown records a send that may or may not have been written (timeout,
 // network error).
 func (l *Ledger) Unknown(id ID, intended, sent, now time.Time) {
+	l.settle(id, intended, sent, now, &l.prod.counts.Unknown, func(s *sends) *seqset.Set { return &s.unknown })
+}
+
+// settle records a send that ended other than acked: it counts under n and
+// joins the set of its producer that set picks. set captures nothing, so
+// this allocates no more than writing it out would.
+func (l *Ledger) settle(id ID, intended, sent, now time.Time, n *int64, set func(*sends) *seqset.Set) {
 	l.prodMu.Lock()
 	defer l.prodMu.Unlock()
-	l.prod.counts.Unknown++
+	*n++
 	if s := l.prod.outcome(id, intended, sent, LateAfter); s != nil {
-		s.unknown.Add(id.Seq)
+		set(s).Add(id.Seq)
 	}
 	l.phaseSent(id, now)
 }

@@ -21,9 +21,7 @@ func (l *Ledger) SampleLogStart(at time.Time, partition int32, start int64) {
 	}
 	l.lagMu.Lock()
 	defer l.lagMu.Unlock()
-	g := &l.lag
-	g.parts = growTo(g.parts, int(partition))
-	pa := &g.parts[partition]
+	pa := l.lag.part(partition)
 	c := &pa.commits
 	if !c.tracked || start <= c.committed {
 		return

@@ -10,13 +10,7 @@ import (
 // Aborted records a send whose transaction was aborted: it may sit in the
 // log, but no read_committed reader may ever see it, and nothing may act on it.
 func (l *Ledger) Aborted(id ID, intended, sent, now time.Time) {
-	l.prodMu.Lock()
-	defer l.prodMu.Unlock()
-	l.prod.counts.Aborted++
-	if s := l.prod.outcome(id, intended, sent, LateAfter); s != nil {
-		s.aborted.Add(id.Seq)
-	}
-	l.phaseSent(id, now)
+	l.settle(id, intended, sent, now, &l.prod.counts.Aborted, func(s *sends) *seqset.Set { return &s.aborted })
 }
 
 // outputSide is the ledger's record of the pipeline's output topic: what
