@@ -123,6 +123,27 @@ func TestArchitectureDocIsTrue(t *testing.T) {
 			t.Errorf("docs/architecture.md's graph names %s, which is not a package", pkg)
 		}
 	}
+	if t.Failed() {
+		t.Logf("the code's graph, to paste:\n%s", graphBlock(code))
+	}
+}
+
+// graphBlock writes a graph in the page's form, packages in order.
+func graphBlock(g map[string][]string) string {
+	pkgs := make([]string, 0, len(g))
+	for p := range g {
+		pkgs = append(pkgs, p)
+	}
+	sort.Strings(pkgs)
+	var b strings.Builder
+	for _, p := range pkgs {
+		deps := "nothing"
+		if len(g[p]) > 0 {
+			deps = strings.Join(g[p], ", ")
+		}
+		b.WriteString(p + " → " + deps + "\n")
+	}
+	return b.String()
 }
 
 // The graph block's parser reads both line forms.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/internal/problem"
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 // Assertion declares one verdict. Everything else is derived from Catalog:
@@ -20,43 +21,43 @@ type Assertion struct {
 	Enforced   bool
 	EnforcedBy []string
 	Thresholds []Threshold
-	judge      func(*Ledger, *comparison, *Verdict)
+	judge      func(*ledger.Facts, Criteria, *Verdict)
 }
 
 // Catalog is every assertion, in report order. Adding one is a verdict
 // method in its own file plus one entry here.
 var Catalog = []Assertion{
-	{Name: "no-kafka-loss", Enforced: true, judge: (*Ledger).kafkaLoss,
+	{Name: "no-kafka-loss", Enforced: true, judge: kafkaLoss,
 		Judges: "an acked record is absent from the final drain"},
-	{Name: "no-retention-loss", Enforced: true, judge: (*Ledger).noRetentionLoss,
+	{Name: "no-retention-loss", Enforced: true, judge: noRetentionLoss,
 		Judges: "an acked record was deleted by retention before the group processed it (the log start passed the group's position)"},
-	{Name: "unconfirmed-lost", EnforcedBy: []string{"forbid_unconfirmed_loss"}, judge: (*Ledger).unconfirmedLost,
+	{Name: "unconfirmed-lost", EnforcedBy: []string{"forbid_unconfirmed_loss"}, judge: unconfirmedLost,
 		Judges: "a send of unknown outcome (acks=0, timeout) is neither in the log nor processed",
 		Thresholds: []Threshold{
 			flag("forbid_unconfirmed_loss", func(c *Criteria) *bool { return &c.ForbidUnconfirmedLoss }, "make unconfirmed-lost enforced"),
 		}},
-	{Name: "no-consumer-loss", Enforced: true, judge: (*Ledger).consumerLoss,
+	{Name: "no-consumer-loss", Enforced: true, judge: consumerLoss,
 		Judges: "a record in the log was never processed by the group"},
-	{Name: "no-unexpected", Enforced: true, judge: (*Ledger).unexpected,
+	{Name: "no-unexpected", Enforced: true, judge: unexpected,
 		Judges: "a processed or logged record was never sent by this run/env, or its send definitely failed"},
-	{Name: "no-duplicates", EnforcedBy: []string{"forbid_duplicates"}, judge: (*Ledger).duplicates,
+	{Name: "no-duplicates", EnforcedBy: []string{"forbid_duplicates"}, judge: duplicates,
 		Judges: "a record was processed twice or is in the log twice",
 		Thresholds: []Threshold{
 			flag("forbid_duplicates", func(c *Criteria) *bool { return &c.ForbidDuplicates }, "make no-duplicates enforced"),
 		}},
-	{Name: "key-order", Enforced: true, judge: (*Ledger).keyOrder,
+	{Name: "key-order", Enforced: true, judge: keyOrder,
 		Judges: "an order's processed steps go backwards, or a step arrives after its final step"},
-	{Name: "log-order", Enforced: true, judge: (*Ledger).logOrder,
+	{Name: "log-order", Enforced: true, judge: logOrder,
 		Judges: "within a partition, a producer's later send sits before an earlier one"},
-	{Name: "no-aborted-read", Enforced: true, judge: (*Ledger).abortedRead,
+	{Name: "no-aborted-read", Enforced: true, judge: abortedRead,
 		Judges: "a record of an aborted transaction was processed, read by the read_committed drain, or has a result in the output topic"},
-	{Name: "no-lost-commit", Enforced: true, judge: (*Ledger).lostCommit,
+	{Name: "no-lost-commit", Enforced: true, judge: lostCommit,
 		Judges: "an input record the pipeline processed (and so committed past) has no committed result in the output topic"},
-	{Name: "no-duplicate-output", Enforced: true, judge: (*Ledger).duplicateOutput,
+	{Name: "no-duplicate-output", Enforced: true, judge: duplicateOutput,
 		Judges: "the output topic holds more than one result of one input record (exactly-once broken)"},
-	{Name: "output-order", Enforced: true, judge: (*Ledger).outputOrder,
+	{Name: "output-order", Enforced: true, judge: outputOrder,
 		Judges: "in the output topic an order's results go backwards, or follow its final step (first results only: copies are no-duplicate-output's)"},
-	{Name: "lag-bounded", Enforced: true, judge: (*Ledger).lagBounded,
+	{Name: "lag-bounded", Enforced: true, judge: lagBounded,
 		Judges: "a partition's lag exceeds max_lag seconds (or max_lag_offsets), or lag was never measured",
 		Thresholds: []Threshold{
 			duration("max_lag", func(c *Criteria) *time.Duration { return &c.MaxLag }, 30*time.Second, "",
@@ -64,25 +65,25 @@ var Catalog = []Assertion{
 			count("max_lag_offsets", func(c *Criteria) *int64 { return &c.MaxLagOffsets }, "no limit", "offsets",
 				"per-partition lag limit in offsets"),
 		}},
-	{Name: "lag-recovers", Enforced: true, judge: (*Ledger).lagRecovers,
+	{Name: "lag-recovers", Enforced: true, judge: lagRecovers,
 		Judges: "lag does not return to 0 on every partition within recover_within after producers stop",
 		Thresholds: []Threshold{
 			duration("recover_within", func(c *Criteria) *time.Duration { return &c.RecoverWithin }, 60*time.Second, "",
 				"all partitions at lag 0 within this after producers stop"),
 		}},
-	{Name: "db-consistent", Enforced: true, judge: (*Ledger).dbConsistent,
+	{Name: "db-consistent", Enforced: true, judge: dbConsistent,
 		Judges: "the kitchen database does not show an order at the last step the log holds for it, with all its dishes (poison orders aside)"},
-	{Name: "no-stuck-partition", Enforced: true, judge: (*Ledger).noStuckPartition,
+	{Name: "no-stuck-partition", Enforced: true, judge: noStuckPartition,
 		Judges: "a partition's committed offset stands still longer than max_stall while it has lag and other partitions move",
 		Thresholds: []Threshold{
 			duration("max_stall", func(c *Criteria) *time.Duration { return &c.MaxStall }, 30*time.Second, "",
 				"longest a lagging partition's commit may stand still while others move"),
 		}},
-	{Name: "no-healthy-diverted", Enforced: true, judge: (*Ledger).noHealthyDiverted,
+	{Name: "no-healthy-diverted", Enforced: true, judge: noHealthyDiverted,
 		Judges: "a record that is not poison was skipped, dead-lettered or given up by the kitchen display"},
-	{Name: "no-downstream-overload", Enforced: true, judge: (*Ledger).noDownstreamOverload,
+	{Name: "no-downstream-overload", Enforced: true, judge: noDownstreamOverload,
 		Judges: "the kitchen display drove a service it calls past its capacity: requests refused as overloaded, or served after their caller gave up"},
-	{Name: "rebalances", EnforcedBy: []string{"max_rebalances", "max_unowned"}, judge: (*Ledger).rebalances,
+	{Name: "rebalances", EnforcedBy: []string{"max_rebalances", "max_unowned"}, judge: rebalances,
 		Judges: "the group rebalanced more than max_rebalances times during the workload, or a partition stayed without an owner longer than max_unowned",
 		Thresholds: []Threshold{
 			count("max_rebalances", func(c *Criteria) *int64 { return &c.MaxRebalances }, "reported only", "rebalances",
@@ -90,13 +91,13 @@ var Catalog = []Assertion{
 			duration("max_unowned", func(c *Criteria) *time.Duration { return &c.MaxUnowned }, 0, "reported only",
 				"longest a partition may go without an owner; makes rebalances enforced"),
 		}},
-	{Name: "recovery", EnforcedBy: []string{"max_recovery"}, judge: (*Ledger).recovery,
+	{Name: "recovery", EnforcedBy: []string{"max_recovery"}, judge: recovery,
 		Judges: "after a fault is healed or a flood sent, the group's lag is not back to its level before within max_recovery",
 		Thresholds: []Threshold{
 			duration("max_recovery", func(c *Criteria) *time.Duration { return &c.MaxRecovery }, 0, "reported only",
 				"lag back to its level before each fault and flood within this after it ends; makes recovery enforced"),
 		}},
-	{Name: "ack-gap", EnforcedBy: []string{"max_ack_gap"}, judge: (*Ledger).ackGap,
+	{Name: "ack-gap", EnforcedBy: []string{"max_ack_gap"}, judge: ackGap,
 		Judges: "the longest gap between successful acks exceeds max_ack_gap",
 		Thresholds: []Threshold{
 			duration("max_ack_gap", func(c *Criteria) *time.Duration { return &c.MaxAckGap }, 0, "reported only",

@@ -26,7 +26,7 @@ func TestCatalogNamesEveryVerdict(t *testing.T) {
 		}
 		seen[a.Name] = true
 	}
-	rep := NewLedger(testRun, testEnv, t0, Criteria{}).Verify()
+	rep := Verify(NewLedger(testRun, testEnv, t0, Criteria{}), Criteria{})
 	var got []string
 	for _, v := range rep.Verdicts {
 		got = append(got, v.Name)
@@ -36,8 +36,8 @@ func TestCatalogNamesEveryVerdict(t *testing.T) {
 	}
 }
 
-// No verdict without a name: every verdict method (a *Ledger method taking
-// the comparison and the verdict to fill) is a catalog entry's judge.
+// No verdict without a name: every verdict function (taking the facts, the
+// criteria and the verdict to fill) is a catalog entry's judge.
 func TestEveryVerdictMethodIsInTheCatalog(t *testing.T) {
 	judges := map[string]bool{}
 	for _, a := range Catalog {
@@ -55,7 +55,7 @@ func TestEveryVerdictMethodIsInTheCatalog(t *testing.T) {
 	}
 }
 
-// verdictMethods parses the package for methods shaped like a judge.
+// verdictMethods parses the package for functions shaped like a judge.
 func verdictMethods(t *testing.T) []string {
 	files, _ := filepath.Glob("*.go")
 	fset := token.NewFileSet()
@@ -74,7 +74,11 @@ func verdictMethods(t *testing.T) []string {
 		}
 		for _, d := range file.Decls {
 			fn, ok := d.(*ast.FuncDecl)
-			if ok && fn.Recv != nil && len(fn.Type.Params.List) == 2 && typeText(src, fset, fn.Type.Params.List[1].Type) == "*Verdict" {
+			if !ok || fn.Recv != nil || len(fn.Type.Params.List) != 3 {
+				continue
+			}
+			params := fn.Type.Params.List
+			if typeText(src, fset, params[0].Type) == "*ledger.Facts" && typeText(src, fset, params[2].Type) == "*Verdict" {
 				out = append(out, fn.Name.Name)
 			}
 		}
@@ -161,7 +165,7 @@ func TestThresholdChecks(t *testing.T) {
 func TestEnforcedBy(t *testing.T) {
 	enforced := func(c Criteria) map[string]bool {
 		out := map[string]bool{}
-		for _, v := range NewLedger(testRun, testEnv, t0, c).Verify().Verdicts {
+		for _, v := range Verify(NewLedger(testRun, testEnv, t0, c), c).Verdicts {
 			out[v.Name] = v.Enforced
 		}
 		return out

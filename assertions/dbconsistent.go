@@ -1,143 +1,26 @@
 package assertions
 
-import "fmt"
+import (
+	"fmt"
 
-// orderSteps records, per order, which steps were seen: one set of order
-// ordinals per step and producer, so memory follows gaps, not orders.
-type orderSteps [StepCancelled]seqSets
-
-func (o *orderSteps) add(order uint64, step Step) {
-	p, ord := splitOrder(order)
-	if step == StepUnknown || step > StepCancelled || ord >= maxSeq {
-		return
-	}
-	if s := o[step-1].at(p); s != nil {
-		s.add(ord)
-	}
-}
-
-// last is the highest-ranked step seen of producer p's order ordinal.
-func (o *orderSteps) last(p int, ord uint64) Step {
-	best := StepUnknown
-	for s := StepCreated; s <= StepCancelled; s++ {
-		if o[s-1].get(p).has(ord) && s.Rank() >= best.Rank() {
-			best = s
-		}
-	}
-	return best
-}
-
-// top is one past the highest ordinal producer p has in any step.
-func (o *orderSteps) top(p int) uint64 {
-	var top uint64
-	for s := range o {
-		if set := o[s].get(p); set != nil {
-			top = max(top, uint64(len(set.chunks))<<chunkBits)
-		}
-	}
-	return top
-}
-
-func (o *orderSteps) producers() int {
-	n := 0
-	for s := range o {
-		n = max(n, len(o[s]))
-	}
-	return n
-}
-
-// sinkRows is the kitchen database at the end of the run.
-type sinkRows struct {
-	seen               bool
-	steps              orderSteps
-	incomplete, failed seqSets
-	rows               int64
-}
-
-// SinkRow records one row of the kitchen database after the run: the
-// order's step, whether its details are complete (every dish), and whether
-// the kitchen marked it failed (it gave up on the order).
-func (l *Ledger) SinkRow(order uint64, step Step, complete, failed bool) {
-	l.drainMu.Lock()
-	defer l.drainMu.Unlock()
-	k := &l.drain.sink
-	k.seen = true
-	k.rows++
-	k.steps.add(order, step)
-	p, ord := splitOrder(order)
-	if p >= maxProducers || ord >= maxSeq {
-		return
-	}
-	if !complete {
-		k.incomplete.at(p).add(ord)
-	}
-	if failed {
-		k.failed.at(p).add(ord)
-	}
-}
-
-// SinkRead says the kitchen database was read, even when it held no row.
-func (l *Ledger) SinkRead() {
-	l.drainMu.Lock()
-	defer l.drainMu.Unlock()
-	l.drain.sink.seen = true
-}
+	"github.com/chaosrun/chaosrun/ledger"
+)
 
 // dbConsistent: every order the log holds shows in the kitchen database at
 // the last step the log holds for it, with all its details. Orders holding
 // poison are the dead-letter path's business, not the database's.
-func (l *Ledger) dbConsistent(_ *comparison, v *Verdict) {
-	d, k := &l.drain, &l.cons.kitchen
-	if !d.sink.seen {
+func dbConsistent(f *ledger.Facts, _ Criteria, v *Verdict) {
+	db := f.KitchenDB
+	if !db.Read {
 		v.Count = 1
 		v.Summary = "the kitchen database was never read"
 		return
 	}
-	var orders int64
-	var by [5]int64 // missing, behind, ahead, incomplete, failed
-	labels := [5]string{"missing from the kitchen database", "behind the log", "ahead of the log", "without all its dishes", "marked failed"}
-	for p := range d.steps.producers() {
-		for ord := range d.steps.top(p) {
-			want := d.steps.last(p, ord)
-			if want == StepUnknown || k.poisonOrders.get(p).has(ord) {
-				continue
-			}
-			orders++
-			got := d.sink.steps.last(p, ord)
-			what := -1
-			switch {
-			case d.sink.failed.get(p).has(ord):
-				what = 4
-			case got == StepUnknown:
-				what = 0
-			case got.Rank() < want.Rank():
-				what = 1
-			case got.Rank() > want.Rank():
-				what = 2
-			case d.sink.incomplete.get(p).has(ord):
-				what = 3
-			}
-			if what < 0 {
-				continue
-			}
-			by[what]++
-			v.Count++
-			if room(v.First) {
-				v.First = append(v.First, fmt.Sprintf("order %d (%s in the log): %s%s", uint64(p)<<orderBits|ord, want, labels[what], shows(got, what)))
-			}
-		}
-	}
-	v.Summary = fmt.Sprintf("%d of %d orders in the log not shown at their last step by the kitchen database (%d rows)", v.Count, orders, d.sink.rows)
-	for i, n := range by {
+	v.Count, v.First = db.Mismatch.N, db.Mismatch.First
+	v.Summary = fmt.Sprintf("%d of %d orders in the log not shown at their last step by the kitchen database (%d rows)", v.Count, db.Orders, db.Rows)
+	for i, n := range db.By {
 		if n > 0 {
-			v.Details = append(v.Details, fmt.Sprintf("%d orders %s", n, labels[i]))
+			v.Details = append(v.Details, fmt.Sprintf("%d orders %s", n, ledger.DBMismatches[i]))
 		}
 	}
-}
-
-func shows(got Step, what int) string {
-	if what == 0 {
-		return ""
-	}
-	return fmt.Sprintf(" (database: %s)", got)
 }

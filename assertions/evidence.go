@@ -3,20 +3,9 @@ package assertions
 import (
 	"fmt"
 	"time"
+
+	"github.com/chaosrun/chaosrun/ledger"
 )
-
-// idString names one send the way every piece of evidence does: p<producer>/s<seq>.
-func idString(producer uint32, seq uint64) string {
-	return fmt.Sprintf("p%d/s%d", producer, seq)
-}
-
-// runString names a run of sends of one producer: p1/s100-s134.
-func runString(producer uint32, sp span) string {
-	if sp.lo == sp.hi {
-		return idString(producer, sp.lo)
-	}
-	return fmt.Sprintf("p%d/s%d-s%d", producer, sp.lo, sp.hi)
-}
 
 // rel says when t was, relative to the ledger's start: t+12.3s.
 func rel(start, t time.Time) string {
@@ -26,38 +15,20 @@ func rel(start, t time.Time) string {
 // dur prints a duration to the millisecond.
 func dur(d time.Duration) string { return d.Round(time.Millisecond).String() }
 
-// room reports whether an evidence list can take another entry; callers check
-// it before formatting so evidence costs nothing once the list is full.
-func room(list []string) bool { return len(list) < MaxEvidence }
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // keep appends s when there is room.
 func keep(list *[]string, s string) {
-	if room(*list) {
+	if len(*list) < ledger.MaxEvidence {
 		*list = append(*list, s)
 	}
 }
 
 // capLines bounds a details list, saying how many lines were left off.
 func capLines(lines []string) []string {
-	if len(lines) <= MaxEvidence {
+	if len(lines) <= ledger.MaxEvidence {
 		return lines
 	}
-	more := len(lines) - MaxEvidence
-	return append(lines[:MaxEvidence:MaxEvidence], fmt.Sprintf("... and %d more", more))
-}
-
-// tally counts offending sends and keeps the first runs of them.
-type tally struct {
-	n     int64
-	first []string
-}
-
-// take adds producer's runs from r, each labelled with what (may be empty).
-func (t *tally) take(producer uint32, r runs, what string) {
-	for sp, ok := r.next(); ok; sp, ok = r.next() {
-		t.n += int64(sp.len())
-		if room(t.first) {
-			t.first = append(t.first, runString(producer, sp)+what)
-		}
-	}
+	more := len(lines) - ledger.MaxEvidence
+	return append(lines[:ledger.MaxEvidence:ledger.MaxEvidence], fmt.Sprintf("... and %d more", more))
 }

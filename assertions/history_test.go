@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 // Synthetic histories for the ledger: sends with their outcomes, the drain
@@ -21,11 +23,12 @@ const (
 )
 
 type history struct {
-	l      *Ledger
+	l      *ledger.Ledger
+	crit   Criteria
 	now    time.Time       // when acks arrive
 	behind int64           // offsets the group has left per partition at the end
 	next   map[int32]int64 // next offset per partition
-	log    map[int32][]Event
+	log    map[int32][]ledger.Event
 	start  map[int32]int64 // log start per partition at the drain: retention deleted what is below
 	// db is the kitchen database at the end; nil: every order of the log
 	// at its last step, complete (a consistent database).
@@ -33,14 +36,14 @@ type history struct {
 }
 
 type dbRow struct {
-	step             Step
+	step             ledger.Step
 	complete, failed bool
 }
 
 // newHistory starts a history whose kitchen database counts as read, so
 // cases that judge lag alone need not model it.
 func newHistory(c Criteria) *history {
-	h := &history{l: NewLedger(testRun, testEnv, t0, c), now: at(1.01), next: map[int32]int64{}, log: map[int32][]Event{},
+	h := &history{l: NewLedger(testRun, testEnv, t0, c), crit: c, now: at(1.01), next: map[int32]int64{}, log: map[int32][]ledger.Event{},
 		start: map[int32]int64{}}
 	h.l.SinkRead()
 	h.l.TrackPositions()
@@ -48,12 +51,12 @@ func newHistory(c Criteria) *history {
 }
 
 // event is record (producer, seq) of this run, not yet written anywhere.
-func event(p uint32, seq uint64) Event {
-	return Event{Run: testRun, Env: testEnv, Producer: p, Seq: seq, Intended: at(1), Sent: at(1)}
+func event(p uint32, seq uint64) ledger.Event {
+	return ledger.Event{Run: testRun, Env: testEnv, Producer: p, Seq: seq, Intended: at(1), Sent: at(1)}
 }
 
 // write appends e to partition's log at the next offset and returns it placed.
-func (h *history) write(e Event, partition int32) Event {
+func (h *history) write(e ledger.Event, partition int32) ledger.Event {
 	e.Partition, e.Offset = partition, h.next[partition]
 	h.next[partition]++
 	h.log[partition] = append(h.log[partition], e)
@@ -61,9 +64,9 @@ func (h *history) write(e Event, partition int32) Event {
 }
 
 // acked writes e and tells the ledger the send was acked.
-func (h *history) acked(e Event, partition int32) Event {
+func (h *history) acked(e ledger.Event, partition int32) ledger.Event {
 	e = h.write(e, partition)
-	h.l.Acked(ID{e.Producer, e.Seq}, e.Partition, e.Offset, e.Intended, e.Sent, h.now)
+	h.l.Acked(ledger.ID{Producer: e.Producer, Seq: e.Seq}, e.Partition, e.Offset, e.Intended, e.Sent, h.now)
 	return e
 }
 
@@ -77,7 +80,7 @@ func (h *history) flow(p uint32, from, to uint64, partition int32) {
 }
 
 // orderStep sends one step of an order, acked on partition 0.
-func (h *history) orderStep(p uint32, seq, order uint64, step Step) Event {
+func (h *history) orderStep(p uint32, seq, order uint64, step ledger.Step) ledger.Event {
 	e := event(p, seq)
 	e.Order, e.Step = order, step
 	return h.acked(e, 0)
@@ -101,7 +104,7 @@ func (h *history) finish() Report {
 	for p := range h.next {
 		h.l.SampleLag(at(10.5), p, h.next[p], h.next[p]-h.behind)
 	}
-	return h.l.Verify()
+	return Verify(h.l, h.crit)
 }
 
 // database is h.db, or the consistent one the log implies.
@@ -112,7 +115,7 @@ func (h *history) database() map[uint64]dbRow {
 	db := map[uint64]dbRow{}
 	for _, recs := range h.log {
 		for _, e := range recs {
-			if e.Step != StepUnknown && e.Step.Rank() >= db[e.Order].step.Rank() {
+			if e.Step != ledger.StepUnknown && e.Step.Rank() >= db[e.Order].step.Rank() {
 				db[e.Order] = dbRow{step: e.Step, complete: true}
 			}
 		}

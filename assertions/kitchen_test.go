@@ -4,12 +4,14 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 // order sends the steps of one order of producer 0 (seqs from seq0) on
 // partition 0 and has the group process them.
-func (h *history) order(seq0, order uint64, steps ...Step) []Event {
-	var out []Event
+func (h *history) order(seq0, order uint64, steps ...ledger.Step) []ledger.Event {
+	var out []ledger.Event
 	for i, s := range steps {
 		e := h.orderStep(0, seq0+uint64(i), order, s)
 		h.l.Processed(&e, at(2))
@@ -23,8 +25,8 @@ func TestDBConsistent(t *testing.T) {
 		{
 			name: "every order at its last step",
 			run: func(h *history) Report {
-				h.order(0, 1, StepCreated, StepPaid, StepCompleted)
-				h.order(3, 2, StepCreated, StepPaid)
+				h.order(0, 1, ledger.StepCreated, ledger.StepPaid, ledger.StepCompleted)
+				h.order(3, 2, ledger.StepCreated, ledger.StepPaid)
 				return h.finish()
 			},
 			want: want{passed: true, enforced: true, summary: "0 of 2 orders in the log not shown at their last step by the kitchen database (2 rows)"},
@@ -32,10 +34,10 @@ func TestDBConsistent(t *testing.T) {
 		{
 			name: "first event failed and was skipped: later updates found no row",
 			run: func(h *history) Report {
-				h.order(0, 1, StepCreated, StepPaid, StepCompleted)
-				h.order(3, 2, StepCreated, StepPaid, StepCompleted)
-				h.order(6, 3, StepCreated, StepPaid)
-				h.db = map[uint64]dbRow{1: {StepCompleted, true, false}, 3: {StepCreated, true, false}}
+				h.order(0, 1, ledger.StepCreated, ledger.StepPaid, ledger.StepCompleted)
+				h.order(3, 2, ledger.StepCreated, ledger.StepPaid, ledger.StepCompleted)
+				h.order(6, 3, ledger.StepCreated, ledger.StepPaid)
+				h.db = map[uint64]dbRow{1: {ledger.StepCompleted, true, false}, 3: {ledger.StepCreated, true, false}}
 				return h.finish()
 			},
 			want: want{
@@ -51,8 +53,8 @@ func TestDBConsistent(t *testing.T) {
 		{
 			name: "replica lag: rows without their dishes",
 			run: func(h *history) Report {
-				h.order(0, 5, StepCreated, StepPaid, StepCompleted)
-				h.db = map[uint64]dbRow{5: {StepCompleted, false, false}}
+				h.order(0, 5, ledger.StepCreated, ledger.StepPaid, ledger.StepCompleted)
+				h.db = map[uint64]dbRow{5: {ledger.StepCompleted, false, false}}
 				return h.finish()
 			},
 			want: want{
@@ -64,8 +66,8 @@ func TestDBConsistent(t *testing.T) {
 		{
 			name: "an order the kitchen gave up on is marked failed",
 			run: func(h *history) Report {
-				h.order(0, 6, StepCreated, StepPaid)
-				h.db = map[uint64]dbRow{6: {StepCreated, true, true}}
+				h.order(0, 6, ledger.StepCreated, ledger.StepPaid)
+				h.db = map[uint64]dbRow{6: {ledger.StepCreated, true, true}}
 				return h.finish()
 			},
 			want: want{
@@ -77,9 +79,9 @@ func TestDBConsistent(t *testing.T) {
 		{
 			name: "poison orders are the dead-letter path's business",
 			run: func(h *history) Report {
-				h.order(0, 7, StepCreated, StepPaid)
-				h.l.Poisoned(ID{0, 1}, 7, false)
-				h.db = map[uint64]dbRow{7: {StepCreated, true, false}}
+				h.order(0, 7, ledger.StepCreated, ledger.StepPaid)
+				h.l.Poisoned(ledger.ID{Producer: 0, Seq: 1}, 7, false)
+				h.db = map[uint64]dbRow{7: {ledger.StepCreated, true, false}}
 				return h.finish()
 			},
 			want: want{passed: true, enforced: true, summary: "0 of 0 orders"},
@@ -92,7 +94,7 @@ func TestDBConsistent(t *testing.T) {
 				h.db = map[uint64]dbRow{}
 				h.l.ProduceStopped(at(10))
 				h.l.SampleLag(at(10.5), 0, 5, 5)
-				return h.l.Verify()
+				return Verify(h.l, h.crit)
 			},
 			want: want{
 				enforced: true, count: 1, summary: "the kitchen database was never read",
@@ -121,7 +123,7 @@ func TestNoStuckPartition(t *testing.T) {
 				moving(h, 1, 0, 10)
 				h.l.ProduceStopped(at(10))
 				caughtUp(h, 10.5, 0, 1)
-				return h.l.Verify()
+				return Verify(h.l, h.crit)
 			},
 			want: want{passed: true, enforced: true, summary: "no partition stalled with lag for longer than 5s"},
 		},
@@ -132,11 +134,11 @@ func TestNoStuckPartition(t *testing.T) {
 				moving(h, 0, 0, 12)
 				stuck(h, 1, 0, 12, 40)
 				e := event(0, 9)
-				e.Order, e.Step, e.Partition, e.Offset = 3, StepCreated, 1, 41
+				e.Order, e.Step, e.Partition, e.Offset = 3, ledger.StepCreated, 1, 41
 				h.l.Failing(&e, errors.New("sink: UNIQUE constraint failed: orders.order_id"), 44, at(1))
 				h.l.ProduceStopped(at(12))
 				caughtUp(h, 12.5, 0)
-				return h.l.Verify()
+				return Verify(h.l, h.crit)
 			},
 			want: want{
 				enforced: true, count: 1,
@@ -155,7 +157,7 @@ func TestNoStuckPartition(t *testing.T) {
 				moving(h, 1, 8, 12)
 				h.l.ProduceStopped(at(12))
 				caughtUp(h, 12.5, 0, 1)
-				return h.l.Verify()
+				return Verify(h.l, h.crit)
 			},
 			want: want{
 				enforced: true, count: 1,
@@ -171,7 +173,7 @@ func TestNoStuckPartition(t *testing.T) {
 				stuck(h, 1, 0, 12, 10)
 				h.l.ProduceStopped(at(12))
 				caughtUp(h, 12.5, 0, 1)
-				return h.l.Verify()
+				return Verify(h.l, h.crit)
 			},
 			want: want{passed: true, enforced: true},
 		},
@@ -185,7 +187,7 @@ func TestNoStuckPartition(t *testing.T) {
 				}
 				h.l.ProduceStopped(at(12))
 				caughtUp(h, 12.5, 0, 1)
-				return h.l.Verify()
+				return Verify(h.l, h.crit)
 			},
 			want: want{passed: true, enforced: true},
 		},
@@ -199,8 +201,8 @@ func TestNoHealthyDiverted(t *testing.T) {
 			run: func(h *history) Report {
 				h.flow(0, 0, 10, 0)
 				p := h.acked(event(0, 10), 0)
-				h.l.Poisoned(ID{0, 10}, 0, false)
-				h.l.Diverted(&p, DeadLettered)
+				h.l.Poisoned(ledger.ID{Producer: 0, Seq: 10}, 0, false)
+				h.l.Diverted(&p, ledger.DeadLettered)
 				h.l.DrainedDeadLetter(&p)
 				h.flow(0, 11, 20, 0)
 				return h.finish()
@@ -215,7 +217,7 @@ func TestNoHealthyDiverted(t *testing.T) {
 				for seq := uint64(3); seq < 6; seq++ {
 					e := h.acked(event(0, seq), 0)
 					h.l.Parked(&e)
-					h.l.Diverted(&e, map[bool]Diversion{true: Skipped, false: GaveUp}[seq < 5])
+					h.l.Diverted(&e, map[bool]ledger.Diversion{true: ledger.Skipped, false: ledger.GaveUp}[seq < 5])
 				}
 				return h.finish()
 			},
@@ -229,12 +231,12 @@ func TestNoHealthyDiverted(t *testing.T) {
 		{
 			name: "a refused order is poison as a whole, an earlier step included",
 			run: func(h *history) Report {
-				created := h.orderStep(0, 0, 9, StepCreated)
-				paid := h.orderStep(0, 1, 9, StepPaid)
-				h.l.Poisoned(ID{0, 1}, 9, true) // the service refuses order 9 from its paid step on
-				h.l.Diverted(&created, DeadLettered)
+				created := h.orderStep(0, 0, 9, ledger.StepCreated)
+				paid := h.orderStep(0, 1, 9, ledger.StepPaid)
+				h.l.Poisoned(ledger.ID{Producer: 0, Seq: 1}, 9, true) // the service refuses order 9 from its paid step on
+				h.l.Diverted(&created, ledger.DeadLettered)
 				h.l.DrainedDeadLetter(&created)
-				h.l.Diverted(&paid, DeadLettered)
+				h.l.Diverted(&paid, ledger.DeadLettered)
 				h.l.DrainedDeadLetter(&paid)
 				return h.finish()
 			},
@@ -243,13 +245,13 @@ func TestNoHealthyDiverted(t *testing.T) {
 		{
 			name: "given up behind a poison record, or diverted then processed after all",
 			run: func(h *history) Report {
-				bad := h.orderStep(0, 0, 4, StepCreated)
-				behind := h.orderStep(0, 1, 4, StepPaid)
-				h.l.Poisoned(ID{0, 0}, 4, false)
-				h.l.Diverted(&bad, GaveUp)
-				h.l.Diverted(&behind, GaveUp)
+				bad := h.orderStep(0, 0, 4, ledger.StepCreated)
+				behind := h.orderStep(0, 1, 4, ledger.StepPaid)
+				h.l.Poisoned(ledger.ID{Producer: 0, Seq: 0}, 4, false)
+				h.l.Diverted(&bad, ledger.GaveUp)
+				h.l.Diverted(&behind, ledger.GaveUp)
 				skipped := h.acked(event(0, 2), 0)
-				h.l.Diverted(&skipped, Skipped)
+				h.l.Diverted(&skipped, ledger.Skipped)
 				h.l.Processed(&skipped, at(3)) // redelivered after a crash and processed
 				return h.finish()
 			},
@@ -259,8 +261,8 @@ func TestNoHealthyDiverted(t *testing.T) {
 			name: "dead-lettered but missing from the dead-letter topic is consumer loss",
 			run: func(h *history) Report {
 				e := h.acked(event(0, 0), 0)
-				h.l.Poisoned(ID{0, 0}, 0, false)
-				h.l.Diverted(&e, DeadLettered)
+				h.l.Poisoned(ledger.ID{Producer: 0, Seq: 0}, 0, false)
+				h.l.Diverted(&e, ledger.DeadLettered)
 				f := h.acked(event(0, 1), 0)
 				h.l.Parked(&f)
 				return h.finish()
@@ -274,7 +276,7 @@ func TestNoHealthyDiverted(t *testing.T) {
 func TestConsumerLossNamesParkedAndDeadLettered(t *testing.T) {
 	h := newHistory(Criteria{})
 	e := h.acked(event(0, 0), 0)
-	h.l.Diverted(&e, DeadLettered)
+	h.l.Diverted(&e, ledger.DeadLettered)
 	f := h.acked(event(0, 1), 0)
 	h.l.Parked(&f)
 	h.acked(event(0, 2), 0)
@@ -296,7 +298,7 @@ func TestNoDownstreamOverload(t *testing.T) {
 			name: "pool sized to the service",
 			run: func(h *history) Report {
 				h.flow(0, 0, 5, 0)
-				h.l.Downstream("order-service", DownstreamStats{Requests: 900, Capacity: 10, Callers: 10})
+				h.l.Downstream("order-service", ledger.DownstreamStats{Requests: 900, Capacity: 10, Callers: 10})
 				return h.finish()
 			},
 			want: want{passed: true, enforced: true, summary: "0 requests over a downstream service's capacity",
@@ -306,7 +308,7 @@ func TestNoDownstreamOverload(t *testing.T) {
 			name: "fifty workers against ten slots",
 			run: func(h *history) Report {
 				h.flow(0, 0, 5, 0)
-				h.l.Downstream("order-service", DownstreamStats{Requests: 5000, Overloaded: 1200, Abandoned: 3, Capacity: 10, Callers: 50})
+				h.l.Downstream("order-service", ledger.DownstreamStats{Requests: 5000, Overloaded: 1200, Abandoned: 3, Capacity: 10, Callers: 50})
 				return h.finish()
 			},
 			want: want{

@@ -3,53 +3,9 @@ package assertions
 import (
 	"testing"
 	"time"
+
+	"github.com/chaosrun/chaosrun/ledger"
 )
-
-func TestLagSeconds(t *testing.T) {
-	// Each step: a sample and the lag it must show. The oldest unconsumed
-	// record's age is judged by the first sample whose end passed it.
-	steps := []struct {
-		at             float64
-		end, committed int64
-		offsets        int64
-		seconds        float64
-	}{
-		{0, 10, 0, 10, 0},  // records 0..9 known since t=0
-		{1, 20, 5, 15, 1},  // offset 5 there since t=0
-		{2, 30, 10, 20, 1}, // offset 10 first seen at t=1
-		{3, 30, 25, 5, 1},  // offset 25 first seen at t=2
-		{4, 30, 29, 1, 2},  // end stayed: still the t=2 sample
-		{5, 30, 30, 0, 0},  // caught up
-		{6, 30, -1, 30, 0}, // nothing committed counts as 0; arrival forgotten
-		{8, 40, 40, 0, 0},  // caught up again
-		{9, 35, 30, 5, 0},  // end moved back under the group: age counted from now
-		{10, 35, 30, 5, 1},
-	}
-	var pa lagPart
-	for _, s := range steps {
-		pt := pa.observe(at(s.at), 4, s.end, max(s.committed, 0))
-		if pt.Offsets != s.offsets || pt.Seconds != s.seconds || pt.Partition != 4 || !pt.At.Equal(at(s.at)) {
-			t.Errorf("t=%v end=%d committed=%d: got %d offsets %.2fs, want %d %.2fs",
-				s.at, s.end, s.committed, pt.Offsets, pt.Seconds, s.offsets, s.seconds)
-		}
-	}
-	if pa.worstOff.Offsets != 30 || pa.worstSec.Seconds != 2 || !pa.worstSec.At.Equal(at(4)) {
-		t.Errorf("worst = %+v / %+v", pa.worstOff, pa.worstSec)
-	}
-}
-
-func TestLagQueueStaysBounded(t *testing.T) {
-	var pa lagPart
-	for i := range 3 * lagQueueCap {
-		pt := pa.observe(at(float64(i)/4), 0, int64(i+1)*10, 0)
-		if want := float64(i) / 4; pt.Seconds < want {
-			t.Fatalf("sample %d: lag %.2fs understated, want at least %.2fs", i, pt.Seconds, want)
-		}
-	}
-	if len(pa.queue) > lagQueueCap {
-		t.Fatalf("queue grew to %d", len(pa.queue))
-	}
-}
 
 // stuck samples partition p every quarter second over [from, to): end grows
 // 100 a sample and the group commits nothing beyond committed.
@@ -83,7 +39,7 @@ func TestLagBounded(t *testing.T) {
 				healthy(h, 0, 0, 10)
 				h.l.ProduceStopped(at(10))
 				caughtUp(h, 10.5, 0)
-				return h.l.Verify()
+				return Verify(h.l, h.crit)
 			},
 			want: want{passed: true, enforced: true, summary: "max lag 250ms on partition 0 at t+0.2s (limit 30s); max 150 offsets on partition 0 at t+0.2s"},
 		},
@@ -94,7 +50,7 @@ func TestLagBounded(t *testing.T) {
 				stuck(h, 1, 0, 40.25, 0)
 				h.l.ProduceStopped(at(10))
 				caughtUp(h, 41, 0, 1)
-				return h.l.Verify()
+				return Verify(h.l, h.crit)
 			},
 			want: want{
 				enforced: true, count: 1,
@@ -125,7 +81,7 @@ func TestLagBounded(t *testing.T) {
 				h.l.SampleLag(at(1), 0, 0, 0)
 				h.l.ProduceStopped(at(1.5))
 				caughtUp(h, 2, 0)
-				return h.l.Verify()
+				return Verify(h.l, h.crit)
 			},
 			want: want{passed: true, enforced: true, summary: "max lag 0s (limit 30s); max 0 offsets"},
 		},
@@ -134,14 +90,14 @@ func TestLagBounded(t *testing.T) {
 			crit: Criteria{MaxLag: 5 * time.Second},
 			run: func(h *history) Report {
 				stuck(h, 2, 0, 6.25, 0)
-				var series []SinkSecond
+				var series []ledger.SinkSecond
 				for sec := 0.0; sec < 7; sec++ {
-					series = append(series, SinkSecond{At: at(sec), Statements: 20, Rows: 20, Busy: 20 * 51 * time.Millisecond})
+					series = append(series, ledger.SinkSecond{At: at(sec), Statements: 20, Rows: 20, Busy: 20 * 51 * time.Millisecond})
 				}
-				h.l.SinkWrites(SinkWriteStats{Statements: 400, Rows: 400, P50: 51 * time.Millisecond, P99: 58 * time.Millisecond, Series: series})
+				h.l.SinkWrites(ledger.SinkWriteStats{Statements: 400, Rows: 400, P50: 51 * time.Millisecond, P99: 58 * time.Millisecond, Series: series})
 				h.l.ProduceStopped(at(6))
 				caughtUp(h, 7, 2)
-				return h.l.Verify()
+				return Verify(h.l, h.crit)
 			},
 			want: want{
 				enforced: true, count: 1,
@@ -156,7 +112,7 @@ func TestLagBounded(t *testing.T) {
 				stuck(h, 2, 0, 6.25, 0)
 				h.l.ProduceStopped(at(6))
 				caughtUp(h, 7, 2)
-				return h.l.Verify()
+				return Verify(h.l, h.crit)
 			},
 			want: want{
 				enforced: true, count: 1,
@@ -171,7 +127,7 @@ func TestLagBounded(t *testing.T) {
 				h.l.SampleLag(at(1), 0, 1000, 0)
 				h.l.ProduceStopped(at(1.5))
 				caughtUp(h, 2, 0)
-				return h.l.Verify()
+				return Verify(h.l, h.crit)
 			},
 			want: want{
 				enforced: true, count: 1,
@@ -186,14 +142,14 @@ func TestLagBounded(t *testing.T) {
 				h.l.SampleLag(at(1), 0, 1000, 0)
 				h.l.ProduceStopped(at(1.5))
 				caughtUp(h, 2, 0)
-				return h.l.Verify()
+				return Verify(h.l, h.crit)
 			},
 			want: want{passed: true, enforced: true, summary: "max 1000 offsets"},
 		},
 		{
 			name: "no samples",
 			run: func(h *history) Report {
-				return h.l.Verify()
+				return Verify(h.l, h.crit)
 			},
 			want: want{
 				passed: false, enforced: true, count: 1, summary: "no lag samples: lag was never measured",
@@ -211,7 +167,7 @@ func TestLagRecovers(t *testing.T) {
 				stuck(h, 0, 9, 12, 3000)
 				h.l.ProduceStopped(at(10))
 				caughtUp(h, 12, 0)
-				return h.l.Verify()
+				return Verify(h.l, h.crit)
 			},
 			want: want{passed: true, enforced: true, summary: "lag reached 0 2s after producers stopped, at t+12.0s (limit 1m0s)"},
 		},
@@ -224,7 +180,7 @@ func TestLagRecovers(t *testing.T) {
 				caughtUp(h, 11, 0)
 				stuck(h, 1, 11, 15, 3000)
 				caughtUp(h, 15, 0, 1)
-				return h.l.Verify()
+				return Verify(h.l, h.crit)
 			},
 			want: want{passed: true, enforced: true, summary: "lag reached 0 5s after producers stopped"},
 		},
@@ -235,7 +191,7 @@ func TestLagRecovers(t *testing.T) {
 				stuck(h, 0, 6, 11, 2000)
 				h.l.ProduceStopped(at(10))
 				caughtUp(h, 11, 0)
-				return h.l.Verify()
+				return Verify(h.l, h.crit)
 			},
 			want: want{passed: true, enforced: true, summary: "lag reached 0 1s after"},
 		},
@@ -246,7 +202,7 @@ func TestLagRecovers(t *testing.T) {
 				healthy(h, 1, 9, 10)
 				h.l.ProduceStopped(at(10))
 				caughtUp(h, 11, 1)
-				return h.l.Verify()
+				return Verify(h.l, h.crit)
 			},
 			want: want{
 				enforced: true, count: 1,
@@ -262,7 +218,7 @@ func TestLagRecovers(t *testing.T) {
 				stuck(h, 0, 9, 20, 3000)
 				h.l.ProduceStopped(at(10))
 				caughtUp(h, 20, 0)
-				return h.l.Verify()
+				return Verify(h.l, h.crit)
 			},
 			want: want{
 				enforced: true, count: 1,
@@ -275,7 +231,7 @@ func TestLagRecovers(t *testing.T) {
 			run: func(h *history) Report {
 				caughtUp(h, 5, 0)
 				h.l.ProduceStopped(at(10))
-				return h.l.Verify()
+				return Verify(h.l, h.crit)
 			},
 			want: want{
 				enforced: true, count: 1,
@@ -287,7 +243,7 @@ func TestLagRecovers(t *testing.T) {
 			name: "producers never reported stopping",
 			run: func(h *history) Report {
 				caughtUp(h, 5, 0)
-				return h.l.Verify()
+				return Verify(h.l, h.crit)
 			},
 			want: want{
 				enforced: true, count: 1,
@@ -305,8 +261,8 @@ func TestLagSeriesDownsampled(t *testing.T) {
 		l.SampleLag(at(s), 0, int64(100*(i+1)), int64(100*i)-int64(i%4)*10)
 		l.SampleLag(at(s), 1, 50, 50)
 	}
-	got := l.Verify().Lag
-	want := []LagPoint{
+	got := Verify(l, Criteria{}).Lag
+	want := []ledger.LagPoint{
 		{At: at(0), Partition: 0, Offsets: 130, Seconds: 0.25},
 		{At: at(0), Partition: 1},
 		{At: at(1), Partition: 0, Offsets: 130, Seconds: 0.25},

@@ -3,11 +3,13 @@ package assertions
 import (
 	"testing"
 	"time"
+
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 func TestPhasesSplitTheRun(t *testing.T) {
 	h := newHistory(Criteria{})
-	h.l.DeclarePhases([]PhaseDecl{{Name: "1: steady"}, {Name: "2: flood", Flood: 5}}, 1)
+	h.l.DeclarePhases([]ledger.PhaseDecl{{Name: "1: steady"}, {Name: "2: flood", Flood: 5}}, 1)
 	h.l.PhaseBegins(0, 0, 0, at(0))
 	for seq := uint64(0); seq < 10; seq++ {
 		h.now = at(1 + float64(seq)*0.1)
@@ -21,7 +23,7 @@ func TestPhasesSplitTheRun(t *testing.T) {
 		e := event(0, seq)
 		e.Sent = at(2)
 		e = h.write(e, 0)
-		h.l.Acked(ID{0, seq}, 0, e.Offset, e.Intended, e.Sent, h.now)
+		h.l.Acked(ledger.ID{Producer: 0, Seq: seq}, 0, e.Offset, e.Intended, e.Sent, h.now)
 	}
 	h.l.PhaseEnds(0, 1, at(2.5))
 	r := h.finish()

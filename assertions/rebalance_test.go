@@ -3,20 +3,22 @@ package assertions
 import (
 	"testing"
 	"time"
+
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 // storm: two members on partitions 0-3; from t+2s member 1 is kicked and
 // rejoins every 2 seconds, its partitions unowned 1s each time.
 func storm(h *history, kicks int) Report {
 	h.flow(0, 0, 10, 0)
-	h.l.OwnershipChanged(at(-1), 0, Assigned, 1, []int32{0, 1})
-	h.l.OwnershipChanged(at(-1), 1, Assigned, 1, []int32{2, 3})
+	h.l.OwnershipChanged(at(-1), 0, ledger.Assigned, 1, []int32{0, 1})
+	h.l.OwnershipChanged(at(-1), 1, ledger.Assigned, 1, []int32{2, 3})
 	gen := int32(1)
 	for k := 0; k < kicks; k++ {
 		t := 2 + 2*float64(k)
-		h.l.OwnershipChanged(at(t), 1, PollTimeout, gen, []int32{2, 3})
+		h.l.OwnershipChanged(at(t), 1, ledger.PollTimeout, gen, []int32{2, 3})
 		gen++
-		h.l.OwnershipChanged(at(t+1), 1, Assigned, gen, []int32{2, 3})
+		h.l.OwnershipChanged(at(t+1), 1, ledger.Assigned, gen, []int32{2, 3})
 	}
 	return h.finish()
 }
@@ -32,9 +34,9 @@ func TestRebalances(t *testing.T) {
 			name: "the group forming before the workload does not count",
 			crit: Criteria{MaxRebalances: 1, MaxUnowned: time.Second},
 			run: func(h *history) Report {
-				h.l.OwnershipChanged(at(-5), 0, Assigned, 1, []int32{0, 1, 2, 3})
-				h.l.OwnershipChanged(at(-3), 0, Revoked, 1, []int32{2, 3})
-				h.l.OwnershipChanged(at(-2), 1, Assigned, 2, []int32{2, 3})
+				h.l.OwnershipChanged(at(-5), 0, ledger.Assigned, 1, []int32{0, 1, 2, 3})
+				h.l.OwnershipChanged(at(-3), 0, ledger.Revoked, 1, []int32{2, 3})
+				h.l.OwnershipChanged(at(-2), 1, ledger.Assigned, 2, []int32{2, 3})
 				h.flow(0, 0, 10, 0)
 				return h.finish()
 			},
@@ -66,8 +68,8 @@ func TestRebalances(t *testing.T) {
 			crit: Criteria{MaxUnowned: 5 * time.Second},
 			run: func(h *history) Report {
 				h.flow(0, 0, 10, 0)
-				h.l.OwnershipChanged(at(-1), 0, Assigned, 1, []int32{0})
-				h.l.OwnershipChanged(at(1), 0, Revoked, 1, []int32{0})
+				h.l.OwnershipChanged(at(-1), 0, ledger.Assigned, 1, []int32{0})
+				h.l.OwnershipChanged(at(1), 0, ledger.Revoked, 1, []int32{0})
 				return h.finish() // the last lag sample is at t+10.5s
 			},
 			want: want{enforced: true, count: 1, details: []string{"partition 0 had no owner for 9.5s from t+1.0s"}, failing: []string{"rebalances"}},

@@ -1,6 +1,10 @@
 package assertions
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/chaosrun/chaosrun/ledger"
+)
 
 func TestNoRetentionLoss(t *testing.T) {
 	runCases(t, "no-retention-loss", []verdictCase{
@@ -83,7 +87,7 @@ func TestUnconfirmedLost(t *testing.T) {
 			run: func(h *history) Report {
 				for seq := uint64(0); seq < 5; seq++ {
 					e := h.write(event(0, seq), 0)
-					h.l.Unknown(ID{0, seq}, at(1), at(1), at(2))
+					h.l.Unknown(ledger.ID{Producer: 0, Seq: seq}, at(1), at(1), at(2))
 					h.l.Processed(&e, at(2))
 				}
 				return h.finish()
@@ -95,7 +99,7 @@ func TestUnconfirmedLost(t *testing.T) {
 			run: func(h *history) Report {
 				h.flow(0, 0, 3, 0)
 				for seq := uint64(3); seq < 8; seq++ {
-					h.l.Unknown(ID{0, seq}, at(1), at(1), at(2)) // acks=0: never confirmed, never written
+					h.l.Unknown(ledger.ID{Producer: 0, Seq: seq}, at(1), at(1), at(2)) // acks=0: never confirmed, never written
 				}
 				return h.finish()
 			},
@@ -110,7 +114,7 @@ func TestUnconfirmedLost(t *testing.T) {
 			crit: Criteria{ForbidUnconfirmedLoss: true},
 			run: func(h *history) Report {
 				h.flow(0, 0, 3, 0)
-				h.l.Unknown(ID{0, 3}, at(1), at(1), at(2))
+				h.l.Unknown(ledger.ID{Producer: 0, Seq: 3}, at(1), at(1), at(2))
 				return h.finish()
 			},
 			want: want{enforced: true, count: 1, first: []string{"p0/s3"}, failing: []string{"unconfirmed-lost"}},
@@ -119,7 +123,7 @@ func TestUnconfirmedLost(t *testing.T) {
 			name: "processed though missing from the log counts as reached",
 			run: func(h *history) Report {
 				e := h.write(event(0, 0), 0)
-				h.l.Unknown(ID{0, 0}, at(1), at(1), at(2))
+				h.l.Unknown(ledger.ID{Producer: 0, Seq: 0}, at(1), at(1), at(2))
 				h.l.Processed(&e, at(2))
 				h.start[0] = 1
 				return h.finish()
@@ -133,7 +137,7 @@ func TestUnconfirmedLost(t *testing.T) {
 // log start cannot be placed, and missing is Kafka's.
 func TestUntrackedPositionsCountAsKafkaLoss(t *testing.T) {
 	h := &history{l: NewLedger(testRun, testEnv, t0, Criteria{}), now: at(1.01), next: map[int32]int64{},
-		log: map[int32][]Event{}, start: map[int32]int64{}}
+		log: map[int32][]ledger.Event{}, start: map[int32]int64{}}
 	h.l.SinkRead()
 	h.flow(0, 0, 10, 0)
 	h.start[0] = 4

@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"slices"
 	"testing"
+
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 const scaleParts = 12
@@ -23,14 +25,15 @@ func TestTenMillionStaysSmall(t *testing.T) {
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 
-	l := NewLedger(testRun, testEnv, t0, Criteria{ForbidDuplicates: true})
+	crit := Criteria{ForbidDuplicates: true}
+	l := NewLedger(testRun, testEnv, t0, crit)
 	rng := rand.New(rand.NewPCG(1, 2))
 	var offsets [scaleParts]int64
 	perProducer := uint64(n / producers)
 	e := event(0, 0)
-	place := func(p uint32, seq uint64) *Event {
+	place := func(p uint32, seq uint64) *ledger.Event {
 		e.Producer, e.Seq = p, seq
-		e.Order, e.Step = OrderIDForTest(p, seq/3), Step(seq%3+1)
+		e.Order, e.Step = OrderIDForTest(p, seq/3), ledger.Step(seq%3+1)
 		e.Partition = partitionOf(p, seq)
 		return &e
 	}
@@ -56,7 +59,7 @@ func TestTenMillionStaysSmall(t *testing.T) {
 			}
 			for _, seq := range block {
 				r := place(p, seq)
-				l.Acked(ID{p, seq}, r.Partition, offs[seq-base], r.Intended, r.Sent, at(1.002))
+				l.Acked(ledger.ID{Producer: p, Seq: seq}, r.Partition, offs[seq-base], r.Intended, r.Sent, at(1.002))
 			}
 			// The group's workers take partitions in turn.
 			byPartition(fill(consumeBlock, base, perProducer), p, func(seq uint64) { l.Processed(place(p, seq), at(1.5)) })
@@ -66,7 +69,7 @@ func TestTenMillionStaysSmall(t *testing.T) {
 			byPartition(fill(drainBlock, base, perProducer), p, func(seq uint64) {
 				l.Drained(place(p, seq))
 				if seq%1024 == 0 { // mid-batch, when partitions are half read
-					_, _, bytes := ledgerFootprint(l)
+					_, _, bytes := l.Footprint()
 					peak = max(peak, bytes)
 				}
 			})
@@ -76,12 +79,12 @@ func TestTenMillionStaysSmall(t *testing.T) {
 	for p := range uint32(producers) {
 		for o := uint64(0); o*3 < perProducer; o++ {
 			last := min(3*o+2, perProducer-1)
-			l.SinkRow(OrderIDForTest(p, o), Step(last%3+1), true, false)
+			l.SinkRow(OrderIDForTest(p, o), ledger.Step(last%3+1), true, false)
 		}
 	}
 	l.ProduceStopped(at(5))
 	l.SampleLag(at(6), 0, 1, 1)
-	r := l.Verify()
+	r := Verify(l, crit)
 
 	var after runtime.MemStats
 	runtime.GC()
@@ -95,9 +98,11 @@ func TestTenMillionStaysSmall(t *testing.T) {
 	if !r.Passed() {
 		t.Fatalf("failing: %v", r.Failing())
 	}
-	spans, bitmaps, bytes := ledgerFootprint(l)
+	spans, bitmaps, bytes := l.Footprint()
+	var open int
+	l.Read(func(f *ledger.Facts) { open = f.OpenOrders })
 	t.Logf("%d records: sets keep %d runs and %d bitmaps (%d bytes, %d at peak), %d open orders; heap grew %d KiB",
-		want, spans, bitmaps, bytes, peak, len(l.cons.orders), grown>>10)
+		want, spans, bitmaps, bytes, peak, open, grown>>10)
 	// What stays: a few runs, and at most the partly filled last chunk of
 	// each producer's sets as a bitmap.
 	if spans > 16 || bitmaps > 4*producers || bytes > 256<<10 {
@@ -106,8 +111,8 @@ func TestTenMillionStaysSmall(t *testing.T) {
 	if peak > 1<<20 {
 		t.Errorf("sets held %d bytes at peak", peak)
 	}
-	if len(l.cons.orders) > producers { // at most each producer's last, unfinished order
-		t.Errorf("%d orders still open", len(l.cons.orders))
+	if open > producers { // at most each producer's last, unfinished order
+		t.Errorf("%d orders still open", open)
 	}
 	if grown > 16<<20 {
 		t.Errorf("heap grew %d MiB", grown>>20)
@@ -140,19 +145,25 @@ func byPartition(block []uint64, p uint32, visit func(uint64)) {
 	}
 }
 
-// ledgerFootprint sums what every set of the ledger keeps.
-func ledgerFootprint(l *Ledger) (spans, bitmaps, bytes int) {
-	var all []*seqSet
-	for _, s := range l.prod.senders {
-		all = append(all, &s.acked, &s.failed, &s.unknown)
+// BenchmarkVerify judges a million records sent, drained and processed: in
+// order, orders of three steps on eight partitions, one producer.
+func BenchmarkVerify(b *testing.B) {
+	const n = 1_000_000
+	l := NewLedger(testRun, testEnv, t0, Criteria{})
+	e := event(0, 0)
+	for seq := range uint64(n) {
+		e.Seq, e.Order, e.Step = seq, seq/3, ledger.Step(seq%3+1)
+		e.Partition, e.Offset = int32(e.Order%8), int64(seq)
+		l.Acked(ledger.ID{Producer: e.Producer, Seq: e.Seq}, e.Partition, e.Offset, e.Intended, e.Sent, at(1.002))
+		l.Drained(&e)
+		l.Processed(&e, at(1.5))
 	}
-	all = slices.Concat(all, l.cons.processed, l.cons.finalized, l.cons.cancelled, l.drain.drained)
-	for _, s := range all {
-		if s == nil {
-			continue
+	l.ProduceStopped(at(1))
+	l.SampleLag(at(2), 0, 0, 0)
+	b.ReportAllocs()
+	for b.Loop() {
+		if r := Verify(l, Criteria{}); !r.Passed() {
+			b.Fatalf("failing: %v", r.Failing())
 		}
-		sp, bm, by := s.footprint()
-		spans, bitmaps, bytes = spans+sp, bitmaps+bm, bytes+by
 	}
-	return spans, bitmaps, bytes
 }

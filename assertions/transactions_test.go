@@ -1,18 +1,22 @@
 package assertions
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/chaosrun/chaosrun/ledger"
+)
 
 // aborted sends e in a transaction that was aborted: the record sits in
 // the log at the next offset, but a read_committed drain skips it.
-func (h *history) aborted(e Event, partition int32) Event {
+func (h *history) aborted(e ledger.Event, partition int32) ledger.Event {
 	e.Partition, e.Offset = partition, h.next[partition]
 	h.next[partition]++
-	h.l.Aborted(ID{e.Producer, e.Seq}, e.Intended, e.Sent, h.now)
+	h.l.Aborted(ledger.ID{Producer: e.Producer, Seq: e.Seq}, e.Intended, e.Sent, h.now)
 	return e
 }
 
 // output reports results of events to the output topic, in order.
-func (h *history) output(es ...Event) {
+func (h *history) output(es ...ledger.Event) {
 	for i, e := range es {
 		e.Partition, e.Offset = 0, int64(i)
 		h.l.DrainedOutput(&e)
@@ -61,7 +65,7 @@ func TestNoAbortedRead(t *testing.T) {
 			run: func(h *history) Report {
 				h.flow(0, 0, 3, 0)
 				e := h.write(event(0, 3), 0)
-				h.l.Aborted(ID{0, 3}, e.Intended, e.Sent, h.now)
+				h.l.Aborted(ledger.ID{Producer: 0, Seq: 3}, e.Intended, e.Sent, h.now)
 				return h.finish()
 			},
 			want: want{enforced: true, count: 1, first: []string{"p0/s3 read by the read_committed drain: its transaction was aborted"},
@@ -150,7 +154,7 @@ func TestNoLostCommit(t *testing.T) {
 			run: func(h *history) Report {
 				h.flow(0, 0, 2, 0)
 				h.aborted(event(0, 2), 0)
-				h.l.Failed(ID{0, 3}, at(1), at(1), at(2))
+				h.l.Failed(ledger.ID{Producer: 0, Seq: 3}, at(1), at(1), at(2))
 				h.output(event(0, 0), event(0, 1))
 				return h.finish()
 			},
@@ -160,7 +164,7 @@ func TestNoLostCommit(t *testing.T) {
 }
 
 func TestOutputOrder(t *testing.T) {
-	step := func(seq, order uint64, s Step) Event {
+	step := func(seq, order uint64, s ledger.Step) ledger.Event {
 		e := event(0, seq)
 		e.Order, e.Step = order, s
 		return e
@@ -169,11 +173,11 @@ func TestOutputOrder(t *testing.T) {
 		{
 			name: "steps in order, a replay's copies aside",
 			run: func(h *history) Report {
-				a, b, c := h.orderStep(0, 0, 7, StepCreated), h.orderStep(0, 1, 7, StepPaid), h.orderStep(0, 2, 7, StepCompleted)
-				for _, e := range []Event{a, b, c} {
+				a, b, c := h.orderStep(0, 0, 7, ledger.StepCreated), h.orderStep(0, 1, 7, ledger.StepPaid), h.orderStep(0, 2, 7, ledger.StepCompleted)
+				for _, e := range []ledger.Event{a, b, c} {
 					h.l.Processed(&e, at(2))
 				}
-				h.output(step(0, 7, StepCreated), step(1, 7, StepPaid), step(0, 7, StepCreated), step(2, 7, StepCompleted))
+				h.output(step(0, 7, ledger.StepCreated), step(1, 7, ledger.StepPaid), step(0, 7, ledger.StepCreated), step(2, 7, ledger.StepCompleted))
 				return h.finish()
 			},
 			want: want{passed: true, enforced: true, summary: "0 results in the output topic out of their order's step order",
@@ -182,10 +186,10 @@ func TestOutputOrder(t *testing.T) {
 		{
 			name: "paid before created",
 			run: func(h *history) Report {
-				a, b := h.orderStep(0, 0, 7, StepCreated), h.orderStep(0, 1, 7, StepPaid)
+				a, b := h.orderStep(0, 0, 7, ledger.StepCreated), h.orderStep(0, 1, 7, ledger.StepPaid)
 				h.l.Processed(&a, at(2))
 				h.l.Processed(&b, at(2))
-				h.output(step(1, 7, StepPaid), step(0, 7, StepCreated))
+				h.output(step(1, 7, ledger.StepPaid), step(0, 7, ledger.StepCreated))
 				return h.finish()
 			},
 			want: want{enforced: true, count: 1, first: []string{"order 7: created (p0/s0) at output partition 0 offset 1 after paid"},
@@ -194,10 +198,10 @@ func TestOutputOrder(t *testing.T) {
 		{
 			name: "a step after the final one",
 			run: func(h *history) Report {
-				a, b := h.orderStep(0, 0, 7, StepPaid), h.orderStep(0, 1, 7, StepCancelled)
+				a, b := h.orderStep(0, 0, 7, ledger.StepPaid), h.orderStep(0, 1, 7, ledger.StepCancelled)
 				h.l.Processed(&a, at(2))
 				h.l.Processed(&b, at(2))
-				h.output(step(1, 7, StepCancelled), step(0, 7, StepPaid))
+				h.output(step(1, 7, ledger.StepCancelled), step(0, 7, ledger.StepPaid))
 				return h.finish()
 			},
 			want: want{enforced: true, count: 1, failing: []string{"output-order"}},

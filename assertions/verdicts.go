@@ -3,79 +3,43 @@ package assertions
 import (
 	"fmt"
 	"slices"
-	"strings"
-	"time"
+
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 // Each verdict below is filled in from the ledger under Verify's locks; it
 // arrives named and with Enforced set from its Catalog entry.
 
-func (l *Ledger) kafkaLoss(c *comparison, v *Verdict) {
-	v.Count, v.First = c.lostKafka.n, c.lostKafka.first
-	v.Summary = fmt.Sprintf("%d acked records missing from the log (%d acked)", v.Count, l.prod.counts.Acked)
-	details := l.partitionLoss(v.Count > 0)
-	if n := l.prod.untracked; n > 0 {
+func kafkaLoss(f *ledger.Facts, crit Criteria, v *Verdict) {
+	v.Count, v.First = f.LostKafka.N, f.LostKafka.First
+	v.Summary = fmt.Sprintf("%d acked records missing from the log (%d acked)", v.Count, f.Counts.Acked)
+	details := f.PartitionLoss(v.Count > 0)
+	if n := f.Untracked; n > 0 {
 		details = append(details, fmt.Sprintf("%d sends had ids beyond the tracked range and were not verified", n))
 	}
 	v.Details = capLines(details)
 }
 
-// partitionLoss localises loss: truncated logs always, and when records are
-// missing, partitions holding fewer of this run's records than were acked,
-// never drained, or with their start deleted.
-func (l *Ledger) partitionLoss(lost bool) []string {
-	var lines []string
-	for p, pa := range l.prod.parts {
-		if pa.acked == 0 {
-			continue
-		}
-		var d drainPart
-		if p < len(l.drain.parts) {
-			d = l.drain.parts[p]
-		}
-		if !d.ended {
-			if lost {
-				lines = append(lines, fmt.Sprintf("partition %d: %d acked up to offset %d, but the drain never read it", p, pa.acked, pa.maxOffset))
-			}
-			continue
-		}
-		if pa.maxOffset >= d.end {
-			lines = append(lines, fmt.Sprintf("partition %d: highest acked offset %d but log ends at %d", p, pa.maxOffset, d.end))
-		}
-		if lost && d.records < pa.acked {
-			lines = append(lines, fmt.Sprintf("partition %d: %d acked but %d records of this run in the log", p, pa.acked, d.records))
-		}
-		switch {
-		case !lost || d.start == 0:
-		case l.prod.byPosition:
-			lines = append(lines, fmt.Sprintf("partition %d: log starts at offset %d; acked records below it count under no-retention-loss, not here", p, d.start))
-		default:
-			lines = append(lines, fmt.Sprintf("partition %d: log starts at offset %d; earlier records were deleted, and without a retention setting in the scenario their positions were not kept to tell retention from loss", p, d.start))
-		}
-	}
-	return lines
-}
-
-func (l *Ledger) consumerLoss(c *comparison, v *Verdict) {
-	v.Count, v.First = c.lostConsumer.n, c.lostConsumer.first
-	v.Summary = fmt.Sprintf("%d records in the log never processed (%d in log)", v.Count, c.inLog)
-	v.Details = l.cons.foreign.details(c.lostTo)
+func consumerLoss(f *ledger.Facts, crit Criteria, v *Verdict) {
+	v.Count, v.First = f.LostConsumer.N, f.LostConsumer.First
+	v.Summary = fmt.Sprintf("%d records in the log never processed (%d in log)", v.Count, f.InLog)
+	v.Details = f.ForeignDetails(f.LostTo)
 	if v.Count > 0 {
 		var behind int64
-		for _, pa := range l.lag.parts {
-			behind += pa.cur.Offsets
+		for _, pa := range f.Lag {
+			behind += pa.Last.Offsets
 		}
 		if behind > 0 {
-			v.Details = append(v.Details, fmt.Sprintf("the group still lagged %d offsets at the last lag sample (%s)", behind, rel(l.start, l.lag.lastAt)))
+			v.Details = append(v.Details, fmt.Sprintf("the group still lagged %d offsets at the last lag sample (%s)", behind, rel(f.Start, f.LastSample)))
 		}
 	}
 }
 
-func (l *Ledger) unexpected(c *comparison, v *Verdict) {
-	cs, ds, os := &l.cons.strays, &l.drain.strays, &l.output.strays
-	v.Count = cs.total() + ds.total() + os.total() + c.unexpected()
+func unexpected(f *ledger.Facts, crit Criteria, v *Verdict) {
+	cs, ds, os := &f.Strays[0], &f.Strays[1], &f.Strays[2]
+	v.Count = cs.Total() + ds.Total() + os.Total() + f.Unexpected()
 	v.Summary = fmt.Sprintf("%d records processed or in the log that this run never sent", v.Count)
-	for _, list := range [][]string{cs.first, ds.first, os.first, c.failedProcessed.first, c.neverProcessed.first, c.failedLogged.first, c.neverLogged.first} {
+	for _, list := range [][]string{cs.First, ds.First, os.First, f.FailedProcessed.First, f.NeverProcessed.First, f.FailedLogged.First, f.NeverLogged.First} {
 		for _, s := range list {
 			keep(&v.First, s)
 		}
@@ -84,12 +48,12 @@ func (l *Ledger) unexpected(c *comparison, v *Verdict) {
 		what string
 		n    int64
 	}{
-		{"of another run", cs.otherRun + ds.otherRun + os.otherRun},
-		{"of another env", cs.otherEnv + ds.otherEnv + os.otherEnv},
-		{"whose send failed", c.failedProcessed.n + c.failedLogged.n},
-		{"never sent", cs.badID + ds.badID + os.badID + c.neverProcessed.n + c.neverLogged.n},
-		{"foreign in the log (no readable identity)", ds.foreign},
-		{"foreign in the output topic (no readable identity)", os.foreign},
+		{"of another run", cs.OtherRun + ds.OtherRun + os.OtherRun},
+		{"of another env", cs.OtherEnv + ds.OtherEnv + os.OtherEnv},
+		{"whose send failed", f.FailedProcessed.N + f.FailedLogged.N},
+		{"never sent", cs.BadID + ds.BadID + os.BadID + f.NeverProcessed.N + f.NeverLogged.N},
+		{"foreign in the log (no readable identity)", ds.Foreign},
+		{"foreign in the output topic (no readable identity)", os.Foreign},
 	}
 	for _, k := range causes {
 		if k.n > 0 {
@@ -98,10 +62,10 @@ func (l *Ledger) unexpected(c *comparison, v *Verdict) {
 	}
 }
 
-func (l *Ledger) duplicates(_ *comparison, v *Verdict) {
-	v.Count = l.cons.dups + l.drain.dups
-	v.Summary = fmt.Sprintf("%d duplicate processings, %d duplicate copies in the log", l.cons.dups, l.drain.dups)
-	for _, s := range slices.Concat(l.cons.dupFirst, l.drain.dupFirst) {
+func duplicates(f *ledger.Facts, crit Criteria, v *Verdict) {
+	v.Count = f.ProcessedDups.N + f.LogDups.N
+	v.Summary = fmt.Sprintf("%d duplicate processings, %d duplicate copies in the log", f.ProcessedDups.N, f.LogDups.N)
+	for _, s := range slices.Concat(f.ProcessedDups.First, f.LogDups.First) {
 		keep(&v.First, s)
 	}
 	if !v.Enforced && v.Count > 0 {
@@ -109,55 +73,51 @@ func (l *Ledger) duplicates(_ *comparison, v *Verdict) {
 	}
 }
 
-func (l *Ledger) keyOrder(_ *comparison, v *Verdict) {
-	var finished uint64
-	for _, s := range l.cons.finalized {
-		finished += s.count()
-	}
-	v.Count, v.First = l.cons.orderBad, l.cons.orderFirst
+func keyOrder(f *ledger.Facts, crit Criteria, v *Verdict) {
+	v.Count, v.First = f.KeyOrder.N, f.KeyOrder.First
 	v.Summary = fmt.Sprintf("%d order steps processed out of order (%d orders finished, %d still open)",
-		v.Count, finished, len(l.cons.orders))
+		v.Count, f.FinishedOrders, f.OpenOrders)
 }
 
-func (l *Ledger) logOrder(_ *comparison, v *Verdict) {
-	v.Count, v.First = l.drain.orderBad, l.drain.orderFirst
+func logOrder(f *ledger.Facts, crit Criteria, v *Verdict) {
+	v.Count, v.First = f.LogOrder.N, f.LogOrder.First
 	v.Summary = fmt.Sprintf("%d records in the log after a later send of the same producer", v.Count)
 }
 
-func (l *Ledger) lagBounded(_ *comparison, v *Verdict) {
-	maxLag, maxOff := l.crit.MaxLag, l.crit.MaxLagOffsets
-	var worstSec, worstOff LagPoint
+func lagBounded(f *ledger.Facts, crit Criteria, v *Verdict) {
+	maxLag, maxOff := crit.MaxLag, crit.MaxLagOffsets
+	var worstSec, worstOff ledger.LagPoint
 	sampled := false
-	for _, pa := range l.lag.parts {
-		if !pa.seen {
+	for _, pa := range f.Lag {
+		if !pa.Sampled {
 			continue
 		}
 		sampled = true
-		if pa.worstSec.Seconds > worstSec.Seconds {
-			worstSec = pa.worstSec
+		if pa.Worst.Seconds > worstSec.Seconds {
+			worstSec = pa.Worst
 		}
-		if pa.worstOff.Offsets > worstOff.Offsets {
-			worstOff = pa.worstOff
+		if pa.WorstOffsets.Offsets > worstOff.Offsets {
+			worstOff = pa.WorstOffsets
 		}
-		overSec := pa.worstSec.Seconds > maxLag.Seconds()
-		overOff := maxOff > 0 && pa.worstOff.Offsets > maxOff
+		overSec := pa.Worst.Seconds > maxLag.Seconds()
+		overOff := maxOff > 0 && pa.WorstOffsets.Offsets > maxOff
 		if overSec || overOff {
 			v.Count++
 		}
 		if overSec {
 			v.Details = append(v.Details, fmt.Sprintf("partition %d: %s behind at %s (limit %s)",
-				pa.worstSec.Partition, dur(seconds(pa.worstSec.Seconds)), rel(l.start, pa.worstSec.At), dur(maxLag)))
+				pa.Worst.Partition, dur(seconds(pa.Worst.Seconds)), rel(f.Start, pa.Worst.At), dur(maxLag)))
 		}
 		if overOff {
 			v.Details = append(v.Details, fmt.Sprintf("partition %d: %d offsets behind at %s (limit %d)",
-				pa.worstOff.Partition, pa.worstOff.Offsets, rel(l.start, pa.worstOff.At), maxOff))
+				pa.WorstOffsets.Partition, pa.WorstOffsets.Offsets, rel(f.Start, pa.WorstOffsets.At), maxOff))
 		}
 	}
 	v.Details = capLines(v.Details)
-	if over := v.Count; over > 0 && over < int64(len(l.lag.parts)) {
-		v.Details = append(v.Details, l.skew())
+	if over := v.Count; over > 0 && over < int64(len(f.Lag)) {
+		v.Details = append(v.Details, f.Skew())
 	}
-	if w := l.sinkWrites(worstSec.At); w != "" {
+	if w := f.SinkWrites(worstSec.At); w != "" {
 		v.Details = append(v.Details, w)
 	}
 	if !sampled {
@@ -167,11 +127,11 @@ func (l *Ledger) lagBounded(_ *comparison, v *Verdict) {
 		return
 	}
 	// A peak of zero has no place or time: no sample was above it.
-	where := func(p LagPoint) string {
+	where := func(p ledger.LagPoint) string {
 		if p.At.IsZero() {
 			return ""
 		}
-		return fmt.Sprintf(" on partition %d at %s", p.Partition, rel(l.start, p.At))
+		return fmt.Sprintf(" on partition %d at %s", p.Partition, rel(f.Start, p.At))
 	}
 	v.Summary = fmt.Sprintf("max lag %s%s (limit %s); max %d offsets%s",
 		dur(seconds(worstSec.Seconds)), where(worstSec), dur(maxLag), worstOff.Offsets, where(worstOff))
@@ -180,42 +140,23 @@ func (l *Ledger) lagBounded(_ *comparison, v *Verdict) {
 	}
 }
 
-// skew describes how the acked records spread over partitions: when only
-// some partitions lag, an uneven key (a hot merchant) is the first suspect.
-func (l *Ledger) skew() string {
-	var total int64
-	for _, pa := range l.prod.parts {
-		total += pa.acked
-	}
-	if total == 0 {
-		return "no acked records to show how load spread over partitions"
-	}
-	parts := make([]string, len(l.prod.parts))
-	for p, pa := range l.prod.parts {
-		parts[p] = fmt.Sprintf("%d: %d (%.0f%%)", p, pa.acked, 100*float64(pa.acked)/float64(total))
-	}
-	return "acked records per partition: " + strings.Join(parts, ", ")
-}
-
-func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
-
-func (l *Ledger) lagRecovers(_ *comparison, v *Verdict) {
-	g, limit := &l.lag, l.crit.RecoverWithin
+func lagRecovers(f *ledger.Facts, crit Criteria, v *Verdict) {
+	limit := crit.RecoverWithin
 	switch {
-	case !g.stopped:
+	case !f.Stopped:
 		v.Count = 1
 		v.Summary = "producers were never reported stopped; recovery not measured"
-	case !g.recovered:
-		v.Summary = fmt.Sprintf("lag never reached 0 after producers stopped at %s (limit %s)", rel(l.start, g.stopAt), dur(limit))
-		v.Details = l.stillLagging()
+	case !f.Recovered:
+		v.Summary = fmt.Sprintf("lag never reached 0 after producers stopped at %s (limit %s)", rel(f.Start, f.StopAt), dur(limit))
+		v.Details = stillLagging(f)
 		v.Count = max(int64(len(v.Details)), 1)
 		v.Details = capLines(v.Details)
-		if g.lastAt.Before(g.stopAt) {
+		if f.LastSample.Before(f.StopAt) {
 			v.Details = append(v.Details, "no lag sample was taken after producers stopped")
 		}
 	default:
-		took := g.recoveredAt.Sub(g.stopAt)
-		v.Summary = fmt.Sprintf("lag reached 0 %s after producers stopped, at %s (limit %s)", dur(took), rel(l.start, g.recoveredAt), dur(limit))
+		took := f.RecoveredAt.Sub(f.StopAt)
+		v.Summary = fmt.Sprintf("lag reached 0 %s after producers stopped, at %s (limit %s)", dur(took), rel(f.Start, f.RecoveredAt), dur(limit))
 		if took > limit {
 			v.Count = 1
 		}
@@ -223,30 +164,30 @@ func (l *Ledger) lagRecovers(_ *comparison, v *Verdict) {
 }
 
 // stillLagging describes the partitions behind at their last sample.
-func (l *Ledger) stillLagging() []string {
+func stillLagging(f *ledger.Facts) []string {
 	var lines []string
-	for _, pa := range l.lag.parts {
-		if pa.seen && pa.cur.Offsets > 0 {
+	for _, pa := range f.Lag {
+		if pa.Sampled && pa.Last.Offsets > 0 {
 			lines = append(lines, fmt.Sprintf("partition %d: %d offsets (%s) behind at its last sample, %s",
-				pa.cur.Partition, pa.cur.Offsets, dur(seconds(pa.cur.Seconds)), rel(l.start, pa.cur.At)))
+				pa.Last.Partition, pa.Last.Offsets, dur(seconds(pa.Last.Seconds)), rel(f.Start, pa.Last.At)))
 		}
 	}
 	return lines
 }
 
-func (l *Ledger) ackGap(_ *comparison, v *Verdict) {
-	p, limit := &l.prod, l.crit.MaxAckGap
-	if p.counts.Acked < 2 {
+func ackGap(f *ledger.Facts, crit Criteria, v *Verdict) {
+	limit := crit.MaxAckGap
+	if f.Counts.Acked < 2 {
 		v.Summary = "fewer than two acks"
 		if v.Enforced {
 			v.Count = 1 // availability cannot be shown without acks
 		}
 	} else {
-		v.Summary = fmt.Sprintf("longest gap between acks %s, from %s to %s", dur(p.gap), rel(l.start, p.gapFrom), rel(l.start, p.gapTo))
+		v.Summary = fmt.Sprintf("longest gap between acks %s, from %s to %s", dur(f.AckGap), rel(f.Start, f.AckGapFrom), rel(f.Start, f.AckGapTo))
 	}
 	if v.Enforced {
 		v.Summary += fmt.Sprintf(" (limit %s)", dur(limit))
-		if p.gap > limit {
+		if f.AckGap > limit {
 			v.Count = 1
 		}
 	}

@@ -4,6 +4,9 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/chaosrun/chaosrun/internal/seqset"
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 // Each anomaly class gets a good and a bad history; every case also pins the
@@ -55,7 +58,7 @@ func TestNoKafkaLoss(t *testing.T) {
 			name: "unknown send missing from the log is no loss",
 			run: func(h *history) Report {
 				h.flow(0, 0, 5, 0)
-				h.l.Unknown(ID{0, 5}, at(1), at(1), at(2))
+				h.l.Unknown(ledger.ID{Producer: 0, Seq: 5}, at(1), at(1), at(2))
 				h.flow(0, 6, 10, 0)
 				return h.finish()
 			},
@@ -65,7 +68,7 @@ func TestNoKafkaLoss(t *testing.T) {
 			name: "partition never drained",
 			run: func(h *history) Report {
 				h.flow(0, 0, 5, 0)
-				h.l.Acked(ID{0, 5}, 7, 0, at(1), at(1), at(2))
+				h.l.Acked(ledger.ID{Producer: 0, Seq: 5}, 7, 0, at(1), at(1), at(2))
 				return h.finish()
 			},
 			want: want{
@@ -97,7 +100,7 @@ func TestNoConsumerLoss(t *testing.T) {
 					}
 				}
 				h.write(event(0, 8), 0) // written although the producer timed out
-				h.l.Unknown(ID{0, 8}, at(1), at(1), at(3))
+				h.l.Unknown(ledger.ID{Producer: 0, Seq: 8}, at(1), at(1), at(3))
 				h.flow(0, 9, 12, 0)
 				return h.finish()
 			},
@@ -111,7 +114,7 @@ func TestNoConsumerLoss(t *testing.T) {
 			name: "unknown send in the log and processed",
 			run: func(h *history) Report {
 				e := h.write(event(0, 0), 0)
-				h.l.Unknown(ID{0, 0}, at(1), at(1), at(3))
+				h.l.Unknown(ledger.ID{Producer: 0, Seq: 0}, at(1), at(1), at(3))
 				h.l.Processed(&e, at(2))
 				return h.finish()
 			},
@@ -181,7 +184,7 @@ func TestNoUnexpected(t *testing.T) {
 			run: func(h *history) Report {
 				h.flow(0, 0, 5, 0)
 				e := h.write(event(0, 5), 0)
-				h.l.Failed(ID{0, 5}, at(1), at(1), at(2))
+				h.l.Failed(ledger.ID{Producer: 0, Seq: 5}, at(1), at(1), at(2))
 				h.l.Processed(&e, at(2))
 				h.flow(0, 6, 8, 0)
 				return h.finish()
@@ -214,7 +217,7 @@ func TestNoUnexpected(t *testing.T) {
 			name: "id beyond any producer's range",
 			run: func(h *history) Report {
 				h.flow(0, 0, 5, 0)
-				e := event(0, maxSeq)
+				e := event(0, seqset.MaxSeq)
 				h.l.Processed(&e, at(2))
 				return h.finish()
 			},
@@ -297,14 +300,14 @@ func TestNoDuplicates(t *testing.T) {
 
 func TestKeyOrder(t *testing.T) {
 	// steps sends one order's steps (seqs from seq0) and returns them.
-	steps := func(h *history, seq0, order uint64, ss ...Step) []Event {
-		var out []Event
+	steps := func(h *history, seq0, order uint64, ss ...ledger.Step) []ledger.Event {
+		var out []ledger.Event
 		for i, s := range ss {
 			out = append(out, h.orderStep(0, seq0+uint64(i), order, s))
 		}
 		return out
 	}
-	process := func(h *history, es ...Event) {
+	process := func(h *history, es ...ledger.Event) {
 		for i := range es {
 			h.l.Processed(&es[i], at(2))
 		}
@@ -313,8 +316,8 @@ func TestKeyOrder(t *testing.T) {
 		{
 			name: "steps in order, orders interleaved",
 			run: func(h *history) Report {
-				a := steps(h, 0, 1, StepCreated, StepPaid, StepCompleted)
-				b := steps(h, 3, 2, StepCreated, StepCancelled)
+				a := steps(h, 0, 1, ledger.StepCreated, ledger.StepPaid, ledger.StepCompleted)
+				b := steps(h, 3, 2, ledger.StepCreated, ledger.StepCancelled)
 				process(h, a[0], b[0], a[1], b[1], a[2])
 				return h.finish()
 			},
@@ -323,7 +326,7 @@ func TestKeyOrder(t *testing.T) {
 		{
 			name: "step goes backwards",
 			run: func(h *history) Report {
-				process(h, steps(h, 0, 7, StepCreated, StepPaid, StepCreated)...)
+				process(h, steps(h, 0, 7, ledger.StepCreated, ledger.StepPaid, ledger.StepCreated)...)
 				return h.finish()
 			},
 			want: want{
@@ -335,7 +338,7 @@ func TestKeyOrder(t *testing.T) {
 		{
 			name: "processed in another order than sent",
 			run: func(h *history) Report {
-				e := steps(h, 0, 7, StepCreated, StepPaid)
+				e := steps(h, 0, 7, ledger.StepCreated, ledger.StepPaid)
 				process(h, e[1], e[0])
 				return h.finish()
 			},
@@ -348,7 +351,7 @@ func TestKeyOrder(t *testing.T) {
 		{
 			name: "step after completed",
 			run: func(h *history) Report {
-				process(h, steps(h, 0, 77, StepCreated, StepPaid, StepCompleted, StepPaid)...)
+				process(h, steps(h, 0, 77, ledger.StepCreated, ledger.StepPaid, ledger.StepCompleted, ledger.StepPaid)...)
 				return h.finish()
 			},
 			want: want{
@@ -360,7 +363,7 @@ func TestKeyOrder(t *testing.T) {
 		{
 			name: "step after cancelled",
 			run: func(h *history) Report {
-				process(h, steps(h, 0, 78, StepCreated, StepCancelled, StepPaid, StepCompleted)...)
+				process(h, steps(h, 0, 78, ledger.StepCreated, ledger.StepCancelled, ledger.StepPaid, ledger.StepCompleted)...)
 				return h.finish()
 			},
 			want: want{
@@ -375,7 +378,7 @@ func TestKeyOrder(t *testing.T) {
 		{
 			name: "re-delivery after a rebalance is a duplicate, not disorder",
 			run: func(h *history) Report {
-				e := steps(h, 0, 9, StepCreated, StepPaid, StepCompleted)
+				e := steps(h, 0, 9, ledger.StepCreated, ledger.StepPaid, ledger.StepCompleted)
 				process(h, e[0], e[1])
 				process(h, e[0], e[1], e[2]) // new owner starts from the last commit
 				process(h, e[0], e[1], e[2]) // and once more after the order finished
@@ -387,9 +390,9 @@ func TestKeyOrder(t *testing.T) {
 			name: "orders are told apart by producer",
 			run: func(h *history) Report {
 				other := OrderIDForTest(1, 5)
-				process(h, steps(h, 0, other, StepCreated, StepCompleted)...)
-				process(h, steps(h, 2, 5, StepCreated, StepPaid)...) // producer 0's order 5: unrelated
-				process(h, steps(h, 4, other, StepPaid)...)
+				process(h, steps(h, 0, other, ledger.StepCreated, ledger.StepCompleted)...)
+				process(h, steps(h, 2, 5, ledger.StepCreated, ledger.StepPaid)...) // producer 0's order 5: unrelated
+				process(h, steps(h, 4, other, ledger.StepPaid)...)
 				return h.finish()
 			},
 			want: want{
@@ -402,7 +405,7 @@ func TestKeyOrder(t *testing.T) {
 		{
 			name: "records without a step are not judged",
 			run: func(h *history) Report {
-				process(h, steps(h, 0, 3, StepCreated, StepCompleted, StepUnknown, StepUnknown)...)
+				process(h, steps(h, 0, 3, ledger.StepCreated, ledger.StepCompleted, ledger.StepUnknown, ledger.StepUnknown)...)
 				return h.finish()
 			},
 			want: want{passed: true, enforced: true},
@@ -410,9 +413,10 @@ func TestKeyOrder(t *testing.T) {
 	})
 }
 
-// OrderIDForTest numbers orders as the workload does.
+// OrderIDForTest numbers orders as the workload does (orders.OrderID):
+// the producer above a 40-bit ordinal, which is how the ledger splits them.
 func OrderIDForTest(producer uint32, ordinal uint64) uint64 {
-	return uint64(producer)<<orderBits | ordinal
+	return uint64(producer)<<40 | ordinal | ordinal
 }
 
 func TestLogOrder(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/result"
 	"github.com/chaosrun/chaosrun/runner"
 )
@@ -34,10 +34,10 @@ func (h history) probe() runner.Probe {
 	for s := 0; s <= 20; s++ {
 		at := t0.Add(time.Duration(s) * time.Second)
 		n := h.lag(s)
-		res.Lag = append(res.Lag, assertions.LagPoint{At: at, Partition: 0, Offsets: n / 2, Seconds: float64(n) / h.rate},
-			assertions.LagPoint{At: at, Partition: 1, Offsets: n - n/2, Seconds: float64(n) / h.rate})
-		res.E2ESeries = append(res.E2ESeries, assertions.LatencyPoint{At: at, Count: int64(h.acked)})
-		res.AckSeries = append(res.AckSeries, assertions.LatencyPoint{At: at, Count: int64(h.acked)})
+		res.Lag = append(res.Lag, ledger.LagPoint{At: at, Partition: 0, Offsets: n / 2, Seconds: float64(n) / h.rate},
+			ledger.LagPoint{At: at, Partition: 1, Offsets: n - n/2, Seconds: float64(n) / h.rate})
+		res.E2ESeries = append(res.E2ESeries, ledger.LatencyPoint{At: at, Count: int64(h.acked)})
+		res.AckSeries = append(res.AckSeries, ledger.LatencyPoint{At: at, Count: int64(h.acked)})
 	}
 	return runner.Probe{Result: res}
 }
@@ -125,7 +125,7 @@ func TestWatchStopsOnlyWhenClear(t *testing.T) {
 		w := watch(1000, 5*time.Second, DefaultShape, producersOnly)
 		for sec := 1; sec <= 12; sec++ {
 			p := runner.Progress{Stage: "workload", Elapsed: time.Duration(sec) * time.Second,
-				Live: assertions.Live{Acked: acked(sec), Lag: []assertions.LagPoint{{Partition: 3, Seconds: lag(sec)}}}}
+				Live: ledger.Live{Acked: acked(sec), Lag: []ledger.LagPoint{{Partition: 3, Seconds: lag(sec)}}}}
 			if why := w(p); why != "" {
 				return why, sec
 			}

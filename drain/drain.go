@@ -10,14 +10,14 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/kafkaconn"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/orders"
 )
 
-// Drained is where the final drain reports; assertions.Ledger is one.
+// Drained is where the final drain reports; ledger.Ledger is one.
 type Drained interface {
-	Drained(e *assertions.Event)
+	Drained(e *ledger.Event)
 	DrainedForeign(partition int32, offset int64, why string)
 	DrainEnd(partition int32, logStart, logEnd int64)
 }
@@ -105,7 +105,7 @@ func openTransactions(cl *kgo.Client, topic string, remaining map[int32]int64) s
 }
 
 func drainLoop(ctx context.Context, cl *kgo.Client, id orders.Identity, remaining map[int32]int64, out Drained) error {
-	var e assertions.Event
+	var e ledger.Event
 	lastErr := map[int32]error{} // the client retries; these explain a timeout
 	for len(remaining) > 0 {
 		fetches := cl.PollFetches(ctx)
@@ -195,7 +195,7 @@ func listBounds(ctx context.Context, adm *kadm.Client, topic string) (map[int32]
 
 // DeadLetters is where the drain of the dead-letter topic reports.
 type DeadLetters interface {
-	DrainedDeadLetter(e *assertions.Event)
+	DrainedDeadLetter(e *ledger.Event)
 }
 
 // DrainDeadLetters reads the dead-letter topic to its end, as Drain does,
@@ -207,18 +207,18 @@ func DrainDeadLetters(ctx context.Context, conn kafkaconn.Conn, topic string, id
 
 type deadLetterDrain struct{ out DeadLetters }
 
-func (d deadLetterDrain) Drained(e *assertions.Event) { d.out.DrainedDeadLetter(e) }
+func (d deadLetterDrain) Drained(e *ledger.Event) { d.out.DrainedDeadLetter(e) }
 
 // DrainedForeign: a record without identity is a stray of the topic.
 func (d deadLetterDrain) DrainedForeign(partition int32, offset int64, why string) {
-	d.out.DrainedDeadLetter(&assertions.Event{Run: "(" + why + ")", Partition: partition, Offset: offset})
+	d.out.DrainedDeadLetter(&ledger.Event{Run: "(" + why + ")", Partition: partition, Offset: offset})
 }
 
 func (deadLetterDrain) DrainEnd(int32, int64, int64) {}
 
 // Outputs is where the drain of a pipeline's output topic reports.
 type Outputs interface {
-	DrainedOutput(e *assertions.Event)
+	DrainedOutput(e *ledger.Event)
 	DrainedOutputForeign(partition int32, offset int64, why string)
 	OutputRead()
 }
@@ -232,7 +232,7 @@ func DrainOutput(ctx context.Context, conn kafkaconn.Conn, topic string, id orde
 
 type outputDrain struct{ out Outputs }
 
-func (d outputDrain) Drained(e *assertions.Event) { d.out.DrainedOutput(e) }
+func (d outputDrain) Drained(e *ledger.Event) { d.out.DrainedOutput(e) }
 
 func (d outputDrain) DrainedForeign(partition int32, offset int64, why string) {
 	d.out.DrainedOutputForeign(partition, offset, why)

@@ -9,7 +9,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// LagSamples is where per-partition lag samples go; assertions.Ledger is one.
+// LagSamples is where per-partition lag samples go; ledger.Ledger is one.
 type LagSamples interface {
 	SampleLag(at time.Time, partition int32, end, committed int64)
 	SampleLogStart(at time.Time, partition int32, start int64)

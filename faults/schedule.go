@@ -44,7 +44,7 @@ type Schedule struct {
 }
 
 // Watcher hears of each fault from its injection to its heal, so recovery
-// can be measured from it; assertions.Ledger is one.
+// can be measured from it; ledger.Ledger is one.
 type Watcher interface {
 	// Disturbed is called as the injection begins (what is the fault's
 	// type), DisturbanceEnded when it is over, with what it hit.

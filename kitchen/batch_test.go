@@ -7,9 +7,9 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/kitchendb"
 	"github.com/chaosrun/chaosrun/kitchendb/kitchendbtest"
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 // failingBatches fails the first n batched writes, as a database that is
@@ -32,8 +32,8 @@ func TestHandleBatchHandlesAFailureInItsTurn(t *testing.T) {
 	kitchendbtest.Each(t, func(t *testing.T, open func(*testing.T, string) kitchendb.KitchenDB) {
 		k, j, db := newKitchen(t, open, kitchendb.ModeUpsert, ConsumeSpec{OnFailure: Skip})
 		ctx := context.Background()
-		its := []*item{step(1, assertions.StepCreated, 0), step(2, assertions.StepCreated, 1),
-			poisoned(step(3, assertions.StepCreated, 2)), step(1, assertions.StepPaid, 3)}
+		its := []*item{step(1, ledger.StepCreated, 0), step(2, ledger.StepCreated, 1),
+			poisoned(step(3, ledger.StepCreated, 2)), step(1, ledger.StepPaid, 3)}
 		if !k.handleBatch(ctx, ctx, its, noDLQ) {
 			t.Fatal("abandoned")
 		}
@@ -42,7 +42,7 @@ func TestHandleBatchHandlesAFailureInItsTurn(t *testing.T) {
 			t.Errorf("journal %q, want %q", got, want)
 		}
 		r := kitchendbtest.Rows(t, db)
-		if len(r) != 2 || r[1].Step != assertions.StepPaid {
+		if len(r) != 2 || r[1].Step != ledger.StepPaid {
 			t.Errorf("rows %+v", r)
 		}
 		if w := k.writes.snapshot(); w.Statements != 2 || w.Rows != 3 || w.Latency.TotalCount() != 2 {
@@ -61,7 +61,7 @@ func TestHandleBatchRetriesAFailedWriteOneByOne(t *testing.T) {
 		fb.n.Store(1)
 		k.db = fb
 		ctx := context.Background()
-		its := []*item{step(1, assertions.StepCreated, 0), step(2, assertions.StepCreated, 1)}
+		its := []*item{step(1, ledger.StepCreated, 0), step(2, ledger.StepCreated, 1)}
 		if !k.handleBatch(ctx, ctx, its, noDLQ) {
 			t.Fatal("abandoned")
 		}

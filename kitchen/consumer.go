@@ -12,10 +12,10 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/clientconf"
 	"github.com/chaosrun/chaosrun/kafkaconn"
 	"github.com/chaosrun/chaosrun/kitchendb"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/orders"
 	"github.com/chaosrun/chaosrun/orderservice"
 )
@@ -313,10 +313,10 @@ func (in *instance) newClient() (*kgo.Client, *kgo.GroupTransactSession, error) 
 	g := in.g
 	owned := func(kind string) func(context.Context, *kgo.Client, map[string][]int32) {
 		return func(ctx context.Context, cl *kgo.Client, ps map[string][]int32) {
-			if kind != assertions.Assigned {
+			if kind != ledger.Assigned {
 				in.revoked.Store(true) // a session aborts its next transaction after this (eager: even an empty one)
 			}
-			if kind == assertions.Revoked && g.spec.Config.AutoCommit && !in.dropped.Load() {
+			if kind == ledger.Revoked && g.spec.Config.AutoCommit && !in.dropped.Load() {
 				// The Java client commits what was polled before it gives partitions up.
 				if err := cl.CommitUncommittedOffsets(ctx); err != nil {
 					g.errs.Add(fmt.Errorf("commit on revoke: %w", err))
@@ -336,9 +336,9 @@ func (in *instance) newClient() (*kgo.Client, *kgo.GroupTransactSession, error) 
 		// client's position moves past them: else a partition whose log
 		// ends in a marker shows a lag of 1 for ever.
 		kgo.KeepControlRecords(),
-		kgo.OnPartitionsAssigned(owned(assertions.Assigned)),
-		kgo.OnPartitionsRevoked(owned(assertions.Revoked)),
-		kgo.OnPartitionsLost(owned(assertions.Lost)),
+		kgo.OnPartitionsAssigned(owned(ledger.Assigned)),
+		kgo.OnPartitionsRevoked(owned(ledger.Revoked)),
+		kgo.OnPartitionsLost(owned(ledger.Lost)),
 	}, g.spec.Config.Opts...)
 	if id := g.spec.Config.Resolved["group.instance.id"]; id != "" {
 		// Static members need distinct ids: instance i is "<id>-<i>".
@@ -373,7 +373,7 @@ func (in *instance) newClient() (*kgo.Client, *kgo.GroupTransactSession, error) 
 func (in *instance) track(kind string, parts []int32) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if kind == assertions.Assigned {
+	if kind == ledger.Assigned {
 		in.owned = append(in.owned, parts...)
 		return
 	}
@@ -448,7 +448,7 @@ func (in *instance) dispatch(recs []*kgo.Record) {
 		it := item{rec: r}
 		if err := in.g.spec.Identity.Decode(r, &it.e); err != nil {
 			// Not a record of ours: accounted as a stray, never processed.
-			it = item{e: assertions.Event{Run: "(" + err.Error() + ")", Partition: r.Partition, Offset: r.Offset}}
+			it = item{e: ledger.Event{Run: "(" + err.Error() + ")", Partition: r.Partition, Offset: r.Offset}}
 		}
 		in.queues[it.e.Order%uint64(len(in.queues))] <- it
 	}
@@ -482,7 +482,7 @@ func (in *instance) waitBatch() (timedOut bool) {
 	in.owned = nil
 	in.mu.Unlock()
 	_, gen := in.client().GroupMetadata()
-	in.g.kitchen.out.OwnershipChanged(time.Now(), in.slot, assertions.PollTimeout, gen, owned)
+	in.g.kitchen.out.OwnershipChanged(time.Now(), in.slot, ledger.PollTimeout, gen, owned)
 	if !in.g.spec.Config.Static {
 		cl := in.client()
 		cl.AllowRebalance()

@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/twmb/franz-go/pkg/kgo"
-
-	"github.com/chaosrun/chaosrun/assertions"
 )
 
 // DeadLetter retries in place, and after MaxAttempts tries publishes the
@@ -33,7 +32,7 @@ func (k *kitchen) deadLetter(ctx context.Context, it *item, cause error, attempt
 	for try := 1; ; try++ {
 		err := m.deadLetter(it, cause, attempts)
 		if err == nil {
-			k.out.Diverted(&it.e, assertions.DeadLettered)
+			k.out.Diverted(&it.e, ledger.DeadLettered)
 			return true
 		}
 		k.errs.Add(fmt.Errorf("dead-letter: %w", err))

@@ -7,9 +7,9 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/clientconf"
 	"github.com/chaosrun/chaosrun/kafkaconn"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/orders"
 )
 
@@ -29,10 +29,10 @@ type ForeignSpec struct {
 	Config clientconf.ConsumerConfig // the client settings it joins the group with
 }
 
-// Foreigners is where a foreign consumer reports; assertions.Ledger is one.
+// Foreigners is where a foreign consumer reports; ledger.Ledger is one.
 type Foreigners interface {
-	TakenBy(env string, e *assertions.Event)
-	RefusedBy(env string, e *assertions.Event)
+	TakenBy(env string, e *ledger.Event)
+	RefusedBy(env string, e *ledger.Event)
 }
 
 // Foreign is a running foreign consumer.
@@ -63,7 +63,7 @@ func StartForeign(conn kafkaconn.Conn, spec ForeignSpec, out Foreigners) (*Forei
 func (f *Foreign) run(ctx context.Context, spec ForeignSpec, out Foreigners) {
 	defer close(f.done)
 	id := orders.Identity{Env: spec.Env}
-	var e assertions.Event
+	var e ledger.Event
 	var once sync.Once
 	for ctx.Err() == nil {
 		fetches := f.cl.PollRecords(ctx, spec.Config.MaxPollRecords)

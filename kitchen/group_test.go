@@ -15,13 +15,14 @@ import (
 	"github.com/chaosrun/chaosrun/drain"
 	"github.com/chaosrun/chaosrun/kafkaconn"
 	"github.com/chaosrun/chaosrun/kitchendb"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/load"
 	"github.com/chaosrun/chaosrun/orders"
 )
 
 // fill starts a kfake cluster holding n records of env prod on topic
 // "orders" (2 partitions) and returns its addresses and the ledger.
-func fill(t *testing.T, n int) (kafkaconn.Conn, *assertions.Ledger) {
+func fill(t *testing.T, n int) (kafkaconn.Conn, *ledger.Ledger) {
 	t.Helper()
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "orders"))
 	if err != nil {
@@ -30,17 +31,17 @@ func fill(t *testing.T, n int) (kafkaconn.Conn, *assertions.Ledger) {
 	t.Cleanup(c.Close)
 	boot := kafkaconn.Local(c.ListenAddrs())
 	id := orders.Identity{Run: "test-run", Env: "prod"}
-	ledger := assertions.NewLedger(id.Run, id.Env, time.Now(), assertions.Criteria{})
+	led := assertions.NewLedger(id.Run, id.Env, time.Now(), assertions.Criteria{})
 	pcfg, _ := clientconf.ProducerOptions(nil)
 	_, err = load.Produce(context.Background(), boot, load.ProduceSpec{Topic: "orders", Phases: []load.Phase{{Kind: load.Flood, Records: int64(n)}},
-		Producers: 1, Key: orders.KeyOrder, Merchants: 10, MessageSize: 64, Seed: 1, Identity: id, Config: pcfg}, ledger)
+		Producers: 1, Key: orders.KeyOrder, Merchants: 10, MessageSize: 64, Seed: 1, Identity: id, Config: pcfg}, led)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := ledger.Verify().Counts; c.Acked != int64(n) {
+	if c := assertions.Verify(led, assertions.Criteria{}).Counts; c.Acked != int64(n) {
 		t.Fatalf("filling the topic: %+v", c)
 	}
-	return boot, ledger
+	return boot, led
 }
 
 func committed(t *testing.T, boot kafkaconn.Conn, group string) int64 {
@@ -73,18 +74,18 @@ func waitLong(t *testing.T, what string, cond func() bool) {
 // A pre consumer in prod's group skips prod's records and commits past
 // them; the ledger learns which it took.
 func TestForeignConsumerTakesRecords(t *testing.T) {
-	boot, ledger := fill(t, 200)
+	boot, led := fill(t, 200)
 	cfg, _ := clientconf.ConsumerOptions([]clientconf.Setting{{Key: "fetch.max.wait.ms", Value: "50"}})
-	f, err := StartForeign(boot, ForeignSpec{Env: "pre", Topic: "orders", Group: "g", Config: cfg}, ledger)
+	f, err := StartForeign(boot, ForeignSpec{Env: "pre", Topic: "orders", Group: "g", Config: cfg}, led)
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitLong(t, "the pre consumer to commit past every record", func() bool { return committed(t, boot, "g") == 200 })
 	f.Stop()
-	if err := drain.Drain(context.Background(), boot, "orders", orders.Identity{Run: "test-run", Env: "prod"}, ledger); err != nil {
+	if err := drain.Drain(context.Background(), boot, "orders", orders.Identity{Run: "test-run", Env: "prod"}, led); err != nil {
 		t.Fatal(err)
 	}
-	rep := ledger.Verify()
+	rep := assertions.Verify(led, assertions.Criteria{})
 	v := verdictOf(t, rep, "no-consumer-loss")
 	if v.Count != 200 || !strings.Contains(strings.Join(v.First, " "), "taken by env pre") {
 		t.Errorf("no-consumer-loss = %+v", v)
@@ -93,14 +94,14 @@ func TestForeignConsumerTakesRecords(t *testing.T) {
 
 // With the header guard it refuses them and commits nothing.
 func TestForeignConsumerGuardRefuses(t *testing.T) {
-	boot, ledger := fill(t, 50)
+	boot, led := fill(t, 50)
 	cfg, _ := clientconf.ConsumerOptions([]clientconf.Setting{{Key: "fetch.max.wait.ms", Value: "50"}})
-	f, err := StartForeign(boot, ForeignSpec{Env: "pre", Topic: "orders", Group: "g", Guard: true, Config: cfg}, ledger)
+	f, err := StartForeign(boot, ForeignSpec{Env: "pre", Topic: "orders", Group: "g", Guard: true, Config: cfg}, led)
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitLong(t, "a refusal", func() bool {
-		return strings.Contains(strings.Join(verdictOf(t, ledger.Verify(), "no-consumer-loss").Details, " "), "refused")
+		return strings.Contains(strings.Join(verdictOf(t, assertions.Verify(led, assertions.Criteria{}), "no-consumer-loss").Details, " "), "refused")
 	})
 	time.Sleep(300 * time.Millisecond)
 	errs := f.Stop()
@@ -115,7 +116,7 @@ func TestForeignConsumerGuardRefuses(t *testing.T) {
 // A member whose poll takes longer than max.poll.interval.ms is out of the
 // group: its batch's commit is refused, it says so, and it rejoins.
 func TestPollTimeoutLeavesAndRejoins(t *testing.T) {
-	boot, ledger := fill(t, 300)
+	boot, led := fill(t, 300)
 	sink, err := kitchendb.OpenSQLite(filepath.Join(t.TempDir(), "kitchen.db"), kitchendb.ModeUpsert)
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +128,7 @@ func TestPollTimeoutLeavesAndRejoins(t *testing.T) {
 		t.Fatal(bad)
 	}
 	group, err := StartGroup(boot, ConsumeSpec{Topic: "orders", Group: "g", Instances: 1, Workers: 1,
-		ProcessingTime: 5 * time.Millisecond, Identity: orders.Identity{Run: "test-run", Env: "prod"}, Config: cfg}, sink, ledger)
+		ProcessingTime: 5 * time.Millisecond, Identity: orders.Identity{Run: "test-run", Env: "prod"}, Config: cfg}, sink, led)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,13 +136,13 @@ func TestPollTimeoutLeavesAndRejoins(t *testing.T) {
 	group.Slow(time.Microsecond) // now polls finish in time
 	waitLong(t, "the backlog committed", func() bool { return committed(t, boot, "g") == 300 })
 	group.Stop()
-	rep := ledger.Verify()
+	rep := assertions.Verify(led, assertions.Criteria{})
 	var timeouts, assigned int
 	for _, c := range rep.Group.Changes {
 		switch c.Kind {
-		case assertions.PollTimeout:
+		case ledger.PollTimeout:
 			timeouts++
-		case assertions.Assigned:
+		case ledger.Assigned:
 			assigned++
 		}
 	}

@@ -11,20 +11,20 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/clientconf"
 	"github.com/chaosrun/chaosrun/kitchendb"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/orders"
 	"github.com/chaosrun/chaosrun/orderservice"
 )
 
 // Processings is where the kitchen display reports what became of each
-// event; assertions.Ledger is one.
+// event; ledger.Ledger is one.
 type Processings interface {
-	Processed(e *assertions.Event, now time.Time)
-	Diverted(e *assertions.Event, how assertions.Diversion)
-	Parked(e *assertions.Event)
-	Failing(e *assertions.Event, err error, attempts int, now time.Time)
+	Processed(e *ledger.Event, now time.Time)
+	Diverted(e *ledger.Event, how ledger.Diversion)
+	Parked(e *ledger.Event)
+	Failing(e *ledger.Event, err error, attempts int, now time.Time)
 	// OwnershipChanged: member was assigned, had revoked or lost partitions.
 	OwnershipChanged(at time.Time, member int, kind string, generation int32, partitions []int32)
 }
@@ -47,7 +47,7 @@ type member interface {
 
 // item is one polled record on its way through a worker.
 type item struct {
-	e   assertions.Event
+	e   ledger.Event
 	rec *kgo.Record // nil when the record's identity could not be read
 }
 
@@ -65,7 +65,7 @@ type kitchen struct {
 
 // try processes one event once: decode the payload, look the order up,
 // write it.
-func (k *kitchen) try(ctx context.Context, e *assertions.Event, value []byte) error {
+func (k *kitchen) try(ctx context.Context, e *ledger.Event, value []byte) error {
 	dishes, write, err := k.prepare(ctx, e, value)
 	if err != nil || !write {
 		return err
@@ -81,7 +81,7 @@ func (k *kitchen) try(ctx context.Context, e *assertions.Event, value []byte) er
 // prepare is everything before the write: decode the payload, work, look
 // the order up. write is false when there is nothing to show (an order the
 // service does not know, without retry_empty).
-func (k *kitchen) prepare(ctx context.Context, e *assertions.Event, value []byte) (dishes int, write bool, err error) {
+func (k *kitchen) prepare(ctx context.Context, e *ledger.Event, value []byte) (dishes int, write bool, err error) {
 	if value != nil && !valueMatches(value, e.Order) {
 		return 0, false, errUndecodable
 	}

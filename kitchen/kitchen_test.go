@@ -11,10 +11,10 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/clientconf"
 	"github.com/chaosrun/chaosrun/kitchendb"
 	"github.com/chaosrun/chaosrun/kitchendb/kitchendbtest"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/orders"
 	"github.com/chaosrun/chaosrun/orderservice"
 )
@@ -27,16 +27,16 @@ type journal struct {
 }
 
 func (j *journal) add(s string) { j.mu.Lock(); j.lines = append(j.lines, s); j.mu.Unlock() }
-func (j *journal) Processed(e *assertions.Event, _ time.Time) {
+func (j *journal) Processed(e *ledger.Event, _ time.Time) {
 	j.add("processed " + e.Step.String())
 }
-func (j *journal) Diverted(e *assertions.Event, how assertions.Diversion) {
+func (j *journal) Diverted(e *ledger.Event, how ledger.Diversion) {
 	j.add(how.String() + " " + e.Step.String())
 }
-func (j *journal) Parked(e *assertions.Event)                              { j.add("parked " + e.Step.String()) }
+func (j *journal) Parked(e *ledger.Event)                                  { j.add("parked " + e.Step.String()) }
 func (j *journal) OwnershipChanged(time.Time, int, string, int32, []int32) {}
 
-func (j *journal) Failing(_ *assertions.Event, err error, _ int, _ time.Time) {
+func (j *journal) Failing(_ *ledger.Event, err error, _ int, _ time.Time) {
 	j.mu.Lock()
 	j.failures = append(j.failures, err.Error())
 	j.mu.Unlock()
@@ -57,9 +57,9 @@ func newKitchen(t *testing.T, open func(*testing.T, string) kitchendb.KitchenDB,
 }
 
 // step is order's event with a valid payload.
-func step(order uint64, s assertions.Step, seq uint64) *item {
+func step(order uint64, s ledger.Step, seq uint64) *item {
 	rec := &kgo.Record{Value: []byte(`{"order":` + itoa(order) + `,"step":"` + s.String() + `"}`)}
-	return &item{e: assertions.Event{Run: "r", Env: "prod", Order: order, Step: s, Seq: seq, Offset: int64(seq)}, rec: rec}
+	return &item{e: ledger.Event{Run: "r", Env: "prod", Order: order, Step: s, Seq: seq, Offset: int64(seq)}, rec: rec}
 }
 
 func itoa(n uint64) string { return string(appendUint(nil, n)) }
@@ -78,7 +78,7 @@ func poisoned(it *item) *item { it.rec.Value = []byte{0xde, 0xad}; return it }
 type testMember struct {
 	dlq       func(*item, error, int) error
 	mu        sync.Mutex
-	forwarded []assertions.ID
+	forwarded []ledger.ID
 }
 
 func (m *testMember) deadLetter(it *item, cause error, attempts int) error {
@@ -91,7 +91,7 @@ func (m *testMember) deadLetter(it *item, cause error, attempts int) error {
 func (m *testMember) forward(it *item) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.forwarded = append(m.forwarded, assertions.ID{Producer: it.e.Producer, Seq: it.e.Seq})
+	m.forwarded = append(m.forwarded, ledger.ID{Producer: it.e.Producer, Seq: it.e.Seq})
 }
 
 var noDLQ = &testMember{}
@@ -113,12 +113,12 @@ func TestBlockRetriesInPlaceUntilStopped(t *testing.T) {
 	kitchendbtest.Each(t, func(t *testing.T, open func(*testing.T, string) kitchendb.KitchenDB) {
 		k, j, _ := newKitchen(t, open, kitchendb.ModeInsert, ConsumeSpec{OnFailure: Block})
 		ctx := context.Background()
-		if !k.handle(ctx, ctx, step(1, assertions.StepCreated, 0), noDLQ) {
+		if !k.handle(ctx, ctx, step(1, ledger.StepCreated, 0), noDLQ) {
 			t.Fatal("first insert failed")
 		}
 		stopping, stop := context.WithCancel(ctx)
 		time.AfterFunc(150*time.Millisecond, stop)
-		if k.handle(ctx, stopping, step(1, assertions.StepCreated, 0), noDLQ) {
+		if k.handle(ctx, stopping, step(1, ledger.StepCreated, 0), noDLQ) {
 			t.Fatal("a redelivered insert was handled; want it abandoned at the stop")
 		}
 		// SQLite's and PostgreSQL's words for it.
@@ -138,11 +138,11 @@ func TestUpsertRewritesRedelivery(t *testing.T) {
 		k, j, db := newKitchen(t, open, kitchendb.ModeUpsert, ConsumeSpec{OnFailure: Block})
 		ctx := context.Background()
 		for range 2 {
-			if !k.handle(ctx, ctx, step(1, assertions.StepCreated, 0), noDLQ) {
+			if !k.handle(ctx, ctx, step(1, ledger.StepCreated, 0), noDLQ) {
 				t.Fatal("upsert failed")
 			}
 		}
-		if r := kitchendbtest.Rows(t, db)[1]; r.Step != assertions.StepCreated || r.Dishes != orders.Dishes(1) || len(j.failures) > 0 {
+		if r := kitchendbtest.Rows(t, db)[1]; r.Step != ledger.StepCreated || r.Dishes != orders.Dishes(1) || len(j.failures) > 0 {
 			t.Errorf("row %+v, failures %q", r, j.failures)
 		}
 	})
@@ -154,7 +154,7 @@ func TestInsertModeUpdateWithoutRow(t *testing.T) {
 	kitchendbtest.Each(t, func(t *testing.T, open func(*testing.T, string) kitchendb.KitchenDB) {
 		k, _, db := newKitchen(t, open, kitchendb.ModeInsert, ConsumeSpec{})
 		ctx := context.Background()
-		k.handle(ctx, ctx, step(5, assertions.StepPaid, 1), noDLQ)
+		k.handle(ctx, ctx, step(5, ledger.StepPaid, 1), noDLQ)
 		if _, ok := kitchendbtest.Rows(t, db)[5]; ok {
 			t.Error("an UPDATE created a row")
 		}
@@ -165,7 +165,7 @@ func TestSkipDivertsAndGoesOn(t *testing.T) {
 	kitchendbtest.Each(t, func(t *testing.T, open func(*testing.T, string) kitchendb.KitchenDB) {
 		k, j, _ := newKitchen(t, open, kitchendb.ModeUpsert, ConsumeSpec{OnFailure: Skip})
 		ctx := context.Background()
-		if !k.handle(ctx, ctx, poisoned(step(1, assertions.StepCreated, 0)), noDLQ) {
+		if !k.handle(ctx, ctx, poisoned(step(1, ledger.StepCreated, 0)), noDLQ) {
 			t.Fatal("skip did not go on")
 		}
 		if got := j.got(); !slices.Equal(got, []string{"skipped created"}) {
@@ -187,7 +187,7 @@ func TestDeadLetterAfterMaxAttempts(t *testing.T) {
 			return nil
 		}
 		ctx := context.Background()
-		if !k.handle(ctx, ctx, poisoned(step(1, assertions.StepCreated, 0)), &testMember{dlq: dlq}) {
+		if !k.handle(ctx, ctx, poisoned(step(1, ledger.StepCreated, 0)), &testMember{dlq: dlq}) {
 			t.Fatal("dead-letter did not go on")
 		}
 		if len(j.failures) != 3 || !slices.Equal(published, []int{3, 3}) {
@@ -234,7 +234,7 @@ func TestRetryTableParksBehindAndAppliesInOrder(t *testing.T) {
 		k, j, db := newKitchen(t, open, kitchendb.ModeInsert, ConsumeSpec{OnFailure: RetryTable, MaxAttempts: 10, Lookup: lk, RetryEmpty: true})
 		svc.Written(9, time.Now())
 		ctx := context.Background()
-		for i, s := range []assertions.Step{assertions.StepCreated, assertions.StepPaid, assertions.StepCompleted} {
+		for i, s := range []ledger.Step{ledger.StepCreated, ledger.StepPaid, ledger.StepCompleted} {
 			if !k.handle(ctx, ctx, step(9, s, uint64(i)), noDLQ) {
 				t.Fatal("not handled")
 			}
@@ -249,7 +249,7 @@ func TestRetryTableParksBehindAndAppliesInOrder(t *testing.T) {
 		if got := j.got(); !slices.Equal(got, want) {
 			t.Errorf("journal %q\nwant    %q", got, want)
 		}
-		if row := kitchendbtest.Rows(t, db)[9]; row.Step != assertions.StepCompleted || row.Dishes != orders.Dishes(9) {
+		if row := kitchendbtest.Rows(t, db)[9]; row.Step != ledger.StepCompleted || row.Dishes != orders.Dishes(9) {
 			t.Errorf("row %+v", row)
 		}
 	})
@@ -270,8 +270,8 @@ func TestRetryTableGivesUp(t *testing.T) {
 		svc.Written(4, time.Now())
 		svc.Reject(4)
 		ctx := context.Background()
-		k.handle(ctx, ctx, step(4, assertions.StepCreated, 0), noDLQ)
-		k.handle(ctx, ctx, step(4, assertions.StepPaid, 1), noDLQ)
+		k.handle(ctx, ctx, step(4, ledger.StepCreated, 0), noDLQ)
+		k.handle(ctx, ctx, step(4, ledger.StepPaid, 1), noDLQ)
 		r := startRetrier(k)
 		deadline := time.Now().Add(5 * time.Second)
 		for k.parked.total() > 0 && time.Now().Before(deadline) {

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/kitchendb"
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 // retrier applies the retry table asynchronously, oldest event of each order
@@ -109,7 +109,7 @@ func (r *retrier) giveUp(ctx context.Context, order uint64) {
 	for i := range events {
 		e := &events[i].Event
 		e.Run, e.Env = k.spec.Identity.Run, k.spec.Identity.Env
-		k.out.Diverted(e, assertions.GaveUp)
+		k.out.Diverted(e, ledger.GaveUp)
 	}
 	k.parked.done(order, -1)
 }

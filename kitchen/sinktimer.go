@@ -7,7 +7,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
-	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 // SinkWrites is what the kitchen display's successful database writes
@@ -16,7 +16,7 @@ import (
 type SinkWrites struct {
 	Statements, Rows int64
 	Latency          *hdrhistogram.Histogram
-	Series           []assertions.SinkSecond
+	Series           []ledger.SinkSecond
 }
 
 // sinkTimer records each write; workers share it.
@@ -25,7 +25,7 @@ type sinkTimer struct {
 	h          *hdrhistogram.Histogram
 	statements int64
 	rows       int64
-	series     []assertions.SinkSecond // one per wall-clock second from the first write
+	series     []ledger.SinkSecond // one per wall-clock second from the first write
 }
 
 const maxWriteMicros = int64(time.Hour / time.Microsecond)
@@ -42,11 +42,11 @@ func (t *sinkTimer) observe(d time.Duration, rows int) {
 	t.rows += int64(rows)
 	sec := time.Now().Truncate(time.Second)
 	if len(t.series) == 0 {
-		t.series = append(t.series, assertions.SinkSecond{At: sec})
+		t.series = append(t.series, ledger.SinkSecond{At: sec})
 	}
 	i := max(int(sec.Sub(t.series[0].At)/time.Second), 0)
 	for len(t.series) <= i {
-		t.series = append(t.series, assertions.SinkSecond{At: t.series[0].At.Add(time.Duration(len(t.series)) * time.Second)})
+		t.series = append(t.series, ledger.SinkSecond{At: t.series[0].At.Add(time.Duration(len(t.series)) * time.Second)})
 	}
 	b := &t.series[i]
 	b.Statements++

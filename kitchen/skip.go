@@ -3,7 +3,7 @@ package kitchen
 import (
 	"context"
 
-	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 // Skip logs and moves on: the event is lost to the business (seed 000's
@@ -17,6 +17,6 @@ func (skip) Parks() bool       { return false }
 func (skip) DeadLetters() bool { return false }
 
 func (skip) failed(_ context.Context, k *kitchen, it *item, _ error, _ int, _ member) (bool, bool) {
-	k.out.Diverted(&it.e, assertions.Skipped)
+	k.out.Diverted(&it.e, ledger.Skipped)
 	return true, true
 }

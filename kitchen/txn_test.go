@@ -38,7 +38,7 @@ func (r txnRun) run(t *testing.T) assertions.Report {
 	defer c.Close()
 	boot := kafkaconn.Local(c.ListenAddrs())
 	id := orders.Identity{Run: "test-run", Env: "prod"}
-	ledger := assertions.NewLedger(id.Run, id.Env, time.Now(), assertions.Criteria{})
+	led := assertions.NewLedger(id.Run, id.Env, time.Now(), assertions.Criteria{})
 	sink, err := kitchendb.OpenSQLite(filepath.Join(t.TempDir(), "kitchen.db"), kitchendb.ModeUpsert)
 	if err != nil {
 		t.Fatal(err)
@@ -57,11 +57,11 @@ func (r txnRun) run(t *testing.T) assertions.Report {
 		}
 		spec.Output = &Output{Topic: "tickets", Config: ocfg}
 	}
-	group, err := StartGroup(boot, spec, sink, ledger)
+	group, err := StartGroup(boot, spec, sink, led)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sampler, err := drain.NewLagSampler(boot, "orders", "g", ledger)
+	sampler, err := drain.NewLagSampler(boot, "orders", "g", led)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,11 +93,11 @@ func (r txnRun) run(t *testing.T) assertions.Report {
 			}
 		}
 	}()
-	if _, err := load.Produce(context.Background(), boot, ps, ledger); err != nil {
+	if _, err := load.Produce(context.Background(), boot, ps, led); err != nil {
 		t.Fatal(err)
 	}
 	<-done
-	ledger.ProduceStopped(time.Now())
+	led.ProduceStopped(time.Now())
 	for i := 0; i < 200; i++ {
 		if behind, ok := sampler.Sample(context.Background()); ok && behind == 0 {
 			break
@@ -105,20 +105,20 @@ func (r txnRun) run(t *testing.T) assertions.Report {
 		time.Sleep(100 * time.Millisecond)
 	}
 	group.Stop()
-	if _, err := kitchendb.ReadBack(context.Background(), sink, ledger); err != nil {
+	if _, err := kitchendb.ReadBack(context.Background(), sink, led); err != nil {
 		t.Fatal(err)
 	}
 	dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := drain.Drain(dctx, boot, "orders", id, ledger); err != nil {
+	if err := drain.Drain(dctx, boot, "orders", id, led); err != nil {
 		t.Fatal(err)
 	}
 	if r.output != nil {
-		if err := drain.DrainOutput(dctx, boot, "tickets", id, ledger); err != nil {
+		if err := drain.DrainOutput(dctx, boot, "tickets", id, led); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return ledger.Verify()
+	return assertions.Verify(led, assertions.Criteria{})
 }
 
 var txnProducer = []clientconf.Setting{{Key: "transactional.id", Value: "orders-tx"}}

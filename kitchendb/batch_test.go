@@ -8,17 +8,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/kitchendb"
 	"github.com/chaosrun/chaosrun/kitchendb/kitchendbtest"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/orders"
 )
 
 func TestLastPerOrderKeepsEachOrdersLastWriteInOrder(t *testing.T) {
-	ev := func(order uint64, s assertions.Step) *assertions.Event {
-		return &assertions.Event{Order: order, Step: s}
+	ev := func(order uint64, s ledger.Step) *ledger.Event {
+		return &ledger.Event{Order: order, Step: s}
 	}
-	ws := []kitchendb.Write{{ev(1, assertions.StepCreated), 1}, {ev(2, assertions.StepCreated), 1}, {ev(1, assertions.StepPaid), 2}, {ev(3, assertions.StepCreated), 1}}
+	ws := []kitchendb.Write{{ev(1, ledger.StepCreated), 1}, {ev(2, ledger.StepCreated), 1}, {ev(1, ledger.StepPaid), 2}, {ev(3, ledger.StepCreated), 1}}
 	got := kitchendb.LastPerOrder(ws)
 	var ids []string
 	for _, w := range got {
@@ -35,19 +35,19 @@ func TestApplyBatchWritesEveryOrderAtItsLastStep(t *testing.T) {
 		ctx := context.Background()
 		var ws []kitchendb.Write
 		for order := uint64(1); order <= 300; order++ {
-			ws = append(ws, kitchendb.Write{&assertions.Event{Order: order, Step: assertions.StepCreated, Offset: int64(order)}, orders.Dishes(order)})
+			ws = append(ws, kitchendb.Write{&ledger.Event{Order: order, Step: ledger.StepCreated, Offset: int64(order)}, orders.Dishes(order)})
 		}
 		// Later steps of some orders in the same batch, and in a second one.
-		ws = append(ws, kitchendb.Write{&assertions.Event{Order: 7, Step: assertions.StepPaid}, orders.Dishes(7)})
+		ws = append(ws, kitchendb.Write{&ledger.Event{Order: 7, Step: ledger.StepPaid}, orders.Dishes(7)})
 		if err := db.ApplyBatch(ctx, ws); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.ApplyBatch(ctx, []kitchendb.Write{{&assertions.Event{Order: 7, Step: assertions.StepCompleted}, orders.Dishes(7)}, {&assertions.Event{Order: 8, Step: assertions.StepCancelled}, 0}}); err != nil {
+		if err := db.ApplyBatch(ctx, []kitchendb.Write{{&ledger.Event{Order: 7, Step: ledger.StepCompleted}, orders.Dishes(7)}, {&ledger.Event{Order: 8, Step: ledger.StepCancelled}, 0}}); err != nil {
 			t.Fatal(err)
 		}
 		got := kitchendbtest.Rows(t, db)
-		if len(got) != 300 || got[7].Step != assertions.StepCompleted || got[8].Step != assertions.StepCancelled || got[8].Dishes != 0 ||
-			got[300].Step != assertions.StepCreated || got[300].Dishes != orders.Dishes(300) {
+		if len(got) != 300 || got[7].Step != ledger.StepCompleted || got[8].Step != ledger.StepCancelled || got[8].Dishes != 0 ||
+			got[300].Step != ledger.StepCreated || got[300].Dishes != orders.Dishes(300) {
 			t.Errorf("%d rows; 7: %+v, 8: %+v, 300: %+v", len(got), got[7], got[8], got[300])
 		}
 		if err := open(t, kitchendb.ModeInsert).ApplyBatch(ctx, ws[:1]); err == nil || !strings.Contains(err.Error(), "upsert") {
@@ -72,7 +72,7 @@ func TestPostgresLockTableHoldsWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &assertions.Event{Order: 1, Step: assertions.StepCreated}
+	e := &ledger.Event{Order: 1, Step: ledger.StepCreated}
 	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	err = db.Apply(short, e, 1)
 	cancel()

@@ -9,10 +9,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/chaosrun/chaosrun/assertions"
 )
 
 // PostgresSink is the kitchen display's database in PostgreSQL, reached
@@ -131,11 +130,11 @@ func redactURLError(err error) string {
 }
 
 // Apply writes the event's order row with its dishes.
-func (s *PostgresSink) Apply(ctx context.Context, e *assertions.Event, dishes int) error {
+func (s *PostgresSink) Apply(ctx context.Context, e *ledger.Event, dishes int) error {
 	q := pgSQL["upsert"]
 	if s.mode == ModeInsert {
 		q = pgSQL["update"]
-		if e.Step == assertions.StepCreated {
+		if e.Step == ledger.StepCreated {
 			q = pgSQL["insert"]
 		}
 	}
@@ -184,7 +183,7 @@ func (s *PostgresSink) Rows(ctx context.Context) (int64, error) {
 }
 
 // Park puts e (payload value) in the retry table, due at next.
-func (s *PostgresSink) Park(ctx context.Context, e *assertions.Event, value []byte, err error, next time.Time) error {
+func (s *PostgresSink) Park(ctx context.Context, e *ledger.Event, value []byte, err error, next time.Time) error {
 	msg := ""
 	if err != nil {
 		msg = err.Error()
@@ -221,7 +220,7 @@ func (s *PostgresSink) queryParked(ctx context.Context, q string, args ...any) (
 		}
 		p.Attempts = int(attempts)
 		p.Event.Order, p.Event.Producer, p.Event.Seq = uint64(order), uint32(producer), uint64(seq)
-		p.Event.Step, p.Event.Partition = assertions.Step(step), part
+		p.Event.Step, p.Event.Partition = ledger.Step(step), part
 		p.Event.Intended, p.Event.Sent = time.UnixMicro(intended), time.UnixMicro(sent)
 		out = append(out, p)
 	}

@@ -10,7 +10,7 @@ import (
 
 	_ "modernc.org/sqlite" // the kitchen display's database: SQLite, embedded, no server to run
 
-	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 // SQLiteSink is the kitchen display's database in SQLite: one row per order
@@ -106,11 +106,11 @@ func OpenSQLite(path, mode string) (*SQLiteSink, error) {
 }
 
 // Apply writes the event's order row with its dishes.
-func (s *SQLiteSink) Apply(ctx context.Context, e *assertions.Event, dishes int) error {
+func (s *SQLiteSink) Apply(ctx context.Context, e *ledger.Event, dishes int) error {
 	st := s.stmts["upsert"]
 	if s.mode == ModeInsert {
 		st = s.stmts["update"]
-		if e.Step == assertions.StepCreated {
+		if e.Step == ledger.StepCreated {
 			st = s.stmts["insert"]
 		}
 	}
@@ -146,7 +146,7 @@ func (s *SQLiteSink) ApplyBatch(ctx context.Context, ws []Write) error {
 // Row is one order as the kitchen database shows it.
 type Row struct {
 	Order  uint64
-	Step   assertions.Step
+	Step   ledger.Step
 	Dishes int
 	Failed bool
 }
@@ -171,13 +171,13 @@ func (s *SQLiteSink) Rows(ctx context.Context) (int64, error) {
 // ParkedEvent is an event waiting in the retry table, with its payload.
 type ParkedEvent struct {
 	ID       int64
-	Event    assertions.Event
+	Event    ledger.Event
 	Value    []byte
 	Attempts int
 }
 
 // Park puts e (payload value) in the retry table, due at next; err says why.
-func (s *SQLiteSink) Park(ctx context.Context, e *assertions.Event, value []byte, err error, next time.Time) error {
+func (s *SQLiteSink) Park(ctx context.Context, e *ledger.Event, value []byte, err error, next time.Time) error {
 	msg := ""
 	if err != nil {
 		msg = err.Error()
@@ -211,7 +211,7 @@ func (s *SQLiteSink) queryParked(ctx context.Context, st *sql.Stmt, args ...any)
 			return nil, err
 		}
 		p.Event.Order, p.Event.Producer, p.Event.Seq = uint64(order), uint32(producer), uint64(seq)
-		p.Event.Step, p.Event.Partition = assertions.Step(step), int32(part)
+		p.Event.Step, p.Event.Partition = ledger.Step(step), int32(part)
 		p.Event.Intended, p.Event.Sent = time.UnixMicro(intended), time.UnixMicro(sent)
 		out = append(out, p)
 	}

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/orders"
 )
 
@@ -25,7 +25,7 @@ type KitchenDB interface {
 // RetryTable parks events that failed, and the later events of their order
 // behind them, until an asynchronous retrier applies them (seed 001).
 type RetryTable interface {
-	Park(ctx context.Context, e *assertions.Event, value []byte, err error, next time.Time) error
+	Park(ctx context.Context, e *ledger.Event, value []byte, err error, next time.Time) error
 	Due(ctx context.Context, now time.Time, limit int) ([]ParkedEvent, error)
 	ParkedOf(ctx context.Context, order uint64) ([]ParkedEvent, error)
 	Retried(ctx context.Context, id int64, err error, next time.Time) error
@@ -95,7 +95,7 @@ var _ KitchenDB = (*SQLiteSink)(nil)
 // is one.
 type SinkRows interface {
 	SinkRead()
-	SinkRow(order uint64, step assertions.Step, complete, failed bool)
+	SinkRow(order uint64, step ledger.Step, complete, failed bool)
 }
 
 // ReadBack reports every row of db to out, complete when it holds all of
@@ -132,7 +132,7 @@ func eachRow(rows scannedRows, fn func(Row)) error {
 		if err := rows.Scan(&order, &step, &dishes, &failed); err != nil {
 			return err
 		}
-		fn(Row{Order: uint64(order), Step: assertions.Step(step), Dishes: int(dishes), Failed: failed})
+		fn(Row{Order: uint64(order), Step: ledger.Step(step), Dishes: int(dishes), Failed: failed})
 	}
 	return rows.Err()
 }

@@ -8,9 +8,9 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/kitchendb"
 	"github.com/chaosrun/chaosrun/kitchendb/kitchendbtest"
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 func TestMain(m *testing.M) { kitchendbtest.Main(m) }
@@ -28,7 +28,7 @@ func BenchmarkSinkApply(b *testing.B) {
 				b.ResetTimer()
 				b.RunParallel(func(pb *testing.PB) {
 					ws := make([]kitchendb.Write, 0, batch)
-					evs := make([]assertions.Event, batch)
+					evs := make([]ledger.Event, batch)
 					flush := func() bool {
 						err := db.ApplyBatch(context.Background(), ws)
 						ws = ws[:0]
@@ -40,14 +40,14 @@ func BenchmarkSinkApply(b *testing.B) {
 					for pb.Next() {
 						order := next.Add(1)
 						if batch == 1 {
-							e := assertions.Event{Order: order, Step: assertions.StepCreated}
+							e := ledger.Event{Order: order, Step: ledger.StepCreated}
 							if err := db.Apply(context.Background(), &e, 3); err != nil {
 								b.Error(err)
 								return
 							}
 							continue
 						}
-						evs[len(ws)] = assertions.Event{Order: order, Step: assertions.StepCreated}
+						evs[len(ws)] = ledger.Event{Order: order, Step: ledger.StepCreated}
 						ws = append(ws, kitchendb.Write{Event: &evs[len(ws)], Dishes: 3})
 						if len(ws) == batch && !flush() {
 							return

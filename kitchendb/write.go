@@ -3,12 +3,12 @@ package kitchendb
 import (
 	"context"
 
-	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 // Sink stores a processed event; the kitchen display's database.
 type Sink interface {
-	Apply(ctx context.Context, e *assertions.Event, dishes int) error
+	Apply(ctx context.Context, e *ledger.Event, dishes int) error
 	// ApplyBatch writes the rows in one statement (upsert mode only); of
 	// several writes of one order the last wins, as if applied in turn.
 	ApplyBatch(ctx context.Context, ws []Write) error
@@ -16,7 +16,7 @@ type Sink interface {
 
 // Write is one order row for ApplyBatch: the event and its dishes.
 type Write struct {
-	Event  *assertions.Event
+	Event  *ledger.Event
 	Dishes int
 }
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/orders"
 )
 
@@ -23,7 +23,7 @@ type eventBuf struct {
 	num      [numHeaders * 20]byte
 	key      [20]byte
 	value    []byte
-	id       assertions.ID
+	id       ledger.ID
 	intended time.Time
 	sent     time.Time
 	ticket   atomic.Uint64 // seq+1 while its outcome is open (expiry); 0 once claimed
@@ -32,7 +32,7 @@ type eventBuf struct {
 // fill writes one order event into b.
 func (b *eventBuf) fill(id orders.Identity, topic string, producer uint32, seq uint64, o orderEvent, key orders.KeyMode,
 	intended, sent time.Time, size int) {
-	b.id = assertions.ID{Producer: producer, Seq: seq}
+	b.id = ledger.ID{Producer: producer, Seq: seq}
 	b.intended, b.sent = intended, sent
 	num := b.num[:0]
 	hs := b.headers[:0]
@@ -99,7 +99,7 @@ func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), le
 func RecordBytes(id orders.Identity, key orders.KeyMode, size int) int {
 	var b eventBuf
 	now := time.Now()
-	b.fill(id, "t", 1, 1_000_000, orderEvent{order: 1_000_000, merchant: 42, step: assertions.StepPaid}, key, now, now, size)
+	b.fill(id, "t", 1, 1_000_000, orderEvent{order: 1_000_000, merchant: 42, step: ledger.StepPaid}, key, now, now, size)
 	n := len(b.rec.Key) + len(b.rec.Value)
 	for _, h := range b.rec.Headers {
 		n += len(h.Key) + len(h.Value)

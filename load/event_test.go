@@ -6,7 +6,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/orders"
 )
 
@@ -15,18 +15,18 @@ func TestEventRoundTrip(t *testing.T) {
 	intended := time.UnixMicro(1_700_000_000_123_456)
 	sent := intended.Add(3 * time.Millisecond)
 	var b eventBuf
-	o := orderEvent{order: orders.OrderID(3, 42), merchant: 7, step: assertions.StepPaid}
+	o := orderEvent{order: orders.OrderID(3, 42), merchant: 7, step: ledger.StepPaid}
 	b.fill(id, "orders", 3, 99, o, orders.KeyOrder, intended, sent, 128)
 	if len(b.rec.Value) != 128 {
 		t.Errorf("value is %d bytes, want 128", len(b.rec.Value))
 	}
 	b.rec.Partition, b.rec.Offset = 2, 77
-	var e assertions.Event
+	var e ledger.Event
 	if err := id.Decode(&b.rec, &e); err != nil {
 		t.Fatal(err)
 	}
-	want := assertions.Event{Run: "run-1", Env: "prod", Producer: 3, Seq: 99, Order: orders.OrderID(3, 42),
-		Step: assertions.StepPaid, Partition: 2, Offset: 77, Intended: intended, Sent: sent}
+	want := ledger.Event{Run: "run-1", Env: "prod", Producer: 3, Seq: 99, Order: orders.OrderID(3, 42),
+		Step: ledger.StepPaid, Partition: 2, Offset: 77, Intended: intended, Sent: sent}
 	if e != want {
 		t.Errorf("decoded %+v\nwant    %+v", e, want)
 	}
@@ -37,7 +37,7 @@ func TestEventRoundTrip(t *testing.T) {
 
 func TestDecodeRefusesForeignRecords(t *testing.T) {
 	id := orders.Identity{Run: "r", Env: "prod"}
-	var e assertions.Event
+	var e ledger.Event
 	if err := id.Decode(&kgo.Record{Value: []byte("hello")}, &e); err == nil {
 		t.Error("a record without identity headers decoded")
 	}
@@ -57,7 +57,7 @@ func TestSendAndDecodeDoNotAllocate(t *testing.T) {
 	g := newOrderGen(1, 0, 100)
 	b := &eventBuf{value: make([]byte, 0, 300)}
 	now := time.Now()
-	var e assertions.Event
+	var e ledger.Event
 	allocs := testing.AllocsPerRun(1000, func() {
 		b.fill(id, "orders", 0, 1, g.nextEvent(), orders.KeyOrder, now, now, 256)
 		if err := id.Decode(&b.rec, &e); err != nil {
@@ -71,7 +71,7 @@ func TestSendAndDecodeDoNotAllocate(t *testing.T) {
 
 func TestOrdersGoThroughTheirLifecycle(t *testing.T) {
 	g := newOrderGen(42, 1, 10)
-	last := map[uint64]assertions.Step{}
+	last := map[uint64]ledger.Step{}
 	finished := 0
 	for i := 0; i < 100000; i++ {
 		ev := g.nextEvent()

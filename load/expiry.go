@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 // expiry holds franz-go to the Java client's delivery.timeout.ms: a send
@@ -33,7 +33,7 @@ type expiry struct {
 type pending struct {
 	b        *eventBuf
 	ticket   uint64
-	id       assertions.ID
+	id       ledger.ID
 	intended time.Time
 	sent     time.Time
 }

@@ -8,9 +8,9 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/clientconf"
 	"github.com/chaosrun/chaosrun/kafkaconn"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/orders"
 )
 
@@ -19,41 +19,41 @@ type outcomeLog struct {
 	mu                     sync.Mutex
 	acked, failed, unknown int
 	slowest                time.Duration // longest wait for an outcome
-	seen                   map[assertions.ID]int
+	seen                   map[ledger.ID]int
 }
 
-func (o *outcomeLog) note(id assertions.ID, sent, now time.Time) {
+func (o *outcomeLog) note(id ledger.ID, sent, now time.Time) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.seen == nil {
-		o.seen = map[assertions.ID]int{}
+		o.seen = map[ledger.ID]int{}
 	}
 	o.seen[id]++
 	o.slowest = max(o.slowest, now.Sub(sent))
 }
 
-func (o *outcomeLog) Acked(id assertions.ID, _ int32, _ int64, _, sent, now time.Time) {
+func (o *outcomeLog) Acked(id ledger.ID, _ int32, _ int64, _, sent, now time.Time) {
 	o.note(id, sent, now)
 	o.mu.Lock()
 	o.acked++
 	o.mu.Unlock()
 }
-func (o *outcomeLog) Failed(id assertions.ID, _, sent, now time.Time) {
+func (o *outcomeLog) Failed(id ledger.ID, _, sent, now time.Time) {
 	o.note(id, sent, now)
 	o.mu.Lock()
 	o.failed++
 	o.mu.Unlock()
 }
-func (o *outcomeLog) Unknown(id assertions.ID, _, sent, now time.Time) {
+func (o *outcomeLog) Unknown(id ledger.ID, _, sent, now time.Time) {
 	o.note(id, sent, now)
 	o.mu.Lock()
 	o.unknown++
 	o.mu.Unlock()
 }
-func (o *outcomeLog) Aborted(id assertions.ID, _, sent, now time.Time) { o.note(id, sent, now) }
-func (o *outcomeLog) Poisoned(assertions.ID, uint64, bool)             {}
-func (o *outcomeLog) PhaseBegins(uint32, uint64, int, time.Time)       {}
-func (o *outcomeLog) PhaseEnds(uint32, int, time.Time)                 {}
+func (o *outcomeLog) Aborted(id ledger.ID, _, sent, now time.Time) { o.note(id, sent, now) }
+func (o *outcomeLog) Poisoned(ledger.ID, uint64, bool)             {}
+func (o *outcomeLog) PhaseBegins(uint32, uint64, int, time.Time)   {}
+func (o *outcomeLog) PhaseEnds(uint32, int, time.Time)             {}
 
 // produceThenLoseCluster sends for run, closing the only broker after cut.
 func produceThenLoseCluster(t *testing.T, settings []clientconf.Setting, cut, run time.Duration) (*outcomeLog, ProduceStats) {
@@ -122,7 +122,7 @@ func TestExpiryDoesNotAllocate(t *testing.T) {
 	seq := uint64(0)
 	if n := testing.AllocsPerRun(1000, func() {
 		seq++
-		b.id = assertions.ID{Seq: seq}
+		b.id = ledger.ID{Seq: seq}
 		e.arm(b)
 		if !e.settle(b) {
 			t.Fatal("a fresh send did not settle")

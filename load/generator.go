@@ -3,7 +3,7 @@ package load
 import (
 	"math/rand/v2"
 
-	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/orders"
 )
 
@@ -11,7 +11,7 @@ import (
 type orderEvent struct {
 	order    uint64
 	merchant uint64
-	step     assertions.Step
+	step     ledger.Step
 }
 
 // orderGen generates order lifecycles for one producer: a window of open orders,
@@ -45,15 +45,15 @@ func newOrderGen(seed uint64, producer uint32, merchants int) *orderGen {
 func (g *orderGen) nextEvent() orderEvent {
 	slot := &g.open[g.rng.IntN(len(g.open))]
 	switch slot.step {
-	case assertions.StepUnknown:
-		*slot = orderEvent{order: orders.OrderID(g.producer, g.next), merchant: g.zipf.Uint64() + 1, step: assertions.StepCreated}
+	case ledger.StepUnknown:
+		*slot = orderEvent{order: orders.OrderID(g.producer, g.next), merchant: g.zipf.Uint64() + 1, step: ledger.StepCreated}
 		g.next++
-	case assertions.StepCreated:
-		slot.step = assertions.StepPaid
-	case assertions.StepPaid:
-		slot.step = assertions.StepCompleted
+	case ledger.StepCreated:
+		slot.step = ledger.StepPaid
+	case ledger.StepPaid:
+		slot.step = ledger.StepCompleted
 		if g.rng.IntN(100) < cancelShare {
-			slot.step = assertions.StepCancelled
+			slot.step = ledger.StepCancelled
 		}
 	}
 	ev := *slot

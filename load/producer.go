@@ -12,9 +12,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/clientconf"
 	"github.com/chaosrun/chaosrun/kafkaconn"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/orders"
 )
 
@@ -49,13 +49,13 @@ type ProduceSpec struct {
 	Java *clientconf.JavaClient
 }
 
-// Outcomes is where each send's outcome goes; assertions.Ledger is one.
+// Outcomes is where each send's outcome goes; ledger.Ledger is one.
 type Outcomes interface {
-	Acked(id assertions.ID, partition int32, offset int64, intended, sent, now time.Time)
-	Failed(id assertions.ID, intended, sent, now time.Time)
-	Unknown(id assertions.ID, intended, sent, now time.Time)
-	Aborted(id assertions.ID, intended, sent, now time.Time) // its transaction was aborted
-	Poisoned(id assertions.ID, order uint64, wholeOrder bool)
+	Acked(id ledger.ID, partition int32, offset int64, intended, sent, now time.Time)
+	Failed(id ledger.ID, intended, sent, now time.Time)
+	Unknown(id ledger.ID, intended, sent, now time.Time)
+	Aborted(id ledger.ID, intended, sent, now time.Time) // its transaction was aborted
+	Poisoned(id ledger.ID, order uint64, wholeOrder bool)
 	// PhaseBegins: producer's sends from seq on are phase's; PhaseEnds: it
 	// handed the phase's last record over at at.
 	PhaseBegins(producer uint32, seq uint64, phase int, at time.Time)
@@ -239,7 +239,7 @@ func (p *producer) phase(ctx context.Context, s slot, began time.Time, seq uint6
 		}
 		b := p.pool.Get().(*eventBuf)
 		ev := p.gen.nextEvent()
-		if p.spec.Book != nil && ev.step == assertions.StepCreated {
+		if p.spec.Book != nil && ev.step == ledger.StepCreated {
 			p.spec.Book.Written(ev.order, time.Now())
 		}
 		b.fill(p.spec.Identity, p.spec.Topic, p.id, seq, ev, p.spec.Key, intended, time.Now(), p.spec.MessageSize)

@@ -11,8 +11,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/clientconf"
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 // Transactions makes each producer send in transactions (it needs a
@@ -24,7 +24,7 @@ type Transactions struct {
 
 // txnSend is one send of the open transaction and what its produce said.
 type txnSend struct {
-	id             assertions.ID
+	id             ledger.ID
 	partition      int32
 	offset         int64
 	intended, sent time.Time

@@ -9,7 +9,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
-	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/runner"
 )
 
@@ -41,8 +41,8 @@ func TestExporterServesTheLatestProgress(t *testing.T) {
 		h.RecordValue(700_000) // 700 ms
 	}
 	e.Observe(runner.Progress{Scenario: "s", Group: "kitchen-display", Topic: "orders", Stage: "workload", Elapsed: 12 * time.Second,
-		Live: assertions.Live{Sent: 100, Acked: 97, Unknown: 3, Processed: 90,
-			Lag: []assertions.LagPoint{{Partition: 2, Offsets: 600, Seconds: 3.5}}},
+		Live: ledger.Live{Sent: 100, Acked: 97, Unknown: 3, Processed: 90,
+			Lag: []ledger.LagPoint{{Partition: 2, Offsets: 600, Seconds: 3.5}}},
 		Faults:  []string{"broker-kill: node 1", "consumer-slow: processing 50ms per event", "consumer-slow: processing 50ms per event"},
 		Latency: map[string]*hdrhistogram.Histogram{"produce_ack": h}})
 	body := scrape(t, e)

@@ -4,9 +4,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/twmb/franz-go/pkg/kgo"
-
-	"github.com/chaosrun/chaosrun/assertions"
 )
 
 // Header keys carrying a record's identity, so any record explains itself.
@@ -35,8 +34,8 @@ var errNoIdentity = errors.New("no chaosrun identity headers")
 
 // Decode reads a record's identity headers into e. Run and Env are set to the
 // identity's strings when they match, so the common case does not allocate.
-func (id Identity) Decode(r *kgo.Record, e *assertions.Event) error {
-	*e = assertions.Event{Partition: r.Partition, Offset: r.Offset}
+func (id Identity) Decode(r *kgo.Record, e *ledger.Event) error {
+	*e = ledger.Event{Partition: r.Partition, Offset: r.Offset}
 	var seen int
 	for i := range r.Headers {
 		h := &r.Headers[i]
@@ -51,7 +50,7 @@ func (id Identity) Decode(r *kgo.Record, e *assertions.Event) error {
 	return nil
 }
 
-func (id Identity) decodeHeader(h *kgo.RecordHeader, e *assertions.Event) error {
+func (id Identity) decodeHeader(h *kgo.RecordHeader, e *ledger.Event) error {
 	switch h.Key {
 	case HeaderRun:
 		e.Run = internOr(h.Value, id.Run)
@@ -71,7 +70,7 @@ func (id Identity) decodeHeader(h *kgo.RecordHeader, e *assertions.Event) error 
 		return err
 	case HeaderStep:
 		n, err := parseUint(h.Value)
-		e.Step = assertions.Step(n)
+		e.Step = ledger.Step(n)
 		return err
 	case HeaderIntended:
 		n, err := parseUint(h.Value)

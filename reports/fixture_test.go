@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/result"
 )
 
@@ -48,7 +49,7 @@ func fixture() *result.Result {
 		},
 		SinkWrites:     &result.SinkWrites{Statements: 1200, Rows: 29963},
 		ConsumerErrors: []result.ErrorSpan{{Error: "commit: the member was fenced", Count: 3, First: 12.9, Last: 14.1}},
-		Counts: assertions.Counts{
+		Counts: ledger.Counts{
 			Sent: 30000, Acked: 30000, Late: 3, Processed: 29963, InLog: 30000,
 			LostConsumer: 37, Duplicates: 4,
 		},
@@ -66,7 +67,7 @@ func fixture() *result.Result {
 			"e2e_from_sent":         {Count: 29963, P50: 5.4, P90: 9.7, P99: 1209, P999: 9799.5, Max: 12000},
 			result.SinkWriteLatency: {Count: 1200, P50: 1.2, P90: 2.5, P99: 8, P999: 40, Max: 51},
 		},
-		Lag: []assertions.LagPoint{
+		Lag: []ledger.LagPoint{
 			{At: start.Add(10 * time.Second), Partition: 0, Offsets: 0, Seconds: 0},
 			{At: start.Add(20 * time.Second), Partition: 0, Offsets: 4200, Seconds: 8.4},
 			{At: start.Add(20 * time.Second), Partition: 1, Offsets: 12, Seconds: 0.02},

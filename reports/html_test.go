@@ -12,8 +12,8 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 
-	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/internal/browsertest"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/result"
 )
 
@@ -29,11 +29,11 @@ func withSeries() *result.Result {
 	r.Latency["e2e_from_intended"] = result.LatencyOf(h)
 	for s := 0; s < 60; s++ {
 		at := r.StartedAt.Add(time.Duration(s) * time.Second)
-		r.SentSeries = append(r.SentSeries, assertions.CountPoint{At: at, Count: 500})
-		r.AckSeries = append(r.AckSeries, assertions.LatencyPoint{At: at, Count: 500, P50: 2, P99: 9})
-		r.E2ESeries = append(r.E2ESeries, assertions.LatencyPoint{At: at, Count: 480, P50: 5, P99: 40})
+		r.SentSeries = append(r.SentSeries, ledger.CountPoint{At: at, Count: 500})
+		r.AckSeries = append(r.AckSeries, ledger.LatencyPoint{At: at, Count: 500, P50: 2, P99: 9})
+		r.E2ESeries = append(r.E2ESeries, ledger.LatencyPoint{At: at, Count: 480, P50: 5, P99: 40})
 		for p := int32(0); p < 3; p++ {
-			r.Lag = append(r.Lag, assertions.LagPoint{At: at, Partition: p, Offsets: int64(s) * int64(p), Seconds: float64(s*int(p)) / 100})
+			r.Lag = append(r.Lag, ledger.LagPoint{At: at, Partition: p, Offsets: int64(s) * int64(p), Seconds: float64(s*int(p)) / 100})
 		}
 	}
 	return r
@@ -84,7 +84,7 @@ func TestHTMLInABrowser(t *testing.T) {
 // drawn across the outage.
 func TestThroughputFillsSilentSeconds(t *testing.T) {
 	r := withSeries()
-	var kept []assertions.LatencyPoint
+	var kept []ledger.LatencyPoint
 	for _, p := range r.AckSeries {
 		if s := p.At.Sub(r.StartedAt); s < 20*time.Second || s >= 28*time.Second {
 			kept = append(kept, p)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/result"
 )
 
@@ -350,7 +351,7 @@ func lagTable(p *printer, r *result.Result) {
 	}
 }
 
-func maxLagByPartition(points []assertions.LagPoint) map[int32]maxLag {
+func maxLagByPartition(points []ledger.LagPoint) map[int32]maxLag {
 	peaks := make(map[int32]maxLag)
 	for _, pt := range points {
 		m := peaks[pt.Partition]

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/result"
 )
 
@@ -14,10 +14,10 @@ func TestRecoveryWindows(t *testing.T) {
 	r := &result.Result{StartedAt: start}
 	for s := 0; s < 60; s++ {
 		at := start.Add(time.Duration(s) * time.Second)
-		ack := assertions.LatencyPoint{At: at, Count: 100, P50: 2, P99: 5}
-		e2e := assertions.LatencyPoint{At: at, Count: 100, P99: 10}
+		ack := ledger.LatencyPoint{At: at, Count: 100, P50: 2, P99: 5}
+		e2e := ledger.LatencyPoint{At: at, Count: 100, P99: 10}
 		if s >= 20 && s < 30 { // the fault: fewer acks, slower, nothing processed
-			ack = assertions.LatencyPoint{At: at, Count: 50, P50: 40, P99: 400}
+			ack = ledger.LatencyPoint{At: at, Count: 50, P50: 40, P99: 400}
 			e2e.Count = 0
 		}
 		r.AckSeries, r.E2ESeries = append(r.AckSeries, ack), append(r.E2ESeries, e2e)

@@ -7,6 +7,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 )
 
 // Schema identifies the version of the Result layout. Bump it on any change
@@ -49,7 +50,7 @@ type Result struct {
 	Consumer map[string]string `json:"consumer_config"` // Java client names, as given plus resolved defaults
 	Timeline []TimelineEntry   `json:"timeline"`
 
-	Counts assertions.Counts `json:"counts"`
+	Counts ledger.Counts `json:"counts"`
 	// SinkOrders is how many orders the kitchen display's database holds at
 	// the end: evidence that processing really wrote somewhere.
 	SinkOrders int64 `json:"sink_orders"`
@@ -58,16 +59,16 @@ type Result struct {
 	KitchenDB string `json:"kitchen_db,omitempty"`
 	// OrderService counts what the order service answered, when the kitchen
 	// display looked orders up (requests, complete, partial, overloaded...).
-	OrderService map[string]int64          `json:"order_service,omitempty"`
-	Assertions   []assertions.Verdict      `json:"assertions"`
-	Latency      map[string]Latency        `json:"latency"` // keyed like the histograms: produce_ack, e2e_from_intended, e2e_from_sent
-	Lag          []assertions.LagPoint     `json:"lag"`
-	AckSeries    []assertions.LatencyPoint `json:"produce_ack_series,omitempty"` // produce-ack latency per second
+	OrderService map[string]int64      `json:"order_service,omitempty"`
+	Assertions   []assertions.Verdict  `json:"assertions"`
+	Latency      map[string]Latency    `json:"latency"` // keyed like the histograms: produce_ack, e2e_from_intended, e2e_from_sent
+	Lag          []ledger.LagPoint     `json:"lag"`
+	AckSeries    []ledger.LatencyPoint `json:"produce_ack_series,omitempty"` // produce-ack latency per second
 	// E2ESeries is end-to-end latency from the intended send time per second
 	// processed (count: records processed that second); SentSeries counts
 	// sends per second of their send time.
-	E2ESeries  []assertions.LatencyPoint `json:"e2e_series,omitempty"`
-	SentSeries []assertions.CountPoint   `json:"sent_series,omitempty"`
+	E2ESeries  []ledger.LatencyPoint `json:"e2e_series,omitempty"`
+	SentSeries []ledger.CountPoint   `json:"sent_series,omitempty"`
 	// Phases are the load phases, when the workload declared them.
 	Phases []Phase `json:"phases,omitempty"`
 	// Recoveries are every fault and flood and how the run came back from it.
@@ -313,7 +314,7 @@ type OwnershipChange struct {
 }
 
 // GroupOf converts the ledger's group report.
-func GroupOf(start time.Time, g assertions.GroupReport) *Group {
+func GroupOf(start time.Time, g ledger.GroupReport) *Group {
 	out := &Group{Rebalances: g.Rebalances, UnownedS: []float64{}, Changes: []OwnershipChange{}}
 	for _, d := range g.Unowned {
 		out.UnownedS = append(out.UnownedS, d.Seconds())
@@ -326,7 +327,7 @@ func GroupOf(start time.Time, g assertions.GroupReport) *Group {
 }
 
 // PhasesOf converts the ledger's phase reports.
-func PhasesOf(start time.Time, ps []assertions.PhaseReport) []Phase {
+func PhasesOf(start time.Time, ps []ledger.PhaseReport) []Phase {
 	var out []Phase
 	for _, p := range ps {
 		out = append(out, Phase{Name: p.Name, Began: p.Began, Ended: p.Ended, T: p.Began.Sub(start).Seconds(),
@@ -337,7 +338,7 @@ func PhasesOf(start time.Time, ps []assertions.PhaseReport) []Phase {
 }
 
 // RecoveriesOf converts the ledger's recoveries.
-func RecoveriesOf(rs []assertions.Recovery) []Recovery {
+func RecoveriesOf(rs []ledger.Recovery) []Recovery {
 	secs := func(d time.Duration) *float64 {
 		if d < 0 {
 			return nil

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/kitchen"
 	"github.com/chaosrun/chaosrun/kitchendb"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/load"
 	"github.com/chaosrun/chaosrun/orders"
 	"github.com/chaosrun/chaosrun/orderservice"
@@ -88,7 +88,7 @@ func (d *downstream) close() error {
 }
 
 // report gives the ledger and the result the order service's counters.
-func (d *downstream) report(r *run, ledger *assertions.Ledger) {
+func (d *downstream) report(r *run, led *ledger.Ledger) {
 	if d.service == nil {
 		return
 	}
@@ -102,7 +102,7 @@ func (d *downstream) report(r *run, ledger *assertions.Ledger) {
 	if c.Policy().Parks() {
 		callers++ // the retrier looks up too
 	}
-	ledger.Downstream(faults.OrderService, assertions.DownstreamStats{Requests: st.Requests, Overloaded: st.Overloaded,
+	led.Downstream(faults.OrderService, ledger.DownstreamStats{Requests: st.Requests, Overloaded: st.Overloaded,
 		Abandoned: st.Abandoned, Capacity: int64(capacity), Callers: int64(callers)})
 	r.res.OrderService = map[string]int64{
 		"requests": st.Requests, "complete": st.Complete, "partial": st.Partial, "not_found": st.NotFound,

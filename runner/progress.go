@@ -7,7 +7,7 @@ import (
 
 	"time"
 
-	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/load"
 )
 
@@ -18,7 +18,7 @@ type Progress struct {
 	Stage                  string        // "workload" or "settling"
 	Elapsed                time.Duration // since the workload began
 	Planned                time.Duration // the workload's timed phases (a flood takes what it takes)
-	assertions.Live
+	ledger.Live
 	Faults []string // injected and not yet healed
 	// Latency holds clones of the latency histograms so far (µs), only when
 	// Options.ProgressLatency asks for them (live metrics).
@@ -30,7 +30,7 @@ const progressEvery = time.Second
 
 // progressLoop tells opts.Progress of the run every second until the
 // returned stop is called; active lists the faults in effect (nil: none).
-func (r *run) progressLoop(ledger *assertions.Ledger, stage string, active func() []string) (stop func()) {
+func (r *run) progressLoop(led *ledger.Ledger, stage string, active func() []string) (stop func()) {
 	if r.opts.Progress == nil && r.probe == nil {
 		return func() {}
 	}
@@ -39,9 +39,9 @@ func (r *run) progressLoop(ledger *assertions.Ledger, stage string, active func(
 	var wg sync.WaitGroup
 	tell := func() {
 		p := Progress{Scenario: r.s.Name, Group: r.s.Consumer.Group, Topic: r.s.Topic.Name,
-			Stage: stage, Elapsed: time.Since(r.res.StartedAt), Planned: planned, Live: ledger.Live()}
+			Stage: stage, Elapsed: time.Since(r.res.StartedAt), Planned: planned, Live: led.Live()}
 		if r.opts.ProgressLatency {
-			p.Latency = ledger.LiveLatency()
+			p.Latency = led.LiveLatency()
 		}
 		if active != nil {
 			p.Faults = active()

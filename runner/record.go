@@ -11,6 +11,7 @@ import (
 	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/load"
 	"github.com/chaosrun/chaosrun/orders"
 	"github.com/chaosrun/chaosrun/result"
@@ -134,10 +135,10 @@ func (r *run) produceSpec(id orders.Identity) load.ProduceSpec {
 
 func seededRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x6661756c7473)) }
 
-func phaseDecls(phases []load.Phase) []assertions.PhaseDecl {
-	out := make([]assertions.PhaseDecl, len(phases))
+func phaseDecls(phases []load.Phase) []ledger.PhaseDecl {
+	out := make([]ledger.PhaseDecl, len(phases))
 	for i, p := range phases {
-		out[i] = assertions.PhaseDecl{Name: fmt.Sprintf("%d: %s", i+1, p.Name())}
+		out[i] = ledger.PhaseDecl{Name: fmt.Sprintf("%d: %s", i+1, p.Name())}
 		if !p.Kind.Timed() {
 			out[i].Flood = p.Records
 		}

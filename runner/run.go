@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/runtimes"
 
 	"github.com/chaosrun/chaosrun/pgserver"
@@ -52,7 +53,7 @@ type Options struct {
 	Keep bool
 	// ExportLedger, when set, is a file the run writes its ledger to: every
 	// acked record's partition and offset, the failed, unknown and
-	// processed sets (assertions.Export, JSON).
+	// processed sets (ledger.Export, JSON).
 	ExportLedger string
 }
 
@@ -296,21 +297,21 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	id := orders.Identity{Run: r.id, Env: s.Env}
 	conn := cluster.Conn()
 
-	ledger := assertions.NewLedger(r.id, s.Env, time.Now(), s.Assertions.Criteria)
+	led := assertions.NewLedger(r.id, s.Env, time.Now(), s.Assertions.Criteria)
 	switch {
 	case s.SetsRetention():
-		ledger.TrackPositions()
+		led.TrackPositions()
 	case r.opts.ExportLedger != "":
-		ledger.KeepPositions() // for the export; verdicts are judged as without it
+		led.KeepPositions() // for the export; verdicts are judged as without it
 	}
 	if len(s.Workload.Phases) > 0 {
-		ledger.DeclarePhases(phaseDecls(s.Workload.Load()), s.Workload.Producers)
+		led.DeclarePhases(phaseDecls(s.Workload.Load()), s.Workload.Producers)
 	}
 	r.waitTxnCoordinators(ctx, adm)
 	group, stopGroup := (*kitchen.Group)(nil), func() {}
 	if r.probe == nil || !r.probe.producersOnly {
 		var err error
-		if group, err = kitchen.StartGroup(conn, r.consumeSpec(id, down), down.db, ledger); err != nil {
+		if group, err = kitchen.StartGroup(conn, r.consumeSpec(id, down), down.db, led); err != nil {
 			return fmt.Errorf("consumer group: %w", err)
 		}
 		stopGroup = sync.OnceFunc(group.Stop)
@@ -321,8 +322,8 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	}
 	start := time.Now()
 	r.res.StartedAt = start
-	ledger.StartAt(start)
-	sampler, err := drain.NewLagSampler(conn, s.Topic.Name, s.Consumer.Group, ledger)
+	led.StartAt(start)
+	sampler, err := drain.NewLagSampler(conn, s.Topic.Name, s.Consumer.Group, led)
 	if err != nil {
 		return fmt.Errorf("lag sampler: %w", err)
 	}
@@ -331,7 +332,7 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	defer stopLag()
 
 	env := &faults.Env{Brokers: cluster, Admin: adm, Downstream: cluster, Producers: down.poison,
-		Deployments: &deployments{r: r, conn: conn, out: ledger}, Rand: seededRand(s.Seed)}
+		Deployments: &deployments{r: r, conn: conn, out: led}, Rand: seededRand(s.Seed)}
 	if group != nil {
 		env.Consumers = group
 	}
@@ -346,12 +347,12 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 	if down.service != nil {
 		ps.Book = down.service
 	}
-	if err := r.produceUnderFaults(ctx, env, conn, ps, ledger); err != nil {
+	if err := r.produceUnderFaults(ctx, env, conn, ps, led); err != nil {
 		return err
 	}
 	stopLag() // settle samples on its own from here: one sampler, samples in time order
 	if r.probe == nil {
-		stopProgress := r.progressLoop(ledger, "settling", nil)
+		stopProgress := r.progressLoop(led, "settling", nil)
 		r.settle(ctx, sampler, group, s.Assertions.RecoverWithin+5*time.Second)
 		stopProgress()
 	} else if group != nil {
@@ -367,23 +368,23 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 				First: e.First.Sub(start).Seconds(), Last: e.Last.Sub(start).Seconds()})
 		}
 		r.sinkWrites = group.SinkWrites()
-		ledger.SinkWrites(assertions.SinkWriteStats{Statements: r.sinkWrites.Statements, Rows: r.sinkWrites.Rows,
+		led.SinkWrites(ledger.SinkWriteStats{Statements: r.sinkWrites.Statements, Rows: r.sinkWrites.Rows,
 			P50: time.Duration(r.sinkWrites.Latency.ValueAtQuantile(50)) * time.Microsecond,
 			P99: time.Duration(r.sinkWrites.Latency.ValueAtQuantile(99)) * time.Microsecond, Series: r.sinkWrites.Series})
 	}
-	down.report(r, ledger)
+	down.report(r, led)
 	if r.probe != nil {
 		// A probe is read for its rates, latencies and lag: nothing to drain.
 		r.res.EndedAt = time.Now()
-		r.recordReport(ledger.Verify())
+		r.recordReport(assertions.Verify(led, s.Assertions.Criteria))
 		return nil
 	}
-	if r.res.SinkOrders, err = kitchendb.ReadBack(ctx, down.db, ledger); err != nil {
+	if r.res.SinkOrders, err = kitchendb.ReadBack(ctx, down.db, led); err != nil {
 		return err
 	}
-	err = r.judge(ctx, conn, id, ledger)
+	err = r.judge(ctx, conn, id, led)
 	if r.opts.ExportLedger != "" {
-		if werr := r.exportLedger(ledger); werr != nil && err == nil {
+		if werr := r.exportLedger(led); werr != nil && err == nil {
 			err = werr
 		}
 	}
@@ -391,8 +392,8 @@ func (r *run) drive(ctx context.Context, cluster *harness.Cluster, adm *kadm.Cli
 }
 
 // exportLedger writes the ledger's claims for an independent reader.
-func (r *run) exportLedger(ledger *assertions.Ledger) error {
-	data, err := json.Marshal(ledger.Export(r.s.Topic.Name))
+func (r *run) exportLedger(led *ledger.Ledger) error {
+	data, err := json.Marshal(led.Export(r.s.Topic.Name))
 	if err != nil {
 		return fmt.Errorf("export the ledger: %w", err)
 	}
@@ -423,14 +424,14 @@ func sampleInBackground(ctx context.Context, sampler *drain.LagSampler) (stop fu
 // produceUnderFaults runs the producers while the fault schedule plays, then
 // heals whatever is still injected: the drain needs the whole cluster.
 func (r *run) produceUnderFaults(ctx context.Context, env *faults.Env, conn kafkaconn.Conn, ps load.ProduceSpec,
-	ledger *assertions.Ledger) error {
+	led *ledger.Ledger) error {
 	sched := faults.NewSchedule(env, plans(r.s))
-	sched.Watch(ledger)
+	sched.Watch(led)
 	r.logf("workload: %s, %d faults scheduled", describeLoad(ps.Phases), len(r.s.Faults))
 	schedCtx, stopSched := context.WithCancel(ctx)
 	defer stopSched()
 	sched.Start(schedCtx, r.res.StartedAt)
-	stopProgress := r.progressLoop(ledger, "workload", sched.Active)
+	stopProgress := r.progressLoop(led, "workload", sched.Active)
 	ps.Start = r.res.StartedAt // one time origin for faults and the send schedule
 	pctx := ctx
 	if r.probe != nil {
@@ -438,8 +439,8 @@ func (r *run) produceUnderFaults(ctx context.Context, env *faults.Env, conn kafk
 		pctx, cancel = r.probe.produceContext(ctx)
 		defer cancel()
 	}
-	stats, err := load.Produce(pctx, conn, ps, ledger)
-	ledger.ProduceStopped(time.Now())
+	stats, err := load.Produce(pctx, conn, ps, led)
+	led.ProduceStopped(time.Now())
 	stopProgress()
 	stopSched() // an early producer failure must not wait for the last heal time
 	healCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.healBudget())
@@ -464,24 +465,24 @@ func (r *run) produceUnderFaults(ctx context.Context, env *faults.Env, conn kafk
 	return nil
 }
 
-func (r *run) judge(ctx context.Context, conn kafkaconn.Conn, id orders.Identity, ledger *assertions.Ledger) error {
+func (r *run) judge(ctx context.Context, conn kafkaconn.Conn, id orders.Identity, led *ledger.Ledger) error {
 	r.logf("draining %s to its end offsets", r.s.Topic.Name)
 	dctx, cancel := context.WithTimeout(ctx, drainTimeout)
 	defer cancel()
-	if err := drain.Drain(dctx, conn, r.s.Topic.Name, id, ledger); err != nil {
+	if err := drain.Drain(dctx, conn, r.s.Topic.Name, id, led); err != nil {
 		return fmt.Errorf("drain: %w", err)
 	}
 	if r.s.Consumer.Policy().DeadLetters() {
-		if err := drain.DrainDeadLetters(dctx, conn, r.s.Consumer.DeadLetterTopic, id, ledger); err != nil {
+		if err := drain.DrainDeadLetters(dctx, conn, r.s.Consumer.DeadLetterTopic, id, led); err != nil {
 			return fmt.Errorf("drain %s: %w", r.s.Consumer.DeadLetterTopic, err)
 		}
 	}
 	if o := r.s.Consumer.Output; o != nil {
-		if err := drain.DrainOutput(dctx, conn, o.Topic, id, ledger); err != nil {
+		if err := drain.DrainOutput(dctx, conn, o.Topic, id, led); err != nil {
 			return fmt.Errorf("drain %s: %w", o.Topic, err)
 		}
 	}
-	rep := ledger.Verify()
+	rep := assertions.Verify(led, r.s.Assertions.Criteria)
 	r.res.EndedAt = time.Now()
 	r.recordReport(rep)
 	return nil

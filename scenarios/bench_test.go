@@ -233,7 +233,7 @@ func measureProduce(b *testing.B, boot []string, topic string, records, size int
 	if err != nil {
 		b.Fatal(err)
 	}
-	c := ledger.Verify().Counts
+	c := assertions.Verify(ledger, assertions.Criteria{}).Counts
 	if c.Acked != int64(records) {
 		b.Fatalf("acked %d of %d", c.Acked, records)
 	}

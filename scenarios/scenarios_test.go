@@ -10,12 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/runtimes"
 
 	"github.com/chaosrun/chaosrun/pgserver"
 
 	"github.com/chaosrun/chaosrun"
-	"github.com/chaosrun/chaosrun/assertions"
 	"github.com/chaosrun/chaosrun/result"
 	"github.com/chaosrun/chaosrun/runner"
 	"github.com/chaosrun/chaosrun/spec"
@@ -331,7 +331,7 @@ var checks = map[string]func(*testing.T, *result.Result){
 			t.Errorf("static members coming back, and a rolling restart, must not set off a storm: %+v", res.Group)
 		}
 		for _, c := range res.Group.Changes {
-			if c.Kind == assertions.PollTimeout || c.Kind == assertions.Lost {
+			if c.Kind == ledger.PollTimeout || c.Kind == ledger.Lost {
 				t.Errorf("member %d: %s at t+%.1fs", c.Member, c.Kind, c.T)
 			}
 		}

@@ -3,7 +3,7 @@ package thresholds
 import (
 	"math"
 
-	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/result"
 )
 
@@ -41,17 +41,17 @@ func buildRegistry() map[string]metric {
 				}}
 		}
 	}
-	counts := map[string]func(assertions.Counts) int64{
-		"sent": func(c assertions.Counts) int64 { return c.Sent }, "acked": func(c assertions.Counts) int64 { return c.Acked },
-		"failed": func(c assertions.Counts) int64 { return c.Failed }, "unknown": func(c assertions.Counts) int64 { return c.Unknown },
-		"late": func(c assertions.Counts) int64 { return c.Late }, "processed": func(c assertions.Counts) int64 { return c.Processed },
-		"in_log": func(c assertions.Counts) int64 { return c.InLog }, "lost_kafka": func(c assertions.Counts) int64 { return c.LostKafka },
-		"lost_consumer":    func(c assertions.Counts) int64 { return c.LostConsumer },
-		"lost_retention":   func(c assertions.Counts) int64 { return c.LostRetention },
-		"lost_unconfirmed": func(c assertions.Counts) int64 { return c.LostUnconfirmed },
-		"unexpected":       func(c assertions.Counts) int64 { return c.Unexpected },
-		"duplicates":       func(c assertions.Counts) int64 { return c.Duplicates },
-		"log_duplicates":   func(c assertions.Counts) int64 { return c.LogDuplicate },
+	counts := map[string]func(ledger.Counts) int64{
+		"sent": func(c ledger.Counts) int64 { return c.Sent }, "acked": func(c ledger.Counts) int64 { return c.Acked },
+		"failed": func(c ledger.Counts) int64 { return c.Failed }, "unknown": func(c ledger.Counts) int64 { return c.Unknown },
+		"late": func(c ledger.Counts) int64 { return c.Late }, "processed": func(c ledger.Counts) int64 { return c.Processed },
+		"in_log": func(c ledger.Counts) int64 { return c.InLog }, "lost_kafka": func(c ledger.Counts) int64 { return c.LostKafka },
+		"lost_consumer":    func(c ledger.Counts) int64 { return c.LostConsumer },
+		"lost_retention":   func(c ledger.Counts) int64 { return c.LostRetention },
+		"lost_unconfirmed": func(c ledger.Counts) int64 { return c.LostUnconfirmed },
+		"unexpected":       func(c ledger.Counts) int64 { return c.Unexpected },
+		"duplicates":       func(c ledger.Counts) int64 { return c.Duplicates },
+		"log_duplicates":   func(c ledger.Counts) int64 { return c.LogDuplicate },
 	}
 	for name, get := range counts {
 		registry[name] = metric{kind: count, doc: "count: " + name + " (result.json counts)",

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/result"
 )
 
@@ -16,8 +16,8 @@ func sampleResult() *result.Result {
 			"produce_ack":       {Count: 100, P50: 4, P90: 9, P99: 312.8, P999: 480, Max: 900},
 			"e2e_from_intended": {Count: 100, P50: 10, P99: 6200, P999: 7000, Max: 8000},
 		},
-		Counts:     assertions.Counts{Sent: 100, Acked: 98, Unknown: 2, LostConsumer: 3},
-		Lag:        []assertions.LagPoint{{At: time.Unix(10, 0), Partition: 1, Offsets: 40, Seconds: 2.5}, {At: time.Unix(11, 0), Partition: 0, Offsets: 90, Seconds: 1}},
+		Counts:     ledger.Counts{Sent: 100, Acked: 98, Unknown: 2, LostConsumer: 3},
+		Lag:        []ledger.LagPoint{{At: time.Unix(10, 0), Partition: 1, Offsets: 40, Seconds: 2.5}, {At: time.Unix(11, 0), Partition: 0, Offsets: 90, Seconds: 1}},
 		Recoveries: []result.Recovery{{What: "broker-kill node 1", LagBack: &back, FirstAck: &first}},
 		Group:      &result.Group{Rebalances: 3, UnownedS: []float64{0.5, 4}},
 	}

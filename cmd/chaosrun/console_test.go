@@ -6,17 +6,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/ledger"
 	"github.com/chaosrun/chaosrun/runner"
 )
 
 func TestStatusLine(t *testing.T) {
 	prev := runner.Progress{Stage: "workload", Elapsed: 10 * time.Second, Planned: 40 * time.Second,
-		Live: assertions.Live{Sent: 2000, Acked: 1990, Processed: 1900}}
+		Live: ledger.Live{Sent: 2000, Acked: 1990, Processed: 1900}}
 	p := prev
 	p.Elapsed = 15 * time.Second
 	p.Sent, p.Acked, p.Processed = 3000, 2990, 2400
-	p.Lag = []assertions.LagPoint{{Partition: 0, Offsets: 5, Seconds: 0.1}, {Partition: 3, Offsets: 600, Seconds: 3.2}}
+	p.Lag = []ledger.LagPoint{{Partition: 0, Offsets: 5, Seconds: 0.1}, {Partition: 3, Offsets: 600, Seconds: 3.2}}
 	p.Faults = []string{"db-latency: kitchen-db (downstream)"}
 	got := statusLine(p, prev)
 	want := "   15s/40s workload  sent 3000 (200/s)  acked 2990 (200/s)  processed 2400 (100/s)  max lag 3.2s/600 on p3  faults: db-latency: kitchen-db (downstream)"

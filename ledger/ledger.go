@@ -1,19 +1,21 @@
-package assertions
+package ledger
 
 import (
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/chaosrun/chaosrun/internal/seqset"
 )
 
-// Ledger records a run's history and judges it. Each side (producers,
+// Ledger records a run's history. Each side (producers,
 // consumers, lag sampler, drain) has its own lock, so producer callbacks never
 // wait for consumer workers.
 type Ledger struct {
 	run, env string
 	start    time.Time
-	crit     Criteria
+	maxStall time.Duration // a lagging commit standing still longer is a stall
 
 	prodMu sync.Mutex
 	prod   producerSide
@@ -32,15 +34,16 @@ type Ledger struct {
 	group  groupSide // its own leaf lock
 }
 
-// NewLedger starts the ledger of run in env; start anchors the relative times
-// in evidence; zero criteria take their documented defaults.
-func NewLedger(run, env string, start time.Time, c Criteria) *Ledger {
+// New starts the ledger of run in env; start anchors the relative times in
+// evidence; maxStall is the longest a lagging partition's commit may stand
+// still before the stall is kept as evidence.
+func New(run, env string, start time.Time, maxStall time.Duration) *Ledger {
 	l := &Ledger{
-		run:   run,
-		env:   env,
-		start: start,
-		crit:  c.withDefaults(),
-		prod:  producerSide{ackLatency: newLatency(), ackSeries: newLatencySeries()},
+		run:      run,
+		env:      env,
+		start:    start,
+		maxStall: maxStall,
+		prod:     producerSide{ackLatency: newLatency(), ackSeries: newLatencySeries()},
 		cons: consumerSide{
 			orders:       map[uint64]Step{},
 			fromIntended: newLatency(),
@@ -91,3 +94,37 @@ func growTo[T any](s []T, i int) []T {
 const maxPartitions = 1 << 16
 
 func partitionOK(p int32) bool { return p >= 0 && p < maxPartitions }
+
+// Footprint sums what the ledger's sequence sets keep (run-list entries,
+// bitmap chunks, estimated bytes), to check that a long run stays small.
+func (l *Ledger) Footprint() (spans, bitmaps, bytes int) {
+	defer l.lockAll()()
+	var all []*seqset.Set
+	for _, s := range l.prod.senders {
+		all = append(all, &s.acked, &s.failed, &s.unknown)
+	}
+	all = slices.Concat(all, l.cons.processed, l.cons.finalized, l.cons.cancelled, l.drain.drained)
+	for _, s := range all {
+		if s == nil {
+			continue
+		}
+		sp, bm, by := s.Footprint()
+		spans, bitmaps, bytes = spans+sp, bitmaps+bm, bytes+by
+	}
+	return spans, bitmaps, bytes
+}
+
+// lockAll takes every side's lock, in the one order all readers of the whole
+// ledger use, and returns what releases them.
+func (l *Ledger) lockAll() (unlock func()) {
+	l.prodMu.Lock()
+	l.consMu.Lock()
+	l.lagMu.Lock()
+	l.drainMu.Lock()
+	return func() {
+		l.drainMu.Unlock()
+		l.lagMu.Unlock()
+		l.consMu.Unlock()
+		l.prodMu.Unlock()
+	}
+}

@@ -1,4 +1,4 @@
-package assertions
+package ledger
 
 import (
 	"slices"
@@ -64,8 +64,7 @@ func (l *Ledger) SampleLag(at time.Time, partition int32, end, committed int64) 
 	l.lagMu.Lock()
 	defer l.lagMu.Unlock()
 	g := &l.lag
-	g.parts = growTo(g.parts, int(partition))
-	pa := &g.parts[partition]
+	pa := g.part(partition)
 	if pa.seen && pa.cur.Offsets > 0 {
 		g.lagging--
 	}
@@ -73,7 +72,7 @@ func (l *Ledger) SampleLag(at time.Time, partition int32, end, committed int64) 
 	g.total -= pa.cur.Offsets
 	pt := pa.observe(at, partition, end, max(committed, 0))
 	g.total += pt.Offsets
-	g.trackCommit(partition, at, max(committed, 0), pt.Offsets, l.crit.MaxStall)
+	g.trackCommit(partition, at, max(committed, 0), pt.Offsets, l.maxStall)
 	if pt.Offsets > 0 {
 		g.lagging++
 	}
@@ -204,4 +203,10 @@ func (g *lagSide) report() []LagPoint {
 		return int(a.Partition) - int(b.Partition)
 	})
 	return out
+}
+
+// part is partition's lag state, grown to hold it; the caller holds lagMu.
+func (g *lagSide) part(partition int32) *lagPart {
+	g.parts = growTo(g.parts, int(partition))
+	return &g.parts[partition]
 }

@@ -1,17 +1,18 @@
-package assertions
+package ledger
 
 import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/chaosrun/chaosrun/internal/seqset"
 )
 
 // sends are one producer's outcomes.
 type sends struct {
-	acked, failed, unknown seqSet
-	aborted                seqSet    // sent in a transaction that was aborted
-	where                  positions // where each acked send landed
-	top                    uint64    // highest seq with any outcome
+	acked, failed, unknown seqset.Set
+	aborted                seqset.Set       // sent in a transaction that was aborted
+	where                  seqset.Positions // where each acked send landed
+	top                    uint64           // highest seq with any outcome
 	any                    bool
 }
 
@@ -53,9 +54,9 @@ func (l *Ledger) Acked(id ID, partition int32, offset int64, intended, sent, now
 	p := &l.prod
 	p.counts.Acked++
 	if s := p.outcome(id, intended, sent, LateAfter); s != nil {
-		s.acked.add(id.Seq)
+		s.acked.Add(id.Seq)
 		if p.trackWhere {
-			s.where.set(id.Seq, partition, offset)
+			s.where.Set(id.Seq, partition, offset)
 		}
 	}
 	if partitionOK(partition) {
@@ -74,23 +75,24 @@ func (l *Ledger) Acked(id ID, partition int32, offset int64, intended, sent, now
 
 // Failed records a send that was definitely not written.
 func (l *Ledger) Failed(id ID, intended, sent, now time.Time) {
-	l.prodMu.Lock()
-	defer l.prodMu.Unlock()
-	l.prod.counts.Failed++
-	if s := l.prod.outcome(id, intended, sent, LateAfter); s != nil {
-		s.failed.add(id.Seq)
-	}
-	l.phaseSent(id, now)
+	l.settle(id, intended, sent, now, &l.prod.counts.Failed, func(s *sends) *seqset.Set { return &s.failed })
 }
 
 // Unknown records a send that may or may not have been written (timeout,
 // network error).
 func (l *Ledger) Unknown(id ID, intended, sent, now time.Time) {
+	l.settle(id, intended, sent, now, &l.prod.counts.Unknown, func(s *sends) *seqset.Set { return &s.unknown })
+}
+
+// settle records a send that ended other than acked: it counts under n and
+// joins the set of its producer that set picks. set captures nothing, so
+// this allocates no more than writing it out would.
+func (l *Ledger) settle(id ID, intended, sent, now time.Time, n *int64, set func(*sends) *seqset.Set) {
 	l.prodMu.Lock()
 	defer l.prodMu.Unlock()
-	l.prod.counts.Unknown++
+	*n++
 	if s := l.prod.outcome(id, intended, sent, LateAfter); s != nil {
-		s.unknown.add(id.Seq)
+		set(s).Add(id.Seq)
 	}
 	l.phaseSent(id, now)
 }
@@ -105,7 +107,7 @@ func (p *producerSide) outcome(id ID, intended, sent time.Time, lateAfter time.D
 	if sent.Sub(intended) > lateAfter {
 		p.counts.Late++
 	}
-	if id.Producer >= maxProducers || id.Seq >= maxSeq {
+	if id.Producer >= seqset.MaxProducers || id.Seq >= seqset.MaxSeq {
 		p.untracked++
 		return nil
 	}

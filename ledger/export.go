@@ -1,4 +1,6 @@
-package assertions
+package ledger
+
+import "github.com/chaosrun/chaosrun/internal/seqset"
 
 // ExportSchema identifies the layout of an exported ledger.
 const ExportSchema = "chaosrun.ledger/v1"
@@ -41,7 +43,7 @@ func (l *Ledger) Export(topic string) Export {
 	defer l.prodMu.Unlock()
 	n := max(len(l.prod.senders), len(l.cons.processed))
 	for p := range n {
-		s, proc := l.prod.sender(p), l.cons.processed.get(p)
+		s, proc := l.prod.sender(p), l.cons.processed.Get(p)
 		if s == nil && proc == nil {
 			continue
 		}
@@ -49,7 +51,7 @@ func (l *Ledger) Export(topic string) Export {
 		if s != nil {
 			pe.Acked = ackRuns(s)
 			pe.Failed, pe.Unknown = ranges(&s.failed), ranges(&s.unknown)
-			if s.aborted.count() > 0 {
+			if s.aborted.Count() > 0 {
 				pe.Aborted = ranges(&s.aborted)
 			}
 		} else {
@@ -61,11 +63,11 @@ func (l *Ledger) Export(topic string) Export {
 }
 
 // ranges is a set as inclusive ranges.
-func ranges(s *seqSet) [][2]uint64 {
+func ranges(s *seqset.Set) [][2]uint64 {
 	out := [][2]uint64{}
-	r := runsOf(s)
-	for sp, ok := r.next(); ok; sp, ok = r.next() {
-		out = append(out, [2]uint64{sp.lo, sp.hi})
+	r := seqset.RunsOf(s)
+	for sp, ok := r.Next(); ok; sp, ok = r.Next() {
+		out = append(out, [2]uint64{sp.Lo, sp.Hi})
 	}
 	return out
 }
@@ -73,10 +75,10 @@ func ranges(s *seqSet) [][2]uint64 {
 // ackRuns joins acked seqs that landed one after another in one partition.
 func ackRuns(s *sends) [][4]int64 {
 	out := [][4]int64{}
-	r := runsOf(&s.acked)
-	for sp, ok := r.next(); ok; sp, ok = r.next() {
-		for seq := sp.lo; seq <= sp.hi; seq++ {
-			part, off, known := s.where.get(seq)
+	r := seqset.RunsOf(&s.acked)
+	for sp, ok := r.Next(); ok; sp, ok = r.Next() {
+		for seq := sp.Lo; seq <= sp.Hi; seq++ {
+			part, off, known := s.where.Get(seq)
 			if !known {
 				part, off = -1, -1
 			}

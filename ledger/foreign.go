@@ -1,8 +1,10 @@
-package assertions
+package ledger
 
 import (
 	"fmt"
 	"sort"
+
+	"github.com/chaosrun/chaosrun/internal/seqset"
 )
 
 // Records consumed by a deployment of another environment (seed 001's pre
@@ -11,8 +13,8 @@ import (
 
 // foreignSide is what other environments' consumers took; under consMu.
 type foreignSide struct {
-	taken   map[string]seqSets // by env, by producer
-	refused map[string]int64   // by env: records a guard refused, uncommitted
+	taken   map[string]seqset.Sets // by env, by producer
+	refused map[string]int64       // by env: records a guard refused, uncommitted
 }
 
 // TakenBy records that a consumer of env consumed e and committed past it
@@ -21,14 +23,14 @@ func (l *Ledger) TakenBy(env string, e *Event) {
 	l.consMu.Lock()
 	defer l.consMu.Unlock()
 	f := &l.cons.foreign
-	if e.Run != l.run || e.Producer >= maxProducers || e.Seq >= maxSeq {
+	if e.Run != l.run || e.Producer >= seqset.MaxProducers || e.Seq >= seqset.MaxSeq {
 		return
 	}
 	if f.taken == nil {
-		f.taken = map[string]seqSets{}
+		f.taken = map[string]seqset.Sets{}
 	}
 	sets := f.taken[env]
-	sets.at(uint64(e.Producer)).add(e.Seq)
+	sets.At(uint64(e.Producer)).Add(e.Seq)
 	f.taken[env] = sets
 }
 
@@ -55,7 +57,7 @@ func (f *foreignSide) envs() []string {
 }
 
 // takenBy is producer i's records taken by a consumer of env (nil: none).
-func (f *foreignSide) takenBy(env string, i int) *seqSet { return f.taken[env].get(i) }
+func (f *foreignSide) takenBy(env string, i int) *seqset.Set { return f.taken[env].Get(i) }
 
 func (f *foreignSide) details(lost map[string]int64) []string {
 	var lines []string
@@ -63,7 +65,7 @@ func (f *foreignSide) details(lost map[string]int64) []string {
 		var took uint64
 		for _, s := range f.taken[env] {
 			if s != nil {
-				took += s.count()
+				took += s.Count()
 			}
 		}
 		lines = append(lines, fmt.Sprintf("a consumer of env %s took %d records of this run and committed past them; %d of them were never processed here: consumer-level loss in env %s's deployment (its topic or group is this environment's)",

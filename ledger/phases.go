@@ -1,4 +1,4 @@
-package assertions
+package ledger
 
 import (
 	"sort"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/chaosrun/chaosrun/internal/seqset"
 )
 
 // phaseSide splits a run's sends by load phase (steady, ramp, flood), so
@@ -70,7 +71,7 @@ func (l *Ledger) DeclarePhases(phases []PhaseDecl, producers int) {
 func (l *Ledger) PhaseBegins(producer uint32, seq uint64, phase int, at time.Time) {
 	ph := &l.phases
 	ph.mu.Lock()
-	if phase < 0 || phase >= len(ph.stats) || producer >= maxProducers {
+	if phase < 0 || phase >= len(ph.stats) || producer >= seqset.MaxProducers {
 		ph.mu.Unlock()
 		return
 	}

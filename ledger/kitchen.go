@@ -1,8 +1,10 @@
-package assertions
+package ledger
 
 import (
 	"fmt"
 	"time"
+
+	"github.com/chaosrun/chaosrun/internal/seqset"
 )
 
 // Diversion is how the kitchen display disposed of a record it could not
@@ -31,12 +33,12 @@ func (d Diversion) String() string {
 // kitchenSide is what the kitchen display did besides processing, and what
 // the run knows about poison: all of it off the hot path.
 type kitchenSide struct {
-	diverted     [diversions]seqSets // by Diversion-1, then producer
-	parked       seqSets             // ever parked in the retry table
-	poison       seqSets             // sends whose value cannot be processed, by producer
-	poisonOrders seqSets             // ordinals of orders that hold poison, by producer
-	wholeOrders  seqSets             // of those, orders poison as a whole (the service refuses them)
-	inDLQ        seqSets             // dead-lettered records the drain found in the dead-letter topic
+	diverted     [diversions]seqset.Sets // by Diversion-1, then producer
+	parked       seqset.Sets             // ever parked in the retry table
+	poison       seqset.Sets             // sends whose value cannot be processed, by producer
+	poisonOrders seqset.Sets             // ordinals of orders that hold poison, by producer
+	wholeOrders  seqset.Sets             // of those, orders poison as a whole (the service refuses them)
+	inDLQ        seqset.Sets             // dead-lettered records the drain found in the dead-letter topic
 	dlqStrays    strays
 	failing      []failure // per partition: its latest failed attempt
 }
@@ -61,13 +63,13 @@ func (l *Ledger) Poisoned(id ID, order uint64, wholeOrder bool) {
 	l.consMu.Lock()
 	defer l.consMu.Unlock()
 	k := &l.cons.kitchen
-	if s := k.poison.at(uint64(id.Producer)); s != nil && id.Seq < maxSeq {
-		s.add(id.Seq)
+	if s := k.poison.At(uint64(id.Producer)); s != nil && id.Seq < seqset.MaxSeq {
+		s.Add(id.Seq)
 	}
-	if p, o := splitOrder(order); p < maxProducers && o < maxSeq {
-		k.poisonOrders.at(p).add(o)
+	if p, o := splitOrder(order); p < seqset.MaxProducers && o < seqset.MaxSeq {
+		k.poisonOrders.At(p).Add(o)
 		if wholeOrder {
-			k.wholeOrders.at(p).add(o)
+			k.wholeOrders.At(p).Add(o)
 		}
 	}
 }
@@ -85,12 +87,12 @@ func (l *Ledger) Diverted(e *Event, how Diversion) {
 		return
 	}
 	k := &l.cons.kitchen
-	k.diverted[how-1].at(uint64(e.Producer)).add(e.Seq)
+	k.diverted[how-1].At(uint64(e.Producer)).Add(e.Seq)
 	// Poison's doing, though the record itself is sound: any record of an
 	// order the service refuses, and records given up behind a poison one.
 	p, o := splitOrder(e.Order)
-	if k.wholeOrders.get(int(p)).has(o) || (how == GaveUp && k.poisonOrders.get(int(p)).has(o)) {
-		k.poison.at(uint64(e.Producer)).add(e.Seq)
+	if k.wholeOrders.Get(int(p)).Has(o) || (how == GaveUp && k.poisonOrders.Get(int(p)).Has(o)) {
+		k.poison.At(uint64(e.Producer)).Add(e.Seq)
 	}
 }
 
@@ -100,7 +102,7 @@ func (l *Ledger) Parked(e *Event) {
 	l.consMu.Lock()
 	defer l.consMu.Unlock()
 	if l.stranger(e) == belongs {
-		l.cons.kitchen.parked.at(uint64(e.Producer)).add(e.Seq)
+		l.cons.kitchen.parked.At(uint64(e.Producer)).Add(e.Seq)
 	}
 }
 
@@ -132,7 +134,7 @@ func (l *Ledger) DrainedDeadLetter(e *Event) {
 		k.dlqStrays.note("in the dead-letter topic from", e, why)
 		return
 	}
-	k.inDLQ.at(uint64(e.Producer)).add(e.Seq)
+	k.inDLQ.At(uint64(e.Producer)).Add(e.Seq)
 }
 
 // failingOn describes partition p's latest failure at or after offset, "".

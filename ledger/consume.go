@@ -1,10 +1,11 @@
-package assertions
+package ledger
 
 import (
 	"fmt"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/chaosrun/chaosrun/internal/seqset"
 )
 
 // orderBits splits an order id into its producer (high bits) and an ordinal
@@ -13,8 +14,8 @@ const orderBits = 40
 
 // consumerSide is the ledger's record of what the group processed.
 type consumerSide struct {
-	processed  seqSets // by producer
-	nProcessed int64   // first-time processings, for live progress
+	processed  seqset.Sets // by producer
+	nProcessed int64       // first-time processings, for live progress
 	strays     strays
 
 	dups     int64
@@ -23,7 +24,7 @@ type consumerSide struct {
 	// Per-key order: the last step of each open order, and per producer the
 	// ordinals of finished orders (those cancelled kept apart, for evidence).
 	orders               map[uint64]Step
-	finalized, cancelled seqSets
+	finalized, cancelled seqset.Sets
 	orderBad             int64
 	orderFirst           []string
 
@@ -44,12 +45,7 @@ func (l *Ledger) Processed(e *Event, now time.Time) {
 		c.strays.note("processed from", e, why)
 		return
 	}
-	if !c.processed.at(uint64(e.Producer)).add(e.Seq) {
-		c.dups++
-		if room(c.dupFirst) {
-			c.dupFirst = append(c.dupFirst, fmt.Sprintf("%s processed again from partition %d offset %d",
-				idString(e.Producer, e.Seq), e.Partition, e.Offset))
-		}
+	if !firstSight(&c.processed, e, &c.dups, &c.dupFirst, "processed again from") {
 		return
 	}
 	c.nProcessed++
@@ -103,10 +99,10 @@ func splitOrder(order uint64) (producer, ordinal uint64) {
 // finalStep reports whether the order is finished, and with which step.
 func (c *consumerSide) finalStep(order uint64) (Step, bool) {
 	p, o := splitOrder(order)
-	if p >= uint64(len(c.finalized)) || !c.finalized[p].has(o) {
+	if p >= uint64(len(c.finalized)) || !c.finalized[p].Has(o) {
 		return StepUnknown, false
 	}
-	if p < uint64(len(c.cancelled)) && c.cancelled[p].has(o) {
+	if p < uint64(len(c.cancelled)) && c.cancelled[p].Has(o) {
 		return StepCancelled, true
 	}
 	return StepCompleted, true
@@ -116,12 +112,12 @@ func (c *consumerSide) finalStep(order uint64) (Step, bool) {
 // scheme cannot be remembered; a late step of such an order goes unnoticed.
 func (c *consumerSide) finalize(order uint64, step Step) {
 	p, o := splitOrder(order)
-	if p >= maxProducers || o >= maxSeq {
+	if p >= seqset.MaxProducers || o >= seqset.MaxSeq {
 		return
 	}
-	c.finalized.at(p).add(o)
+	c.finalized.At(p).Add(o)
 	if step == StepCancelled {
-		c.cancelled.at(p).add(o)
+		c.cancelled.At(p).Add(o)
 	}
 }
 
@@ -162,4 +158,17 @@ func (l *Ledger) LiveLatency() map[string]*hdrhistogram.Histogram {
 	out["e2e_from_sent"] = l.cons.fromSent.Clone()
 	l.consMu.Unlock()
 	return out
+}
+
+// firstSight adds e to sets and reports whether it was new there; a repeat
+// counts in dups, and the first few are kept as evidence, worded by again.
+func firstSight(sets *seqset.Sets, e *Event, dups *int64, first *[]string, again string) bool {
+	if sets.At(uint64(e.Producer)).Add(e.Seq) {
+		return true
+	}
+	*dups++
+	if room(*first) {
+		*first = append(*first, fmt.Sprintf("%s %s partition %d offset %d", idString(e.Producer, e.Seq), again, e.Partition, e.Offset))
+	}
+	return false
 }

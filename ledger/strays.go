@@ -1,6 +1,10 @@
-package assertions
+package ledger
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/chaosrun/chaosrun/internal/seqset"
+)
 
 // strayCause says why a processed or drained record is not one of this run's.
 // Failed and never-sent sequences of this run are found later, by Verify.
@@ -19,7 +23,7 @@ func (l *Ledger) stranger(e *Event) strayCause {
 		return otherRun
 	case e.Env != l.env:
 		return otherEnv
-	case e.Producer >= maxProducers || e.Seq >= maxSeq:
+	case e.Producer >= seqset.MaxProducers || e.Seq >= seqset.MaxSeq:
 		return badID
 	}
 	return belongs

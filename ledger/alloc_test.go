@@ -1,4 +1,4 @@
-package assertions
+package ledger
 
 import (
 	"sync/atomic"
@@ -14,7 +14,7 @@ type stream struct {
 }
 
 func newStream() *stream {
-	return &stream{l: NewLedger(testRun, testEnv, t0, Criteria{}), e: event(0, 0)}
+	return &stream{l: New(testRun, testEnv, t0, testStall), e: event(0, 0)}
 }
 
 // next fills s.e with the next record and advances.
@@ -88,7 +88,7 @@ func BenchmarkAcked(b *testing.B) {
 }
 
 func BenchmarkAckedParallel(b *testing.B) {
-	l := NewLedger(testRun, testEnv, t0, Criteria{})
+	l := New(testRun, testEnv, t0, testStall)
 	var producers atomic.Uint32
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
@@ -121,25 +121,5 @@ func BenchmarkSampleLag(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		s.sample()
-	}
-}
-
-// BenchmarkVerify judges a million records sent, drained and processed.
-func BenchmarkVerify(b *testing.B) {
-	const n = 1_000_000
-	a, d, p := newStream(), newStream(), newStream()
-	d.l, p.l = a.l, a.l
-	for range n {
-		a.ack()
-		d.drain()
-		p.process()
-	}
-	a.l.ProduceStopped(at(1))
-	a.l.SampleLag(at(2), 0, 0, 0)
-	b.ReportAllocs()
-	for b.Loop() {
-		if r := a.l.Verify(); !r.Passed() {
-			b.Fatalf("failing: %v", r.Failing())
-		}
 	}
 }

@@ -1,4 +1,4 @@
-package assertions
+package ledger
 
 import (
 	"encoding/json"
@@ -8,7 +8,7 @@ import (
 
 func TestExport(t *testing.T) {
 	now := time.Now()
-	l := NewLedger("r1", "prod", now, Criteria{})
+	l := New("r1", "prod", now, testStall)
 	l.TrackPositions()
 	// producer 0: seqs 0-2 in a row on partition 1, seq 3 elsewhere, seq 5 on 1 again.
 	for i, where := range [][2]int64{{1, 10}, {1, 11}, {1, 12}, {0, 7}} {
@@ -32,7 +32,7 @@ func TestExport(t *testing.T) {
 // Without positions, acked runs still join, at partition and offset -1.
 func TestExportWithoutPositions(t *testing.T) {
 	now := time.Now()
-	l := NewLedger("r1", "prod", now, Criteria{})
+	l := New("r1", "prod", now, testStall)
 	for i := range 4 {
 		l.Acked(ID{Producer: 2, Seq: uint64(i)}, 0, int64(i*3), now, now, now)
 	}

@@ -1,6 +1,8 @@
-package assertions
+// Package seqset keeps sets of sequence numbers compactly and compares them as
+// streams of runs, allocation-free on insert once a chunk exists.
+package seqset
 
-// A seqSet holds one producer's sequence numbers. Sequences start at 0 and
+// A Set holds one producer's sequence numbers. Sequences start at 0 and
 // arrive mostly in order, so the set is split into fixed chunks that each keep
 // a short sorted list of runs; a chunk whose runs fragment (partitions drained
 // or consumed at different paces) switches to a bitmap, and a complete chunk
@@ -14,18 +16,18 @@ const (
 	chunkWords    = chunkSize / 64
 	maxChunkSpans = 64 // 256 bytes of runs; beyond that the 8 KiB bitmap is cheaper to update
 
-	// maxSeq bounds the sequences (and order ordinals) a set tracks: far more
+	// MaxSeq bounds the sequences (and order ordinals) a set tracks: far more
 	// than a producer sends, small enough that a corrupt value cannot make the
 	// chunk index huge.
-	maxSeq = 1 << 36
-	// maxProducers bounds the producer ids the ledger indexes by slice.
-	maxProducers = 1 << 16
+	MaxSeq = 1 << 36
+	// MaxProducers bounds the producer ids Sets indexes by slice.
+	MaxProducers = 1 << 16
 )
 
 // span16 is an inclusive run inside one chunk.
 type span16 struct{ lo, hi uint16 }
 
-// chunk is one chunkSize-aligned slice of a seqSet: a run list, a bitmap, or
+// chunk is one chunkSize-aligned slice of a Set: a run list, a bitmap, or
 // (when n == chunkSize) nothing.
 type chunk struct {
 	n     uint32
@@ -132,14 +134,14 @@ func (c *chunk) toBits() {
 	c.spans = nil
 }
 
-// seqSet is a set of sequence numbers below maxSeq.
-type seqSet struct {
+// Set is a set of sequence numbers below MaxSeq.
+type Set struct {
 	chunks []*chunk
 	n      uint64
 }
 
-// add inserts v and reports whether it was new. Callers keep v below maxSeq.
-func (s *seqSet) add(v uint64) bool {
+// Add inserts v and reports whether it was new. Callers keep v below MaxSeq.
+func (s *Set) Add(v uint64) bool {
 	i := int(v >> chunkBits)
 	for len(s.chunks) <= i {
 		s.chunks = append(s.chunks, nil)
@@ -156,7 +158,8 @@ func (s *seqSet) add(v uint64) bool {
 	return true
 }
 
-func (s *seqSet) has(v uint64) bool {
+// Has reports whether v is in s; a nil set holds nothing.
+func (s *Set) Has(v uint64) bool {
 	if s == nil {
 		return false
 	}
@@ -167,16 +170,25 @@ func (s *seqSet) has(v uint64) bool {
 	return s.chunks[i].has(uint16(v))
 }
 
-func (s *seqSet) count() uint64 {
+// Count is the number of values in s.
+func (s *Set) Count() uint64 {
 	if s == nil {
 		return 0
 	}
 	return s.n
 }
 
-// footprint reports what the set holds: run-list entries and bitmap chunks,
+// Bound is one past the highest value s has room for without growing.
+func (s *Set) Bound() uint64 {
+	if s == nil {
+		return 0
+	}
+	return uint64(len(s.chunks)) << chunkBits
+}
+
+// Footprint reports what the set holds: run-list entries and bitmap chunks,
 // and an estimate of its bytes.
-func (s *seqSet) footprint() (spans, bitmaps, bytes int) {
+func (s *Set) Footprint() (spans, bitmaps, bytes int) {
 	bytes = 8 * cap(s.chunks)
 	for _, c := range s.chunks {
 		if c == nil {
@@ -192,12 +204,12 @@ func (s *seqSet) footprint() (spans, bitmaps, bytes int) {
 	return spans, bitmaps, bytes
 }
 
-// seqSets indexes sets by producer id, growing on demand.
-type seqSets []*seqSet
+// Sets indexes sets by producer id, growing on demand.
+type Sets []*Set
 
-// at returns producer p's set, creating it; nil when p is out of range.
-func (ss *seqSets) at(p uint64) *seqSet {
-	if p >= maxProducers {
+// At returns producer p's set, creating it; nil when p is out of range.
+func (ss *Sets) At(p uint64) *Set {
+	if p >= MaxProducers {
 		return nil
 	}
 	for uint64(len(*ss)) <= p {
@@ -205,14 +217,14 @@ func (ss *seqSets) at(p uint64) *seqSet {
 	}
 	s := (*ss)[p]
 	if s == nil {
-		s = &seqSet{}
+		s = &Set{}
 		(*ss)[p] = s
 	}
 	return s
 }
 
-// get returns producer p's set or nil.
-func (ss seqSets) get(p int) *seqSet {
+// Get returns producer p's set or nil.
+func (ss Sets) Get(p int) *Set {
 	if p >= len(ss) {
 		return nil
 	}

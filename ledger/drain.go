@@ -1,6 +1,10 @@
-package assertions
+package ledger
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/chaosrun/chaosrun/internal/seqset"
+)
 
 // logPos is the highest seq a producer has in one partition so far, and where.
 type logPos struct {
@@ -17,7 +21,7 @@ type drainPart struct {
 
 // drainSide is the ledger's record of the final drain.
 type drainSide struct {
-	drained seqSets // by producer
+	drained seqset.Sets // by producer
 	strays  strays
 	parts   []drainPart
 
@@ -43,12 +47,7 @@ func (l *Ledger) Drained(e *Event) {
 		d.strays.note("in log at", e, why)
 		return
 	}
-	if !d.drained.at(uint64(e.Producer)).add(e.Seq) {
-		d.dups++
-		if room(d.dupFirst) {
-			d.dupFirst = append(d.dupFirst, fmt.Sprintf("%s in log again at partition %d offset %d",
-				idString(e.Producer, e.Seq), e.Partition, e.Offset))
-		}
+	if !firstSight(&d.drained, e, &d.dups, &d.dupFirst, "in log again at") {
 		return
 	}
 	if partitionOK(e.Partition) {
