@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/chaosrun/chaosrun/internal/problem"
 	"github.com/chaosrun/chaosrun/ledger"
 )
 
@@ -181,25 +182,29 @@ func (t Threshold) isZero(c Criteria) bool {
 	return true
 }
 
-// Check returns what is wrong with t's value in c, or "".
-func (t Threshold) Check(c Criteria) string {
+// Check says what is wrong with t's value in c, at field t.Key.
+func (t Threshold) Check(c Criteria) problem.List {
+	var msg string
 	switch p := t.field(&c).(type) {
 	case *time.Duration:
 		switch {
 		case t.Zero == "" && *p <= 0:
-			return "want a positive duration"
+			msg = "want a positive duration"
 		case *p < 0:
-			return fmt.Sprintf("want 0 (%s) or a positive duration", t.Zero)
+			msg = fmt.Sprintf("want 0 (%s) or a positive duration", t.Zero)
 		}
 	case *int64:
 		switch {
 		case t.Zero == "" && *p <= 0:
-			return fmt.Sprintf("want a positive number of %s", t.unit)
+			msg = fmt.Sprintf("want a positive number of %s", t.unit)
 		case *p < 0:
-			return fmt.Sprintf("want 0 (%s) or a positive number of %s", t.Zero, t.unit)
+			msg = fmt.Sprintf("want 0 (%s) or a positive number of %s", t.Zero, t.unit)
 		}
 	}
-	return ""
+	if msg == "" {
+		return nil
+	}
+	return problem.List{{Field: t.Key, Msg: msg}}
 }
 
 // Thresholds lists every threshold of every assertion, in catalog order.

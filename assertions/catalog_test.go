@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chaosrun/chaosrun/internal/problem"
 )
 
 // The catalog and the verdicts agree: every entry judges, and Verify reports
@@ -120,8 +122,8 @@ func TestThresholds(t *testing.T) {
 	}
 	def := DefaultCriteria()
 	for _, th := range Thresholds() {
-		if msg := th.Check(def); msg != "" {
-			t.Errorf("default of %s refused: %s", th.Key, msg)
+		if ps := th.Check(def); ps != nil {
+			t.Errorf("default of %s refused: %v", th.Key, ps)
 		}
 	}
 	want := Criteria{MaxLag: 30 * time.Second, RecoverWithin: time.Minute, MaxStall: 30 * time.Second}
@@ -149,8 +151,12 @@ func TestThresholdChecks(t *testing.T) {
 		if !ok {
 			t.Fatalf("no threshold %s", c.key)
 		}
-		if got := th.Check(c.c); got != c.want {
-			t.Errorf("%s on %+v: %q, want %q", c.key, c.c, got, c.want)
+		var want problem.List
+		if c.want != "" {
+			want = problem.List{{Field: c.key, Msg: c.want}}
+		}
+		if got := th.Check(c.c); !slices.Equal(got, want) {
+			t.Errorf("%s on %+v: %v, want %v", c.key, c.c, got, want)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
 
 	"github.com/chaosrun/chaosrun/internal/freeport"
+	"github.com/chaosrun/chaosrun/internal/problem"
 	"github.com/chaosrun/chaosrun/kafkaconn"
 )
 
@@ -110,28 +111,34 @@ func normalize(cfg Config) (Config, error) {
 	if cfg.Nodes == 0 {
 		cfg.Nodes = 3
 	}
-	if cfg.Nodes < 1 {
-		return cfg, fmt.Errorf("nodes: %d, want at least 1", cfg.Nodes)
-	}
 	if cfg.ReadyTimeout <= 0 {
 		cfg.ReadyTimeout = DefaultReadyTimeout
 	}
-	if len(cfg.Controllers) == 0 {
+	if len(cfg.Controllers) == 0 && cfg.Nodes > 0 {
 		cfg.Controllers = nodeIDs(cfg.Nodes)
 	}
+	return cfg, cfg.check().Err()
+}
+
+// check says what is wrong with a normalized cfg, each problem at the
+// field's name in the old messages ("nodes", "controllers", ...).
+func (cfg Config) check() problem.List {
+	if cfg.Nodes < 1 {
+		// The other checks count nodes; with none they would only add noise.
+		return problem.List{{Field: "nodes", Msg: fmt.Sprintf("%d, want at least 1", cfg.Nodes)}}
+	}
+	var ps problem.List
 	seen := map[int32]bool{}
 	for _, id := range cfg.Controllers {
 		if id < 1 || int(id) > cfg.Nodes || seen[id] {
-			return cfg, fmt.Errorf("controllers: id %d is duplicate or not a node (1..%d)", id, cfg.Nodes)
+			ps.Add("controllers", fmt.Sprintf("id %d is duplicate or not a node (1..%d)", id, cfg.Nodes))
 		}
 		seen[id] = true
 	}
-	for name := range cfg.Features {
-		if name == "" {
-			return cfg, errors.New("features: empty name")
-		}
+	if _, ok := cfg.Features[""]; ok {
+		ps.Add("features", "empty name")
 	}
-	return cfg, ValidateBrokerConfig(cfg.BrokerConfig)
+	return append(ps, ValidateBrokerConfig(cfg.BrokerConfig)...)
 }
 
 func nodeIDs(n int) []int32 {

@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -156,10 +157,10 @@ func TestHookTimeout(t *testing.T) {
 }
 
 func TestHooksCheckAndAbilities(t *testing.T) {
-	h := Hooks{Commands: map[HookAction]string{HookKill: "k {{.Node}}", HookStart: "s {{.Nod}}", HookPause: "p {{"}}
-	errs := h.Check()
-	if errs[HookStart] == nil || errs[HookPause] == nil || errs[HookKill] != nil {
-		t.Errorf("Check: %v", errs)
+	h := Hooks{Commands: map[HookAction]string{HookKill: "k {{.Node}}", HookStart: "s {{.Nod}}", HookPause: "p {{", "explode": "x"}}
+	got := h.Check()
+	if want := []string{"explode", "pause", "start"}; !slices.Equal(problemFields(got), want) {
+		t.Errorf("Check: %v, want problems at %v", got, want)
 	}
 	if !h.Has(AbilityKill) || h.Has(AbilityPause) || h.Has(AbilityStop) {
 		t.Errorf("Has: kill %v pause %v stop %v", h.Has(AbilityKill), h.Has(AbilityPause), h.Has(AbilityStop))

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"slices"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/internal/lines"
+	"github.com/chaosrun/chaosrun/internal/problem"
 )
 
 // HookAction is something a user's command does to a broker of a cluster
@@ -71,19 +73,20 @@ func (h Hooks) Has(a Ability) bool {
 	return len(hookNeeds[a]) > 0
 }
 
-// Check parses every command's template.
-func (h Hooks) Check() map[HookAction]error {
-	errs := map[HookAction]error{}
-	for act, cmd := range h.Commands {
+// Check parses every command's template; each problem's field is its
+// action, in sorted order so the report reads the same every time.
+func (h Hooks) Check() problem.List {
+	var ps problem.List
+	for _, act := range slices.Sorted(maps.Keys(h.Commands)) {
 		if !slices.Contains(HookActions, act) {
-			errs[act] = fmt.Errorf("not a hook action (want %s)", hookList())
+			ps.Add(string(act), "not a hook action (want "+hookList()+")")
 			continue
 		}
-		if _, err := hookTemplate(act, cmd); err != nil {
-			errs[act] = err
+		if _, err := hookTemplate(act, h.Commands[act]); err != nil {
+			ps.Add(string(act), err.Error())
 		}
 	}
-	return errs
+	return ps
 }
 
 func hookList() string {

@@ -71,7 +71,7 @@ func NewProcessRuntime(opts ProcessOptions) (*ProcessRuntime, error) {
 	if err := requireTools("java"); err != nil {
 		return nil, err
 	}
-	if err := CheckRunID(opts.RunID); err != nil {
+	if err := CheckRunID(opts.RunID).Err(); err != nil {
 		return nil, err
 	}
 	if opts.LibsDir == "" {

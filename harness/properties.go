@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/chaosrun/chaosrun/internal/javaprops"
+	"github.com/chaosrun/chaosrun/internal/problem"
 )
 
 // Listener names used in every node's server.properties.
@@ -37,12 +38,13 @@ var reservedKeys = []string{
 // and rejects as overrides.
 func ReservedBrokerKeys() []string { return slices.Clone(reservedKeys) }
 
-// ValidateBrokerConfig rejects overrides of reserved keys and empty keys.
-func ValidateBrokerConfig(overrides map[string]string) error {
+// ValidateBrokerConfig rejects overrides of reserved keys and empty keys,
+// each at field "broker config".
+func ValidateBrokerConfig(overrides map[string]string) problem.List {
 	var bad []string
 	for k := range overrides {
 		if strings.TrimSpace(k) == "" {
-			return fmt.Errorf("broker config: empty key")
+			return problem.List{{Field: brokerConfigField, Msg: "empty key"}}
 		}
 		if slices.Contains(reservedKeys, k) || k == "log.dir" {
 			bad = append(bad, k)
@@ -50,10 +52,13 @@ func ValidateBrokerConfig(overrides map[string]string) error {
 	}
 	if len(bad) > 0 {
 		slices.Sort(bad)
-		return fmt.Errorf("broker config: keys %s are set by the harness and cannot be overridden", strings.Join(bad, ", "))
+		return problem.List{{Field: brokerConfigField, Msg: fmt.Sprintf("keys %s are set by the harness and cannot be overridden", strings.Join(bad, ", "))}}
 	}
 	return nil
 }
+
+// brokerConfigField names Config.BrokerConfig and NodeSpec.Overrides in problems.
+const brokerConfigField = "broker config"
 
 // NodeAddrs are one node's listener addresses as a runtime lays them out.
 type NodeAddrs struct {

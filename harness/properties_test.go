@@ -65,7 +65,7 @@ func TestBrokerPropertiesBrokerOnlyNode(t *testing.T) {
 
 func TestValidateBrokerConfigRejectsReservedKeys(t *testing.T) {
 	for _, k := range append(ReservedBrokerKeys(), "log.dir") {
-		err := ValidateBrokerConfig(map[string]string{k: "x", "num.partitions": "3"})
+		err := ValidateBrokerConfig(map[string]string{k: "x", "num.partitions": "3"}).Err()
 		if err == nil || !strings.Contains(err.Error(), k) {
 			t.Errorf("%s: err = %v, want a rejection naming it", k, err)
 		}

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/chaosrun/chaosrun/internal/problem"
 )
 
 // RunBase is what every runtime shares, whatever runs its nodes (N is the
@@ -40,9 +42,9 @@ type RunBase[N any] struct {
 var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 
 // CheckRunID refuses ids that cannot name a dir, a container and a label.
-func CheckRunID(id string) error {
+func CheckRunID(id string) problem.List {
 	if !runIDPattern.MatchString(id) {
-		return fmt.Errorf("run id %q: use letters, digits, '.', '_' or '-'", id)
+		return problem.List{{Field: fmt.Sprintf("run id %q", id), Msg: "use letters, digits, '.', '_' or '-'"}}
 	}
 	return nil
 }
@@ -138,7 +140,7 @@ func (b *RunBase[N]) PlanNodes(specs []NodeSpec, layout func([]NodeSpec) (map[in
 	if b.planned {
 		return nil, errors.New("plan: already planned")
 	}
-	if err := validateSpecs(specs); err != nil {
+	if err := validateSpecs(specs).Err(); err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
 	}
 	nodes, plans, err := layout(specs)
@@ -150,20 +152,24 @@ func (b *RunBase[N]) PlanNodes(specs []NodeSpec, layout func([]NodeSpec) (map[in
 	return plans, nil
 }
 
-func validateSpecs(specs []NodeSpec) error {
+// validateSpecs says what is wrong with the nodes to plan. A node's
+// problems are at "node <id>", its id's at "node id <id>".
+func validateSpecs(specs []NodeSpec) problem.List {
 	if len(specs) == 0 {
-		return errors.New("no nodes")
+		return problem.List{{Msg: "no nodes"}}
 	}
+	var ps problem.List
 	seen, controllers := map[int32]bool{}, 0
 	for _, s := range specs {
+		node := fmt.Sprintf("node %d", s.ID)
 		switch {
 		case s.ID < 0 || seen[s.ID]:
-			return fmt.Errorf("node id %d: negative or duplicate", s.ID)
+			ps.Add(fmt.Sprintf("node id %d", s.ID), "negative or duplicate")
 		case s.ClientAdvertised == "" || s.ClusterID == "":
-			return fmt.Errorf("node %d: client address and cluster id are required", s.ID)
+			ps.Add(node, "client address and cluster id are required")
 		}
-		if err := ValidateBrokerConfig(s.Overrides); err != nil {
-			return fmt.Errorf("node %d: %w", s.ID, err)
+		for _, p := range ValidateBrokerConfig(s.Overrides) {
+			ps.Add(node, p.Error())
 		}
 		seen[s.ID] = true
 		if s.Controller {
@@ -171,9 +177,9 @@ func validateSpecs(specs []NodeSpec) error {
 		}
 	}
 	if controllers == 0 {
-		return errors.New("no controller node")
+		ps.Add("", "no controller node")
 	}
-	return nil
+	return ps
 }
 
 // node returns a planned node and registers an operation in flight, which

@@ -1,6 +1,10 @@
 package load
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/chaosrun/chaosrun/internal/problem"
+)
 
 // Flood is Records as fast as the producers can send (seed 001's
 // promotion job).
@@ -18,11 +22,11 @@ func (flood) Takes(field string) bool { return field == "records" }
 
 func (flood) describe(p Phase) string { return fmt.Sprintf("flood %d records", p.Records) }
 
-func (flood) check(p Phase) string {
+func (flood) check(p Phase) problem.List {
 	if p.Records <= 0 || p.Records > maxFlood {
-		return fmt.Sprintf("a flood needs a positive number of records, at most %d", int64(maxFlood))
+		return atType(fmt.Sprintf("a flood needs a positive number of records, at most %d", int64(maxFlood)))
 	}
-	return ""
+	return nil
 }
 
 // due: all at once; the job hands them over together.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/chaosrun/chaosrun/internal/problem"
 )
 
 // Kind is a phase kind: a shape load arrives in, and how each producer
@@ -16,8 +18,8 @@ type Kind interface {
 	// Timed says the phase lasts its Duration; else it lasts as long as the
 	// producers take to hand its Records over.
 	Timed() bool
-	describe(p Phase) string // for reports: "steady 200/s 20s"
-	check(p Phase) string    // what is wrong with p, or ""
+	describe(p Phase) string    // for reports: "steady 200/s 20s"
+	check(p Phase) problem.List // what is wrong with p
 	// due is when send k of the producer's slot is due, in seconds after
 	// the phase began, and false once the slot has no send k.
 	due(s slot, k int64) (float64, bool)
@@ -27,17 +29,23 @@ type Kind interface {
 var kinds = []Kind{Steady, Ramp, Flood}
 
 // KindOf is the kind of that name, or what is wrong with the name.
-func KindOf(name string) (Kind, string) {
+func KindOf(name string) (Kind, problem.List) {
 	for _, k := range kinds {
 		if k.Name() == name {
-			return k, ""
+			return k, nil
 		}
 	}
 	if name == "" {
-		return nil, "every phase needs a type: " + kindNames()
+		return nil, noType()
 	}
-	return nil, fmt.Sprintf("unknown phase type %q (want %s)", name, kindNames())
+	return nil, atType(fmt.Sprintf("unknown phase type %q (want %s)", name, kindNames()))
 }
+
+// atType places a phase's problem at its type: a kind's rule names the
+// fields that kind needs, so it is read where the kind is chosen.
+func atType(msg string) problem.List { return problem.List{{Field: "type", Msg: msg}} }
+
+func noType() problem.List { return atType("every phase needs a type: " + kindNames()) }
 
 // kindNames is "steady, ramp or flood".
 func kindNames() string {
@@ -67,10 +75,10 @@ func (p Phase) Name() string {
 	return p.Kind.describe(p)
 }
 
-// Check says what is wrong with the phase, or "".
-func (p Phase) Check() string {
+// Check says what is wrong with the phase, each problem at its field.
+func (p Phase) Check() problem.List {
 	if p.Kind == nil {
-		return "every phase needs a type: " + kindNames()
+		return noType()
 	}
 	return p.Kind.check(p)
 }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/chaosrun/chaosrun/internal/problem"
 )
 
 // count runs one producer's slot to its end and returns its sends and the
@@ -76,18 +78,33 @@ func TestRampGrows(t *testing.T) {
 }
 
 func TestPhaseCheck(t *testing.T) {
-	for _, bad := range []Phase{
-		{}, {Kind: Steady, Rate: 100}, {Kind: Steady, Duration: time.Second},
-		{Kind: Ramp, Duration: time.Second}, {Kind: Ramp, From: -1, To: 5, Duration: time.Second},
-		{Kind: Flood},
+	kind := func(name string) Phase { k, _ := KindOf(name); return Phase{Kind: k} }
+	for _, c := range []struct {
+		bad  Phase
+		want string // the message at field "type"
+	}{
+		{Phase{}, "every phase needs a type: steady, ramp or flood"},
+		{Phase{Kind: Steady, Rate: 100}, "a steady phase needs a positive rate and duration"},
+		{Phase{Kind: Steady, Duration: time.Second}, "a steady phase needs a positive rate and duration"},
+		{Phase{Kind: Ramp, Duration: time.Second}, "a ramp needs from and to rates (at least one positive) and a positive duration"},
+		{Phase{Kind: Ramp, From: -1, To: 5, Duration: time.Second}, "a ramp needs from and to rates (at least one positive) and a positive duration"},
+		{Phase{Kind: Flood}, "a flood needs a positive number of records, at most 1000000000"},
+		{kind("flood"), "a flood needs a positive number of records, at most 1000000000"},
 	} {
-		if bad.Check() == "" {
-			t.Errorf("%+v accepted", bad)
+		if got := c.bad.Check(); len(got) != 1 || got[0] != (problem.Problem{Field: "type", Msg: c.want}) {
+			t.Errorf("%+v: %v, want type: %s", c.bad, got, c.want)
 		}
 	}
-	for _, name := range []string{"", "wave"} {
-		if k, msg := KindOf(name); k != nil || msg == "" {
-			t.Errorf("phase type %q accepted", name)
+	for name, want := range map[string]string{
+		"":     "every phase needs a type: steady, ramp or flood",
+		"wave": `unknown phase type "wave" (want steady, ramp or flood)`,
+	} {
+		k, got := KindOf(name)
+		if k != nil || len(got) != 1 || got[0] != (problem.Problem{Field: "type", Msg: want}) {
+			t.Errorf("phase type %q: %v %v, want type: %s", name, k, got, want)
 		}
+	}
+	if ps := (Phase{Kind: Steady, Rate: 1, Duration: time.Second}).Check(); ps != nil {
+		t.Errorf("good phase: %v", ps)
 	}
 }

@@ -78,8 +78,10 @@ func Produce(ctx context.Context, conn kafkaconn.Conn, spec ProduceSpec, out Out
 		return ProduceStats{}, fmt.Errorf("produce: need at least one producer")
 	}
 	for i, ph := range spec.Phases {
-		if msg := ph.Check(); msg != "" {
-			return ProduceStats{}, fmt.Errorf("produce: phase %d: %s", i+1, msg)
+		// A phase's problems are about the phase as a whole, so only the
+		// message is worth repeating.
+		if ps := ph.Check(); len(ps) > 0 {
+			return ProduceStats{}, fmt.Errorf("produce: phase %d: %s", i+1, ps[0].Msg)
 		}
 	}
 	errs := clientconf.NewErrorTally()

@@ -3,6 +3,8 @@ package load
 import (
 	"fmt"
 	"math"
+
+	"github.com/chaosrun/chaosrun/internal/problem"
 )
 
 // Ramp goes from From to To, linearly, over Duration.
@@ -21,11 +23,11 @@ func (ramp) describe(p Phase) string {
 	return fmt.Sprintf("ramp %g→%g/s %s", p.From, p.To, p.Duration)
 }
 
-func (ramp) check(p Phase) string {
+func (ramp) check(p Phase) problem.List {
 	if p.From < 0 || p.To < 0 || p.From+p.To == 0 || p.Duration <= 0 {
-		return "a ramp needs from and to rates (at least one positive) and a positive duration"
+		return atType("a ramp needs from and to rates (at least one positive) and a positive duration")
 	}
-	return ""
+	return nil
 }
 
 func (ramp) due(s slot, k int64) (float64, bool) {

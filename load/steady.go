@@ -1,6 +1,10 @@
 package load
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/chaosrun/chaosrun/internal/problem"
+)
 
 // Steady is Rate for Duration.
 var Steady Kind = steady{}
@@ -14,11 +18,11 @@ func (steady) Takes(field string) bool { return field == "rate" || field == "dur
 
 func (steady) describe(p Phase) string { return fmt.Sprintf("steady %g/s %s", p.Rate, p.Duration) }
 
-func (steady) check(p Phase) string {
+func (steady) check(p Phase) problem.List {
 	if p.Rate <= 0 || p.Duration <= 0 {
-		return "a steady phase needs a positive rate and duration"
+		return atType("a steady phase needs a positive rate and duration")
 	}
-	return ""
+	return nil
 }
 
 func (steady) due(s slot, k int64) (float64, bool) {

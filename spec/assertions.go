@@ -41,8 +41,6 @@ func thresholdKeys() []string {
 
 func (c check) assertions() {
 	for _, t := range assertions.Thresholds() {
-		if msg := t.Check(c.s.Assertions.Criteria); msg != "" {
-			c.at("assertions."+t.Key, "%s", msg)
-		}
+		c.problems("assertions", t.Check(c.s.Assertions.Criteria))
 	}
 }

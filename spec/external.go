@@ -146,8 +146,8 @@ func (e *External) validate(errs *Errors, env func(string) (string, bool)) {
 		at(problem.Join("config", se.Field), "%s", se.Msg)
 	}
 	e.Security = sec
-	for act, err := range e.Hooks.Harness().Check() {
-		at("hooks."+string(act), "%v", err)
+	for _, p := range e.Hooks.Harness().Check() {
+		at(problem.Join("hooks", p.Field), "%s", p.Msg)
 	}
 	if _, set := e.pos["hooks.timeout"]; (set && e.Hooks.Timeout <= 0) || e.Hooks.Timeout < 0 {
 		at("hooks.timeout", "want a positive duration")

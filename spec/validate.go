@@ -221,12 +221,12 @@ func (c check) phases() {
 	}
 	for i, p := range w.Phases {
 		path := fmt.Sprintf("workload.phases[%d]", i)
-		kind, msg := load.KindOf(p.Type)
-		if msg == "" {
-			msg = p.Load().Check()
+		kind, ps := load.KindOf(p.Type)
+		if ps == nil {
+			ps = p.Load().Check()
 		}
-		if msg != "" {
-			c.at(path+".type", "%s", msg)
+		if ps != nil {
+			c.problems(path, ps)
 			continue
 		}
 		// A field that does not belong to the phase's type is refused, not ignored.

@@ -75,7 +75,7 @@ const (
 // creates and locks this run's dir and creates the run's networks.
 func NewDockerRuntime(ctx context.Context, opts DockerOptions) (*DockerRuntime, error) {
 	opts = dockerDefaults(opts)
-	if err := harness.CheckRunID(opts.RunID); err != nil {
+	if err := harness.CheckRunID(opts.RunID).Err(); err != nil {
 		return nil, err
 	}
 	cli, err := NewDockerClient(ctx)

@@ -3,6 +3,8 @@
 // each at its file, line and column.
 package problem
 
+import "strings"
+
 // Problem is one thing wrong with a field. Field is a dotted path relative
 // to the validated value ("latency", "config.sasl.mechanism"); empty when
 // the message names no single field.
@@ -35,3 +37,22 @@ type List []Problem
 
 // Add appends a problem at field.
 func (l *List) Add(field, msg string) { *l = append(*l, Problem{field, msg}) }
+
+// Err is the list as one error for a Go caller (nil when empty): each
+// problem as "field: msg", joined by "; ".
+func (l List) Err() error {
+	if len(l) == 0 {
+		return nil
+	}
+	return listError(l)
+}
+
+type listError List
+
+func (e listError) Error() string {
+	msgs := make([]string, len(e))
+	for i := range e {
+		msgs[i] = e[i].Error()
+	}
+	return strings.Join(msgs, "; ")
+}
