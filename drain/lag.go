@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/chaosrun/chaosrun/internal/tick"
 	"github.com/chaosrun/chaosrun/kafkaconn"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -37,18 +38,11 @@ func NewLagSampler(conn kafkaconn.Conn, topic, group string, out LagSamples) (*L
 
 // Run samples every interval until ctx is done.
 func (s *LagSampler) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	tick.Every(ctx, every, func() {
 		sctx, cancel := context.WithTimeout(ctx, 2*every)
 		s.Sample(sctx)
 		cancel()
-	}
+	})
 }
 
 // Sample takes one sample and reports the offsets the group is behind in

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/chaosrun/chaosrun/internal/tick"
 	"github.com/chaosrun/chaosrun/kitchendb"
 	"github.com/chaosrun/chaosrun/ledger"
 )
@@ -29,17 +30,10 @@ func startRetrier(k *kitchen) *retrier {
 
 func (r *retrier) loop(ctx context.Context) {
 	defer close(r.done)
-	t := time.NewTicker(retryTick)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	tick.Every(ctx, retryTick, func() {
 		for r.round(ctx) && ctx.Err() == nil {
 		}
-	}
+	})
 }
 
 // round retries every due order once; it reports whether any event was

@@ -212,19 +212,27 @@ func (s *PostgresSink) ApplyBatch(ctx context.Context, ws []Write) error {
 
 // Each calls fn for every order row.
 func (s *PostgresSink) Each(ctx context.Context, fn func(Row)) error {
-	rows, err := s.pool.Query(ctx, eachQuery)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	return eachRow(rows, fn)
+	return eachOrder(ctx, pgTable{s.pool}, fn)
 }
 
 // Rows counts the orders stored.
 func (s *PostgresSink) Rows(ctx context.Context) (int64, error) {
-	var n int64
-	err := s.pool.QueryRow(ctx, "SELECT COUNT(*) FROM orders").Scan(&n)
-	return n, err
+	return countOrders(ctx, pgTable{s.pool})
+}
+
+// pgTable runs the read-back's queries through the pgx pool.
+type pgTable struct{ pool *pgxpool.Pool }
+
+func (t pgTable) query(ctx context.Context, q string) (scannedRows, func(), error) {
+	rows, err := t.pool.Query(ctx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rows, rows.Close, nil
+}
+
+func (t pgTable) scanOne(ctx context.Context, q string, dest any) error {
+	return t.pool.QueryRow(ctx, q).Scan(dest)
 }
 
 // Park puts e (payload value) in the retry table, due at next.

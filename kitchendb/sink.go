@@ -159,19 +159,27 @@ type Row struct {
 
 // Each calls fn for every order row.
 func (s *SQLiteSink) Each(ctx context.Context, fn func(Row)) error {
-	rows, err := s.db.QueryContext(ctx, eachQuery)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	return eachRow(rows, fn)
+	return eachOrder(ctx, sqliteTable{s.db}, fn)
 }
 
 // Rows counts the orders stored, for the summary.
 func (s *SQLiteSink) Rows(ctx context.Context) (int64, error) {
-	var n int64
-	err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM orders").Scan(&n)
-	return n, err
+	return countOrders(ctx, sqliteTable{s.db})
+}
+
+// sqliteTable runs the read-back's queries through database/sql.
+type sqliteTable struct{ db *sql.DB }
+
+func (t sqliteTable) query(ctx context.Context, q string) (scannedRows, func(), error) {
+	rows, err := t.db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rows, func() { rows.Close() }, nil
+}
+
+func (t sqliteTable) scanOne(ctx context.Context, q string, dest any) error {
+	return t.db.QueryRowContext(ctx, q).Scan(dest)
 }
 
 // ParkedEvent is an event waiting in the retry table, with its payload.

@@ -163,6 +163,30 @@ type scannedRows interface {
 	Err() error
 }
 
+// orderTable is how one dialect runs the read-back's two queries; the
+// read-back itself (eachOrder, countOrders) is shared.
+type orderTable interface {
+	query(ctx context.Context, q string) (rows scannedRows, done func(), err error)
+	scanOne(ctx context.Context, q string, dest any) error
+}
+
+// eachOrder calls fn for every order row of t.
+func eachOrder(ctx context.Context, t orderTable, fn func(Row)) error {
+	rows, done, err := t.query(ctx, eachQuery)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return eachRow(rows, fn)
+}
+
+// countOrders counts the order rows of t.
+func countOrders(ctx context.Context, t orderTable) (int64, error) {
+	var n int64
+	err := t.scanOne(ctx, "SELECT COUNT(*) FROM orders", &n)
+	return n, err
+}
+
 // eachRow calls fn for every row of an eachQuery result: the one read-back
 // of both dialects.
 func eachRow(rows scannedRows, fn func(Row)) error {

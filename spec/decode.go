@@ -68,11 +68,28 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 // structure decodes a mapping into a struct; extra names keys that belong to
 // an enclosing decoder (a fault entry's common fields).
 func (d *decoder) structure(n *yaml.Node, v reflect.Value, path string, extra map[string]bool) {
-	if n.Kind != yaml.MappingNode {
-		d.fail(n, path, "want a mapping of fields, got %s", kindName(n))
-		return
-	}
 	fields := fieldsOf(v)
+	d.entries(n, path, "a mapping of fields", func(k, val *yaml.Node, p string) {
+		if extra[k.Value] {
+			return
+		}
+		f, ok := fields[k.Value]
+		if !ok {
+			d.fail(k, p, "unknown field %q%s", k.Value, suggest(k.Value, slices.Collect(maps.Keys(fields))))
+			return
+		}
+		d.value(val, f, p)
+	})
+}
+
+// entries calls fn for each key of the mapping n at its path, once its
+// position is recorded; a key given twice is refused, and a node that is
+// not a mapping is refused as not what was wanted (ok false).
+func (d *decoder) entries(n *yaml.Node, path, want string, fn func(k, val *yaml.Node, p string)) (ok bool) {
+	if n.Kind != yaml.MappingNode {
+		d.fail(n, path, "want %s, got %s", want, kindName(n))
+		return false
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
 		p := join(path, k.Value)
@@ -80,16 +97,9 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, path string, extra ma
 			continue
 		}
 		d.pos[p] = Pos{k.Line, k.Column}
-		if extra[k.Value] {
-			continue
-		}
-		f, ok := fields[k.Value]
-		if !ok {
-			d.fail(k, p, "unknown field %q%s", k.Value, suggest(k.Value, slices.Collect(maps.Keys(fields))))
-			continue
-		}
-		d.value(val, f, p)
+		fn(k, val, p)
 	}
+	return true
 }
 
 func (d *decoder) sequence(n *yaml.Node, v reflect.Value, path string) {
@@ -107,25 +117,17 @@ func (d *decoder) sequence(n *yaml.Node, v reflect.Value, path string) {
 }
 
 func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path string) {
-	if n.Kind != yaml.MappingNode {
-		d.fail(n, path, "want a mapping, got %s", kindName(n))
-		return
-	}
 	m := reflect.MakeMap(v.Type())
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, val := n.Content[i], n.Content[i+1]
-		p := join(path, k.Value)
-		if d.twice(n, i, p, k) {
-			continue
-		}
-		d.pos[p] = Pos{k.Line, k.Column}
+	ok := d.entries(n, path, "a mapping", func(k, val *yaml.Node, p string) {
 		key := reflect.New(v.Type().Key()).Elem()
 		d.scalar(k, key, p)
 		elem := reflect.New(v.Type().Elem()).Elem()
 		d.value(val, elem, p)
 		m.SetMapIndex(key, elem)
+	})
+	if ok {
+		v.Set(m)
 	}
-	v.Set(m)
 }
 
 func (d *decoder) duration(n *yaml.Node, v reflect.Value, path string) {
