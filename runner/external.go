@@ -14,6 +14,7 @@ import (
 
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/kafkaconn"
 	"github.com/chaosrun/chaosrun/result"
 	"github.com/chaosrun/chaosrun/runtimes"
 	"github.com/chaosrun/chaosrun/spec"
@@ -260,8 +261,8 @@ func (r *run) healBudget() time.Duration {
 }
 
 // externalResult is what the result shows of the cluster: never a secret.
-func externalResult(ext *spec.External, topics, groups []string) *result.External {
-	out := &result.External{Bootstrap: ext.Bootstrap, Security: ext.Security.String(), Config: ext.Redacted(),
+func externalResult(ext *spec.External, sec kafkaconn.Security, topics, groups []string) *result.External {
+	out := &result.External{Bootstrap: ext.Bootstrap, Security: sec.String(), Config: ext.Redacted(),
 		Topics: topics, Groups: groups}
 	for _, a := range harness.HookActions {
 		if cmd := ext.Hooks.Harness().Commands[a]; strings.TrimSpace(cmd) != "" {
@@ -292,7 +293,12 @@ func (r *run) attach(ctx context.Context) (*harness.Cluster, string, error) {
 	r.res.Runtime = RuntimeExternal
 	r.res.RuntimeReason = fmt.Sprintf("an external cluster at %s", strings.Join(r.ext.Bootstrap, ","))
 	r.logf("runtime %s (%s)", r.res.Runtime, r.res.RuntimeReason)
-	cluster, err := harness.Attach(ctx, harness.External{Bootstrap: r.ext.Bootstrap, Security: r.ext.Security,
+	sec, err := r.ext.ClientSecurity()
+	if err != nil {
+		return nil, "", fmt.Errorf("external cluster config: %w", err)
+	}
+	r.extSec = sec
+	cluster, err := harness.Attach(ctx, harness.External{Bootstrap: r.ext.Bootstrap, Security: sec,
 		Hooks: r.ext.Hooks.Harness(), RunID: r.id, Logf: r.logf, Clean: runtimes.CleanLeftovers})
 	if err != nil {
 		return nil, "", err

@@ -87,7 +87,11 @@ config:
 	if e.Config["sasl.jaas.config"] != "[redacted]" {
 		t.Errorf("config shown as %v", e.Config)
 	}
-	cl, _ := kafkaconn.Conn{Seeds: c.ListenAddrs(), Security: ext.Security}.NewClient()
+	sec, err := ext.ClientSecurity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, _ := kafkaconn.Conn{Seeds: c.ListenAddrs(), Security: sec}.NewClient()
 	defer cl.Close()
 	adm := kadm.NewClient(cl)
 	topics, _ := adm.ListTopics(context.Background())

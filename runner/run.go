@@ -161,6 +161,7 @@ type run struct {
 	sinkWrites kitchen.SinkWrites     // what the kitchen's database writes cost
 	probe      *probeState            // a capacity probe's early stop; nil for a run
 	ext        *spec.External         // the cluster attached to; nil when one is started
+	extSec     kafkaconn.Security     // ext's client security, resolved when attaching
 	java       *clientconf.JavaClient // the Java workload client; nil: franz-go
 	clients    Clients                // the scenario's client settings, compiled for this run
 }
@@ -234,7 +235,7 @@ func (r *run) withCluster(ctx context.Context, cluster *harness.Cluster, runDir 
 		if err := claimNames(ctx, adm, topics, groups); err != nil {
 			return stage("external cluster", err)
 		}
-		r.res.Cluster.External = externalResult(r.ext, topics, groups)
+		r.res.Cluster.External = externalResult(r.ext, r.extSec, topics, groups)
 		defer func() {
 			if r.opts.Keep {
 				r.res.Cluster.External.Kept = true

@@ -32,9 +32,7 @@ type External struct {
 	// "chaosrun-"); a run id follows the scenario's own name.
 	Prefix string `yaml:"prefix"`
 
-	// Security is Config mapped for the clients, filled by validation.
-	Security  kafkaconn.Security `yaml:"-"`
-	File      string             `yaml:"-"` // where it was read; "" for --bootstrap
+	File      string `yaml:"-"` // where it was read; "" for --bootstrap
 	pos       map[string]Pos
 	validated bool
 	base      string // path prefix of its fields in their file: "" or "cluster.external"
@@ -141,11 +139,10 @@ func (e *External) validate(errs *Errors, env func(string) (string, bool)) {
 	if !prefixPattern.MatchString(e.Prefix) || len(e.Prefix) > 60 {
 		at("prefix", "%q: use at most 60 letters, digits, '.', '_' or '-' (it starts topic and group names)", e.Prefix)
 	}
-	sec, serrs := kafkaconn.ParseSecurity(e.Config.Map(), env)
+	_, serrs := kafkaconn.ParseSecurity(e.Config.Map(), env)
 	for _, se := range serrs {
 		at(problem.Join("config", se.Field), "%s", se.Msg)
 	}
-	e.Security = sec
 	for _, p := range e.Hooks.Harness().Check() {
 		at(problem.Join("hooks", p.Field), "%s", p.Msg)
 	}
@@ -155,8 +152,17 @@ func (e *External) validate(errs *Errors, env func(string) (string, bool)) {
 	e.validated = true
 }
 
-// Validate checks an External built in Go, as a cluster file is checked,
-// and maps its security settings. One read from a file or scenario was
+// ClientSecurity maps Config for the clients, resolving its config-provider
+// references now: validation only checks them, so a secret is read when a
+// run needs it. An error means a reference resolved at validation no longer
+// does.
+func (e *External) ClientSecurity() (kafkaconn.Security, error) {
+	sec, probs := kafkaconn.ParseSecurity(e.Config.Map(), os.LookupEnv)
+	return sec, probs.Err()
+}
+
+// Validate checks an External built in Go, as a cluster file is checked.
+// One read from a file or scenario was
 // checked already; checking it again changes nothing.
 func (e *External) Validate() error {
 	if e.validated {

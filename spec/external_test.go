@@ -54,7 +54,10 @@ func TestExternalInScenario(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := s.Cluster.External
-	if e == nil || e.Prefix != DefaultPrefix || e.Security.Protocol != "PLAINTEXT" || e.Hooks.Kill != "k {{.Node}}" {
+	if e == nil {
+		t.Fatal("no external cluster")
+	}
+	if sec, err := e.ClientSecurity(); err != nil || e.Prefix != DefaultPrefix || sec.Protocol != "PLAINTEXT" || e.Hooks.Kill != "k {{.Node}}" {
 		t.Fatalf("got %+v", e)
 	}
 	_, err = Parse("s.yaml", []byte("name: s\ncluster:\n  external:\n    bootstrap: [k:9092]\n    config: {security.protocol: TLS}\n"))
@@ -79,7 +82,7 @@ func TestStrimziExampleLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Security.String() != "SASL_SSL (SCRAM-SHA-512)" || e.Hooks.Isolate == "" || e.Hooks.Timeout != 6*time.Minute {
+	if sec, err := e.ClientSecurity(); err != nil || sec.String() != "SASL_SSL (SCRAM-SHA-512)" || e.Hooks.Isolate == "" || e.Hooks.Timeout != 6*time.Minute {
 		t.Fatalf("got %+v", e)
 	}
 }
