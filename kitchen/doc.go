@@ -3,7 +3,6 @@
 // the kitchen database, under a failure policy (block, skip, retry-table,
 // dead-letter: a Policy per file, listed in policy.go), with manual,
 // transactional or at-least-once commits (commitmodes.go), and the foreign
-// consumers of another environment. It reports to the assertions ledger.
-// From the module it imports orders, clientconf, kitchendb, orderservice,
-// assertions, kafkaconn and javaclient.
+// consumers of another environment. It reports every processing to the
+// ledger and judges nothing itself.
 package kitchen

@@ -2,8 +2,6 @@
 // Java client) that send order events on a schedule of phases (steady, ramp,
 // flood: a Kind per file, listed in phases.go), optionally in transactions,
 // with poisoned records and producer crashes on request. Every send ends
-// acked, failed or unknown, reported to an Outcomes (the assertions ledger);
-// it judges nothing itself. From the module it imports orders (the record
-// format), clientconf (client settings, error tally, the Java client),
-// assertions, kafkaconn and javaclient.
+// acked, failed or unknown, reported to an Outcomes (the ledger); it judges
+// nothing itself.
 package load

@@ -3,6 +3,6 @@
 // scenario's expectation (Judge, Unmet, StandingOf, BrokenVerdicts).
 //
 // It renders nothing; reports, thresholds, gate and capacity read it. It
-// converts the assertions ledger's reports into its own types and imports
-// nothing else from the module.
+// converts the verdicts of assertions and the ledger's figures into its own
+// types.
 package result
