@@ -12,6 +12,7 @@ import (
 
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/harness/docker"
+	"github.com/chaosrun/chaosrun/harness/process"
 
 	"github.com/chaosrun/chaosrun/internal/procs"
 )
@@ -38,7 +39,7 @@ func TestHelperProcess(t *testing.T) {
 
 // helperCluster starts a cluster, reports it and waits to be killed.
 func helperCluster() {
-	rt, err := harness.NewProcessRuntime(harness.ProcessOptions{
+	rt, err := process.New(process.Options{
 		LibsDir: os.Getenv("CHAOSRUN_HELPER_LIBS"), Root: os.Getenv("CHAOSRUN_HELPER_ROOT"),
 		KeepJVMs: true,
 	})
