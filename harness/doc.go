@@ -10,8 +10,9 @@
 // lives here: the Runtime contract and its optional abilities
 // (Partitioner, HookRunner), the registry's types (RuntimeKind, Ability),
 // the node state machine (Lifecycle), the run dir and its lock (RunBase),
-// server.properties, the JVM options, the Kafka jars (KafkaLibs) and the
-// cleanup of dead runs' dirs and marked processes (CleanLeftovers).
+// the options and JVM flags of runtimes that run JVMs (RunOptions),
+// server.properties, the Kafka jars (KafkaLibs) and the cleanup of dead
+// runs' dirs and marked processes (CleanLeftovers).
 //
 // Every address is fixed before anything starts: proxy ports by Start,
 // broker ports by Runtime.Plan. A stopped or killed node restarts on the

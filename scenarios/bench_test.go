@@ -113,7 +113,7 @@ func benchCluster(b *testing.B) (libs string, boot []string) {
 		b.Fatal(err)
 	}
 	rt, err := process.New(process.Options{Version: harness.DefaultKafkaVersion, LibsDir: libs,
-		RunID: fmt.Sprintf("bench-%d", time.Now().UnixNano()), Logf: b.Logf})
+		RunOptions: harness.RunOptions{RunID: fmt.Sprintf("bench-%d", time.Now().UnixNano()), Logf: b.Logf}})
 	if err != nil {
 		b.Fatal(err)
 	}

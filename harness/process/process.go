@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/internal/freeport"
@@ -20,19 +19,7 @@ type Options struct {
 	Version string
 	// LibsDir holds the Kafka jars; empty resolves them with harness.KafkaLibs.
 	LibsDir string
-	// RunID names the run (default: time plus random suffix).
-	RunID string
-	// Root holds run dirs (default harness.DefaultRoot()).
-	Root string
-	// JavaOpts are the broker JVM options (default harness.DefaultJavaOpts()).
-	JavaOpts []string
-	// StopTimeout bounds a graceful stop before SIGKILL (default 30 s).
-	StopTimeout time.Duration
-	// Logf receives progress and unexpected node exits.
-	Logf func(string, ...any)
-	// Clean removes dead runs' leftovers first (nil: run dirs and marked
-	// processes only; package runtimes passes every runtime's cleanup).
-	Clean harness.Cleaner
+	harness.RunOptions
 
 	// KeepJVMs leaves JVMs running when this process dies: tests use it
 	// to leave work for CleanLeftovers.
@@ -80,7 +67,7 @@ func New(opts Options) (*Runtime, error) {
 }
 
 func withDefaults(o Options) Options {
-	harness.RunDefaults(&o.Logf, &o.RunID, &o.Root, &o.JavaOpts, &o.StopTimeout)
+	o.RunOptions = o.RunOptions.WithDefaults()
 	return o
 }
 
@@ -262,7 +249,7 @@ var Kind = harness.RuntimeKind{
 		if err != nil {
 			return nil, err
 		}
-		return New(Options{Version: harness.DefaultKafkaVersion, LibsDir: libs, RunID: o.RunID, Logf: o.Logf, Clean: o.Clean})
+		return New(Options{Version: harness.DefaultKafkaVersion, LibsDir: libs, RunOptions: harness.RunOptions{RunID: o.RunID, Logf: o.Logf, Clean: o.Clean}})
 	},
 }
 

@@ -20,7 +20,7 @@ func fakeRuntime(t *testing.T) *Runtime {
 	}
 	libs := t.TempDir()
 	touch(t, filepath.Join(libs, "kafka_2.13-4.3.1.jar"))
-	rt, err := New(Options{LibsDir: libs, Root: t.TempDir(), RunID: "unit"})
+	rt, err := New(Options{LibsDir: libs, RunOptions: harness.RunOptions{Root: t.TempDir(), RunID: "unit"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestProcessRuntimeCloseRemovesRunDir(t *testing.T) {
 
 func TestNewRejectsTakenRunID(t *testing.T) {
 	rt := fakeRuntime(t)
-	_, err := New(Options{LibsDir: rt.opts.LibsDir, Root: rt.opts.Root, RunID: "unit"})
+	_, err := New(Options{LibsDir: rt.opts.LibsDir, RunOptions: harness.RunOptions{Root: rt.opts.Root, RunID: "unit"}})
 	if err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("err = %v", err)
 	}

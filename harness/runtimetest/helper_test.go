@@ -40,7 +40,7 @@ func TestHelperProcess(t *testing.T) {
 // helperCluster starts a cluster, reports it and waits to be killed.
 func helperCluster() {
 	rt, err := process.New(process.Options{
-		LibsDir: os.Getenv("CHAOSRUN_HELPER_LIBS"), Root: os.Getenv("CHAOSRUN_HELPER_ROOT"),
+		LibsDir: os.Getenv("CHAOSRUN_HELPER_LIBS"), RunOptions: harness.RunOptions{Root: os.Getenv("CHAOSRUN_HELPER_ROOT")},
 		KeepJVMs: true,
 	})
 	if err != nil {
@@ -60,7 +60,7 @@ func helperCluster() {
 func helperDockerCluster() {
 	ctx := context.Background()
 	rt, err := docker.NewDockerRuntime(ctx, docker.DockerOptions{
-		Image: os.Getenv("CHAOSRUN_HELPER_IMAGE"), Root: os.Getenv("CHAOSRUN_HELPER_ROOT"),
+		Image: os.Getenv("CHAOSRUN_HELPER_IMAGE"), RunOptions: harness.RunOptions{Root: os.Getenv("CHAOSRUN_HELPER_ROOT")},
 	})
 	if err != nil {
 		fmt.Println("ERROR", err)

@@ -94,7 +94,7 @@ func (p *processIT) unready(t *testing.T) string {
 }
 
 func (p *processIT) open(_ context.Context, o itOptions) (itRun, error) {
-	rt, err := process.New(process.Options{LibsDir: p.libs, Root: o.root, JavaOpts: o.javaOpts, Logf: o.logf})
+	rt, err := process.New(process.Options{LibsDir: p.libs, RunOptions: harness.RunOptions{Root: o.root, JavaOpts: o.javaOpts, Logf: o.logf}})
 	if err != nil {
 		return nil, err // not a nil *process.Runtime in a non-nil itRun
 	}
@@ -136,7 +136,7 @@ func (d *dockerIT) unready(*testing.T) string {
 }
 
 func (d *dockerIT) open(ctx context.Context, o itOptions) (itRun, error) {
-	rt, err := docker.NewDockerRuntime(ctx, docker.DockerOptions{Image: d.image, Root: o.root, JavaOpts: o.javaOpts, Logf: o.logf})
+	rt, err := docker.NewDockerRuntime(ctx, docker.DockerOptions{Image: d.image, RunOptions: harness.RunOptions{Root: o.root, JavaOpts: o.javaOpts, Logf: o.logf}})
 	if err != nil {
 		return nil, err
 	}
