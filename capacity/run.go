@@ -182,12 +182,12 @@ func perfTest(ctx context.Context, cl *runner.Cluster, c Combination, ceiling fl
 	// one client against several would compare client counts, not clients.
 	n := max(1, s.Workload.Producers)
 	logf("kafka-producer-perf-test: %d producers, %d records of %d bytes each, on %s", n, records/n, size, ts.Topic.Name)
-	results := make([]harness.PerfTest, n)
+	results := make([]PerfTestSummary, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			results[i], errs[i] = harness.ProducerPerfTest(ctx, libs, cl.Bootstrap(), ts.Topic.Name, records/n, size, props)
+			results[i], errs[i] = ProducerPerfTest(ctx, libs, cl.Bootstrap(), ts.Topic.Name, records/n, size, props)
 		})
 	}
 	wg.Wait()

@@ -59,6 +59,8 @@ type Cluster struct {
 	// conn reaches an attached cluster; a started one is reached at
 	// Bootstrap, its brokers advertising their proxies themselves.
 	conn *kafkaconn.Conn
+	// adopted: someone else runs the brokers (Adopt), chaosrun started none.
+	adopted bool
 
 	closeOnce sync.Once
 	closeErr  error

@@ -1,15 +1,18 @@
-// Package harness starts a real Apache Kafka KRaft cluster whose brokers are
-// reached by clients only through in-process toxiproxy proxies, and tears it
-// down again; or attaches to a cluster someone else runs (Attach, with the
-// user's hook commands for broker faults).
+// Package harness is the runtime-agnostic Kafka cluster: Start puts an
+// in-process toxiproxy proxy in front of every broker of a KRaft cluster a
+// Runtime runs, and clients reach the brokers only through them; Adopt
+// does the same for a cluster someone else runs (package harness/external
+// finds its brokers and acts on them through the user's hooks).
 //
-// The cluster logic (Start, Cluster) is runtime-agnostic: where and how the
-// broker JVMs run is the business of a Runtime. What every runtime shares
-// lives here too: the node state machine (Lifecycle), the run dir and its
-// lock (RunBase), server.properties, the Kafka jars (KafkaLibs) and the
-// cleanup of dead runs' dirs and marked processes (CleanLeftovers). The
-// process runtime (ProcessRuntime: local JVMs, Linux-only) is here; the
-// docker one is package harness/docker; package runtimes lists them all.
+// Where and how the broker JVMs run is a Runtime's business: the runtimes
+// are packages of their own (harness/process, harness/docker,
+// harness/external), and package runtimes registers them. What they share
+// lives here: the Runtime contract and its optional abilities
+// (Partitioner, HookRunner), the registry's types (RuntimeKind, Ability),
+// the node state machine (Lifecycle), the run dir and its lock (RunBase),
+// the options and JVM flags of runtimes that run JVMs (RunOptions),
+// server.properties, the Kafka jars (KafkaLibs) and the cleanup of dead
+// runs' dirs and marked processes (CleanLeftovers).
 //
 // Every address is fixed before anything starts: proxy ports by Start,
 // broker ports by Runtime.Plan. A stopped or killed node restarts on the

@@ -96,7 +96,7 @@ func resolveLibs(ctx context.Context, dir, version string, logf func(string, ...
 	if _, err := os.Stat(marker); err == nil {
 		return libs, nil
 	}
-	if err := requireTools("mvn", "java"); err != nil {
+	if err := RequireTools("mvn", "java"); err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -168,8 +168,8 @@ func kafkaPom(version string) string {
 `
 }
 
-// requireTools fails naming what to install for each missing command.
-func requireTools(names ...string) error {
+// RequireTools fails naming what to install for each missing command.
+func RequireTools(names ...string) error {
 	hints := map[string]string{
 		"java": "install a Java 17+ runtime (e.g. apt-get install openjdk-17-jre-headless)",
 		"mvn":  "install Maven (e.g. apt-get install maven) or set KAFKA_HOME to an unpacked Kafka distribution",

@@ -2,12 +2,10 @@ package harness
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/chaosrun/chaosrun/internal/javaprops"
 	"github.com/chaosrun/chaosrun/internal/problem"
 )
 
@@ -127,9 +125,4 @@ func wiringProperties(spec NodeSpec, a NodeAddrs, voters, dataDir string) map[st
 		"controller.listener.names":  listenerController,
 		"log.dirs":                   dataDir,
 	}
-}
-
-// writeProperties writes p as a Java properties file, keys sorted.
-func writeProperties(path string, p map[string]string) error {
-	return os.WriteFile(path, []byte(javaprops.Render(p)), 0o644)
 }

@@ -1,8 +1,6 @@
 package harness
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -75,18 +73,5 @@ func TestValidateBrokerConfigRejectsReservedKeys(t *testing.T) {
 	}
 	if err := ValidateBrokerConfig(map[string]string{" ": "3"}); err == nil {
 		t.Error("empty key accepted")
-	}
-}
-
-func TestWritePropertiesEscapes(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "p.properties")
-	err := writeProperties(path, map[string]string{"b": `C:\x`, "a:b": " lead", "m": "x\ny"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, _ := os.ReadFile(path)
-	want := "a\\:b=\\ lead\nb=C:\\\\x\nm=x\\ny\n"
-	if string(got) != want {
-		t.Errorf("file = %q, want %q", got, want)
 	}
 }

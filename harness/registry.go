@@ -38,14 +38,14 @@ type Instance interface {
 type RuntimeKind struct {
 	Name string
 	// Abilities are what it can do to a node; an attached runtime's come
-	// from the user's hooks instead (Hooks.Has).
+	// from the user's hooks instead (external.Hooks.Has).
 	Abilities []Ability
 	// Usable says whether the runtime can start here (a daemon and its
 	// image, a JVM...), and what it found or what is missing.
 	Usable func(ctx context.Context, o RuntimeOptions) (ok bool, why string)
 	New    func(ctx context.Context, o RuntimeOptions) (Instance, error)
 	// Attached runtimes start nothing: they reach a cluster someone else
-	// runs (Attach), so they are no --runtime choice and have no Usable or New.
+	// runs (external.Attach), so they are no --runtime choice and have no Usable or New.
 	Attached bool
 	// Clean removes what its dead runs left beyond run dirs and marked
 	// processes (e.g. containers); nil when there is nothing more.

@@ -2,9 +2,11 @@ package harness
 
 import "context"
 
-// Runtime runs the broker nodes of one cluster. The process runtime runs
-// local JVMs; other runtimes (e.g. docker) implement the same contract.
-// Node ids are the ids passed to Plan.
+// Runtime runs the broker nodes of one cluster: package harness/process
+// as local JVMs, harness/docker as containers, harness/external through
+// the user's hooks. Node ids are the ids passed to Plan. What only some
+// runtimes can do are extra interfaces the Cluster asks for: Partitioner,
+// HookRunner.
 type Runtime interface {
 	// Name identifies the runtime, e.g. "process".
 	Name() string

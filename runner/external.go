@@ -14,6 +14,7 @@ import (
 
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/harness/external"
 	"github.com/chaosrun/chaosrun/kafkaconn"
 	"github.com/chaosrun/chaosrun/result"
 	"github.com/chaosrun/chaosrun/runtimes"
@@ -94,7 +95,7 @@ func UnfitExternal(s *spec.Scenario, ext *spec.External) error {
 			continue
 		}
 		var need []string
-		for _, a := range harness.HooksFor(n.Needs()) {
+		for _, a := range external.HooksFor(n.Needs()) {
 			need = append(need, "hooks."+string(a))
 		}
 		where := "set them in the cluster file " + ext.File
@@ -254,7 +255,7 @@ func brokersNotRunning(c *harness.Cluster) []string {
 func (r *run) healBudget() time.Duration {
 	budget := 2 * time.Minute
 	if r.ext != nil {
-		hook := cmp.Or(r.ext.Hooks.Timeout, harness.DefaultHookTimeout)
+		hook := cmp.Or(r.ext.Hooks.Timeout, external.DefaultHookTimeout)
 		budget = max(budget, time.Duration(len(r.s.Faults))*(hook+harness.DefaultReadyTimeout))
 	}
 	return budget
@@ -264,7 +265,7 @@ func (r *run) healBudget() time.Duration {
 func externalResult(ext *spec.External, sec kafkaconn.Security, topics, groups []string) *result.External {
 	out := &result.External{Bootstrap: ext.Bootstrap, Security: sec.String(), Config: ext.Redacted(),
 		Topics: topics, Groups: groups}
-	for _, a := range harness.HookActions {
+	for _, a := range external.HookActions {
 		if cmd := ext.Hooks.Harness().Commands[a]; strings.TrimSpace(cmd) != "" {
 			out.Hooks = append(out.Hooks, string(a))
 		}
@@ -298,7 +299,7 @@ func (r *run) attach(ctx context.Context) (*harness.Cluster, string, error) {
 		return nil, "", fmt.Errorf("external cluster config: %w", err)
 	}
 	r.extSec = sec
-	cluster, err := harness.Attach(ctx, harness.External{Bootstrap: r.ext.Bootstrap, Security: sec,
+	cluster, err := external.Attach(ctx, external.Options{Bootstrap: r.ext.Bootstrap, Security: sec,
 		Hooks: r.ext.Hooks.Harness(), RunID: r.id, Logf: r.logf, Clean: runtimes.CleanLeftovers})
 	if err != nil {
 		return nil, "", err

@@ -16,7 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/harness/external"
 	"github.com/chaosrun/chaosrun/kafkaconn"
 	"github.com/chaosrun/chaosrun/reports"
 	"github.com/chaosrun/chaosrun/spec"
@@ -293,7 +293,7 @@ func TestCheckExternalRefusesUnmetRequirements(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	cl, err := harness.Attach(context.Background(), harness.External{Bootstrap: c.ListenAddrs()})
+	cl, err := external.Attach(context.Background(), external.Options{Bootstrap: c.ListenAddrs()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/harness/docker"
+	"github.com/chaosrun/chaosrun/harness/external"
+	"github.com/chaosrun/chaosrun/harness/process"
 	"github.com/chaosrun/chaosrun/internal/lines"
 	"github.com/chaosrun/chaosrun/kitchendb"
 )
@@ -16,8 +18,8 @@ const Auto = "auto"
 // kinds is the registry, in the order auto prefers them.
 var kinds = []harness.RuntimeKind{
 	docker.Kind,
-	harness.ProcessKind,
-	harness.ExternalKind,
+	process.Kind,
+	external.Kind,
 }
 
 // Kinds lists the runtimes that start clusters (the --runtime choices).

@@ -11,8 +11,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/chaosrun/chaosrun/assertions"
+	"github.com/chaosrun/chaosrun/capacity"
 	"github.com/chaosrun/chaosrun/clientconf"
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/harness/process"
 	"github.com/chaosrun/chaosrun/javaclient"
 	"github.com/chaosrun/chaosrun/kafkaconn"
 	"github.com/chaosrun/chaosrun/load"
@@ -110,8 +112,8 @@ func benchCluster(b *testing.B) (libs string, boot []string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rt, err := harness.NewProcessRuntime(harness.ProcessOptions{Version: harness.DefaultKafkaVersion, LibsDir: libs,
-		RunID: fmt.Sprintf("bench-%d", time.Now().UnixNano()), Logf: b.Logf})
+	rt, err := process.New(process.Options{Version: harness.DefaultKafkaVersion, LibsDir: libs,
+		RunOptions: harness.RunOptions{RunID: fmt.Sprintf("bench-%d", time.Now().UnixNano()), Logf: b.Logf}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -160,7 +162,7 @@ func wireSize(b *testing.B, boot []string, topic string) int {
 // perfTest runs Kafka's ProducerPerformance (kafka-producer-perf-test) with
 // acks=all, the same defaults our producer takes from the Java client.
 func perfTest(b *testing.B, libs string, boot []string, topic string, records, size int) float64 {
-	p, err := harness.ProducerPerfTest(context.Background(), libs, boot, topic, records, size, map[string]string{"acks": "all"})
+	p, err := capacity.ProducerPerfTest(context.Background(), libs, boot, topic, records, size, map[string]string{"acks": "all"})
 	if err != nil {
 		b.Fatal(err)
 	}

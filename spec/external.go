@@ -13,7 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/harness/external"
 	"github.com/chaosrun/chaosrun/internal/problem"
 	"github.com/chaosrun/chaosrun/kafkaconn"
 )
@@ -51,11 +51,11 @@ type Hooks struct {
 }
 
 // Harness is the hooks in the harness's form.
-func (h Hooks) Harness() harness.Hooks {
-	return harness.Hooks{Timeout: h.Timeout, Commands: map[harness.HookAction]string{
-		harness.HookKill: h.Kill, harness.HookStop: h.Stop, harness.HookStart: h.Start,
-		harness.HookPause: h.Pause, harness.HookResume: h.Resume,
-		harness.HookIsolate: h.Isolate, harness.HookRejoin: h.Rejoin,
+func (h Hooks) Harness() external.Hooks {
+	return external.Hooks{Timeout: h.Timeout, Commands: map[external.HookAction]string{
+		external.HookKill: h.Kill, external.HookStop: h.Stop, external.HookStart: h.Start,
+		external.HookPause: h.Pause, external.HookResume: h.Resume,
+		external.HookIsolate: h.Isolate, external.HookRejoin: h.Rejoin,
 	}}
 }
 

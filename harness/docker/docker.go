@@ -22,20 +22,8 @@ type DockerOptions struct {
 	// chaosrun.kafka.version label, else harness.DefaultKafkaVersion). It must match
 	// that label when both are set.
 	Version string
-	// RunID names the run (default: time plus random suffix).
-	RunID string
-	// Root holds run dirs (default harness.DefaultRoot()); the run dir holds only
-	// the lock that marks the run alive.
-	Root string
-	// JavaOpts are the broker JVM options (default harness.DefaultJavaOpts()).
-	JavaOpts []string
-	// StopTimeout bounds a graceful stop before SIGKILL (default 30 s).
-	StopTimeout time.Duration
-	// Logf receives progress and unexpected node exits.
-	Logf func(string, ...any)
-	// Clean removes dead runs' leftovers first (nil: run dirs and marked
-	// processes only; package runtimes passes every runtime's cleanup).
-	Clean harness.Cleaner
+	// The run dir under Root holds only the lock that marks the run alive.
+	harness.RunOptions
 }
 
 // DockerRuntime runs each node as a container on a local docker daemon,
@@ -91,7 +79,7 @@ func NewDockerRuntime(ctx context.Context, opts DockerOptions) (*DockerRuntime, 
 }
 
 func dockerDefaults(o DockerOptions) DockerOptions {
-	harness.RunDefaults(&o.Logf, &o.RunID, &o.Root, &o.JavaOpts, &o.StopTimeout)
+	o.RunOptions = o.RunOptions.WithDefaults()
 	if o.Image == "" {
 		o.Image = "apache/kafka:" + cmp.Or(o.Version, harness.DefaultKafkaVersion)
 	}
@@ -257,7 +245,7 @@ var Kind = harness.RuntimeKind{
 		return DockerAvailable(ctx, o.Image)
 	},
 	New: func(ctx context.Context, o harness.RuntimeOptions) (harness.Instance, error) {
-		return NewDockerRuntime(ctx, DockerOptions{Image: o.Image, RunID: o.RunID, Logf: o.Logf, Clean: o.Clean})
+		return NewDockerRuntime(ctx, DockerOptions{Image: o.Image, RunOptions: harness.RunOptions{RunID: o.RunID, Logf: o.Logf, Clean: o.Clean}})
 	},
 	Clean: cleanDockerIfAnswering,
 }

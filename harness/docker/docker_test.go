@@ -46,7 +46,7 @@ func TestDockerPropertiesUseAliasesAndTheProxy(t *testing.T) {
 // to plan and to check transitions that never reach docker.
 func unitDockerRuntime(t *testing.T) *DockerRuntime {
 	t.Helper()
-	r := &DockerRuntime{opts: dockerDefaults(DockerOptions{RunID: "unit"})}
+	r := &DockerRuntime{opts: dockerDefaults(DockerOptions{RunOptions: harness.RunOptions{RunID: "unit"}})}
 	r.Init("unit", "", nil)
 	t.Cleanup(func() { r.Shut(nil) })
 	return r

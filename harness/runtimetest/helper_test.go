@@ -12,6 +12,7 @@ import (
 
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/harness/docker"
+	"github.com/chaosrun/chaosrun/harness/process"
 
 	"github.com/chaosrun/chaosrun/internal/procs"
 )
@@ -38,8 +39,8 @@ func TestHelperProcess(t *testing.T) {
 
 // helperCluster starts a cluster, reports it and waits to be killed.
 func helperCluster() {
-	rt, err := harness.NewProcessRuntime(harness.ProcessOptions{
-		LibsDir: os.Getenv("CHAOSRUN_HELPER_LIBS"), Root: os.Getenv("CHAOSRUN_HELPER_ROOT"),
+	rt, err := process.New(process.Options{
+		LibsDir: os.Getenv("CHAOSRUN_HELPER_LIBS"), RunOptions: harness.RunOptions{Root: os.Getenv("CHAOSRUN_HELPER_ROOT")},
 		KeepJVMs: true,
 	})
 	if err != nil {
@@ -59,7 +60,7 @@ func helperCluster() {
 func helperDockerCluster() {
 	ctx := context.Background()
 	rt, err := docker.NewDockerRuntime(ctx, docker.DockerOptions{
-		Image: os.Getenv("CHAOSRUN_HELPER_IMAGE"), Root: os.Getenv("CHAOSRUN_HELPER_ROOT"),
+		Image: os.Getenv("CHAOSRUN_HELPER_IMAGE"), RunOptions: harness.RunOptions{Root: os.Getenv("CHAOSRUN_HELPER_ROOT")},
 	})
 	if err != nil {
 		fmt.Println("ERROR", err)

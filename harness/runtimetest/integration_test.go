@@ -13,6 +13,7 @@ import (
 
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/harness/docker"
+	"github.com/chaosrun/chaosrun/harness/process"
 	"github.com/chaosrun/chaosrun/runtimes"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -277,7 +278,7 @@ func unexpectedExit(ctx context.Context, t *testing.T, c *harness.Cluster, rt ha
 // returns the exit status the runtime should report.
 func killBehindBack(ctx context.Context, t *testing.T, rt harness.Runtime, id int32) string {
 	switch rt := rt.(type) {
-	case *harness.ProcessRuntime:
+	case *process.Runtime:
 		if err := syscall.Kill(rt.PID(id), syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}

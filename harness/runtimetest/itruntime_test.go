@@ -11,6 +11,7 @@ import (
 
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/harness/docker"
+	"github.com/chaosrun/chaosrun/harness/process"
 )
 
 // itRuntime is a runtime the integration tests run their checks on.
@@ -93,9 +94,9 @@ func (p *processIT) unready(t *testing.T) string {
 }
 
 func (p *processIT) open(_ context.Context, o itOptions) (itRun, error) {
-	rt, err := harness.NewProcessRuntime(harness.ProcessOptions{LibsDir: p.libs, Root: o.root, JavaOpts: o.javaOpts, Logf: o.logf})
+	rt, err := process.New(process.Options{LibsDir: p.libs, RunOptions: harness.RunOptions{Root: o.root, JavaOpts: o.javaOpts, Logf: o.logf}})
 	if err != nil {
-		return nil, err // not a nil *harness.ProcessRuntime in a non-nil itRun
+		return nil, err // not a nil *process.Runtime in a non-nil itRun
 	}
 	return rt, nil
 }
@@ -135,7 +136,7 @@ func (d *dockerIT) unready(*testing.T) string {
 }
 
 func (d *dockerIT) open(ctx context.Context, o itOptions) (itRun, error) {
-	rt, err := docker.NewDockerRuntime(ctx, docker.DockerOptions{Image: d.image, Root: o.root, JavaOpts: o.javaOpts, Logf: o.logf})
+	rt, err := docker.NewDockerRuntime(ctx, docker.DockerOptions{Image: d.image, RunOptions: harness.RunOptions{Root: o.root, JavaOpts: o.javaOpts, Logf: o.logf}})
 	if err != nil {
 		return nil, err
 	}

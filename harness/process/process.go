@@ -1,4 +1,4 @@
-package harness
+package process
 
 import (
 	"context"
@@ -6,136 +6,110 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
+	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/internal/freeport"
+	"github.com/chaosrun/chaosrun/internal/javaprops"
 )
 
-// ProcessOptions configure a ProcessRuntime. Every field is optional.
-type ProcessOptions struct {
+// Options configure a Runtime. Every field is optional.
+type Options struct {
 	// Version is the Kafka version to resolve when LibsDir is empty
-	// (default DefaultKafkaVersion).
+	// (default harness.DefaultKafkaVersion).
 	Version string
-	// LibsDir holds the Kafka jars; empty resolves them with KafkaLibs.
+	// LibsDir holds the Kafka jars; empty resolves them with harness.KafkaLibs.
 	LibsDir string
-	// RunID names the run (default: time plus random suffix).
-	RunID string
-	// Root holds run dirs (default DefaultRoot()).
-	Root string
-	// JavaOpts are the broker JVM options (default DefaultJavaOpts()).
-	JavaOpts []string
-	// StopTimeout bounds a graceful stop before SIGKILL (default 30 s).
-	StopTimeout time.Duration
-	// Logf receives progress and unexpected node exits.
-	Logf func(string, ...any)
-	// Clean removes dead runs' leftovers first (nil: run dirs and marked
-	// processes only; package runtimes passes every runtime's cleanup).
-	Clean Cleaner
+	harness.RunOptions
 
 	// KeepJVMs leaves JVMs running when this process dies: tests use it
 	// to leave work for CleanLeftovers.
 	KeepJVMs bool
 }
 
-// DefaultJavaOpts are broker JVM options sized so three brokers share two
-// cores: small heaps, few GC threads, and only the C1 compiler: runs are
-// minutes long, and C2's warm-up took most of two cores for the first
-// minute of every run (produce-ack p50 505ms against 177ms at 1000/s here).
-func DefaultJavaOpts() []string {
-	return []string{
-		"-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-XX:TieredStopAtLevel=1",
-		"-XX:ParallelGCThreads=2", "-XX:ConcGCThreads=1", "-XX:+ExitOnOutOfMemoryError",
-		"-Xshare:auto", "-Djava.awt.headless=true",
-	}
-}
-
-// ToolJavaOpts start short-lived tool JVMs (storage format) fast.
-var ToolJavaOpts = []string{"-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Xmx256m"}
-
-// ProcessRuntime runs each node as a local JVM child process. Its files live
+// Runtime runs each node as a local JVM child process. Its files live
 // in <Root>/run-<RunID>/node-<id>/: server.properties, log4j2.properties,
 // data/ (log.dirs), kafka.log (log4j, WARN) and stdout.log (JVM output).
-type ProcessRuntime struct {
-	RunBase[*procNode]
+type Runtime struct {
+	harness.RunBase[*procNode]
 
-	opts    ProcessOptions
+	opts    Options
 	version string
 }
 
-var _ Runtime = (*ProcessRuntime)(nil)
+var _ harness.Instance = (*Runtime)(nil)
 
-// NewProcessRuntime prepares a run: it finds the jars, cleans leftovers of
+// New prepares a run: it finds the jars, cleans leftovers of
 // dead runs under the root, and creates and locks this run's dir.
-func NewProcessRuntime(opts ProcessOptions) (*ProcessRuntime, error) {
+func New(opts Options) (*Runtime, error) {
 	opts = withDefaults(opts)
-	if err := requireTools("java"); err != nil {
+	if err := harness.RequireTools("java"); err != nil {
 		return nil, err
 	}
-	if err := CheckRunID(opts.RunID).Err(); err != nil {
+	if err := harness.CheckRunID(opts.RunID).Err(); err != nil {
 		return nil, err
 	}
 	if opts.LibsDir == "" {
-		libs, err := KafkaLibs(context.Background(), opts.Version, opts.Logf)
+		libs, err := harness.KafkaLibs(context.Background(), opts.Version, opts.Logf)
 		if err != nil {
 			return nil, err
 		}
 		opts.LibsDir = libs
 	}
-	version, err := LibsVersion(opts.LibsDir)
+	version, err := harness.LibsVersion(opts.LibsDir)
 	if err != nil {
 		return nil, err
 	}
-	r := &ProcessRuntime{opts: opts, version: version}
+	r := &Runtime{opts: opts, version: version}
 	if err := r.Open(opts.Root, opts.RunID, opts.Logf, opts.Clean); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
-func withDefaults(o ProcessOptions) ProcessOptions {
-	RunDefaults(&o.Logf, &o.RunID, &o.Root, &o.JavaOpts, &o.StopTimeout)
+func withDefaults(o Options) Options {
+	o.RunOptions = o.RunOptions.WithDefaults()
 	return o
 }
 
 // Name returns "process".
-func (r *ProcessRuntime) Name() string { return "process" }
+func (r *Runtime) Name() string { return "process" }
 
 // KafkaVersion is the version of the jars in use.
-func (r *ProcessRuntime) KafkaVersion() string { return r.version }
+func (r *Runtime) KafkaVersion() string { return r.version }
 
 // NodeDir is the node's dir: server.properties, data/, kafka.log, stdout.log.
-func (r *ProcessRuntime) NodeDir(id int32) string {
+func (r *Runtime) NodeDir(id int32) string {
 	return filepath.Join(r.RunDir(), fmt.Sprintf("node-%d", id))
 }
 
 // Plan lays out ports, dirs and properties for every node and writes the
 // config files. Ports are fixed for the runtime's lifetime.
-func (r *ProcessRuntime) Plan(ctx context.Context, specs []NodeSpec) ([]NodePlan, error) {
+func (r *Runtime) Plan(ctx context.Context, specs []harness.NodeSpec) ([]harness.NodePlan, error) {
 	return r.PlanNodes(specs, r.layout)
 }
 
 // layout picks every node's ports and writes its files.
-func (r *ProcessRuntime) layout(specs []NodeSpec) (map[int32]*procNode, []NodePlan, error) {
+func (r *Runtime) layout(specs []harness.NodeSpec) (map[int32]*procNode, []harness.NodePlan, error) {
 	addrs, err := processAddrs(specs)
 	if err != nil {
 		return nil, nil, fmt.Errorf("plan: %w", err)
 	}
-	voters := QuorumVoters(specs, addrs)
-	nodes, plans := map[int32]*procNode{}, make([]NodePlan, 0, len(specs))
+	voters := harness.QuorumVoters(specs, addrs)
+	nodes, plans := map[int32]*procNode{}, make([]harness.NodePlan, 0, len(specs))
 	for _, s := range specs {
 		n, err := r.planNode(s, addrs[s.ID], voters)
 		if err != nil {
 			return nil, nil, fmt.Errorf("plan node %d: %w", s.ID, err)
 		}
 		nodes[s.ID] = n
-		plans = append(plans, NodePlan{ID: s.ID, Upstream: addrs[s.ID].ClientBind, Properties: n.props})
+		plans = append(plans, harness.NodePlan{ID: s.ID, Upstream: addrs[s.ID].ClientBind, Properties: n.props})
 	}
 	return nodes, plans, nil
 }
 
 // processAddrs picks loopback ports: CLIENT, INTERNAL and, for
 // controllers, CONTROLLER per node.
-func processAddrs(specs []NodeSpec) (map[int32]NodeAddrs, error) {
+func processAddrs(specs []harness.NodeSpec) (map[int32]harness.NodeAddrs, error) {
 	count := 0
 	for _, s := range specs {
 		count += 2
@@ -148,9 +122,9 @@ func processAddrs(specs []NodeSpec) (map[int32]NodeAddrs, error) {
 		return nil, err
 	}
 	next := func() string { p := ports[0]; ports = ports[1:]; return freeport.HostPort(p) }
-	out := map[int32]NodeAddrs{}
+	out := map[int32]harness.NodeAddrs{}
 	for _, s := range specs {
-		a := NodeAddrs{ClientBind: next(), InternalBind: next()}
+		a := harness.NodeAddrs{ClientBind: next(), InternalBind: next()}
 		a.InternalAdvertised = a.InternalBind
 		if s.Controller {
 			a.ControllerBind = next()
@@ -162,16 +136,16 @@ func processAddrs(specs []NodeSpec) (map[int32]NodeAddrs, error) {
 }
 
 // planNode creates the node's dir and config files.
-func (r *ProcessRuntime) planNode(s NodeSpec, a NodeAddrs, voters string) (*procNode, error) {
+func (r *Runtime) planNode(s harness.NodeSpec, a harness.NodeAddrs, voters string) (*procNode, error) {
 	dir := r.NodeDir(s.ID)
 	n := &procNode{
 		id: s.ID, dir: dir, clusterID: s.ClusterID, features: s.Features,
-		Lifecycle: NewLifecycle(), logf: r.opts.Logf,
+		Lifecycle: harness.NewLifecycle(), logf: r.opts.Logf,
 	}
 	if err := os.MkdirAll(n.path("data"), 0o755); err != nil {
 		return nil, err
 	}
-	n.props = BrokerProperties(s, a, voters, n.path("data"))
+	n.props = harness.BrokerProperties(s, a, voters, n.path("data"))
 	if err := writeProperties(n.path("server.properties"), n.props); err != nil {
 		return nil, err
 	}
@@ -198,40 +172,40 @@ func writeLog4j(path, logFile string) error {
 
 // StartNode formats storage on the first start, then launches the JVM. It
 // does not wait for the broker to serve.
-func (r *ProcessRuntime) StartNode(ctx context.Context, id int32) error {
+func (r *Runtime) StartNode(ctx context.Context, id int32) error {
 	return r.Do("start", id, func(n *procNode) error { return n.start(ctx, r) })
 }
 
 // StopNode sends SIGTERM (and SIGCONT if paused) and waits for exit,
 // SIGKILLing after StopTimeout or when ctx ends.
-func (r *ProcessRuntime) StopNode(ctx context.Context, id int32) error {
+func (r *Runtime) StopNode(ctx context.Context, id int32) error {
 	return r.Do("stop", id, func(n *procNode) error { return n.stop(ctx, false, r.opts.StopTimeout) })
 }
 
 // KillNode sends SIGKILL and waits for exit.
-func (r *ProcessRuntime) KillNode(ctx context.Context, id int32) error {
+func (r *Runtime) KillNode(ctx context.Context, id int32) error {
 	return r.Do("kill", id, func(n *procNode) error { return n.stop(ctx, true, 0) })
 }
 
 // PauseNode sends SIGSTOP and waits until the kernel reports it stopped.
-func (r *ProcessRuntime) PauseNode(ctx context.Context, id int32) error {
+func (r *Runtime) PauseNode(ctx context.Context, id int32) error {
 	return r.Do("pause", id, func(n *procNode) error { return n.pause(ctx) })
 }
 
 // ResumeNode sends SIGCONT to a paused node.
-func (r *ProcessRuntime) ResumeNode(ctx context.Context, id int32) error {
+func (r *Runtime) ResumeNode(ctx context.Context, id int32) error {
 	return r.Do("resume", id, func(n *procNode) error { return n.resume() })
 }
 
 // State reports the node's lifecycle state.
-func (r *ProcessRuntime) State(id int32) (NodeState, error) {
-	var s NodeState
+func (r *Runtime) State(id int32) (harness.NodeState, error) {
+	var s harness.NodeState
 	err := r.Do("state of", id, func(n *procNode) error { s = n.Current(); return nil })
 	return s, err
 }
 
 // LogTail returns the last n lines of the node's kafka.log and stdout.log.
-func (r *ProcessRuntime) LogTail(id int32, n int) string {
+func (r *Runtime) LogTail(id int32, n int) string {
 	dir := r.NodeDir(id)
 	var parts []string
 	for _, f := range []string{"kafka.log", "stdout.log"} {
@@ -248,11 +222,11 @@ func (r *ProcessRuntime) LogTail(id int32, n int) string {
 // Close kills every JVM (SIGKILL: the data is discarded anyway), waits for
 // operations in flight, removes the run dir and releases its lock.
 // Concurrent and repeated calls wait for the first and return its result.
-func (r *ProcessRuntime) Close(ctx context.Context) error {
+func (r *Runtime) Close(ctx context.Context) error {
 	return r.CloseOnce(func() error { return r.close(ctx) })
 }
 
-func (r *ProcessRuntime) close(ctx context.Context) error {
+func (r *Runtime) close(ctx context.Context) error {
 	var errs []error
 	for _, n := range r.Shut(nil) {
 		errs = append(errs, n.shutdown(ctx))
@@ -261,26 +235,26 @@ func (r *ProcessRuntime) close(ctx context.Context) error {
 	return errors.Join(append(errs, r.Release())...)
 }
 
-// ProcessKind registers the process runtime (see package runtimes).
-var ProcessKind = RuntimeKind{
-	Name: "process", Abilities: []Ability{AbilityKill, AbilityStop, AbilityPause},
-	Usable: func(context.Context, RuntimeOptions) (bool, string) {
-		if err := requireTools("java"); err != nil {
+// Kind registers the process runtime (see package runtimes).
+var Kind = harness.RuntimeKind{
+	Name: "process", Abilities: []harness.Ability{harness.AbilityKill, harness.AbilityStop, harness.AbilityPause},
+	Usable: func(context.Context, harness.RuntimeOptions) (bool, string) {
+		if err := harness.RequireTools("java"); err != nil {
 			return false, err.Error()
 		}
 		return true, "java is installed"
 	},
-	New: func(ctx context.Context, o RuntimeOptions) (Instance, error) {
-		libs, err := KafkaLibs(ctx, DefaultKafkaVersion, o.Logf)
+	New: func(ctx context.Context, o harness.RuntimeOptions) (harness.Instance, error) {
+		libs, err := harness.KafkaLibs(ctx, harness.DefaultKafkaVersion, o.Logf)
 		if err != nil {
 			return nil, err
 		}
-		return NewProcessRuntime(ProcessOptions{Version: DefaultKafkaVersion, LibsDir: libs, RunID: o.RunID, Logf: o.Logf, Clean: o.Clean})
+		return New(Options{Version: harness.DefaultKafkaVersion, LibsDir: libs, RunOptions: harness.RunOptions{RunID: o.RunID, Logf: o.Logf, Clean: o.Clean}})
 	},
 }
 
 // PID is node id's JVM, 0 when it has not started.
-func (r *ProcessRuntime) PID(id int32) int {
+func (r *Runtime) PID(id int32) int {
 	n, ok := r.Lookup(id)
 	if !ok {
 		return 0
@@ -291,4 +265,9 @@ func (r *ProcessRuntime) PID(id int32) int {
 		return 0
 	}
 	return n.cmd.Process.Pid
+}
+
+// writeProperties writes p as a Java properties file, keys sorted.
+func writeProperties(path string, p map[string]string) error {
+	return os.WriteFile(path, []byte(javaprops.Render(p)), 0o644)
 }

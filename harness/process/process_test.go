@@ -1,4 +1,4 @@
-package harness
+package process
 
 import (
 	"context"
@@ -7,18 +7,20 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/chaosrun/chaosrun/harness"
 )
 
 // fakeRuntime is a process runtime over fake jars: enough to plan and to
 // check transitions without ever starting a JVM.
-func fakeRuntime(t *testing.T) *ProcessRuntime {
+func fakeRuntime(t *testing.T) *Runtime {
 	t.Helper()
 	if _, err := exec.LookPath("java"); err != nil {
 		t.Skip("java not on PATH")
 	}
 	libs := t.TempDir()
 	touch(t, filepath.Join(libs, "kafka_2.13-4.3.1.jar"))
-	rt, err := NewProcessRuntime(ProcessOptions{LibsDir: libs, Root: t.TempDir(), RunID: "unit"})
+	rt, err := New(Options{LibsDir: libs, RunOptions: harness.RunOptions{Root: t.TempDir(), RunID: "unit"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +33,7 @@ func TestProcessRuntimePlanWritesConfig(t *testing.T) {
 	if rt.KafkaVersion() != "4.3.1" || rt.Name() != "process" {
 		t.Errorf("version %q name %q", rt.KafkaVersion(), rt.Name())
 	}
-	specs := []NodeSpec{
+	specs := []harness.NodeSpec{
 		{ID: 1, Controller: true, ClientAdvertised: "127.0.0.1:1", ClusterID: "c", ClusterSize: 2},
 		{ID: 2, ClientAdvertised: "127.0.0.1:2", ClusterID: "c", ClusterSize: 2},
 	}
@@ -55,7 +57,7 @@ func TestProcessRuntimePlanWritesConfig(t *testing.T) {
 }
 
 func TestProcessRuntimeRejectsBadSpecs(t *testing.T) {
-	for name, specs := range map[string][]NodeSpec{
+	for name, specs := range map[string][]harness.NodeSpec{
 		"none":          nil,
 		"no controller": {{ID: 1, ClientAdvertised: "a", ClusterID: "c"}},
 		"duplicate":     {{ID: 1, Controller: true, ClientAdvertised: "a", ClusterID: "c"}, {ID: 1, ClientAdvertised: "b", ClusterID: "c"}},
@@ -70,8 +72,8 @@ func TestProcessRuntimeRejectsBadSpecs(t *testing.T) {
 func TestProcessRuntimeInvalidTransitions(t *testing.T) {
 	rt := fakeRuntime(t)
 	ctx := context.Background()
-	spec := NodeSpec{ID: 1, Controller: true, ClientAdvertised: "127.0.0.1:1", ClusterID: "c", ClusterSize: 1}
-	if _, err := rt.Plan(ctx, []NodeSpec{spec}); err != nil {
+	spec := harness.NodeSpec{ID: 1, Controller: true, ClientAdvertised: "127.0.0.1:1", ClusterID: "c", ClusterSize: 1}
+	if _, err := rt.Plan(ctx, []harness.NodeSpec{spec}); err != nil {
 		t.Fatal(err)
 	}
 	for verb, op := range map[string]func(context.Context, int32) error{
@@ -85,7 +87,7 @@ func TestProcessRuntimeInvalidTransitions(t *testing.T) {
 	if err := rt.ResumeNode(ctx, 5); err == nil || !strings.Contains(err.Error(), "unknown node 5") {
 		t.Errorf("unknown node: err = %v", err)
 	}
-	if st, err := rt.State(1); err != nil || st != StatePlanned {
+	if st, err := rt.State(1); err != nil || st != harness.StatePlanned {
 		t.Errorf("State = %s, %v", st, err)
 	}
 }
@@ -93,7 +95,7 @@ func TestProcessRuntimeInvalidTransitions(t *testing.T) {
 func TestProcessRuntimeCloseRemovesRunDir(t *testing.T) {
 	rt := fakeRuntime(t)
 	dir := rt.RunDir()
-	if _, err := os.Stat(filepath.Join(dir, LockName)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, harness.LockName)); err != nil {
 		t.Fatal(err)
 	}
 	if err := rt.Close(context.Background()); err != nil {
@@ -110,10 +112,30 @@ func TestProcessRuntimeCloseRemovesRunDir(t *testing.T) {
 	}
 }
 
-func TestNewProcessRuntimeRejectsTakenRunID(t *testing.T) {
+func TestNewRejectsTakenRunID(t *testing.T) {
 	rt := fakeRuntime(t)
-	_, err := NewProcessRuntime(ProcessOptions{LibsDir: rt.opts.LibsDir, Root: rt.opts.Root, RunID: "unit"})
+	_, err := New(Options{LibsDir: rt.opts.LibsDir, RunOptions: harness.RunOptions{Root: rt.opts.Root, RunID: "unit"}})
 	if err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func touch(t *testing.T, path string) {
+	t.Helper()
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWritePropertiesEscapes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.properties")
+	err := writeProperties(path, map[string]string{"b": `C:\x`, "a:b": " lead", "m": "x\ny"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(path)
+	want := "a\\:b=\\ lead\nb=C:\\\\x\nm=x\\ny\n"
+	if string(got) != want {
+		t.Errorf("file = %q, want %q", got, want)
 	}
 }

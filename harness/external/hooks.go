@@ -1,4 +1,4 @@
-package harness
+package external
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/internal/lines"
 	"github.com/chaosrun/chaosrun/internal/problem"
 )
@@ -41,15 +42,15 @@ var HookActions = []HookAction{HookKill, HookStop, HookStart, HookPause, HookRes
 
 // hookNeeds are the actions an ability takes on an external cluster: a
 // fault that kills a broker must also be able to bring it back.
-var hookNeeds = map[Ability][]HookAction{
-	AbilityKill:    {HookKill, HookStart},
-	AbilityStop:    {HookStop, HookStart},
-	AbilityPause:   {HookPause, HookResume},
-	AbilityIsolate: {HookIsolate, HookRejoin},
+var hookNeeds = map[harness.Ability][]HookAction{
+	harness.AbilityKill:    {HookKill, HookStart},
+	harness.AbilityStop:    {HookStop, HookStart},
+	harness.AbilityPause:   {HookPause, HookResume},
+	harness.AbilityIsolate: {HookIsolate, HookRejoin},
 }
 
 // HooksFor names the actions an ability needs.
-func HooksFor(a Ability) []HookAction { return slices.Clone(hookNeeds[a]) }
+func HooksFor(a harness.Ability) []HookAction { return slices.Clone(hookNeeds[a]) }
 
 // Hooks are the user's commands for broker faults on an external cluster.
 // A command is a text/template rendered with the node (.Node, its id;
@@ -64,7 +65,7 @@ type Hooks struct {
 const DefaultHookTimeout = 2 * time.Minute
 
 // Has reports whether every action of ability a has a command.
-func (h Hooks) Has(a Ability) bool {
+func (h Hooks) Has(a harness.Ability) bool {
 	for _, act := range hookNeeds[a] {
 		if strings.TrimSpace(h.Commands[act]) == "" {
 			return false
@@ -117,22 +118,11 @@ type hookData struct {
 	Action string
 }
 
-// HookRun is one hook command as it ran.
-type HookRun struct {
-	At      time.Time
-	Took    time.Duration
-	Action  HookAction
-	Node    int32
-	Command string // as rendered
-	Output  string // its combined output, the last lines
-	Err     string // how it failed: exit status, timeout
-}
-
 // hookRunner runs hook commands and remembers them.
 type hookRunner struct {
 	hooks Hooks
 	mu    sync.Mutex
-	runs  []HookRun
+	runs  []harness.HookRun
 }
 
 // run renders and runs act's command for node, waiting for it.
@@ -166,7 +156,7 @@ func (r *hookRunner) run(ctx context.Context, act HookAction, node int32, host s
 	c.Stdout, c.Stderr = &out, &out
 	began := time.Now()
 	runErr := c.Run()
-	hr := HookRun{At: began, Took: time.Since(began), Action: act, Node: node, Command: line.String(), Output: lines.Joined(out.String(), 5)}
+	hr := harness.HookRun{At: began, Took: time.Since(began), Action: string(act), Node: node, Command: line.String(), Output: lines.Joined(out.String(), 5)}
 	switch {
 	case runErr == nil:
 	case ctx.Err() != nil: // the caller's deadline or cancel, not the hook's
@@ -186,7 +176,7 @@ func (r *hookRunner) run(ctx context.Context, act HookAction, node int32, host s
 	return nil
 }
 
-func (r *hookRunner) history() []HookRun {
+func (r *hookRunner) history() []harness.HookRun {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.runs)

@@ -1,4 +1,4 @@
-package harness
+package process
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/internal/lines"
 	"github.com/chaosrun/chaosrun/internal/procs"
 	"github.com/chaosrun/chaosrun/internal/spawn"
@@ -26,19 +27,19 @@ type procNode struct {
 	props     map[string]string
 	logf      func(string, ...any)
 
-	Lifecycle // its mutex guards the fields below too
-	formatted bool
-	cmd       *exec.Cmd
-	done      chan struct{} // closed when cmd has been reaped
+	harness.Lifecycle // its mutex guards the fields below too
+	formatted         bool
+	cmd               *exec.Cmd
+	done              chan struct{} // closed when cmd has been reaped
 }
 
 func (n *procNode) path(name string) string { return filepath.Join(n.dir, name) }
 
 // start formats storage once, then launches the broker JVM.
-func (n *procNode) start(ctx context.Context, r *ProcessRuntime) error {
+func (n *procNode) start(ctx context.Context, r *Runtime) error {
 	n.Lock()
 	from, formatted := n.State(), n.formatted
-	err := n.Transition(StateStarting, StatePlanned, StateStopped, StateExited)
+	err := n.Transition(harness.StateStarting, harness.StatePlanned, harness.StateStopped, harness.StateExited)
 	n.Unlock()
 	if err != nil {
 		return err
@@ -53,7 +54,7 @@ func (n *procNode) start(ctx context.Context, r *ProcessRuntime) error {
 	defer n.Unlock()
 	n.formatted = true
 	if n.Closed() {
-		return ErrClosed
+		return harness.ErrClosed
 	}
 	if err := n.launch(r); err != nil {
 		n.Put(from)
@@ -64,10 +65,10 @@ func (n *procNode) start(ctx context.Context, r *ProcessRuntime) error {
 }
 
 // format runs kafka.tools.StorageTool for this node's data dir.
-func (n *procNode) format(ctx context.Context, r *ProcessRuntime) error {
+func (n *procNode) format(ctx context.Context, r *Runtime) error {
 	ctx, cancel := r.Bound(ctx) // Close aborts a format in flight
 	defer cancel()
-	args := slices.Concat(ToolJavaOpts, r.jvmMarkers(n), []string{
+	args := slices.Concat(harness.ToolJavaOpts, r.jvmMarkers(n), []string{
 		"kafka.tools.StorageTool", "format",
 		"--cluster-id=" + n.clusterID, "--config=" + n.path("server.properties"),
 	})
@@ -94,18 +95,17 @@ func (n *procNode) format(ctx context.Context, r *ProcessRuntime) error {
 
 // jvmMarkers are the log4j config, run markers and classpath, shared by
 // every JVM of the run.
-func (r *ProcessRuntime) jvmMarkers(n *procNode) []string {
-	return []string{
-		"-Dlog4j2.configurationFile=" + n.path("log4j2.properties"),
-		markerRun + r.RunID(),
-		markerDir + r.RunDir(),
-		"-cp", filepath.Join(r.opts.LibsDir, "*"),
-	}
+func (r *Runtime) jvmMarkers(n *procNode) []string {
+	return slices.Concat(
+		[]string{"-Dlog4j2.configurationFile=" + n.path("log4j2.properties")},
+		harness.Markers(r.RunID(), r.RunDir()),
+		[]string{"-cp", filepath.Join(r.opts.LibsDir, "*")},
+	)
 }
 
 // sysProcAttr puts each JVM in its own process group and, unless a test
 // asks otherwise, kills it when this process dies.
-func (r *ProcessRuntime) sysProcAttr() *syscall.SysProcAttr {
+func (r *Runtime) sysProcAttr() *syscall.SysProcAttr {
 	a := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if r.opts.KeepJVMs {
 		a.Pdeathsig = 0
@@ -114,7 +114,7 @@ func (r *ProcessRuntime) sysProcAttr() *syscall.SysProcAttr {
 }
 
 // launch starts the broker JVM and a reaper; n is locked.
-func (n *procNode) launch(r *ProcessRuntime) error {
+func (n *procNode) launch(r *Runtime) error {
 	out, err := os.OpenFile(n.path("stdout.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
@@ -146,8 +146,8 @@ func (n *procNode) reap(cmd *exec.Cmd, done chan struct{}) {
 // SIGTERM with SIGKILL after timeout or when ctx ends.
 func (n *procNode) stop(ctx context.Context, kill bool, timeout time.Duration) error {
 	n.Lock()
-	wasPaused := n.State() == StatePaused
-	if err := n.Transition(StateStopping, StateRunning, StatePaused); err != nil {
+	wasPaused := n.State() == harness.StatePaused
+	if err := n.Transition(harness.StateStopping, harness.StateRunning, harness.StatePaused); err != nil {
 		n.Unlock()
 		return err
 	}
@@ -162,7 +162,7 @@ func (n *procNode) stop(ctx context.Context, kill bool, timeout time.Duration) e
 		proc.Signal(syscall.SIGCONT) // a stopped JVM handles SIGTERM only once continued
 	}
 	err := waitExit(ctx, proc, done, timeout, kill)
-	n.Set(StateStopped)
+	n.Set(harness.StateStopped)
 	return err
 }
 
@@ -196,7 +196,7 @@ func waitExit(ctx context.Context, proc *os.Process, done chan struct{}, timeout
 // pause freezes the JVM and waits until the kernel shows it stopped.
 func (n *procNode) pause(ctx context.Context) error {
 	n.Lock()
-	if err := n.Transition(StatePaused, StateRunning); err != nil {
+	if err := n.Transition(harness.StatePaused, harness.StateRunning); err != nil {
 		n.Unlock()
 		return err
 	}
@@ -219,7 +219,7 @@ func (n *procNode) pause(ctx context.Context) error {
 func (n *procNode) resume() error {
 	n.Lock()
 	defer n.Unlock()
-	if err := n.Transition(StateRunning, StatePaused); err != nil {
+	if err := n.Transition(harness.StateRunning, harness.StatePaused); err != nil {
 		return err
 	}
 	return n.cmd.Process.Signal(syscall.SIGCONT)
@@ -234,14 +234,14 @@ func (n *procNode) shutdown(ctx context.Context) error {
 		return nil
 	}
 	proc, done := n.cmd.Process, n.done
-	n.Put(StateStopping)
+	n.Put(harness.StateStopping)
 	n.Unlock()
 	proc.Signal(syscall.SIGCONT)
 	proc.Signal(syscall.SIGKILL)
 	if err := waitExit(ctx, proc, done, 0, true); err != nil {
 		return fmt.Errorf("node %d: %w", n.id, err)
 	}
-	n.Set(StateStopped)
+	n.Set(harness.StateStopped)
 	return nil
 }
 
