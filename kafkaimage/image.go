@@ -1,5 +1,5 @@
 // Package kafkaimage builds, with no registry, a Kafka image the docker
-// runtime (docker.DockerRuntime) can run: a local base image with a JRE 17+
+// runtime (docker.Runtime) can run: a local base image with a JRE 17+
 // plus Kafka's Maven-resolved jars where the runtime expects them, labelled
 // with the Kafka version. The default base is made with debootstrap.
 //
@@ -69,7 +69,7 @@ func Build(ctx context.Context, opts Options) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	cli, err := docker.NewDockerClient(ctx)
+	cli, err := docker.NewClient(ctx)
 	if err != nil {
 		return "", err
 	}

@@ -12,8 +12,8 @@ import (
 	"github.com/chaosrun/chaosrun/internal/freeport"
 )
 
-// DockerOptions configure a DockerRuntime. Every field is optional.
-type DockerOptions struct {
+// Options configure a Runtime. Every field is optional.
+type Options struct {
 	// Image runs every node (default "apache/kafka:" + Version). It needs
 	// Kafka's jars in ImageLibsDir and java on PATH, as the official image
 	// and kafkaimage's have. A missing image is pulled.
@@ -26,25 +26,25 @@ type DockerOptions struct {
 	harness.RunOptions
 }
 
-// DockerRuntime runs each node as a container on a local docker daemon,
+// Runtime runs each node as a container on a local docker daemon,
 // created with testcontainers-go. A run has two networks: peers, where
 // nodes reach each other by alias node-<id>, and clients, which only
 // carries each node's published CLIENT port. Two, so that cutting a node
 // off its peers (IsolateNode) keeps its port published: docker moves a
 // container's published ports to another network it is on, and unpublishes
 // them when it is on none.
-type DockerRuntime struct {
+type Runtime struct {
 	harness.RunBase[*dockerNode] // Close's cancel also ends the exit watchers
 
-	opts    DockerOptions
+	opts    Options
 	version string
 	cli     *dockerClient
 	nets    dockerNets
 }
 
 var (
-	_ harness.Runtime     = (*DockerRuntime)(nil)
-	_ harness.Partitioner = (*DockerRuntime)(nil)
+	_ harness.Runtime     = (*Runtime)(nil)
+	_ harness.Partitioner = (*Runtime)(nil)
 )
 
 // The image contract: what any image must hold for the docker runtime to
@@ -58,15 +58,15 @@ const (
 	ImageVersionLabel = "chaosrun.kafka.version"
 )
 
-// NewDockerRuntime prepares a run: it connects to the daemon, makes sure the
+// New prepares a run: it connects to the daemon, makes sure the
 // image is there (pulling it if needed), cleans leftovers of dead runs,
 // creates and locks this run's dir and creates the run's networks.
-func NewDockerRuntime(ctx context.Context, opts DockerOptions) (*DockerRuntime, error) {
+func New(ctx context.Context, opts Options) (*Runtime, error) {
 	opts = dockerDefaults(opts)
 	if err := harness.CheckRunID(opts.RunID).Err(); err != nil {
 		return nil, err
 	}
-	cli, err := NewDockerClient(ctx)
+	cli, err := NewClient(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +78,7 @@ func NewDockerRuntime(ctx context.Context, opts DockerOptions) (*DockerRuntime, 
 	return r, nil
 }
 
-func dockerDefaults(o DockerOptions) DockerOptions {
+func dockerDefaults(o Options) Options {
 	o.RunOptions = o.RunOptions.WithDefaults()
 	if o.Image == "" {
 		o.Image = "apache/kafka:" + cmp.Or(o.Version, harness.DefaultKafkaVersion)
@@ -86,7 +86,7 @@ func dockerDefaults(o DockerOptions) DockerOptions {
 	return o
 }
 
-func newDockerRun(ctx context.Context, cli *dockerClient, opts DockerOptions) (*DockerRuntime, error) {
+func newDockerRun(ctx context.Context, cli *dockerClient, opts Options) (*Runtime, error) {
 	if err := ensureImage(ctx, cli, opts.Image, pullTimeout); err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func newDockerRun(ctx context.Context, cli *dockerClient, opts DockerOptions) (*
 	if err != nil {
 		return nil, err
 	}
-	r := &DockerRuntime{opts: opts, version: version, cli: cli}
+	r := &Runtime{opts: opts, version: version, cli: cli}
 	if err := r.Open(opts.Root, opts.RunID, opts.Logf, opts.Clean); err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func newDockerRun(ctx context.Context, cli *dockerClient, opts DockerOptions) (*
 }
 
 // imageVersion reconciles opts.Version with the image's version label.
-func imageVersion(ctx context.Context, cli *dockerClient, opts DockerOptions) (string, error) {
+func imageVersion(ctx context.Context, cli *dockerClient, opts Options) (string, error) {
 	labels, err := imageLabels(ctx, cli, opts.Image)
 	if err != nil {
 		return "", err
@@ -122,22 +122,22 @@ func imageVersion(ctx context.Context, cli *dockerClient, opts DockerOptions) (s
 }
 
 // Name returns "docker".
-func (r *DockerRuntime) Name() string { return "docker" }
+func (r *Runtime) Name() string { return "docker" }
 
 // KafkaVersion is the Kafka version the image holds.
-func (r *DockerRuntime) KafkaVersion() string { return r.version }
+func (r *Runtime) KafkaVersion() string { return r.version }
 
 // Image is the image the nodes run.
-func (r *DockerRuntime) Image() string { return r.opts.Image }
+func (r *Runtime) Image() string { return r.opts.Image }
 
 // Plan fixes every node's properties and the host port (127.0.0.1) its
 // CLIENT listener is published on; nothing is created until StartNode.
-func (r *DockerRuntime) Plan(ctx context.Context, specs []harness.NodeSpec) ([]harness.NodePlan, error) {
+func (r *Runtime) Plan(ctx context.Context, specs []harness.NodeSpec) ([]harness.NodePlan, error) {
 	return r.PlanNodes(specs, r.layout)
 }
 
 // layout picks every node's host port and container name.
-func (r *DockerRuntime) layout(specs []harness.NodeSpec) (map[int32]*dockerNode, []harness.NodePlan, error) {
+func (r *Runtime) layout(specs []harness.NodeSpec) (map[int32]*dockerNode, []harness.NodePlan, error) {
 	ports, err := freeport.Pick(len(specs))
 	if err != nil {
 		return nil, nil, fmt.Errorf("plan: host ports: %w", err)
@@ -159,7 +159,7 @@ func (r *DockerRuntime) layout(specs []harness.NodeSpec) (map[int32]*dockerNode,
 
 // act runs op on node id as do does, with a context Close cancels too:
 // docker calls in flight end at once.
-func (r *DockerRuntime) act(ctx context.Context, verb string, id int32, op func(context.Context, *dockerNode) error) error {
+func (r *Runtime) act(ctx context.Context, verb string, id int32, op func(context.Context, *dockerNode) error) error {
 	return r.Do(verb, id, func(n *dockerNode) error {
 		ctx, cancel := r.Bound(ctx)
 		defer cancel()
@@ -170,34 +170,34 @@ func (r *DockerRuntime) act(ctx context.Context, verb string, id int32, op func(
 // StartNode creates and starts the node's container the first time (the
 // launcher formats storage), and starts the same container again later:
 // same data, same published port.
-func (r *DockerRuntime) StartNode(ctx context.Context, id int32) error {
+func (r *Runtime) StartNode(ctx context.Context, id int32) error {
 	return r.act(ctx, "start", id, func(ctx context.Context, n *dockerNode) error { return n.start(ctx, r) })
 }
 
 // StopNode stops the container gracefully (SIGTERM; unpaused first if
 // paused) and waits for it to exit, SIGKILLing after StopTimeout or when
 // ctx ends.
-func (r *DockerRuntime) StopNode(ctx context.Context, id int32) error {
+func (r *Runtime) StopNode(ctx context.Context, id int32) error {
 	return r.act(ctx, "stop", id, func(ctx context.Context, n *dockerNode) error { return n.stop(ctx, r, false) })
 }
 
 // KillNode SIGKILLs the container and waits for it to exit.
-func (r *DockerRuntime) KillNode(ctx context.Context, id int32) error {
+func (r *Runtime) KillNode(ctx context.Context, id int32) error {
 	return r.act(ctx, "kill", id, func(ctx context.Context, n *dockerNode) error { return n.stop(ctx, r, true) })
 }
 
 // PauseNode freezes the container (docker pause: the cgroup freezer).
-func (r *DockerRuntime) PauseNode(ctx context.Context, id int32) error {
+func (r *Runtime) PauseNode(ctx context.Context, id int32) error {
 	return r.act(ctx, "pause", id, func(ctx context.Context, n *dockerNode) error { return n.pause(ctx, r) })
 }
 
 // ResumeNode thaws a paused container.
-func (r *DockerRuntime) ResumeNode(ctx context.Context, id int32) error {
+func (r *Runtime) ResumeNode(ctx context.Context, id int32) error {
 	return r.act(ctx, "resume", id, func(ctx context.Context, n *dockerNode) error { return n.resume(ctx, r) })
 }
 
 // State reports the node's lifecycle state.
-func (r *DockerRuntime) State(id int32) (harness.NodeState, error) {
+func (r *Runtime) State(id int32) (harness.NodeState, error) {
 	var s harness.NodeState
 	err := r.Do("state of", id, func(n *dockerNode) error { s = n.Current(); return nil })
 	return s, err
@@ -205,7 +205,7 @@ func (r *DockerRuntime) State(id int32) (harness.NodeState, error) {
 
 // LogTail returns the last n lines of the container's output: the
 // launcher, storage format and the broker's log4j (WARN and start/stop).
-func (r *DockerRuntime) LogTail(id int32, n int) string {
+func (r *Runtime) LogTail(id int32, n int) string {
 	node, ok := r.Lookup(id)
 	if !ok {
 		return fmt.Sprintf("(unknown node %d)", id)
@@ -217,11 +217,11 @@ func (r *DockerRuntime) LogTail(id int32, n int) string {
 // discarded anyway), waits for operations in flight, removes the run dir
 // and releases its lock. Concurrent and repeated calls wait for the first
 // and return its result.
-func (r *DockerRuntime) Close(ctx context.Context) error {
+func (r *Runtime) Close(ctx context.Context) error {
 	return r.CloseOnce(func() error { return r.close(ctx) })
 }
 
-func (r *DockerRuntime) close(ctx context.Context) error {
+func (r *Runtime) close(ctx context.Context) error {
 	// Removal must happen even when ctx is done, e.g. closing on a signal.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
@@ -242,20 +242,20 @@ var Kind = harness.RuntimeKind{
 	Name:      "docker",
 	Abilities: []harness.Ability{harness.AbilityKill, harness.AbilityStop, harness.AbilityPause, harness.AbilityIsolate},
 	Usable: func(ctx context.Context, o harness.RuntimeOptions) (bool, string) {
-		return DockerAvailable(ctx, o.Image)
+		return Available(ctx, o.Image)
 	},
 	New: func(ctx context.Context, o harness.RuntimeOptions) (harness.Instance, error) {
-		return NewDockerRuntime(ctx, DockerOptions{Image: o.Image, RunOptions: harness.RunOptions{RunID: o.RunID, Logf: o.Logf, Clean: o.Clean}})
+		return New(ctx, Options{Image: o.Image, RunOptions: harness.RunOptions{RunID: o.RunID, Logf: o.Logf, Clean: o.Clean}})
 	},
 	Clean: cleanDockerIfAnswering,
 }
 
-// cleanDockerIfAnswering is CleanDockerLeftovers when a daemon answers and
+// cleanDockerIfAnswering is CleanLeftovers when a daemon answers and
 // nothing otherwise: a machine without docker has no containers to clean.
 func cleanDockerIfAnswering(logf func(string, ...any)) ([]string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cli, err := NewDockerClient(ctx)
+	cli, err := NewClient(ctx)
 	if err != nil {
 		return nil, nil
 	}

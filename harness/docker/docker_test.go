@@ -44,9 +44,9 @@ func TestDockerPropertiesUseAliasesAndTheProxy(t *testing.T) {
 
 // unitDockerRuntime is a docker runtime with no daemon behind it: enough
 // to plan and to check transitions that never reach docker.
-func unitDockerRuntime(t *testing.T) *DockerRuntime {
+func unitDockerRuntime(t *testing.T) *Runtime {
 	t.Helper()
-	r := &DockerRuntime{opts: dockerDefaults(DockerOptions{RunOptions: harness.RunOptions{RunID: "unit"}})}
+	r := &Runtime{opts: dockerDefaults(Options{RunOptions: harness.RunOptions{RunID: "unit"}})}
 	r.Init("unit", "", nil)
 	t.Cleanup(func() { r.Shut(nil) })
 	return r

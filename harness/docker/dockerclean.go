@@ -76,15 +76,15 @@ func deadLeftovers(items []leftover, isDead func(map[string]string) bool) []left
 	return out
 }
 
-// CleanDockerLeftovers removes the containers and networks of dead runs
+// CleanLeftovers removes the containers and networks of dead runs
 // (see runIsDead), whatever their root, and returns what it removed as
 // "container NAME (run ID)" and "network NAME (run ID)". It fails when no
 // docker daemon answers. runtimes.CleanLeftovers calls it when one does
 // (Kind.Clean). Runs are
 // judged by their run dir on this machine: a daemon shared with chaosrun
 // runs on other machines would see theirs as dead.
-func CleanDockerLeftovers(ctx context.Context, logf func(string, ...any)) ([]string, error) {
-	cli, err := NewDockerClient(ctx)
+func CleanLeftovers(ctx context.Context, logf func(string, ...any)) ([]string, error) {
+	cli, err := NewClient(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ var dockerOff string
 // configureTestcontainers applies chaosrun's settings before testcontainers
 // first reads its config. Ryuk (its reaper) is off unless the environment
 // asks for it: its image cannot be pulled offline, and chaosrun removes what
-// dead runs leave by its own labels and run-dir locks (CleanDockerLeftovers).
+// dead runs leave by its own labels and run-dir locks (CleanLeftovers).
 // The library's default logger is silenced: it prints a banner and a line
 // per container, which would bury the run's progress lines.
 func configureTestcontainers() {
@@ -43,11 +43,11 @@ func configureTestcontainers() {
 	})
 }
 
-// NewDockerClient connects to the daemon testcontainers resolves (DOCKER_HOST,
+// NewClient connects to the daemon testcontainers resolves (DOCKER_HOST,
 // docker context, default socket) and checks that it answers. Every docker
 // client chaosrun uses comes from here, so all see the same daemon and
 // settings. The caller closes it.
-func NewDockerClient(ctx context.Context) (*testcontainers.DockerClient, error) {
+func NewClient(ctx context.Context) (*testcontainers.DockerClient, error) {
 	if dockerOff != "" {
 		return nil, fmt.Errorf("docker is off: %s", dockerOff)
 	}
@@ -65,11 +65,11 @@ func NewDockerClient(ctx context.Context) (*testcontainers.DockerClient, error) 
 	return cli, nil
 }
 
-// DockerAvailable reports whether the docker runtime can run image here: a
+// Available reports whether the docker runtime can run image here: a
 // daemon answers and the image is present or can be pulled. why says what
 // was found, or what is missing and how to get it.
-func DockerAvailable(ctx context.Context, image string) (ok bool, why string) {
-	cli, err := NewDockerClient(ctx)
+func Available(ctx context.Context, image string) (ok bool, why string) {
+	cli, err := NewClient(ctx)
 	if err != nil {
 		return false, err.Error()
 	}

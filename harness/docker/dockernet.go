@@ -41,7 +41,7 @@ func createNets(ctx context.Context, cli *dockerClient, runID, runDir string) (d
 // accepted and then lost when it rejoins and truncates its log. Clients that refresh metadata
 // from the other nodes move to the new leaders. The node must have been
 // started once.
-func (r *DockerRuntime) IsolateNode(ctx context.Context, id int32) error {
+func (r *Runtime) IsolateNode(ctx context.Context, id int32) error {
 	return r.act(ctx, "isolate", id, func(ctx context.Context, n *dockerNode) error {
 		return n.partition(ctx, r, true)
 	})
@@ -49,14 +49,14 @@ func (r *DockerRuntime) IsolateNode(ctx context.Context, id int32) error {
 
 // RejoinNode reconnects an isolated node's container to the peers network
 // under its alias; the node catches up by itself.
-func (r *DockerRuntime) RejoinNode(ctx context.Context, id int32) error {
+func (r *Runtime) RejoinNode(ctx context.Context, id int32) error {
 	return r.act(ctx, "rejoin", id, func(ctx context.Context, n *dockerNode) error {
 		return n.partition(ctx, r, false)
 	})
 }
 
 // partition disconnects (isolate) or reconnects the container.
-func (n *dockerNode) partition(ctx context.Context, r *DockerRuntime, isolate bool) error {
+func (n *dockerNode) partition(ctx context.Context, r *Runtime, isolate bool) error {
 	n.Lock()
 	cid, was := n.containerID, n.isolated
 	switch {

@@ -46,7 +46,7 @@ func (n *dockerNode) markClosed() {
 
 // start creates and starts the container the first time, later starts it
 // again, then watches for its exit.
-func (n *dockerNode) start(ctx context.Context, r *DockerRuntime) error {
+func (n *dockerNode) start(ctx context.Context, r *Runtime) error {
 	n.Lock()
 	from, cid := n.State(), n.containerID
 	err := n.Transition(harness.StateStarting, harness.StatePlanned, harness.StateStopped, harness.StateExited)
@@ -79,7 +79,7 @@ func (n *dockerNode) start(ctx context.Context, r *DockerRuntime) error {
 // createContainer creates and starts node n's container. A container that
 // was created but failed to start is removed, so the next start creates it
 // afresh with its files.
-func (r *DockerRuntime) createContainer(ctx context.Context, n *dockerNode) (string, error) {
+func (r *Runtime) createContainer(ctx context.Context, n *dockerNode) (string, error) {
 	c, err := testcontainers.GenericContainer(ctx, r.containerRequest(n))
 	if err == nil {
 		return c.GetContainerID(), nil
@@ -94,7 +94,7 @@ func (r *DockerRuntime) createContainer(ctx context.Context, n *dockerNode) (str
 
 // watch waits for the container's current run to end, closes done and
 // marks an exit nobody asked for. A dropped wait is retried; Close ends it.
-func (n *dockerNode) watch(r *DockerRuntime, cid string, gen int, done chan struct{}) {
+func (n *dockerNode) watch(r *Runtime, cid string, gen int, done chan struct{}) {
 	defer close(done)
 	for {
 		res := r.cli.ContainerWait(r.Context(), cid, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
@@ -130,7 +130,7 @@ func (n *dockerNode) exited(gen int, err error) {
 
 // stop ends a running or paused container: SIGKILL when kill is set, else
 // SIGTERM with SIGKILL after StopTimeout or when ctx ends.
-func (n *dockerNode) stop(ctx context.Context, r *DockerRuntime, kill bool) error {
+func (n *dockerNode) stop(ctx context.Context, r *Runtime, kill bool) error {
 	n.Lock()
 	wasPaused := n.State() == harness.StatePaused
 	if err := n.Transition(harness.StateStopping, harness.StateRunning, harness.StatePaused); err != nil {
@@ -159,7 +159,7 @@ func (n *dockerNode) stop(ctx context.Context, r *DockerRuntime, kill bool) erro
 // halt signals the container: SIGKILL (docker kills a paused container
 // too), or docker stop: SIGTERM, then SIGKILL after StopTimeout. A frozen
 // JVM cannot handle SIGTERM, so a paused container is unpaused first.
-func (r *DockerRuntime) halt(ctx context.Context, cid string, paused, kill bool) error {
+func (r *Runtime) halt(ctx context.Context, cid string, paused, kill bool) error {
 	if kill {
 		_, err := r.cli.ContainerKill(ctx, cid, client.ContainerKillOptions{Signal: "SIGKILL"})
 		return err
@@ -175,7 +175,7 @@ func (r *DockerRuntime) halt(ctx context.Context, cid string, paused, kill bool)
 }
 
 // pause freezes the container; docker returns once it is frozen.
-func (n *dockerNode) pause(ctx context.Context, r *DockerRuntime) error {
+func (n *dockerNode) pause(ctx context.Context, r *Runtime) error {
 	return n.move(harness.StatePaused, harness.StateRunning, func(cid string) error {
 		_, err := r.cli.ContainerPause(ctx, cid, client.ContainerPauseOptions{})
 		return err
@@ -183,7 +183,7 @@ func (n *dockerNode) pause(ctx context.Context, r *DockerRuntime) error {
 }
 
 // resume thaws a paused container.
-func (n *dockerNode) resume(ctx context.Context, r *DockerRuntime) error {
+func (n *dockerNode) resume(ctx context.Context, r *Runtime) error {
 	return n.move(harness.StateRunning, harness.StatePaused, func(cid string) error {
 		_, err := r.cli.ContainerUnpause(ctx, cid, client.ContainerUnpauseOptions{})
 		return err
@@ -208,7 +208,7 @@ func (n *dockerNode) move(next, from harness.NodeState, act func(cid string) err
 }
 
 // logTail reads the last lines of the container's stdout and stderr.
-func (n *dockerNode) logTail(r *DockerRuntime, count int) string {
+func (n *dockerNode) logTail(r *Runtime, count int) string {
 	n.Lock()
 	cid := n.containerID
 	n.Unlock()

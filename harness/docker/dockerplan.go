@@ -133,7 +133,7 @@ func consoleLog4j() map[string]string {
 // containerRequest describes node n's container: both run networks (the
 // alias only on peers), CLIENT published on 127.0.0.1 at the planned host
 // port, the launcher and config files copied in, run labels.
-func (r *DockerRuntime) containerRequest(n *dockerNode) testcontainers.GenericContainerRequest {
+func (r *Runtime) containerRequest(n *dockerNode) testcontainers.GenericContainerRequest {
 	labels := runLabels(r.opts.RunID, r.RunDir())
 	labels[labelNode] = strconv.Itoa(int(n.id))
 	clientPort := network.MustParsePort(fmt.Sprintf("%d/tcp", containerClient))
@@ -166,4 +166,4 @@ func (r *DockerRuntime) containerRequest(n *dockerNode) testcontainers.GenericCo
 	}
 }
 
-func (r *DockerRuntime) javaOpts() []string { return slices.Concat(r.opts.JavaOpts, dockerJavaOpts) }
+func (r *Runtime) javaOpts() []string { return slices.Concat(r.opts.JavaOpts, dockerJavaOpts) }

@@ -7,9 +7,9 @@ import (
 )
 
 // RunResources lists run id's containers and networks, named as
-// CleanDockerLeftovers names what it removes: to see what a run left.
+// CleanLeftovers names what it removes: to see what a run left.
 func RunResources(ctx context.Context, id string) ([]string, error) {
-	cli, err := NewDockerClient(ctx)
+	cli, err := NewClient(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -30,7 +30,7 @@ func RunResources(ctx context.Context, id string) ([]string, error) {
 // RemoveRun removes run id's containers and networks, live or dead: for
 // what a run that cannot close itself left.
 func RemoveRun(ctx context.Context, id string, logf func(string, ...any)) ([]string, error) {
-	cli, err := NewDockerClient(ctx)
+	cli, err := NewClient(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +40,7 @@ func RemoveRun(ctx context.Context, id string, logf func(string, ...any)) ([]str
 }
 
 // ContainerID is node id's container, "" before its first start.
-func (r *DockerRuntime) ContainerID(id int32) string {
+func (r *Runtime) ContainerID(id int32) string {
 	n, ok := r.Lookup(id)
 	if !ok {
 		return ""

@@ -62,8 +62,8 @@ func logTail(_ context.Context, t *testing.T, c *harness.Cluster, _ harness.Runt
 
 // killContainer SIGKILLs node id's container through the daemon, not the
 // runtime.
-func killContainer(ctx context.Context, t *testing.T, rt *docker.DockerRuntime, id int32) {
-	cli, err := docker.NewDockerClient(ctx)
+func killContainer(ctx context.Context, t *testing.T, rt *docker.Runtime, id int32) {
+	cli, err := docker.NewClient(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,7 +59,7 @@ func helperCluster() {
 // killed: its containers and networks stay behind.
 func helperDockerCluster() {
 	ctx := context.Background()
-	rt, err := docker.NewDockerRuntime(ctx, docker.DockerOptions{
+	rt, err := docker.New(ctx, docker.Options{
 		Image: os.Getenv("CHAOSRUN_HELPER_IMAGE"), RunOptions: harness.RunOptions{Root: os.Getenv("CHAOSRUN_HELPER_ROOT")},
 	})
 	if err != nil {

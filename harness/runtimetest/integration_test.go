@@ -283,7 +283,7 @@ func killBehindBack(ctx context.Context, t *testing.T, rt harness.Runtime, id in
 			t.Fatal(err)
 		}
 		return "signal: killed"
-	case *docker.DockerRuntime:
+	case *docker.Runtime:
 		killContainer(ctx, t, rt, id)
 		return "exit code 137"
 	}

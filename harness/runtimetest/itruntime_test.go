@@ -129,14 +129,14 @@ func (d *dockerIT) unready(*testing.T) string {
 	d.image = cmp.Or(os.Getenv("CHAOSRUN_IMAGE"), offlineImage)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if ok, why := docker.DockerAvailable(ctx, d.image); !ok {
+	if ok, why := docker.Available(ctx, d.image); !ok {
 		return fmt.Sprintf("%s (the tests run $CHAOSRUN_IMAGE, default %s)", why, offlineImage)
 	}
 	return ""
 }
 
 func (d *dockerIT) open(ctx context.Context, o itOptions) (itRun, error) {
-	rt, err := docker.NewDockerRuntime(ctx, docker.DockerOptions{Image: d.image, RunOptions: harness.RunOptions{Root: o.root, JavaOpts: o.javaOpts, Logf: o.logf}})
+	rt, err := docker.New(ctx, docker.Options{Image: d.image, RunOptions: harness.RunOptions{Root: o.root, JavaOpts: o.javaOpts, Logf: o.logf}})
 	if err != nil {
 		return nil, err
 	}
