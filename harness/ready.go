@@ -15,6 +15,21 @@ import (
 // and each id answers through its own proxy (all of them when strict, else
 // only those whose proxy is enabled). A node that exits fails it at once.
 func (c *Cluster) waitReady(ctx context.Context, ids []int32, strict bool) error {
+	var missing []int32
+	var last error
+	return c.poll(ctx, func(ctx context.Context, cl *kgo.Client) (bool, error) {
+		if err := c.exitedNodes(ids); err != nil {
+			return false, err
+		}
+		missing, last = c.probe(ctx, cl, ids, strict)
+		return len(missing) == 0, nil
+	}, func(waited time.Duration) error { return c.notReady(missing, waited, last) })
+}
+
+// poll calls try every 250 ms, with a client of its own, until it is done
+// or fails; at the ready timeout, expired says why it never was.
+func (c *Cluster) poll(ctx context.Context, try func(context.Context, *kgo.Client) (done bool, err error),
+	expired func(waited time.Duration) error) error {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.ReadyTimeout)
 	defer cancel()
 	cl, err := c.readyClient()
@@ -24,16 +39,12 @@ func (c *Cluster) waitReady(ctx context.Context, ids []int32, strict bool) error
 	defer cl.Close()
 	begin := time.Now()
 	for {
-		if err := c.exitedNodes(ids); err != nil {
+		if done, err := try(ctx, cl); done || err != nil {
 			return err
-		}
-		missing, last := c.probe(ctx, cl, ids, strict)
-		if len(missing) == 0 {
-			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return c.notReady(missing, time.Since(begin), last)
+			return expired(time.Since(begin))
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
@@ -71,25 +82,13 @@ func (c *Cluster) probe(ctx context.Context, cl *kgo.Client, ids []int32, strict
 // whose proxy is enabled lists id. A rejoined node's own metadata still
 // lists it from before the partition, so asking any broker proves nothing.
 func (c *Cluster) waitListedByPeers(ctx context.Context, id int32) error {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.ReadyTimeout)
-	defer cancel()
-	cl, err := c.readyClient()
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	begin := time.Now()
-	for {
-		last := c.peersNotListing(ctx, cl, id)
-		if last == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("node %d not listed by its peers after %s (last: %v)", id, time.Since(begin).Round(time.Second), last)
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
+	var last error
+	return c.poll(ctx, func(ctx context.Context, cl *kgo.Client) (bool, error) {
+		last = c.peersNotListing(ctx, cl, id)
+		return last == nil, nil
+	}, func(waited time.Duration) error {
+		return fmt.Errorf("node %d not listed by its peers after %s (last: %v)", id, waited.Round(time.Second), last)
+	})
 }
 
 // peersNotListing returns why some peer's metadata does not list id yet,
