@@ -63,11 +63,12 @@ func checkPostgresURL(raw string) problem.List {
 // over the network (through the run's proxy): the same tables and modes as
 // the SQLite sink, in a schema of its own.
 type PostgresSink struct {
-	pool   *pgxpool.Pool
-	direct *pgx.ConnConfig // the URL's own server, not the proxy: for db-lock's connection
-	mode   string
-	schema string
-	drop   bool
+	orderRows // Each, Rows
+	pool      *pgxpool.Pool
+	direct    *pgx.ConnConfig // the URL's own server, not the proxy: for db-lock's connection
+	mode      string
+	schema    string
+	drop      bool
 }
 
 var (
@@ -157,7 +158,7 @@ func OpenPostgres(ctx context.Context, url, dial, schema, mode string, conns int
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %s", redactURLError(err))
 	}
-	s := &PostgresSink{pool: pool, direct: direct, mode: mode, schema: schema, drop: drop}
+	s := &PostgresSink{orderRows: orderRows{pgTable{pool}}, pool: pool, direct: direct, mode: mode, schema: schema, drop: drop}
 	if _, err := pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("create schema %s: %w", schema, err)
@@ -208,16 +209,6 @@ func (s *PostgresSink) ApplyBatch(ctx context.Context, ws []Write) error {
 	}
 	_, err := s.pool.Exec(ctx, pgSQL["upsertMany"], orders, steps, dishes, producers, seqs, parts, offsets)
 	return err
-}
-
-// Each calls fn for every order row.
-func (s *PostgresSink) Each(ctx context.Context, fn func(Row)) error {
-	return eachOrder(ctx, pgTable{s.pool}, fn)
-}
-
-// Rows counts the orders stored.
-func (s *PostgresSink) Rows(ctx context.Context) (int64, error) {
-	return countOrders(ctx, pgTable{s.pool})
 }
 
 // pgTable runs the read-back's queries through the pgx pool.

@@ -17,9 +17,10 @@ import (
 // SQLiteSink is the kitchen display's database in SQLite: one row per order
 // with its latest step and dishes, and the retry table.
 type SQLiteSink struct {
-	db    *sql.DB
-	mode  string
-	stmts map[string]*sql.Stmt
+	orderRows // Each, Rows
+	db        *sql.DB
+	mode      string
+	stmts     map[string]*sql.Stmt
 }
 
 const schema = `CREATE TABLE IF NOT EXISTS orders (
@@ -101,7 +102,7 @@ func OpenSQLite(path, mode string) (*SQLiteSink, error) {
 		db.Close()
 		return nil, fmt.Errorf("create sink tables in %s: %w", path, err)
 	}
-	s := &SQLiteSink{db: db, mode: mode, stmts: map[string]*sql.Stmt{}}
+	s := &SQLiteSink{orderRows: orderRows{sqliteTable{db}}, db: db, mode: mode, stmts: map[string]*sql.Stmt{}}
 	for name, q := range sinkSQL {
 		if s.stmts[name], err = db.Prepare(q); err != nil {
 			s.Close()
@@ -155,16 +156,6 @@ type Row struct {
 	Step   ledger.Step
 	Dishes int
 	Failed bool
-}
-
-// Each calls fn for every order row.
-func (s *SQLiteSink) Each(ctx context.Context, fn func(Row)) error {
-	return eachOrder(ctx, sqliteTable{s.db}, fn)
-}
-
-// Rows counts the orders stored, for the summary.
-func (s *SQLiteSink) Rows(ctx context.Context) (int64, error) {
-	return countOrders(ctx, sqliteTable{s.db})
 }
 
 // sqliteTable runs the read-back's queries through database/sql.

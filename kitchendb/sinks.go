@@ -164,15 +164,18 @@ type scannedRows interface {
 }
 
 // orderTable is how one dialect runs the read-back's two queries; the
-// read-back itself (eachOrder, countOrders) is shared.
+// read-back itself (orderRows) is shared.
 type orderTable interface {
 	query(ctx context.Context, q string) (rows scannedRows, done func(), err error)
 	scanOne(ctx context.Context, q string, dest any) error
 }
 
-// eachOrder calls fn for every order row of t.
-func eachOrder(ctx context.Context, t orderTable, fn func(Row)) error {
-	rows, done, err := t.query(ctx, eachQuery)
+// orderRows is the read-back every sink shares, over its dialect's table.
+type orderRows struct{ table orderTable }
+
+// Each calls fn for every order row.
+func (r orderRows) Each(ctx context.Context, fn func(Row)) error {
+	rows, done, err := r.table.query(ctx, eachQuery)
 	if err != nil {
 		return err
 	}
@@ -180,10 +183,10 @@ func eachOrder(ctx context.Context, t orderTable, fn func(Row)) error {
 	return eachRow(rows, fn)
 }
 
-// countOrders counts the order rows of t.
-func countOrders(ctx context.Context, t orderTable) (int64, error) {
+// Rows counts the orders stored, for the summary.
+func (r orderRows) Rows(ctx context.Context) (int64, error) {
 	var n int64
-	err := t.scanOne(ctx, "SELECT COUNT(*) FROM orders", &n)
+	err := r.table.scanOne(ctx, "SELECT COUNT(*) FROM orders", &n)
 	return n, err
 }
 
