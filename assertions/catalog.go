@@ -25,7 +25,8 @@ type Assertion struct {
 }
 
 // Catalog is every assertion, in report order. Adding one is a verdict
-// method in its own file plus one entry here.
+// function (func(*ledger.Facts, Criteria, *Verdict)) in its own file, with
+// its table of good and bad histories, plus one entry here.
 var Catalog = []Assertion{
 	{Name: "no-kafka-loss", Enforced: true, judge: kafkaLoss,
 		Judges: "an acked record is absent from the final drain"},

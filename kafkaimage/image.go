@@ -3,8 +3,8 @@
 // plus Kafka's Maven-resolved jars where the runtime expects them, labelled
 // with the Kafka version. The default base is made with debootstrap.
 //
-// It sits beside harness: it takes the jars, the image contract and the
-// docker client from harness, and harness knows nothing of it.
+// It sits beside the runtimes: it takes the jars from harness and the image
+// contract and docker client from harness/docker; neither knows of it.
 package kafkaimage
 
 import (

@@ -51,13 +51,13 @@ const (
 func (spec ServiceSpec) Check() problem.List {
 	var bad problem.List
 	if spec.ServiceTime < 0 {
-		bad.Add("service_time", fmt.Sprintf("service time %v is negative", spec.ServiceTime))
+		bad.Add("service_time", fmt.Sprintf("want a duration of 0 or more, got %v", spec.ServiceTime))
 	}
 	if spec.Capacity < 0 {
 		bad.Add("capacity", "want 0 (unlimited) or a positive number of requests")
 	}
 	if spec.ReplicaLag < 0 {
-		bad.Add("replica_lag", fmt.Sprintf("replica lag %v is negative", spec.ReplicaLag))
+		bad.Add("replica_lag", fmt.Sprintf("want a duration of 0 or more, got %v", spec.ReplicaLag))
 	}
 	switch spec.Overload {
 	case "", OverloadReject, OverloadQueue:

@@ -264,9 +264,9 @@ func TestServiceSpecRefused(t *testing.T) {
 		spec ServiceSpec
 		want string
 	}{
-		{ServiceSpec{ServiceTime: -time.Millisecond}, "service_time: service time -1ms is negative"},
+		{ServiceSpec{ServiceTime: -time.Millisecond}, "service_time: want a duration of 0 or more, got -1ms"},
 		{ServiceSpec{Capacity: -1}, "capacity: want 0 (unlimited) or a positive number of requests"},
-		{ServiceSpec{ReplicaLag: -time.Second}, "replica_lag: replica lag -1s is negative"},
+		{ServiceSpec{ReplicaLag: -time.Second}, "replica_lag: want a duration of 0 or more, got -1s"},
 		{ServiceSpec{Capacity: 1, Overload: "drop"}, `overload: want reject (503 at once) or queue (wait for a slot), got "drop"`},
 		{ServiceSpec{Overload: OverloadQueue}, `overload: nothing is over an unlimited capacity`},
 		{ServiceSpec{ReplicaLag: time.Second, StaleReads: "empty"}, `stale_reads: want partial (the order without its dishes) or not-found, got "empty"`},

@@ -558,7 +558,7 @@ func (d *deployments) StartForeign(env, topic, group string, guard bool) (func()
 	}
 	cfg, bad := clientconf.ConsumerOptions(settings)
 	if bad != nil {
-		return nil, fmt.Errorf("consumer settings: %w", &bad[0])
+		return nil, fmt.Errorf("consumer settings: %w", bad.Err())
 	}
 	spec := kitchen.ForeignSpec{Env: env, Topic: cmp.Or(topic, s.Topic.Name), Group: cmp.Or(group, s.Consumer.Group),
 		Guard: guard, Config: cfg}

@@ -2,7 +2,7 @@
 // always, PostgreSQL when the machine has it (required when
 // CHAOSRUN_POSTGRES=required, as CI sets it). One PostgreSQL server serves a
 // test binary, each test in a schema of its own. It imports kitchendb and
-// harness (for the server); only tests import it.
+// pgserver (for the server); only tests import it.
 package kitchendbtest
 
 import (
