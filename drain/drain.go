@@ -52,7 +52,17 @@ func Drain(ctx context.Context, conn kafkaconn.Conn, topic string, id orders.Ide
 		return err
 	}
 	defer cl.Close()
-	err = drainLoop(ctx, cl, id, remaining, out)
+	adm := kadm.NewClient(cl)
+	moved := func(ctx context.Context) map[int32]int64 { return movedStarts(ctx, adm, topic, starts) }
+	err = drainLoop(ctx, cl, id, remaining, out, moved)
+	if err == nil {
+		// What retention deleted while the drain read is retention's: the
+		// ledger judges those records against the log start the drain ended
+		// with.
+		for p, start := range moved(ctx) {
+			out.DrainEnd(p, start, ends[p])
+		}
+	}
 	if err != nil && ctx.Err() != nil {
 		if open := openTransactions(cl, topic, remaining); open != "" {
 			err = fmt.Errorf("%w; %s", err, open)
@@ -104,13 +114,48 @@ func openTransactions(cl *kgo.Client, topic string, remaining map[int32]int64) s
 	return "read_committed state: " + strings.Join(facts, "; ")
 }
 
-func drainLoop(ctx context.Context, cl *kgo.Client, id orders.Identity, remaining map[int32]int64, out Drained) error {
+// drainRecheck is how long a drain waits for records before it asks
+// whether retention deleted what it was still to read.
+const drainRecheck = 2 * time.Second
+
+// movedStarts lists the partitions whose log start has passed the one a
+// drain began with, at their new start; nil when it cannot tell.
+func movedStarts(ctx context.Context, adm *kadm.Client, topic string, began map[int32]int64) map[int32]int64 {
+	listed, err := adm.ListStartOffsets(ctx, topic)
+	if err != nil {
+		return nil
+	}
+	moved := map[int32]int64{}
+	listed.Each(func(o kadm.ListedOffset) {
+		if o.Err == nil && o.Offset > began[o.Partition] {
+			moved[o.Partition] = o.Offset
+		}
+	})
+	return moved
+}
+
+// drainLoop reads until every remaining partition is read to its end.
+// Retention may delete records while they are read (a topic kept for
+// seconds in a scenario): the client resumes at the new log start, and once
+// the log start reaches a partition's end nothing is left to read there.
+func drainLoop(ctx context.Context, cl *kgo.Client, id orders.Identity, remaining map[int32]int64, out Drained,
+	moved func(context.Context) map[int32]int64) error {
 	var e ledger.Event
 	lastErr := map[int32]error{} // the client retries; these explain a timeout
 	for len(remaining) > 0 {
-		fetches := cl.PollFetches(ctx)
+		pctx, cancel := context.WithTimeout(ctx, drainRecheck)
+		fetches := cl.PollFetches(pctx)
+		cancel()
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("drain: %d partitions not read to their end (%s): %w", len(remaining), stuck(remaining, lastErr), err)
+		}
+		if fetches.NumRecords() == 0 && pctx.Err() != nil {
+			for p, start := range moved(ctx) {
+				if end, ok := remaining[p]; ok && start >= end {
+					delete(remaining, p) // retention deleted the rest
+				}
+			}
+			continue
 		}
 		fetches.EachError(func(_ string, p int32, err error) { lastErr[p] = err })
 		fetches.EachRecord(func(r *kgo.Record) {
