@@ -177,25 +177,15 @@ func redactURLError(err error) string {
 
 // Apply writes the event's order row with its dishes.
 func (s *PostgresSink) Apply(ctx context.Context, e *ledger.Event, dishes int) error {
-	q := pgSQL["upsert"]
-	if s.mode == ModeInsert {
-		q = pgSQL["update"]
-		if e.Step == ledger.StepCreated {
-			q = pgSQL["insert"]
-		}
-	}
-	_, err := s.pool.Exec(ctx, q, int64(e.Order), int16(e.Step), dishes, int64(e.Producer), int64(e.Seq), int32(e.Partition), e.Offset)
+	_, err := s.pool.Exec(ctx, pgSQL[statement(s.mode, e.Step)], int64(e.Order), int16(e.Step), dishes, int64(e.Producer), int64(e.Seq), int32(e.Partition), e.Offset)
 	return err
 }
 
 // ApplyBatch writes the rows in one multi-row upsert, one round trip.
 func (s *PostgresSink) ApplyBatch(ctx context.Context, ws []Write) error {
-	if s.mode != ModeUpsert {
-		return fmt.Errorf("batched writes need sink mode %s, not %s", ModeUpsert, s.mode)
-	}
-	ws = lastPerOrder(ws)
-	if len(ws) == 0 {
-		return nil
+	ws, err := batchable(s.mode, ws)
+	if err != nil || len(ws) == 0 {
+		return err
 	}
 	var (
 		orders, producers, seqs, offsets = make([]int64, len(ws)), make([]int64, len(ws)), make([]int64, len(ws)), make([]int64, len(ws))
@@ -207,7 +197,7 @@ func (s *PostgresSink) ApplyBatch(ctx context.Context, ws []Write) error {
 		orders[i], steps[i], dishes[i], producers[i] = int64(e.Order), int16(e.Step), int32(w.Dishes), int64(e.Producer)
 		seqs[i], parts[i], offsets[i] = int64(e.Seq), e.Partition, e.Offset
 	}
-	_, err := s.pool.Exec(ctx, pgSQL["upsertMany"], orders, steps, dishes, producers, seqs, parts, offsets)
+	_, err = s.pool.Exec(ctx, pgSQL["upsertMany"], orders, steps, dishes, producers, seqs, parts, offsets)
 	return err
 }
 

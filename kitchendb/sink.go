@@ -114,25 +114,16 @@ func OpenSQLite(path, mode string) (*SQLiteSink, error) {
 
 // Apply writes the event's order row with its dishes.
 func (s *SQLiteSink) Apply(ctx context.Context, e *ledger.Event, dishes int) error {
-	st := s.stmts["upsert"]
-	if s.mode == ModeInsert {
-		st = s.stmts["update"]
-		if e.Step == ledger.StepCreated {
-			st = s.stmts["insert"]
-		}
-	}
+	st := s.stmts[statement(s.mode, e.Step)]
 	_, err := st.ExecContext(ctx, int64(e.Order), int64(e.Step), dishes, int64(e.Producer), int64(e.Seq), int64(e.Partition), e.Offset)
 	return err
 }
 
 // ApplyBatch writes the rows in one multi-row upsert.
 func (s *SQLiteSink) ApplyBatch(ctx context.Context, ws []Write) error {
-	if s.mode != ModeUpsert {
-		return fmt.Errorf("batched writes need sink mode %s, not %s", ModeUpsert, s.mode)
-	}
-	ws = lastPerOrder(ws)
-	if len(ws) == 0 {
-		return nil
+	ws, err := batchable(s.mode, ws)
+	if err != nil || len(ws) == 0 {
+		return err
 	}
 	var q strings.Builder
 	q.WriteString("INSERT INTO orders (order_id, step, dishes, producer, seq, kafka_part, kafka_off) VALUES ")
@@ -146,7 +137,7 @@ func (s *SQLiteSink) ApplyBatch(ctx context.Context, ws []Write) error {
 		args = append(args, int64(e.Order), int64(e.Step), w.Dishes, int64(e.Producer), int64(e.Seq), int64(e.Partition), e.Offset)
 	}
 	q.WriteString(upsertTail)
-	_, err := s.db.ExecContext(ctx, q.String(), args...)
+	_, err = s.db.ExecContext(ctx, q.String(), args...)
 	return err
 }
 

@@ -2,6 +2,7 @@ package kitchendb
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/chaosrun/chaosrun/ledger"
 )
@@ -22,6 +23,29 @@ type Write struct {
 
 // MaxBatch bounds the rows of one batched write.
 const MaxBatch = 2000
+
+// statement names the write an event takes in a sink mode: an upsert, or
+// in insert mode (seed 000's naive sink) an insert of a new order and an
+// update of a known one. Both dialects prepare statements by these names.
+func statement(mode string, step ledger.Step) string {
+	switch {
+	case mode != ModeInsert:
+		return "upsert"
+	case step == ledger.StepCreated:
+		return "insert"
+	}
+	return "update"
+}
+
+// batchable is what a batched write applies: refused outside upsert mode
+// (an insert batch would fail whole on one duplicate), else the last write
+// of each order.
+func batchable(mode string, ws []Write) ([]Write, error) {
+	if mode != ModeUpsert {
+		return nil, fmt.Errorf("batched writes need sink mode %s, not %s", ModeUpsert, mode)
+	}
+	return lastPerOrder(ws), nil
+}
 
 // lastPerOrder keeps, of several writes of one order, only the last, in
 // place and in order: one statement may not touch a row twice (PostgreSQL
