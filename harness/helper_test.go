@@ -7,8 +7,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/chaosrun/chaosrun/internal/procs"
 )
 
 // helperEnv selects what TestHelperProcess does when the test binary is
@@ -33,17 +31,4 @@ func helperCmd(mode string, env []string, args ...string) *exec.Cmd {
 	cmd.Env = slices.Concat(os.Environ(), []string{helperEnv + "=" + mode}, env)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	return cmd
-}
-
-// runProcs lists live processes carrying run id's marker.
-func runProcs(id string) []procs.Marked {
-	return procs.JVM.Find(func(p procs.Marked) bool { return p.Run == id })
-}
-
-// killRun kills whatever a failed test left of run id.
-func killRun(t *testing.T, id string) {
-	t.Helper()
-	if err := procs.Kill(runProcs(id)); err != nil {
-		t.Logf("kill leftovers of run %s: %v", id, err)
-	}
 }

@@ -250,8 +250,13 @@ var Kind = harness.RuntimeKind{
 	Clean: cleanDockerIfAnswering,
 }
 
-// cleanDockerIfAnswering is CleanLeftovers when a daemon answers and
-// nothing otherwise: a machine without docker has no containers to clean.
+// cleanDockerIfAnswering removes the containers and networks of dead runs
+// (see runIsDead), whatever their root, and returns what it removed as
+// "container NAME (run ID)" and "network NAME (run ID)". Without a docker
+// daemon it does nothing: such a machine has no containers to clean.
+// runtimes.CleanLeftovers calls it (Kind.Clean). Runs are
+// judged by their run dir on this machine: a daemon shared with chaosrun
+// runs on other machines would see theirs as dead.
 func cleanDockerIfAnswering(logf func(string, ...any)) ([]string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -76,22 +76,6 @@ func deadLeftovers(items []leftover, isDead func(map[string]string) bool) []left
 	return out
 }
 
-// CleanLeftovers removes the containers and networks of dead runs
-// (see runIsDead), whatever their root, and returns what it removed as
-// "container NAME (run ID)" and "network NAME (run ID)". It fails when no
-// docker daemon answers. runtimes.CleanLeftovers calls it when one does
-// (Kind.Clean). Runs are
-// judged by their run dir on this machine: a daemon shared with chaosrun
-// runs on other machines would see theirs as dead.
-func CleanLeftovers(ctx context.Context, logf func(string, ...any)) ([]string, error) {
-	cli, err := NewClient(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer cli.Close()
-	return removeLeftovers(ctx, cli, labelChaosrun+"=1", runIsDead, harness.OrNop(logf))
-}
-
 // removeLeftovers removes the containers, then the networks, that carry
 // label (key=value) and whose run isDead. Containers go first: a network
 // with endpoints cannot be removed.

@@ -31,7 +31,7 @@ var dockerOff string
 // configureTestcontainers applies chaosrun's settings before testcontainers
 // first reads its config. Ryuk (its reaper) is off unless the environment
 // asks for it: its image cannot be pulled offline, and chaosrun removes what
-// dead runs leave by its own labels and run-dir locks (CleanLeftovers).
+// dead runs leave by its own labels and run-dir locks (cleanDockerIfAnswering).
 // The library's default logger is silenced: it prints a banner and a line
 // per container, which would bury the run's progress lines.
 func configureTestcontainers() {

@@ -7,7 +7,7 @@ import (
 )
 
 // RunResources lists run id's containers and networks, named as
-// CleanLeftovers names what it removes: to see what a run left.
+// the docker cleanup names what it removes: to see what a run left.
 func RunResources(ctx context.Context, id string) ([]string, error) {
 	cli, err := NewClient(ctx)
 	if err != nil {
